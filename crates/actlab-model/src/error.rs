@@ -1,0 +1,24 @@
+//! The model crate's error type.
+
+/// What can be wrong with a model description.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ModelError {
+    /// A parameter has a value outside its allowed range.
+    #[error("{field} = {value} is invalid: expected {expected}")]
+    InvalidParameter {
+        /// The dotted config path, e.g. `model.activation.alpha`.
+        field: String,
+        /// The value found.
+        value: String,
+        /// What is allowed.
+        expected: String,
+    },
+    /// A required field is missing.
+    #[error("{field} is missing: {hint}")]
+    MissingField {
+        /// The dotted config path.
+        field: String,
+        /// How to fix it.
+        hint: String,
+    },
+}

@@ -1,0 +1,304 @@
+//! A multi-layer perceptron generic over its activation, and the `[model]` config section.
+
+use burn::module::Module;
+use burn::nn::{Initializer, Linear, LinearConfig};
+use burn::tensor::activation::softmax;
+use burn::tensor::{Device, Tensor};
+use serde::{Deserialize, Serialize};
+
+use crate::{Activation, ActivationConfig, ModelError, Preset};
+
+fn default_input_size() -> usize {
+    784
+}
+fn default_output_size() -> usize {
+    10
+}
+
+/// How the linear layers' weights and biases are initialised.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Init {
+    /// PyTorch's `nn.Linear` default (Burn's default too): weights and biases
+    /// `U(-1/√fan_in, 1/√fan_in)`.
+    #[default]
+    #[serde(alias = "torch")]
+    Pytorch,
+    /// Glorot/Xavier uniform weights `U(-√(6/(fan_in+fan_out)), +…)`, zero biases: Keras' default.
+    #[serde(alias = "xavier")]
+    Glorot,
+    /// He/Kaiming normal weights `N(0, 2/fan_in)`, zero biases: made for ReLU-like units.
+    #[serde(alias = "kaiming")]
+    He,
+}
+
+impl Init {
+    fn linear(self, d_input: usize, d_output: usize, device: &Device) -> Linear {
+        let initializer = match self {
+            Init::Pytorch => Initializer::KaimingUniform {
+                gain: 1.0 / 3.0f64.sqrt(),
+                fan_out_only: false,
+            },
+            Init::Glorot => Initializer::XavierUniform { gain: 1.0 },
+            Init::He => Initializer::KaimingNormal {
+                gain: 2.0f64.sqrt(),
+                fan_out_only: false,
+            },
+        };
+        let mut linear = LinearConfig::new(d_input, d_output)
+            .with_initializer(initializer)
+            .init(device);
+        if self != Init::Pytorch {
+            linear.bias = Some(Initializer::Zeros.init([d_output], device));
+        }
+        linear
+    }
+}
+
+/// A fully specified MLP: `input → [Linear → activation] × hidden.len() → Linear → (softmax)`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MlpConfig {
+    /// Input features [784 = 28×28].
+    #[serde(default = "default_input_size")]
+    pub input_size: usize,
+    /// Widths of the hidden layers, any depth (empty: a linear classifier).
+    pub hidden: Vec<usize>,
+    /// The activation after every hidden layer; each layer gets its own instance (and its own
+    /// learnable parameters, if any).
+    pub activation: ActivationConfig,
+    /// Output classes [10].
+    #[serde(default = "default_output_size")]
+    pub output_size: usize,
+    /// Applied by [`Mlp::probabilities`] and listed in the summary; only softmax over the class
+    /// dimension is allowed. [`Mlp::forward`] always returns logits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_activation: Option<ActivationConfig>,
+    /// Weight initialisation [pytorch].
+    #[serde(default)]
+    pub init: Init,
+}
+
+impl MlpConfig {
+    /// Checks sizes and activation parameters; errors name the `model.…` field.
+    pub fn validate(&self) -> Result<(), ModelError> {
+        let positive = |field: String, value: usize| {
+            if value == 0 {
+                Err(ModelError::InvalidParameter {
+                    field,
+                    value: "0".into(),
+                    expected: "a size ≥ 1".into(),
+                })
+            } else {
+                Ok(())
+            }
+        };
+        positive("model.input_size".into(), self.input_size)?;
+        positive("model.output_size".into(), self.output_size)?;
+        for (i, width) in self.hidden.iter().enumerate() {
+            positive(format!("model.hidden[{i}]"), *width)?;
+        }
+        self.activation.validate("model.activation")?;
+        if let ActivationConfig::Softmax { .. } = self.activation {
+            return Err(ModelError::InvalidParameter {
+                field: "model.activation".into(),
+                value: "\"softmax\"".into(),
+                expected: "an element-wise activation (softmax belongs in model.output_activation)"
+                    .into(),
+            });
+        }
+        match &self.output_activation {
+            None | Some(ActivationConfig::Softmax { dim: -1 | 1 }) => Ok(()),
+            Some(ActivationConfig::Softmax { dim }) => Err(ModelError::InvalidParameter {
+                field: "model.output_activation.dim".into(),
+                value: dim.to_string(),
+                expected: "1 or -1 (the class dimension of [batch, classes])".into(),
+            }),
+            Some(other) => Err(ModelError::InvalidParameter {
+                field: "model.output_activation".into(),
+                value: format!("\"{}\"", other.kind()),
+                expected: "\"softmax\" (or leave it out)".into(),
+            }),
+        }
+    }
+
+    /// Validates, then builds the model on `device`.
+    pub fn init(&self, device: &Device) -> Result<Mlp, ModelError> {
+        self.validate()?;
+        let mut hidden = Vec::with_capacity(self.hidden.len());
+        let mut activations = Vec::with_capacity(self.hidden.len());
+        let mut width = self.input_size;
+        for &units in &self.hidden {
+            hidden.push(self.init.linear(width, units, device));
+            activations.push(self.activation.init(units, device));
+            width = units;
+        }
+        Ok(Mlp {
+            hidden,
+            activations,
+            output: self.init.linear(width, self.output_size, device),
+            output_activation: self
+                .output_activation
+                .as_ref()
+                .map(|a| a.init(self.output_size, device)),
+        })
+    }
+}
+
+/// The multi-layer perceptron.
+#[derive(Module, Debug)]
+pub struct Mlp {
+    /// The hidden linear layers, in order.
+    pub hidden: Vec<Linear>,
+    /// One activation after each hidden layer.
+    pub activations: Vec<Activation>,
+    /// The output layer (logits).
+    pub output: Linear,
+    /// The output activation (softmax) if configured.
+    pub output_activation: Option<Activation>,
+}
+
+impl Mlp {
+    /// The logits.
+    ///
+    /// # Shapes
+    /// - input: `[batch, input_size]`
+    /// - output: `[batch, output_size]`
+    pub fn forward(&self, input: Tensor<2>) -> Tensor<2> {
+        let hidden = self
+            .hidden
+            .iter()
+            .zip(&self.activations)
+            .fold(input, |x, (linear, activation)| {
+                activation.forward(linear.forward(x))
+            });
+        self.output.forward(hidden)
+    }
+
+    /// Class probabilities: the configured output softmax of the logits (softmax over the
+    /// classes when none is configured).
+    ///
+    /// # Shapes
+    /// - input: `[batch, input_size]`
+    /// - output: `[batch, output_size]`, rows summing to 1
+    pub fn probabilities(&self, input: Tensor<2>) -> Tensor<2> {
+        let logits = self.forward(input);
+        match &self.output_activation {
+            Some(activation) => activation.forward(logits),
+            None => softmax(logits, 1),
+        }
+    }
+
+    /// Learned activation parameters per hidden layer (PReLU slopes, Swish β); empty inner vectors
+    /// for activations without any.
+    pub fn learned_activation_values(&self) -> Vec<Vec<f32>> {
+        self.activations
+            .iter()
+            .map(Activation::learned_values)
+            .collect()
+    }
+}
+
+/// The `[model]` section of a config: a preset, an explicit MLP, or a preset with some fields
+/// overridden (`preset = "swish-mlp"` + `activation = { kind = "swish", trainable = true }`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelSpec {
+    /// Start from this preset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preset: Option<Preset>,
+    /// See [`MlpConfig::input_size`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_size: Option<usize>,
+    /// See [`MlpConfig::hidden`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hidden: Option<Vec<usize>>,
+    /// See [`MlpConfig::activation`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activation: Option<ActivationConfig>,
+    /// See [`MlpConfig::output_size`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_size: Option<usize>,
+    /// See [`MlpConfig::output_activation`]; `"identity"` removes a preset's softmax.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_activation: Option<ActivationConfig>,
+    /// See [`MlpConfig::init`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub init: Option<Init>,
+}
+
+impl From<Preset> for ModelSpec {
+    fn from(preset: Preset) -> Self {
+        Self {
+            preset: Some(preset),
+            ..Self::default()
+        }
+    }
+}
+
+impl ModelSpec {
+    /// The MLP this section describes, validated.
+    pub fn resolve(&self) -> Result<MlpConfig, ModelError> {
+        let base = self.preset.map(Preset::config);
+        let missing = |field: &str| ModelError::MissingField {
+            field: format!("model.{field}"),
+            hint: format!(
+                "give `preset = \"{}\"` or `{field} = …`",
+                Preset::ALL.map(Preset::name).join("\" | \"")
+            ),
+        };
+        let hidden = match (&self.hidden, &base) {
+            (Some(hidden), _) => hidden.clone(),
+            (None, Some(base)) => base.hidden.clone(),
+            (None, None) => return Err(missing("hidden")),
+        };
+        let activation = match (&self.activation, &base) {
+            (Some(activation), _) => activation.clone(),
+            (None, Some(base)) => base.activation.clone(),
+            (None, None) => return Err(missing("activation")),
+        };
+        let output_activation = match &self.output_activation {
+            Some(ActivationConfig::Identity) => None,
+            Some(other) => Some(other.clone()),
+            None => base.as_ref().and_then(|b| b.output_activation.clone()),
+        };
+        let config = MlpConfig {
+            input_size: self
+                .input_size
+                .or(base.as_ref().map(|b| b.input_size))
+                .unwrap_or_else(default_input_size),
+            hidden,
+            activation,
+            output_size: self
+                .output_size
+                .or(base.as_ref().map(|b| b.output_size))
+                .unwrap_or_else(default_output_size),
+            output_activation,
+            init: self
+                .init
+                .or(base.as_ref().map(|b| b.init))
+                .unwrap_or_default(),
+        };
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// This section with every field filled in from [`ModelSpec::resolve`] (what a run directory
+    /// records, so the model can be rebuilt without knowing the presets' contents).
+    pub fn resolved(&self) -> Result<ModelSpec, ModelError> {
+        let config = self.resolve()?;
+        Ok(ModelSpec {
+            preset: self.preset,
+            input_size: Some(config.input_size),
+            hidden: Some(config.hidden),
+            activation: Some(config.activation),
+            output_size: Some(config.output_size),
+            output_activation: Some(
+                config
+                    .output_activation
+                    .unwrap_or(ActivationConfig::Identity),
+            ),
+            init: Some(config.init),
+        })
+    }
+}

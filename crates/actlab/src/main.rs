@@ -1,0 +1,96 @@
+//! `actlab`: the command line. Argument parsing and printing only; the work lives in the crates.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+/// Train neural networks on Burn and compare activation functions honestly.
+#[derive(Debug, Parser)]
+#[command(name = "actlab", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print a Keras-style summary of the model a config describes.
+    Summary {
+        /// The experiment config (TOML).
+        config: PathBuf,
+        /// Print JSON (`{"params": N, "layers": [...]}`) on stdout instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Draw pictures.
+    Plot {
+        #[command(subcommand)]
+        what: PlotCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum PlotCommand {
+    /// Every activation and its derivative on [-6, 6], as SVG and PNG.
+    Activations {
+        /// Output directory.
+        #[arg(long, default_value = "runs/plots/activations")]
+        out: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Summary { config, json } => summary(&config, json),
+        Command::Plot {
+            what: PlotCommand::Activations { out },
+        } => {
+            let files = actlab_eval::plot_activations(&out)?;
+            eprintln!("wrote {} files to {}", files.len(), out.display());
+            for file in files {
+                println!("{}", file.display());
+            }
+            Ok(())
+        }
+    }
+}
+
+fn summary(path: &std::path::Path, json: bool) -> anyhow::Result<()> {
+    let config = actlab_train::ExperimentConfig::load(path)?;
+    let mlp = config.model.resolve()?;
+    // Building the model only to count and describe it: the host CPU backend is enough.
+    let model = mlp.init(&burn::tensor::Device::flex())?;
+    let summary = model.summary();
+    if json {
+        let text = serde_json::to_string_pretty(&summary).context("serialising the summary")?;
+        println!("{text}");
+    } else {
+        let name = config.name.as_deref().unwrap_or("model");
+        println!(
+            "Model: \"{name}\" ({} → {} → {}, activation {}, init {:?})",
+            mlp.input_size,
+            mlp.hidden
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(" → "),
+            mlp.output_size,
+            mlp.activation.label(),
+            mlp.init,
+        );
+        print!("{summary}");
+    }
+    Ok(())
+}

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# actlab's one test command: what CI runs (.ci/run calls it) and what you run before pushing.
+#
+# 1. installs what the tests need on a fresh Debian machine (apt-get, only when missing);
+# 2. cargo fmt --check;
+# 3. clippy with -D warnings on every target;
+# 4. cargo test --workspace --release.
+#
+# Everything is built once, in the release profile: clippy lints our crates while the test
+# build compiles them (RUSTC_WORKSPACE_WRAPPER=clippy-driver), so Burn's several hundred
+# dependencies are compiled a single time. Set ACTLAB_SEPARATE_CLIPPY=1 to run a plain
+# `cargo clippy` instead.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '==> %s\n' "$*" >&2; }
+start=$(date +%s)
+
+# --- system packages -------------------------------------------------------------------------
+# Debian package → a file that shows it is installed.
+declare -A packages=(
+  # The model tests need nothing beyond Rust. The trainer's wgpu tests will add
+  # mesa-vulkan-drivers (lavapipe) and the data tests dataset-fashion-mnist here.
+)
+missing=()
+for pkg in "${!packages[@]}"; do
+  [ -e "${packages[$pkg]}" ] || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  log "installing ${missing[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# --- Rust components --------------------------------------------------------------------------
+for tool in rustfmt clippy-driver; do
+  if ! command -v "$tool" >/dev/null 2>&1 && ! rustup which "$tool" >/dev/null 2>&1; then
+    log "installing the Rust component for $tool"
+    rustup component add "${tool%-driver}"
+  fi
+done
+
+# cargo test, then one closing line with the totals over every test binary.
+run_tests() {
+  local log_file
+  log_file=$(mktemp)
+  set +e
+  cargo test --workspace --release --all-targets 2>&1 | tee "$log_file"
+  local status=${PIPESTATUS[0]}
+  set -e
+  awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+       END { printf "tests: %d passed, %d failed\n", p, f }' "$log_file"
+  rm -f "$log_file"
+  return "$status"
+}
+
+# --- checks -----------------------------------------------------------------------------------
+log "cargo fmt --check"
+cargo fmt --all -- --check
+
+if [ "${ACTLAB_SEPARATE_CLIPPY:-0}" = 1 ]; then
+  log "cargo clippy (separate pass)"
+  cargo clippy --workspace --all-targets --release -- -D warnings
+  run_tests
+else
+  clippy_driver=$(rustup which clippy-driver 2>/dev/null || command -v clippy-driver)
+  log "cargo test --workspace --release, our crates compiled by clippy-driver with -D warnings"
+  # clippy-driver reads its lint flags from CLIPPY_ARGS, separated by __CLIPPY_HACKERY__ (what
+  # `cargo clippy -- -D warnings` hands it). The wrapper applies to workspace crates only, so
+  # dependencies are built exactly as a plain `cargo test --release` builds them.
+  export RUSTC_WORKSPACE_WRAPPER="$clippy_driver"
+  export CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
+  run_tests
+fi
+
+log "done in $(( $(date +%s) - start )) s"
