@@ -1,6 +1,8 @@
 //! The learnable activation parameters (PReLU slopes, Swish β) get the right gradient and move
 //! under one optimizer step.
 
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
 mod common;
 
 use actlab_model::{Activation, ActivationConfig};

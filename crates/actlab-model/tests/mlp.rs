@@ -1,5 +1,7 @@
 //! The MLP, the article's presets, initialisation, config round-trips and validation.
 
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
 mod common;
 
 use actlab_model::{ActivationConfig, Init, MlpConfig, ModelError, ModelSpec, Preset};

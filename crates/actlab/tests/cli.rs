@@ -1,5 +1,7 @@
 //! Drives the real `actlab` binary, each test in its own temp dir.
 
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
