@@ -16,7 +16,7 @@ use plotters::style::FontStyle;
 #[derive(Debug, thiserror::Error)]
 pub enum PlotError {
     /// The output directory could not be created.
-    #[error("cannot create {path}: {source}")]
+    #[error("cannot create {path}")]
     CreateDir {
         /// The directory.
         path: PathBuf,

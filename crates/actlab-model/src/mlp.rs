@@ -33,6 +33,15 @@ pub enum Init {
 }
 
 impl Init {
+    /// The config name (`pytorch`, `glorot`, `he`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Init::Pytorch => "pytorch",
+            Init::Glorot => "glorot",
+            Init::He => "he",
+        }
+    }
+
     fn linear(self, d_input: usize, d_output: usize, device: &Device) -> Linear {
         let initializer = match self {
             Init::Pytorch => Initializer::KaimingUniform {
@@ -52,6 +61,12 @@ impl Init {
             linear.bias = Some(Initializer::Zeros.init([d_output], device));
         }
         linear
+    }
+}
+
+impl std::fmt::Display for Init {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
     }
 }
 

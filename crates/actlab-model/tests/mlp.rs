@@ -166,24 +166,42 @@ fn mean_std(v: &[f64]) -> (f64, f64) {
     (mean, var.sqrt())
 }
 
-#[test]
-fn pytorch_init_is_uniform_within_one_over_sqrt_fan_in_for_weights_and_biases() {
-    let (fan_in, fan_out) = (400, 300);
-    let (w, b) = weights_and_bias(Init::Pytorch, fan_in, fan_out);
+fn assert_pytorch_linear_init(w: &[f64], b: &[f64], fan_in: usize, what: &str) {
     let bound = 1.0 / (fan_in as f64).sqrt();
-    assert!(w.iter().chain(&b).all(|v| v.abs() <= bound + 1e-7));
+    assert!(
+        w.iter().chain(b).all(|v| v.abs() <= bound + 1e-7),
+        "{what}: out of bounds"
+    );
     // U(-k, k) has std k/√3; 120k samples put the estimate within 1%.
-    let (mean, std) = mean_std(&w);
-    assert!(mean.abs() < 0.01 * bound, "mean {mean}");
+    let (mean, std) = mean_std(w);
+    assert!(mean.abs() < 0.01 * bound, "{what}: mean {mean}");
     assert!(
         (std / (bound / 3f64.sqrt()) - 1.0).abs() < 0.01,
-        "std {std}"
+        "{what}: std {std}"
     );
-    assert!(w.iter().any(|v| v.abs() > 0.95 * bound), "fills the range");
+    assert!(
+        w.iter().any(|v| v.abs() > 0.95 * bound),
+        "{what}: fills the range"
+    );
     assert!(
         b.iter().any(|v| v.abs() > 0.5 * bound),
-        "biases are not zero"
+        "{what}: biases are not zero"
     );
+}
+
+#[test]
+fn burns_linear_default_and_our_pytorch_init_match_pytorch() {
+    // PyTorch's nn.Linear: weight kaiming_uniform(a=√5) = U(±1/√fan_in), bias U(±1/√fan_in).
+    let (fan_in, fan_out) = (400, 300);
+    let (w, b) = weights_and_bias(Init::Pytorch, fan_in, fan_out);
+    assert_pytorch_linear_init(&w, &b, fan_in, "Init::Pytorch");
+
+    let device = Device::flex();
+    device.seed(11);
+    let linear = burn::nn::LinearConfig::new(fan_in, fan_out).init(&device);
+    let w = to_vec(linear.weight.val());
+    let b = to_vec(linear.bias.as_ref().expect("bias by default").val());
+    assert_pytorch_linear_init(&w, &b, fan_in, "burn::nn::LinearConfig default");
 }
 
 #[test]

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The file could not be read.
-    #[error("cannot read config {path}: {source}")]
+    #[error("cannot read config {path}")]
     Read {
         /// The config file.
         path: PathBuf,
@@ -43,12 +43,12 @@ pub enum ConfigError {
         expected: String,
     },
     /// The `[model]` section does not describe a valid model.
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Model {
         /// The config file.
         path: PathBuf,
         /// What is wrong with the model.
-        source: ModelError,
+        error: ModelError,
     },
 }
 
@@ -380,9 +380,9 @@ impl ExperimentConfig {
             value,
             expected: expected.to_string(),
         };
-        self.model.resolve().map_err(|source| ConfigError::Model {
+        self.model.resolve().map_err(|error| ConfigError::Model {
             path: path.to_path_buf(),
-            source,
+            error,
         })?;
         if let Some(name) = &self.name
             && (name.is_empty() || name.contains(['/', '\\']))

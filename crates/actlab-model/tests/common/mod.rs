@@ -52,18 +52,22 @@ pub fn softplus(x: f64) -> f64 {
 /// erfc for the normal CDF, from the Numerical Recipes Chebyshev fit (relative error < 1.2e-7,
 /// well inside the f32 tolerance used here).
 pub fn erfc(x: f64) -> f64 {
+    const C: [f64; 10] = [
+        -1.26551223,
+        1.00002368,
+        0.37409196,
+        0.09678418,
+        -0.18628806,
+        0.27886807,
+        -1.13520398,
+        1.48851587,
+        -0.82215223,
+        0.17087277,
+    ];
     let z = x.abs();
     let t = 1.0 / (1.0 + 0.5 * z);
-    let r = t
-        * (-z * z - 1.26551223
-            + t * (1.00002368
-                + t * (0.37409196
-                    + t * (0.09678418
-                        + t * (-0.18628806
-                            + t * (0.27886807
-                                + t * (-1.13520398
-                                    + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))))
-            .exp();
+    let poly = C.iter().rev().fold(0.0, |acc, c| acc * t + c);
+    let r = t * (-z * z + poly).exp();
     if x >= 0.0 { r } else { 2.0 - r }
 }
 
