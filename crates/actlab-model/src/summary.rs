@@ -29,49 +29,38 @@ pub struct ModelSummary {
     pub layers: Vec<LayerSummary>,
 }
 
-fn linear_row(index: usize, linear: &Linear) -> LayerSummary {
-    let [_, d_output] = linear.weight.shape().dims();
-    LayerSummary {
-        name: format!("linear_{index}"),
-        kind: "Linear".into(),
-        output_shape: vec![None, Some(d_output)],
-        params: linear.num_params(),
-    }
-}
-
 impl Mlp {
     /// Summarises this model's layers, output shapes and parameter counts.
     pub fn summary(&self) -> ModelSummary {
         let mut layers = Vec::new();
         let mut counters = std::collections::BTreeMap::<&str, usize>::new();
-        let mut next = |kind: &'static str| {
+        // Keras-style names: the type in lower case, numbered per type from 1.
+        let mut push = |kind: &'static str, width: usize, params: usize| {
             let n = counters.entry(kind).or_insert(0);
             *n += 1;
-            *n
+            layers.push(LayerSummary {
+                name: format!("{}_{n}", kind.to_lowercase()),
+                kind: kind.into(),
+                output_shape: vec![None, Some(width)],
+                params,
+            });
         };
+        let width = |linear: &Linear| linear.weight.shape().dims::<2>()[1];
         for (linear, activation) in self.hidden.iter().zip(&self.activations) {
-            let row = linear_row(next("Linear"), linear);
-            let shape = row.output_shape.clone();
-            layers.push(row);
-            let kind = activation.type_name();
-            layers.push(LayerSummary {
-                name: format!("{}_{}", kind.to_lowercase(), next(kind)),
-                kind: kind.into(),
-                output_shape: shape,
-                params: activation.num_params(),
-            });
+            push("Linear", width(linear), linear.num_params());
+            push(
+                activation.type_name(),
+                width(linear),
+                activation.num_params(),
+            );
         }
-        let output = linear_row(next("Linear"), &self.output);
-        let shape = output.output_shape.clone();
-        layers.push(output);
+        push("Linear", width(&self.output), self.output.num_params());
         if let Some(activation) = &self.output_activation {
-            let kind = activation.type_name();
-            layers.push(LayerSummary {
-                name: format!("{}_{}", kind.to_lowercase(), next(kind)),
-                kind: kind.into(),
-                output_shape: shape,
-                params: activation.num_params(),
-            });
+            push(
+                activation.type_name(),
+                width(&self.output),
+                activation.num_params(),
+            );
         }
         ModelSummary {
             params: self.num_params(),
