@@ -20,6 +20,14 @@ pub enum ConfigError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// The config could not be written.
+    #[error("cannot write config {path}")]
+    Write {
+        /// The destination.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
     /// The file is not valid TOML, or a field has the wrong name, type or value.
     #[error("{path}: {field}: {message}")]
     Parse {
@@ -442,6 +450,27 @@ impl ExperimentConfig {
     pub fn to_toml(&self) -> Result<String, toml::ser::Error> {
         toml::to_string(self)
     }
+
+    /// Writes [`ExperimentConfig::to_toml`] to `path` atomically: a temp file in the same
+    /// directory, renamed over `path`, so a crash never leaves a half-written config.
+    pub fn write_atomic(&self, path: &Path) -> Result<(), ConfigError> {
+        let write_error = |source: std::io::Error| ConfigError::Write {
+            path: path.to_path_buf(),
+            source,
+        };
+        let text = self
+            .to_toml()
+            .map_err(|e| write_error(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))?;
+        let dir = match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        let mut file = tempfile::NamedTempFile::new_in(dir).map_err(write_error)?;
+        std::io::Write::write_all(&mut file, text.as_bytes()).map_err(write_error)?;
+        file.as_file().sync_all().map_err(write_error)?;
+        file.persist(path).map_err(|e| write_error(e.error))?;
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -542,6 +571,21 @@ mod tests {
 
         let m = message("[data]\ndataset = \"mnist\"\n");
         assert!(m.contains("model"), "{m}");
+    }
+
+    #[test]
+    fn written_configs_load_back_identically_and_leave_no_temp_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        let config = parse("name = \"a\"\n[model]\npreset = \"prelu-mlp\"\n").unwrap();
+        config.write_atomic(&path).unwrap();
+        config.write_atomic(&path).unwrap(); // overwriting works too
+        assert_eq!(ExperimentConfig::load(&path).unwrap(), config);
+        let entries = std::fs::read_dir(dir.path()).unwrap().count();
+        assert_eq!(entries, 1, "only config.toml is left");
+        let missing_dir = dir.path().join("no/such/dir/config.toml");
+        let err = config.write_atomic(&missing_dir).unwrap_err();
+        assert!(matches!(err, ConfigError::Write { .. }), "{err}");
     }
 
     #[test]
