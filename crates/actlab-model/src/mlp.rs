@@ -15,6 +15,10 @@ fn default_output_size() -> usize {
     10
 }
 
+/// The largest model `validate` accepts (a typo such as `hidden = [1280000]` should be an error,
+/// not an attempt to allocate tens of gigabytes).
+pub const MAX_PARAMS: usize = 1_000_000_000;
+
 /// How the linear layers' weights and biases are initialised.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -113,6 +117,17 @@ impl MlpConfig {
         for (i, width) in self.hidden.iter().enumerate() {
             positive(format!("model.hidden[{i}]"), *width)?;
         }
+        let params = self.parameter_estimate();
+        if params.is_none_or(|n| n > MAX_PARAMS) {
+            return Err(ModelError::InvalidParameter {
+                field: "model.hidden".into(),
+                value: format!("{:?}", self.hidden),
+                expected: format!(
+                    "layer sizes giving at most {MAX_PARAMS} weights (this MLP would need {})",
+                    params.map_or("more than usize can count".to_string(), |n| n.to_string())
+                ),
+            });
+        }
         self.activation.validate("model.activation")?;
         if let ActivationConfig::Softmax { .. } = self.activation {
             return Err(ModelError::InvalidParameter {
@@ -135,6 +150,21 @@ impl MlpConfig {
                 expected: "\"softmax\" (or leave it out)".into(),
             }),
         }
+    }
+
+    /// Weights and biases of the linear layers (activation parameters not included), or `None`
+    /// on overflow.
+    fn parameter_estimate(&self) -> Option<usize> {
+        let widths: Vec<usize> = std::iter::once(self.input_size)
+            .chain(self.hidden.iter().copied())
+            .chain([self.output_size])
+            .collect();
+        widths.windows(2).try_fold(0usize, |total, pair| {
+            pair[0]
+                .checked_mul(pair[1])?
+                .checked_add(pair[1])?
+                .checked_add(total)
+        })
     }
 
     /// Validates, then builds the model on `device`.

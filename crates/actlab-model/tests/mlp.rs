@@ -426,6 +426,23 @@ fn bad_model_sections_are_errors_naming_the_field() {
             .contains("model.output_activation.dim")
     );
 
+    let huge = ModelSpec {
+        preset: Some(Preset::PreluMlp),
+        hidden: Some(vec![1 << 20, 1 << 20]),
+        ..ModelSpec::default()
+    };
+    let err = huge.resolve().unwrap_err().to_string();
+    assert!(
+        err.contains("model.hidden") && err.contains("at most"),
+        "{err}"
+    );
+    let overflow = ModelSpec {
+        preset: Some(Preset::PreluMlp),
+        hidden: Some(vec![usize::MAX]),
+        ..ModelSpec::default()
+    };
+    assert!(overflow.resolve().is_err());
+
     let no_softmax = ModelSpec {
         preset: Some(Preset::SwishMlp),
         output_activation: Some(ActivationConfig::Identity),
