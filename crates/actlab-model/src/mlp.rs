@@ -152,19 +152,25 @@ impl MlpConfig {
         }
     }
 
+    /// The widths from input to output: `[input_size, hidden…, output_size]`.
+    pub fn layer_sizes(&self) -> Vec<usize> {
+        std::iter::once(self.input_size)
+            .chain(self.hidden.iter().copied())
+            .chain([self.output_size])
+            .collect()
+    }
+
     /// Weights and biases of the linear layers (activation parameters not included), or `None`
     /// on overflow.
     fn parameter_estimate(&self) -> Option<usize> {
-        let widths: Vec<usize> = std::iter::once(self.input_size)
-            .chain(self.hidden.iter().copied())
-            .chain([self.output_size])
-            .collect();
-        widths.windows(2).try_fold(0usize, |total, pair| {
-            pair[0]
-                .checked_mul(pair[1])?
-                .checked_add(pair[1])?
-                .checked_add(total)
-        })
+        self.layer_sizes()
+            .windows(2)
+            .try_fold(0usize, |total, pair| {
+                pair[0]
+                    .checked_mul(pair[1])?
+                    .checked_add(pair[1])?
+                    .checked_add(total)
+            })
     }
 
     /// Validates, then builds the model on `device`.

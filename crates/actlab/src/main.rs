@@ -78,11 +78,7 @@ fn summary(path: &std::path::Path, json: bool) -> anyhow::Result<()> {
         println!("{text}");
     } else {
         let name = config.name.as_deref().unwrap_or("model");
-        let sizes: Vec<String> = std::iter::once(mlp.input_size)
-            .chain(mlp.hidden.iter().copied())
-            .chain([mlp.output_size])
-            .map(|n| n.to_string())
-            .collect();
+        let sizes: Vec<String> = mlp.layer_sizes().iter().map(ToString::to_string).collect();
         println!(
             "Model: \"{name}\" ({}, activation {}, init {})",
             sizes.join(" → "),
