@@ -19,8 +19,12 @@ start=$(date +%s)
 # --- system packages -------------------------------------------------------------------------
 # Debian package → a file that shows it is installed.
 declare -A packages=(
-  # The model tests need nothing beyond Rust. The trainer's wgpu tests will add
-  # mesa-vulkan-drivers (lavapipe) and the data tests dataset-fashion-mnist here.
+  # The real Fashion-MNIST (the data tests check its counts, balance and checksums).
+  [dataset-fashion-mnist]=/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
+  # Mesa's lavapipe: Vulkan on the CPU, so the wgpu backend runs in CI without a GPU.
+  [mesa-vulkan-drivers]=/usr/share/vulkan/icd.d/lvp_icd.x86_64.json
+  # dpkg-deb, for the Debian-package fallback's test (present on every Debian).
+  [dpkg]=/usr/bin/dpkg-deb
 )
 missing=()
 for pkg in "${!packages[@]}"; do

@@ -83,16 +83,10 @@ pub struct ExperimentConfig {
     pub output: OutputSection,
 }
 
-/// The datasets actlab reads (28×28 grey images, 10 classes, IDX files).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Dataset {
-    /// Handwritten digits.
-    Mnist,
-    /// Zalando's clothing images, MNIST's harder drop-in twin.
-    #[default]
-    FashionMnist,
-}
+/// The datasets actlab reads (defined by the data crate).
+pub use actlab_data::DatasetName as Dataset;
+/// Which training images are held out for validation.
+pub use actlab_data::Holdout;
 
 fn default_validation_size() -> usize {
     5_000
@@ -111,6 +105,9 @@ pub struct DataSection {
     /// Training images held out for validation [5000].
     #[serde(default = "default_validation_size")]
     pub validation_size: usize,
+    /// `last` (the tail of the training file) or `random` (seeded with `train.seed`) [last].
+    #[serde(default)]
+    pub holdout: Holdout,
 }
 
 impl Default for DataSection {
@@ -119,6 +116,7 @@ impl Default for DataSection {
             dataset: Dataset::default(),
             dir: None,
             validation_size: default_validation_size(),
+            holdout: Holdout::default(),
         }
     }
 }

@@ -5,5 +5,5 @@ pub mod config;
 
 pub use config::{
     BackendName, BackendSection, ConfigError, DataSection, Dataset, DeviceSpec, ExperimentConfig,
-    OptimizerConfig, OutputSection, Progress, TrainSection,
+    Holdout, OptimizerConfig, OutputSection, Progress, TrainSection,
 };

@@ -6,6 +6,8 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
+mod data;
+
 /// Train neural networks on Burn and compare activation functions honestly.
 #[derive(Debug, Parser)]
 #[command(name = "actlab", version, about)]
@@ -23,6 +25,11 @@ enum Command {
         /// Print JSON (`{"params": N, "layers": [...]}`) on stdout instead of a table.
         #[arg(long)]
         json: bool,
+    },
+    /// Datasets: describe, fetch, verify.
+    Data {
+        #[command(subcommand)]
+        what: data::DataCommand,
     },
     /// Draw pictures.
     Plot {
@@ -54,6 +61,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Summary { config, json } => summary(&config, json),
+        Command::Data { what } => data::run(what),
         Command::Plot {
             what: PlotCommand::Activations { out },
         } => {

@@ -135,3 +135,121 @@ fn plot_activations_writes_pictures() {
         assert!(len > 1000, "{} is missing or empty", file.display());
     }
 }
+
+fn write_idx(dir: &Path, base: &str, dims: &[u32], data: Vec<u8>) {
+    std::fs::create_dir_all(dir).unwrap();
+    let array = actlab_data::idx::IdxArray {
+        dims: dims.to_vec(),
+        data,
+    };
+    std::fs::write(dir.join(base), array.to_bytes()).unwrap();
+}
+
+/// A tiny MNIST-shaped dataset: 20 training and 10 test images.
+fn tiny_dataset(dir: &Path) {
+    for (prefix, n) in [("train", 20u32), ("t10k", 10)] {
+        let pixels = (0..n as usize * 784).map(|i| (i % 251) as u8).collect();
+        write_idx(
+            dir,
+            &format!("{prefix}-images-idx3-ubyte"),
+            &[n, 28, 28],
+            pixels,
+        );
+        let labels = (0..n).map(|i| (i % 10) as u8).collect();
+        write_idx(dir, &format!("{prefix}-labels-idx1-ubyte"), &[n], labels);
+    }
+}
+
+#[test]
+fn data_info_reports_counts_source_and_checksums() {
+    let tmp = tempfile::tempdir().unwrap();
+    tiny_dataset(&tmp.path().join("datasets/mnist"));
+    let out = actlab(
+        &["data", "info", "mnist", "--offline", "--json"],
+        tmp.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["train_count"], 20);
+    assert_eq!(json["test_count"], 10);
+    assert_eq!(json["source"], "project");
+    assert_eq!(
+        json["class_balance"]["train"],
+        serde_json::to_value([2; 10]).unwrap()
+    );
+    // Fixtures are not the published MNIST: said so, file by file.
+    assert_eq!(json["checksum_status"], "mismatch");
+    assert_eq!(json["checksums"][0]["status"], "mismatch");
+    assert!(
+        text(&out.stderr).contains("project cache"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn data_errors_are_one_line_with_a_failing_exit_code() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Nothing anywhere (offline): the error lists what was tried.
+    let out = actlab(
+        &["data", "info", "mnist", "--offline", "--dir", "nowhere"],
+        tmp.path(),
+    );
+    assert!(!out.status.success());
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("cannot find or fetch mnist; tried:"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("config dir nowhere: missing (no such directory)"),
+        "{stderr}"
+    );
+
+    // A truncated file: one line naming it.
+    let dir = tmp.path().join("broken");
+    tiny_dataset(&dir);
+    let file = dir.join("train-images-idx3-ubyte");
+    let bytes = std::fs::read(&file).unwrap();
+    std::fs::write(&file, &bytes[..1000]).unwrap();
+    for args in [
+        vec!["data", "verify", "broken"],
+        vec![
+            "data",
+            "info",
+            "fashion-mnist",
+            "--offline",
+            "--dir",
+            "broken",
+        ],
+    ] {
+        let out = actlab(&args, tmp.path());
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let stderr = text(&out.stderr);
+        let error: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+        assert_eq!(error.len(), 1, "{stderr}");
+        assert!(
+            error[0].contains("broken/train-images-idx3-ubyte: truncated"),
+            "{stderr}"
+        );
+    }
+    let out = actlab(&["data", "info", "cifar10"], tmp.path());
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("unknown dataset \"cifar10\""));
+}
+
+#[test]
+fn data_verify_a_valid_unknown_dataset() {
+    let tmp = tempfile::tempdir().unwrap();
+    tiny_dataset(&tmp.path().join("d"));
+    let out = actlab(&["data", "verify", "d"], tmp.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("valid IDX, 20 train + 10 test images"));
+    // Claimed to be Fashion-MNIST, it is not: exit 1.
+    let out = actlab(
+        &["data", "verify", "d", "--dataset", "fashion-mnist"],
+        tmp.path(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("4 of 4 files differ from the published fashion-mnist"));
+}

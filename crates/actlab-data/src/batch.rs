@@ -1,0 +1,298 @@
+//! From bytes to Burn tensors: items for burn-dataset's `Dataset`, a `Batcher`, and the two fast
+//! paths the trainer uses.
+//!
+//! - **Host batches** ([`Split::batch`]): the split stays in host memory as bytes; each batch is
+//!   gathered, scaled through a 256-entry table and uploaded as one `[batch, 784]` f32 tensor.
+//! - **Device-resident** ([`DeviceSplit`]): the whole split is uploaded once as integers, and a
+//!   batch is an index selection on the device followed by a conversion to f32. GPUs cap single
+//!   buffers (wgpu refused the 188 MB f32 training split), so pixels stay bytes on the device:
+//!   as `u8` where the backend stores them, otherwise packed four to an `i32` and unpacked per
+//!   batch with shifts and masks.
+
+use std::sync::Arc;
+
+use burn::data::dataloader::batcher::Batcher;
+use burn::data::dataset::Dataset;
+use burn::tensor::{DType, Device, Int, Tensor, TensorCreationOptions, TensorData};
+
+use crate::error::DataError;
+use crate::mnist::Split;
+use crate::spec::IMAGE_PIXELS;
+
+/// How pixels become floats.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Scaling {
+    /// `p / 255`, in [0, 1] (the article's preprocessing).
+    Unit,
+    /// `(p / 255 − mean) / std`, with the training split's statistics.
+    Standardize {
+        /// Mean of the [0, 1] pixels.
+        mean: f32,
+        /// Their standard deviation.
+        std: f32,
+    },
+}
+
+impl Scaling {
+    /// `(a, b)` such that the float pixel is `a · p + b`.
+    pub fn affine(self) -> (f32, f32) {
+        match self {
+            Scaling::Unit => (1.0 / 255.0, 0.0),
+            Scaling::Standardize { mean, std } => (1.0 / (255.0 * std), -mean / std),
+        }
+    }
+
+    /// The float value of every byte.
+    pub fn table(self) -> [f32; 256] {
+        let (a, b) = self.affine();
+        std::array::from_fn(|p| a * p as f32 + b)
+    }
+}
+
+/// One image and its label.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MnistItem {
+    /// 784 pixels, row-major.
+    pub image: [u8; IMAGE_PIXELS],
+    /// The class, 0 to 9.
+    pub label: u8,
+}
+
+/// A batch ready for the model.
+///
+/// # Shapes
+/// - `images`: `[batch, 784]`, f32
+/// - `targets`: `[batch]`, class indices
+#[derive(Debug, Clone)]
+pub struct MnistBatch {
+    /// The images, flattened.
+    pub images: Tensor<2>,
+    /// The labels.
+    pub targets: Tensor<1, Int>,
+}
+
+/// A view of a split (all of it, or a subset of its indices) as a burn-dataset `Dataset`.
+#[derive(Debug, Clone)]
+pub struct SplitDataset {
+    split: Arc<Split>,
+    indices: Option<Arc<[u32]>>,
+}
+
+impl SplitDataset {
+    /// The whole split.
+    pub fn new(split: Arc<Split>) -> Self {
+        SplitDataset {
+            split,
+            indices: None,
+        }
+    }
+
+    /// The images at `indices` (e.g. the training part of a train/validation split).
+    pub fn subset(split: Arc<Split>, indices: Arc<[u32]>) -> Result<Self, DataError> {
+        check_indices(&indices, split.len())?;
+        Ok(SplitDataset {
+            split,
+            indices: Some(indices),
+        })
+    }
+}
+
+fn check_indices(indices: &[u32], len: usize) -> Result<(), DataError> {
+    match indices.iter().find(|&&i| i as usize >= len) {
+        Some(bad) => Err(DataError::Split(format!(
+            "index {bad} is past the end of a split of {len} images"
+        ))),
+        None => Ok(()),
+    }
+}
+
+impl Dataset<MnistItem> for SplitDataset {
+    fn get(&self, index: usize) -> Result<MnistItem, burn::data::dataset::DatasetError> {
+        let len = self.len();
+        assert!(
+            index < len,
+            "index {index} out of bounds for a dataset of {len}"
+        );
+        let index = self.indices.as_ref().map_or(index, |ix| ix[index] as usize);
+        let pixels = self.split.image(index).unwrap_or(&[]);
+        let mut image = [0u8; IMAGE_PIXELS];
+        image.copy_from_slice(pixels);
+        Ok(MnistItem {
+            image,
+            label: self.split.labels()[index],
+        })
+    }
+
+    fn len(&self) -> usize {
+        self.indices
+            .as_ref()
+            .map_or(self.split.len(), |ix| ix.len())
+    }
+}
+
+/// Burn's `Batcher` for [`MnistItem`]s, for use with burn's `DataLoader`.
+#[derive(Debug, Clone)]
+pub struct MnistBatcher {
+    table: [f32; 256],
+}
+
+impl MnistBatcher {
+    /// A batcher scaling pixels as `scaling` says.
+    pub fn new(scaling: Scaling) -> Self {
+        MnistBatcher {
+            table: scaling.table(),
+        }
+    }
+}
+
+impl Batcher<MnistItem, MnistBatch> for MnistBatcher {
+    fn batch(&self, items: Vec<MnistItem>, device: &Device) -> MnistBatch {
+        let mut pixels = Vec::with_capacity(items.len() * IMAGE_PIXELS);
+        for item in &items {
+            pixels.extend(item.image.iter().map(|&p| self.table[usize::from(p)]));
+        }
+        let labels: Vec<i64> = items.iter().map(|i| i64::from(i.label)).collect();
+        upload(pixels, labels, device)
+    }
+}
+
+fn upload(pixels: Vec<f32>, labels: Vec<i64>, device: &Device) -> MnistBatch {
+    let n = labels.len();
+    MnistBatch {
+        images: Tensor::from_data(TensorData::new(pixels, [n, IMAGE_PIXELS]), device),
+        targets: Tensor::from_data(TensorData::new(labels, [n]), device),
+    }
+}
+
+impl Split {
+    /// The images and labels at `indices`, scaled and uploaded to `device` (the host path).
+    pub fn batch(
+        &self,
+        indices: &[u32],
+        scaling: Scaling,
+        device: &Device,
+    ) -> Result<MnistBatch, DataError> {
+        self.batch_with_table(indices, &scaling.table(), device)
+    }
+
+    /// [`Split::batch`] with a precomputed [`Scaling::table`] (saves 256 multiplications a call).
+    pub fn batch_with_table(
+        &self,
+        indices: &[u32],
+        table: &[f32; 256],
+        device: &Device,
+    ) -> Result<MnistBatch, DataError> {
+        check_indices(indices, self.len())?;
+        let mut pixels = Vec::with_capacity(indices.len() * IMAGE_PIXELS);
+        let mut labels = Vec::with_capacity(indices.len());
+        let all = self.pixels();
+        for &i in indices {
+            let i = i as usize;
+            let image = &all[i * IMAGE_PIXELS..(i + 1) * IMAGE_PIXELS];
+            pixels.extend(image.iter().map(|&p| table[usize::from(p)]));
+            labels.push(i64::from(self.labels()[i]));
+        }
+        Ok(upload(pixels, labels, device))
+    }
+}
+
+/// How a [`DeviceSplit`] stores pixels on the device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeviceLayout {
+    /// One `u8` integer per pixel: `[n, 784]`. ndarray and flex only: wgpu has no `u8`
+    /// storage (its cast kernel fails WGSL validation).
+    Bytes,
+    /// Four pixels per `i32` (little-endian within the word): `[n, 196]`, unpacked per batch.
+    /// Works on every backend.
+    Packed,
+}
+
+/// A whole split resident on a device; batches are index selections there.
+#[derive(Debug, Clone)]
+pub struct DeviceSplit {
+    images: Tensor<2, Int>,
+    labels: Tensor<1, Int>,
+    layout: DeviceLayout,
+    scale: (f32, f32),
+    len: usize,
+}
+
+impl DeviceSplit {
+    /// Uploads `split` to `device` in `layout`.
+    pub fn new(split: &Split, device: &Device, layout: DeviceLayout, scaling: Scaling) -> Self {
+        let n = split.len();
+        let images = match layout {
+            DeviceLayout::Bytes => {
+                let data = TensorData::new(split.pixels().to_vec(), [n, IMAGE_PIXELS]);
+                let options = TensorCreationOptions::new(device.clone()).with_dtype(DType::U8);
+                Tensor::<2, Int>::from_data(data, options)
+            }
+            DeviceLayout::Packed => {
+                let words: Vec<i32> = split
+                    .pixels()
+                    .chunks_exact(4)
+                    .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                    .collect();
+                let data = TensorData::new(words, [n, IMAGE_PIXELS / 4]);
+                let options = TensorCreationOptions::new(device.clone()).with_dtype(DType::I32);
+                Tensor::<2, Int>::from_data(data, options)
+            }
+        };
+        let labels: Vec<i64> = split.labels().iter().map(|&l| i64::from(l)).collect();
+        DeviceSplit {
+            images,
+            labels: Tensor::from_data(TensorData::new(labels, [n]), device),
+            layout,
+            scale: scaling.affine(),
+            len: n,
+        }
+    }
+
+    /// Images on the device.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The batch at `indices` (uploaded as one small integer tensor).
+    pub fn batch(&self, indices: &[u32]) -> Result<MnistBatch, DataError> {
+        check_indices(indices, self.len)?;
+        let ids: Vec<i64> = indices.iter().map(|&i| i64::from(i)).collect();
+        let device = self.labels.device();
+        let ids = Tensor::<1, Int>::from_data(TensorData::new(ids, [indices.len()]), &device);
+        Ok(self.batch_from_device(ids))
+    }
+
+    /// The batch at `indices`, already a tensor on the device (e.g. a slice of an epoch's
+    /// permutation uploaded once).
+    pub fn batch_from_device(&self, indices: Tensor<1, Int>) -> MnistBatch {
+        let n = indices.dims()[0];
+        let rows = self.images.clone().select(0, indices.clone());
+        let bytes = match self.layout {
+            DeviceLayout::Bytes => rows,
+            DeviceLayout::Packed => {
+                let planes: Vec<Tensor<2, Int>> = (0..4)
+                    .map(|k| {
+                        rows.clone()
+                            .bitwise_right_shift_scalar(8 * k)
+                            .bitwise_and_scalar(0xff)
+                    })
+                    .collect();
+                Tensor::stack::<3>(planes, 2).reshape([n, IMAGE_PIXELS])
+            }
+        };
+        let (a, b) = self.scale;
+        let mut images = bytes.float().mul_scalar(a);
+        if b != 0.0 {
+            images = images.add_scalar(b);
+        }
+        MnistBatch {
+            images,
+            targets: self.labels.clone().select(0, indices),
+        }
+    }
+}

@@ -1,0 +1,294 @@
+//! A dataset in memory: two splits of 28×28 byte images and labels, loaded from a directory of
+//! IDX files and checked (shape, label range, counts), with the statistics `data info` reports
+//! and the checksums `data verify` compares.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::error::DataError;
+use crate::idx::{IdxArray, read_idx_file};
+use crate::spec::{DatasetName, FileRole, FileSpec, IMAGE_PIXELS, IMAGE_SIDE, NUM_CLASSES};
+
+/// One split (train or test): `len` images of 784 bytes, row-major, and their labels.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Split {
+    images: Vec<u8>,
+    labels: Vec<u8>,
+}
+
+impl Split {
+    /// Builds a split, checking that `images` holds one 784-byte image per label and that every
+    /// label is a class (< 10).
+    pub fn new(images: Vec<u8>, labels: Vec<u8>) -> Result<Split, String> {
+        if images.len() != labels.len() * IMAGE_PIXELS {
+            return Err(format!(
+                "{} image bytes for {} labels (expected {} per image)",
+                images.len(),
+                labels.len(),
+                IMAGE_PIXELS
+            ));
+        }
+        if let Some((index, label)) = labels
+            .iter()
+            .enumerate()
+            .find(|(_, l)| usize::from(**l) >= NUM_CLASSES)
+        {
+            return Err(format!(
+                "label {label} at index {index} is not a class (0 to {})",
+                NUM_CLASSES - 1
+            ));
+        }
+        Ok(Split { images, labels })
+    }
+
+    /// Number of images.
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    /// Whether the split has no images.
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+
+    /// All pixels, image after image.
+    pub fn pixels(&self) -> &[u8] {
+        &self.images
+    }
+
+    /// All labels.
+    pub fn labels(&self) -> &[u8] {
+        &self.labels
+    }
+
+    /// The 784 pixels of image `index`, or `None` past the end.
+    pub fn image(&self, index: usize) -> Option<&[u8]> {
+        self.images
+            .get(index * IMAGE_PIXELS..(index + 1) * IMAGE_PIXELS)
+    }
+
+    /// How many images each class has.
+    pub fn class_counts(&self) -> [usize; NUM_CLASSES] {
+        let mut counts = [0; NUM_CLASSES];
+        for &label in &self.labels {
+            counts[usize::from(label)] += 1;
+        }
+        counts
+    }
+
+    /// Mean and (population) standard deviation of the pixels scaled to [0, 1].
+    pub fn pixel_stats(&self) -> (f64, f64) {
+        let mut histogram = [0u64; 256];
+        for &p in &self.images {
+            histogram[usize::from(p)] += 1;
+        }
+        let n = self.images.len().max(1) as f64;
+        let mean = histogram
+            .iter()
+            .enumerate()
+            .map(|(v, &c)| v as f64 / 255.0 * c as f64)
+            .sum::<f64>()
+            / n;
+        let var = histogram
+            .iter()
+            .enumerate()
+            .map(|(v, &c)| (v as f64 / 255.0 - mean).powi(2) * c as f64)
+            .sum::<f64>()
+            / n;
+        (mean, var.sqrt())
+    }
+}
+
+/// A loaded dataset.
+#[derive(Debug, Clone)]
+pub struct MnistData {
+    /// Which dataset the files are meant to be.
+    pub name: DatasetName,
+    /// Where they were read from.
+    pub dir: PathBuf,
+    /// The training split (60,000 images for the real datasets).
+    pub train: Split,
+    /// The test split (10,000).
+    pub test: Split,
+    /// The files read, in role order, for checksum reports.
+    pub files: Vec<LoadedFile>,
+}
+
+/// One file read: where, and the SHA-256 of its uncompressed content.
+#[derive(Debug, Clone, Serialize)]
+pub struct LoadedFile {
+    /// The file's base name (`train-images-idx3-ubyte`).
+    pub file: &'static str,
+    /// The path read (`….gz` or raw).
+    pub path: PathBuf,
+    /// SHA-256 (hex) of the uncompressed IDX content.
+    pub sha256: String,
+}
+
+/// Whether a file's content is the published one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChecksumStatus {
+    /// SHA-256 of the uncompressed content equals the published data's.
+    Ok,
+    /// It differs: not the published file (modified, or another dataset).
+    Mismatch,
+}
+
+/// One file compared with the published checksum.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileChecksum {
+    /// The file's base name.
+    pub file: &'static str,
+    /// The path read.
+    pub path: PathBuf,
+    /// SHA-256 of its uncompressed content.
+    pub sha256: String,
+    /// The published data's SHA-256.
+    pub expected_sha256: &'static str,
+    /// Whether they agree.
+    pub status: ChecksumStatus,
+}
+
+impl MnistData {
+    /// Compares every file's content with the published checksums of `dataset`.
+    pub fn checksums_against(&self, dataset: DatasetName) -> Vec<FileChecksum> {
+        dataset
+            .files()
+            .iter()
+            .zip(&self.files)
+            .map(|(spec, file)| FileChecksum {
+                file: file.file,
+                path: file.path.clone(),
+                sha256: file.sha256.clone(),
+                expected_sha256: spec.raw_sha256,
+                status: if file.sha256 == spec.raw_sha256 {
+                    ChecksumStatus::Ok
+                } else {
+                    ChecksumStatus::Mismatch
+                },
+            })
+            .collect()
+    }
+
+    /// The published dataset whose training labels these are, if any.
+    pub fn identify(&self) -> Option<DatasetName> {
+        DatasetName::ALL.into_iter().find(|d| {
+            self.checksums_against(*d)
+                .iter()
+                .any(|c| c.status == ChecksumStatus::Ok)
+        })
+    }
+}
+
+/// Where a file of `spec` is in `dir`: the raw file if present (no decompression), else `.gz`.
+pub fn find_file(dir: &Path, spec: &FileSpec) -> Option<PathBuf> {
+    let raw = dir.join(spec.base);
+    if raw.is_file() {
+        return Some(raw);
+    }
+    let gz = dir.join(spec.gz_name());
+    gz.is_file().then_some(gz)
+}
+
+/// The files of `name` that `dir` lacks (as `base[.gz]`).
+pub fn missing_files(dir: &Path, name: DatasetName) -> Vec<String> {
+    name.files()
+        .iter()
+        .filter(|spec| find_file(dir, spec).is_none())
+        .map(|spec| format!("{}[.gz]", spec.base))
+        .collect()
+}
+
+struct Read {
+    array: IdxArray,
+    file: LoadedFile,
+}
+
+fn read_one(dir: &Path, spec: &'static FileSpec) -> Result<Read, DataError> {
+    let path = find_file(dir, spec).ok_or_else(|| DataError::Incomplete {
+        dir: dir.to_path_buf(),
+        missing: vec![format!("{}[.gz]", spec.base)],
+    })?;
+    let array = read_idx_file(&path).map_err(|source| DataError::Idx {
+        path: path.clone(),
+        source,
+    })?;
+    let want_rank = match spec.role {
+        FileRole::TrainImages | FileRole::TestImages => 3,
+        FileRole::TrainLabels | FileRole::TestLabels => 1,
+    };
+    let side = IMAGE_SIDE as u32;
+    let shape_ok = array.dims.len() == want_rank
+        && (want_rank == 1 || (array.dims[1] == side && array.dims[2] == side));
+    if !shape_ok {
+        let expected = if want_rank == 1 {
+            "[n] labels"
+        } else {
+            "[n, 28, 28] images"
+        };
+        return Err(DataError::Invalid {
+            path,
+            reason: format!("dimensions {:?}, expected {expected}", array.dims),
+        });
+    }
+    let mut hasher = Sha256::new();
+    hasher.update(array.header());
+    hasher.update(&array.data);
+    let sha256 = format!("{:x}", hasher.finalize());
+    Ok(Read {
+        array,
+        file: LoadedFile {
+            file: spec.base,
+            path,
+            sha256,
+        },
+    })
+}
+
+fn split(images: Read, labels: Read) -> Result<Split, DataError> {
+    let (n_images, n_labels) = (images.array.dims[0], labels.array.dims[0]);
+    if n_images != n_labels {
+        return Err(DataError::Invalid {
+            path: labels.file.path,
+            reason: format!(
+                "{n_labels} labels for the {n_images} images of {}",
+                images.file.path.display()
+            ),
+        });
+    }
+    Split::new(images.array.data, labels.array.data).map_err(|reason| DataError::Invalid {
+        path: labels.file.path,
+        reason,
+    })
+}
+
+/// Reads and checks the four IDX files of `name` in `dir` (each `.gz` or raw).
+///
+/// The two largest files are decoded on separate threads.
+pub fn load_dir(dir: &Path, name: DatasetName) -> Result<MnistData, DataError> {
+    let [train_images, train_labels, test_images, test_labels] = name.files();
+    let (train_images, rest) = std::thread::scope(|scope| {
+        let big = scope.spawn(|| read_one(dir, train_images));
+        let rest = [train_labels, test_images, test_labels].map(|spec| read_one(dir, spec));
+        let big = big
+            .join()
+            .unwrap_or_else(|_| Err(DataError::Split("the IDX reader thread panicked".into())));
+        (big, rest)
+    });
+    let [train_labels, test_images, test_labels] = rest;
+    let (train_images, train_labels) = (train_images?, train_labels?);
+    let (test_images, test_labels) = (test_images?, test_labels?);
+    let files = [&train_images, &train_labels, &test_images, &test_labels]
+        .map(|r| r.file.clone())
+        .to_vec();
+    Ok(MnistData {
+        name,
+        dir: dir.to_path_buf(),
+        train: split(train_images, train_labels)?,
+        test: split(test_images, test_labels)?,
+        files,
+    })
+}

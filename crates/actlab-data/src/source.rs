@@ -1,0 +1,328 @@
+//! Where a dataset comes from, tried in order and each attempt reported:
+//! the directory named in the config → `datasets/<name>/` in the project → the system install
+//! (`/usr/share/datasets/<name>/`, Debian's `dataset-fashion-mnist`) → an HTTPS download from the
+//! canonical mirrors into `datasets/<name>/` → `apt-get download` of the Debian package, unpacked
+//! into `datasets/<name>/` without root → an error listing everything tried.
+//!
+//! The library reads no environment: the caller (the CLI) fills [`Sources`].
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::error::DataError;
+use crate::mnist::missing_files;
+use crate::spec::DatasetName;
+use crate::{apt, download};
+
+/// The places to look, and whether fetching is allowed.
+#[derive(Debug, Clone)]
+pub struct Sources {
+    /// `[data] dir` from the config, tried first.
+    pub config_dir: Option<PathBuf>,
+    /// The project's dataset cache; the dataset lives in `<datasets_root>/<name>/`, and fetches
+    /// land there.
+    pub datasets_root: PathBuf,
+    /// System directories holding `<name>/` (default `/usr/share/datasets`).
+    pub system_roots: Vec<PathBuf>,
+    /// Mirror base URLs to download from; `None` uses the dataset's canonical mirrors.
+    pub mirrors: Option<Vec<String>>,
+    /// Whether the HTTPS download may be tried.
+    pub download: bool,
+    /// The Debian-archive fallback, if allowed.
+    pub apt: Option<apt::AptTools>,
+}
+
+impl Sources {
+    /// The standard chain with the project cache at `datasets_root`.
+    pub fn standard(datasets_root: impl Into<PathBuf>) -> Sources {
+        Sources {
+            config_dir: None,
+            datasets_root: datasets_root.into(),
+            system_roots: vec![PathBuf::from("/usr/share/datasets")],
+            mirrors: None,
+            download: true,
+            apt: Some(apt::AptTools::default()),
+        }
+    }
+
+    /// No network and no package manager: local directories only.
+    pub fn offline(mut self) -> Sources {
+        self.download = false;
+        self.apt = None;
+        self
+    }
+
+    /// `<datasets_root>/<name>`.
+    pub fn project_dir(&self, name: DatasetName) -> PathBuf {
+        self.datasets_root.join(name.as_str())
+    }
+}
+
+/// The kinds of source, in the order they are tried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceKind {
+    /// `[data] dir` in the config.
+    Config,
+    /// `datasets/<name>/` in the project.
+    Project,
+    /// A system install (`/usr/share/datasets/<name>/`).
+    System,
+    /// Downloaded from a mirror.
+    Download,
+    /// Unpacked from the Debian package.
+    Apt,
+}
+
+impl fmt::Display for SourceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SourceKind::Config => "config dir",
+            SourceKind::Project => "project cache",
+            SourceKind::System => "system install",
+            SourceKind::Download => "download",
+            SourceKind::Apt => "Debian package",
+        })
+    }
+}
+
+/// What came of trying one source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", content = "detail", rename_all = "snake_case")]
+pub enum Outcome {
+    /// The dataset is there (or was fetched there).
+    Found,
+    /// The place exists but lacks files, or does not exist.
+    Missing(String),
+    /// Not tried (not allowed, not applicable, tool absent).
+    Skipped(String),
+    /// Tried and failed.
+    Failed(String),
+}
+
+/// One source tried.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Attempt {
+    /// Which kind of source.
+    pub source: SourceKind,
+    /// The directory or URL.
+    pub location: String,
+    /// What happened.
+    #[serde(flatten)]
+    pub outcome: Outcome,
+}
+
+impl fmt::Display for Attempt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}: ", self.source, self.location)?;
+        match &self.outcome {
+            Outcome::Found => f.write_str("found"),
+            Outcome::Missing(why) => write!(f, "missing ({why})"),
+            Outcome::Skipped(why) => write!(f, "skipped ({why})"),
+            Outcome::Failed(why) => write!(f, "failed ({why})"),
+        }
+    }
+}
+
+/// Receives progress as sources are tried and files downloaded. Every method defaults to
+/// nothing, so a caller implements only what it shows.
+pub trait Progress {
+    /// A source was tried.
+    fn attempt(&mut self, _attempt: &Attempt) {}
+    /// A download starts (`total` from Content-Length when the server sends it).
+    fn download_start(&mut self, _url: &str, _total: Option<u64>) {}
+    /// `bytes` more arrived.
+    fn download_bytes(&mut self, _bytes: u64) {}
+    /// The download ended (successfully or not).
+    fn download_end(&mut self) {}
+}
+
+/// A [`Progress`] that shows nothing.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Silent;
+
+impl Progress for Silent {}
+
+/// Where the dataset was found.
+#[derive(Debug, Clone, Serialize)]
+pub struct Located {
+    /// The dataset.
+    pub dataset: DatasetName,
+    /// The directory holding its four files.
+    pub dir: PathBuf,
+    /// Which source provided it.
+    pub source: SourceKind,
+    /// Every source tried, in order (the last one found it).
+    pub attempts: Vec<Attempt>,
+}
+
+struct Search<'a> {
+    attempts: Vec<Attempt>,
+    progress: &'a mut dyn Progress,
+}
+
+impl Search<'_> {
+    fn record(&mut self, source: SourceKind, location: &Path, outcome: Outcome) {
+        self.record_str(source, location.display().to_string(), outcome);
+    }
+
+    fn record_str(&mut self, source: SourceKind, location: String, outcome: Outcome) {
+        let attempt = Attempt {
+            source,
+            location,
+            outcome,
+        };
+        self.progress.attempt(&attempt);
+        self.attempts.push(attempt);
+    }
+
+    /// Records whether `dir` holds all four files; true if it does.
+    fn check_dir(&mut self, source: SourceKind, dir: &Path, name: DatasetName) -> bool {
+        if !dir.is_dir() {
+            self.record(source, dir, Outcome::Missing("no such directory".into()));
+            return false;
+        }
+        let missing = missing_files(dir, name);
+        if missing.is_empty() {
+            self.record(source, dir, Outcome::Found);
+            true
+        } else {
+            let why = format!("lacks {}", missing.join(", "));
+            self.record(source, dir, Outcome::Missing(why));
+            false
+        }
+    }
+
+    fn found(self, name: DatasetName, dir: PathBuf, source: SourceKind) -> Located {
+        Located {
+            dataset: name,
+            dir,
+            source,
+            attempts: self.attempts,
+        }
+    }
+}
+
+/// Finds `name`, fetching it into the project cache when no local copy exists.
+///
+/// Only the presence of the four files is checked here; [`crate::load_dir`] validates them.
+pub fn locate(
+    name: DatasetName,
+    sources: &Sources,
+    progress: &mut dyn Progress,
+) -> Result<Located, DataError> {
+    let mut search = Search {
+        attempts: Vec::new(),
+        progress,
+    };
+    if let Some(dir) = &sources.config_dir
+        && search.check_dir(SourceKind::Config, dir, name)
+    {
+        return Ok(search.found(name, dir.clone(), SourceKind::Config));
+    }
+    let project = sources.project_dir(name);
+    if search.check_dir(SourceKind::Project, &project, name) {
+        return Ok(search.found(name, project, SourceKind::Project));
+    }
+    for root in &sources.system_roots {
+        let dir = root.join(name.as_str());
+        if search.check_dir(SourceKind::System, &dir, name) {
+            return Ok(search.found(name, dir, SourceKind::System));
+        }
+    }
+    fetch_into(name, sources, &project, &mut search)?;
+    let kind = search_last_kind(&search);
+    Ok(search.found(name, project, kind))
+}
+
+fn search_last_kind(search: &Search<'_>) -> SourceKind {
+    search
+        .attempts
+        .last()
+        .map_or(SourceKind::Project, |a| a.source)
+}
+
+/// Downloads (or unpacks from the Debian package) `name` into the project cache, whatever is
+/// already present elsewhere. Files already in the cache with the published checksum are kept.
+pub fn fetch(
+    name: DatasetName,
+    sources: &Sources,
+    progress: &mut dyn Progress,
+) -> Result<Located, DataError> {
+    let mut search = Search {
+        attempts: Vec::new(),
+        progress,
+    };
+    let project = sources.project_dir(name);
+    fetch_into(name, sources, &project, &mut search)?;
+    let kind = search_last_kind(&search);
+    Ok(search.found(name, project, kind))
+}
+
+/// Tries the download, then the Debian package; `Ok` when `dest` holds the four files.
+fn fetch_into(
+    name: DatasetName,
+    sources: &Sources,
+    dest: &Path,
+    search: &mut Search<'_>,
+) -> Result<(), DataError> {
+    let canonical: Vec<String> = name.mirrors().iter().map(|m| m.to_string()).collect();
+    let mirrors = sources.mirrors.as_ref().unwrap_or(&canonical);
+    let mirror_list = mirrors.join(", ");
+    if !sources.download {
+        search.record_str(
+            SourceKind::Download,
+            mirror_list,
+            Outcome::Skipped("offline".into()),
+        );
+    } else {
+        match download::download_dataset(name, dest, mirrors, search.progress) {
+            Ok(()) => {
+                search.record_str(SourceKind::Download, mirror_list, Outcome::Found);
+                return Ok(());
+            }
+            Err(error) => {
+                search.record_str(
+                    SourceKind::Download,
+                    mirror_list,
+                    Outcome::Failed(error.to_string()),
+                );
+            }
+        }
+    }
+    let package = name.debian_package();
+    match (&sources.apt, package) {
+        (None, _) => {
+            let what = package.unwrap_or("apt-get download");
+            let why = "not allowed (offline)".to_string();
+            search.record_str(SourceKind::Apt, what.into(), Outcome::Skipped(why));
+        }
+        (Some(_), None) => {
+            let why = format!("Debian has no package for {name}");
+            search.record_str(
+                SourceKind::Apt,
+                "apt-get download".into(),
+                Outcome::Skipped(why),
+            );
+        }
+        (Some(tools), Some(package)) => {
+            let outcome = match apt::fetch_package(tools, package, name, dest) {
+                Ok(()) => Outcome::Found,
+                Err(apt::AptError::Unavailable(why)) => Outcome::Skipped(why),
+                Err(apt::AptError::Failed(why)) => Outcome::Failed(why),
+            };
+            let found = outcome == Outcome::Found;
+            let location = format!("apt-get download {package}");
+            search.record_str(SourceKind::Apt, location, outcome);
+            if found {
+                return Ok(());
+            }
+        }
+    }
+    Err(DataError::NotFound {
+        dataset: name.as_str(),
+        attempts: std::mem::take(&mut search.attempts),
+    })
+}

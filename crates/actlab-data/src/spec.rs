@@ -1,0 +1,246 @@
+//! What each dataset is: its four IDX files, their published checksums, where to download them,
+//! its class names and the Debian package that carries it.
+//!
+//! Checksums, two kinds per file:
+//! - `gz_md5`: the MD5 of the gzip archive as the publishers distribute it (Zalando's README for
+//!   Fashion-MNIST; the list torchvision and every mirror use for MNIST). Downloads are checked
+//!   against it.
+//! - `raw_sha256`: the SHA-256 of the uncompressed IDX file, computed from archives that match
+//!   `gz_md5` (the same values are pinned by many public projects). It identifies the *content*
+//!   whatever the compression: Debian's `dataset-fashion-mnist` recompressed the archives (their
+//!   MD5s differ) but their content matches these.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// Images are 28×28 single-channel bytes.
+pub const IMAGE_SIDE: usize = 28;
+/// Pixels in one image.
+pub const IMAGE_PIXELS: usize = IMAGE_SIDE * IMAGE_SIDE;
+/// Both datasets have ten classes.
+pub const NUM_CLASSES: usize = 10;
+
+/// The datasets actlab reads (28×28 grey images, 10 classes, IDX files).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DatasetName {
+    /// Handwritten digits.
+    Mnist,
+    /// Zalando's clothing images, MNIST's harder drop-in twin.
+    #[default]
+    FashionMnist,
+}
+
+/// One of the four files of a dataset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileSpec {
+    /// Which file this is.
+    pub role: FileRole,
+    /// The file name without `.gz`, e.g. `train-images-idx3-ubyte`.
+    pub base: &'static str,
+    /// MD5 of the published `.gz` archive (hex).
+    pub gz_md5: &'static str,
+    /// SHA-256 of the uncompressed IDX file (hex).
+    pub raw_sha256: &'static str,
+}
+
+/// The role of a file in a dataset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FileRole {
+    /// Training images, `[60000, 28, 28]`.
+    TrainImages,
+    /// Training labels, `[60000]`.
+    TrainLabels,
+    /// Test images, `[10000, 28, 28]`.
+    TestImages,
+    /// Test labels, `[10000]`.
+    TestLabels,
+}
+
+impl FileSpec {
+    /// The name of the gzip archive, e.g. `train-images-idx3-ubyte.gz`.
+    pub fn gz_name(&self) -> String {
+        format!("{}.gz", self.base)
+    }
+}
+
+const MNIST_FILES: [FileSpec; 4] = [
+    FileSpec {
+        role: FileRole::TrainImages,
+        base: "train-images-idx3-ubyte",
+        gz_md5: "f68b3c2dcbeaaa9fbdd348bbdeb94873",
+        raw_sha256: "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+    },
+    FileSpec {
+        role: FileRole::TrainLabels,
+        base: "train-labels-idx1-ubyte",
+        gz_md5: "d53e105ee54ea40749a09fcbcd1e9432",
+        raw_sha256: "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+    },
+    FileSpec {
+        role: FileRole::TestImages,
+        base: "t10k-images-idx3-ubyte",
+        gz_md5: "9fb629c4189551a2d022fa330f9573f3",
+        raw_sha256: "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+    },
+    FileSpec {
+        role: FileRole::TestLabels,
+        base: "t10k-labels-idx1-ubyte",
+        gz_md5: "ec29112dd5afa0611ce80d1b7f02629c",
+        raw_sha256: "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+    },
+];
+
+const FASHION_FILES: [FileSpec; 4] = [
+    FileSpec {
+        role: FileRole::TrainImages,
+        base: "train-images-idx3-ubyte",
+        gz_md5: "8d4fb7e6c68d591d4c3dfef9ec88bf0d",
+        raw_sha256: "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+    },
+    FileSpec {
+        role: FileRole::TrainLabels,
+        base: "train-labels-idx1-ubyte",
+        gz_md5: "25c81989df183df01b3e8a0aad5dffbe",
+        raw_sha256: "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+    },
+    FileSpec {
+        role: FileRole::TestImages,
+        base: "t10k-images-idx3-ubyte",
+        gz_md5: "bef4ecab320f06d8554ea6380940ec79",
+        raw_sha256: "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+    },
+    FileSpec {
+        role: FileRole::TestLabels,
+        base: "t10k-labels-idx1-ubyte",
+        gz_md5: "bb300cfdad3c16e7a12a480ee83cd310",
+        raw_sha256: "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+    },
+];
+
+const FASHION_CLASSES: [&str; NUM_CLASSES] = [
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+];
+
+const DIGITS: [&str; NUM_CLASSES] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
+
+impl DatasetName {
+    /// Every dataset, in a fixed order.
+    pub const ALL: [DatasetName; 2] = [DatasetName::Mnist, DatasetName::FashionMnist];
+
+    /// The name used in configs, on the command line and as the directory name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DatasetName::Mnist => "mnist",
+            DatasetName::FashionMnist => "fashion-mnist",
+        }
+    }
+
+    /// Parses `mnist` or `fashion-mnist`.
+    pub fn parse(name: &str) -> Option<DatasetName> {
+        DatasetName::ALL.into_iter().find(|d| d.as_str() == name)
+    }
+
+    /// The four files, train images first.
+    pub fn files(self) -> &'static [FileSpec; 4] {
+        match self {
+            DatasetName::Mnist => &MNIST_FILES,
+            DatasetName::FashionMnist => &FASHION_FILES,
+        }
+    }
+
+    /// The file with the given role.
+    pub fn file(self, role: FileRole) -> &'static FileSpec {
+        let files = self.files();
+        match role {
+            FileRole::TrainImages => &files[0],
+            FileRole::TrainLabels => &files[1],
+            FileRole::TestImages => &files[2],
+            FileRole::TestLabels => &files[3],
+        }
+    }
+
+    /// Human names of the ten classes (digits for MNIST).
+    pub fn class_names(self) -> &'static [&'static str; NUM_CLASSES] {
+        match self {
+            DatasetName::Mnist => &DIGITS,
+            DatasetName::FashionMnist => &FASHION_CLASSES,
+        }
+    }
+
+    /// HTTPS mirrors holding the published `.gz` files, tried in order.
+    pub fn mirrors(self) -> &'static [&'static str] {
+        match self {
+            DatasetName::Mnist => &[
+                "https://ossci-datasets.s3.amazonaws.com/mnist/",
+                "https://storage.googleapis.com/cvdf-datasets/mnist/",
+            ],
+            DatasetName::FashionMnist => &[
+                "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/",
+                "https://storage.googleapis.com/tensorflow/tf-keras-datasets/",
+            ],
+        }
+    }
+
+    /// The Debian/Ubuntu package that carries the dataset, if there is one.
+    pub fn debian_package(self) -> Option<&'static str> {
+        match self {
+            DatasetName::Mnist => None,
+            DatasetName::FashionMnist => Some("dataset-fashion-mnist"),
+        }
+    }
+
+    /// Images in the training file.
+    pub fn train_count(self) -> usize {
+        60_000
+    }
+
+    /// Images in the test file.
+    pub fn test_count(self) -> usize {
+        10_000
+    }
+}
+
+impl fmt::Display for DatasetName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_files_are_in_role_order() {
+        for name in DatasetName::ALL {
+            assert_eq!(DatasetName::parse(name.as_str()), Some(name));
+            let roles: Vec<FileRole> = name.files().iter().map(|f| f.role).collect();
+            assert_eq!(
+                roles,
+                [
+                    FileRole::TrainImages,
+                    FileRole::TrainLabels,
+                    FileRole::TestImages,
+                    FileRole::TestLabels
+                ]
+            );
+            for file in name.files() {
+                assert_eq!(file.gz_md5.len(), 32);
+                assert_eq!(file.raw_sha256.len(), 64);
+                assert_eq!(name.file(file.role), file);
+            }
+        }
+        assert_eq!(DatasetName::parse("cifar10"), None);
+    }
+}

@@ -1,0 +1,130 @@
+#![allow(clippy::unwrap_used)]
+//! Batches for Burn: the burn-dataset view, the Batcher, the host path and the device-resident
+//! layouts all give the same tensors, on every backend we ship.
+
+mod common;
+
+use std::sync::Arc;
+
+use actlab_data::{
+    DatasetName, DeviceLayout, DeviceSplit, MnistBatch, MnistBatcher, Scaling, SplitDataset,
+};
+use burn::data::dataloader::batcher::Batcher;
+use burn::data::dataset::Dataset;
+use burn::tensor::Device;
+
+#[allow(deprecated)]
+fn devices() -> Vec<(&'static str, Device)> {
+    vec![
+        ("ndarray", Device::ndarray()),
+        ("flex", Device::flex()),
+        (
+            "wgpu",
+            Device::wgpu(burn::tensor::DeviceKind::DefaultDevice),
+        ),
+    ]
+}
+
+fn values(batch: MnistBatch) -> (Vec<f32>, Vec<i64>, [usize; 2]) {
+    let dims = batch.images.dims();
+    let images = batch
+        .images
+        .into_data()
+        .convert::<f32>()
+        .try_to_vec::<f32>()
+        .unwrap();
+    let targets = batch
+        .targets
+        .into_data()
+        .convert::<i64>()
+        .try_to_vec::<i64>()
+        .unwrap();
+    (images, targets, dims)
+}
+
+#[test]
+fn every_path_gives_the_same_batch_on_every_backend() {
+    let dir = tempfile::tempdir().unwrap();
+    common::write_dataset(dir.path(), 40, 10, true);
+    let data = actlab_data::load_dir(dir.path(), DatasetName::Mnist).unwrap();
+    let split = Arc::new(data.train);
+    let indices = [39u32, 0, 17, 3, 3, 8];
+    let scalings = [
+        Scaling::Unit,
+        Scaling::Standardize {
+            mean: 0.3,
+            std: 0.4,
+        },
+    ];
+    for (name, device) in devices() {
+        for scaling in scalings {
+            let (a, b) = scaling.affine();
+            let expected: Vec<f32> = indices
+                .iter()
+                .flat_map(|&i| split.image(i as usize).unwrap().to_vec())
+                .map(|p| a * f32::from(p) + b)
+                .collect();
+            let labels: Vec<i64> = indices.iter().map(|&i| i64::from(i % 10)).collect();
+            let host = values(split.batch(&indices, scaling, &device).unwrap());
+            assert_eq!(
+                host,
+                (expected.clone(), labels.clone(), [6, 784]),
+                "{name} host"
+            );
+            let view = SplitDataset::new(Arc::clone(&split));
+            let items = indices
+                .iter()
+                .map(|&i| view.get(i as usize).unwrap())
+                .collect();
+            let batched = values(MnistBatcher::new(scaling).batch(items, &device));
+            assert_eq!(batched, host, "{name} batcher");
+            // wgpu has no u8 storage (its WGSL cast kernel fails validation): bytes only on
+            // the CPU backends, packed everywhere.
+            let layouts = if name == "wgpu" {
+                vec![DeviceLayout::Packed]
+            } else {
+                vec![DeviceLayout::Bytes, DeviceLayout::Packed]
+            };
+            for layout in layouts {
+                let resident = DeviceSplit::new(&split, &device, layout, scaling);
+                let (images, targets, dims) = values(resident.batch(&indices).unwrap());
+                assert_eq!(
+                    (targets, dims),
+                    (labels.clone(), [6, 784]),
+                    "{name} {layout:?}"
+                );
+                let worst = images
+                    .iter()
+                    .zip(&expected)
+                    .map(|(x, y)| (x - y).abs())
+                    .fold(0.0f32, f32::max);
+                assert!(worst <= 1e-6, "{name} {layout:?}: off by {worst}");
+            }
+        }
+    }
+}
+
+#[test]
+fn subsets_and_bad_indices() {
+    let dir = tempfile::tempdir().unwrap();
+    common::write_dataset(dir.path(), 20, 10, false);
+    let split = Arc::new(
+        actlab_data::load_dir(dir.path(), DatasetName::Mnist)
+            .unwrap()
+            .train,
+    );
+    let subset = SplitDataset::subset(Arc::clone(&split), Arc::from(vec![5u32, 9])).unwrap();
+    assert_eq!(subset.len(), 2);
+    assert_eq!(subset.get(1).unwrap().label, 9);
+    assert!(SplitDataset::subset(Arc::clone(&split), Arc::from(vec![20u32])).is_err());
+    let device = Device::flex();
+    let error = split.batch(&[1, 20], Scaling::Unit, &device).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("index 20 is past the end of a split of 20"),
+        "{error}"
+    );
+    let resident = DeviceSplit::new(&split, &device, DeviceLayout::Packed, Scaling::Unit);
+    assert!(resident.batch(&[21]).is_err());
+}

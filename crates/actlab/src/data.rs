@@ -1,0 +1,282 @@
+//! `actlab data …`: find, fetch and check datasets. Printing only; the work is in `actlab-data`.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use actlab_data::{
+    Attempt, ChecksumStatus, DatasetName, Located, MnistData, Progress, Sources, Split,
+};
+use anyhow::{Context, bail};
+use clap::Subcommand;
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::json;
+
+/// Where `datasets/<name>/` lives: the current directory's `datasets/`.
+pub const DATASETS_ROOT: &str = "datasets";
+
+#[derive(Debug, Subcommand)]
+pub enum DataCommand {
+    /// Find (or fetch) a dataset and describe it: source, counts, class balance, pixel
+    /// statistics, checksum status.
+    Info {
+        /// `mnist` or `fashion-mnist`.
+        #[arg(value_parser = parse_dataset)]
+        dataset: DatasetName,
+        /// A directory to try first (as `[data] dir` in a config).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// Local directories only: no download, no apt-get.
+        #[arg(long)]
+        offline: bool,
+        /// Download from this base URL instead of the canonical mirrors (repeatable).
+        #[arg(long = "mirror", value_name = "URL")]
+        mirrors: Vec<String>,
+        /// Print JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Download the dataset into datasets/<name>/ (falling back to Debian's package).
+    Fetch {
+        /// `mnist` or `fashion-mnist`.
+        #[arg(value_parser = parse_dataset)]
+        dataset: DatasetName,
+        /// Download from this base URL instead of the canonical mirrors (repeatable).
+        #[arg(long = "mirror", value_name = "URL")]
+        mirrors: Vec<String>,
+        /// Do not fall back to `apt-get download`.
+        #[arg(long)]
+        no_apt: bool,
+    },
+    /// Check a directory of IDX files: structure, counts, labels, and the published checksums.
+    Verify {
+        /// The directory holding the four files (`.gz` or raw).
+        dir: PathBuf,
+        /// The dataset the files should be [identified by their checksums].
+        #[arg(long, value_parser = parse_dataset)]
+        dataset: Option<DatasetName>,
+        /// Print JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn parse_dataset(name: &str) -> Result<DatasetName, String> {
+    DatasetName::parse(name).ok_or_else(|| {
+        let known: Vec<&str> = DatasetName::ALL.iter().map(|d| d.as_str()).collect();
+        format!(
+            "unknown dataset {name:?}; expected one of: {}",
+            known.join(", ")
+        )
+    })
+}
+
+/// Shows each source tried on stderr and a progress bar while downloading.
+#[derive(Default)]
+pub struct CliProgress {
+    bar: Option<ProgressBar>,
+}
+
+impl Progress for CliProgress {
+    fn attempt(&mut self, attempt: &Attempt) {
+        eprintln!("  {attempt}");
+    }
+
+    fn download_start(&mut self, url: &str, total: Option<u64>) {
+        let bar = match total {
+            Some(total) => ProgressBar::new(total),
+            None => ProgressBar::no_length(),
+        };
+        let style = ProgressStyle::with_template(
+            "{msg} {bar:30} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+        );
+        if let Ok(style) = style {
+            bar.set_style(style);
+        }
+        let file = url.rsplit('/').next().unwrap_or(url);
+        bar.set_message(format!("downloading {file}"));
+        self.bar = Some(bar);
+    }
+
+    fn download_bytes(&mut self, bytes: u64) {
+        if let Some(bar) = &self.bar {
+            bar.inc(bytes);
+        }
+    }
+
+    fn download_end(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+fn sources(dir: Option<PathBuf>, offline: bool, mirrors: Vec<String>) -> Sources {
+    let mut sources = Sources::standard(DATASETS_ROOT);
+    sources.config_dir = dir;
+    if !mirrors.is_empty() {
+        sources.mirrors = Some(mirrors);
+    }
+    if offline { sources.offline() } else { sources }
+}
+
+pub fn run(command: DataCommand) -> anyhow::Result<()> {
+    match command {
+        DataCommand::Info {
+            dataset,
+            dir,
+            offline,
+            mirrors,
+            json,
+        } => {
+            eprintln!("looking for {dataset}:");
+            let sources = sources(dir, offline, mirrors);
+            let located = actlab_data::locate(dataset, &sources, &mut CliProgress::default())?;
+            let start = Instant::now();
+            let data = actlab_data::load_dir(&located.dir, dataset)?;
+            let seconds = start.elapsed().as_secs_f64();
+            info(&located, &data, seconds, json)
+        }
+        DataCommand::Fetch {
+            dataset,
+            mirrors,
+            no_apt,
+        } => {
+            let mut sources = sources(None, false, mirrors);
+            if no_apt {
+                sources.apt = None;
+            }
+            eprintln!(
+                "fetching {dataset} into {}:",
+                sources.project_dir(dataset).display()
+            );
+            let located = actlab_data::fetch(dataset, &sources, &mut CliProgress::default())?;
+            let data = actlab_data::load_dir(&located.dir, dataset)?;
+            let bad = mismatches(&data, dataset);
+            if bad > 0 {
+                bail!(
+                    "{}: {bad} of 4 files differ from the published {dataset}",
+                    located.dir.display()
+                );
+            }
+            println!("{}", located.dir.display());
+            eprintln!(
+                "{dataset}: {} + {} images in {} ({}), checksums ok",
+                data.train.len(),
+                data.test.len(),
+                located.dir.display(),
+                located.source
+            );
+            Ok(())
+        }
+        DataCommand::Verify { dir, dataset, json } => verify(&dir, dataset, json),
+    }
+}
+
+fn mismatches(data: &MnistData, dataset: DatasetName) -> usize {
+    data.checksums_against(dataset)
+        .iter()
+        .filter(|c| c.status == ChecksumStatus::Mismatch)
+        .count()
+}
+
+fn balance(split: &Split) -> Vec<usize> {
+    split.class_counts().to_vec()
+}
+
+fn info(located: &Located, data: &MnistData, seconds: f64, json: bool) -> anyhow::Result<()> {
+    let dataset = located.dataset;
+    let (mean, std) = data.train.pixel_stats();
+    let checksums = data.checksums_against(dataset);
+    let all_ok = checksums.iter().all(|c| c.status == ChecksumStatus::Ok);
+    if json {
+        let value = json!({
+            "dataset": dataset,
+            "source": located.source,
+            "dir": located.dir,
+            "train_count": data.train.len(),
+            "test_count": data.test.len(),
+            "image_shape": [28, 28],
+            "classes": dataset.class_names(),
+            "class_balance": { "train": balance(&data.train), "test": balance(&data.test) },
+            "pixel_mean": mean,
+            "pixel_std": std,
+            "checksum_status": if all_ok { "ok" } else { "mismatch" },
+            "checksums": checksums,
+            "attempts": located.attempts,
+            "load_seconds": seconds,
+        });
+        let text = serde_json::to_string_pretty(&value).context("serialising the report")?;
+        println!("{text}");
+        return Ok(());
+    }
+    println!("{dataset}: {} ({})", located.dir.display(), located.source);
+    println!(
+        "  images: {} train, {} test, 28×28, 10 classes (decoded in {seconds:.2} s)",
+        data.train.len(),
+        data.test.len()
+    );
+    println!("  class balance (train / test):");
+    let (train, test) = (data.train.class_counts(), data.test.class_counts());
+    for (i, name) in dataset.class_names().iter().enumerate() {
+        println!("    {i} {name:<12} {:>6} / {:>5}", train[i], test[i]);
+    }
+    println!("  pixels (train, scaled to [0, 1]): mean {mean:.4}, std {std:.4}");
+    for c in &checksums {
+        let status = match c.status {
+            ChecksumStatus::Ok => "ok",
+            ChecksumStatus::Mismatch => "MISMATCH",
+        };
+        println!("  checksum {:<24} {status}", c.file);
+    }
+    if !all_ok {
+        eprintln!(
+            "warning: some files differ from the published {dataset} (SHA-256 of the uncompressed content)"
+        );
+    }
+    Ok(())
+}
+
+fn verify(dir: &Path, dataset: Option<DatasetName>, json: bool) -> anyhow::Result<()> {
+    // Both datasets use the same file names, so either spec finds the files.
+    let data = actlab_data::load_dir(dir, dataset.unwrap_or_default())?;
+    let identified = dataset.or_else(|| data.identify());
+    let checksums = identified.map(|d| data.checksums_against(d));
+    let bad = identified.map_or(0, |d| mismatches(&data, d));
+    if json {
+        let value = json!({
+            "dir": dir,
+            "dataset": identified,
+            "train_count": data.train.len(),
+            "test_count": data.test.len(),
+            "class_balance": { "train": balance(&data.train), "test": balance(&data.test) },
+            "checksums": checksums,
+            "files": data.files,
+            "valid": bad == 0,
+        });
+        let text = serde_json::to_string_pretty(&value).context("serialising the report")?;
+        println!("{text}");
+    } else {
+        println!(
+            "{}: valid IDX, {} train + {} test images, labels 0–9",
+            dir.display(),
+            data.train.len(),
+            data.test.len()
+        );
+        match identified {
+            Some(d) if bad == 0 => println!("  all 4 files match the published {d}"),
+            Some(_) => {}
+            None => println!(
+                "  checksums match neither published dataset (not MNIST or Fashion-MNIST as published)"
+            ),
+        }
+    }
+    if let Some(d) = identified
+        && bad > 0
+    {
+        bail!(
+            "{}: {bad} of 4 files differ from the published {d}",
+            dir.display()
+        );
+    }
+    Ok(())
+}
