@@ -163,7 +163,14 @@ struct Search<'a> {
     progress: &'a mut dyn Progress,
 }
 
-impl Search<'_> {
+impl<'a> Search<'a> {
+    fn new(progress: &'a mut dyn Progress) -> Self {
+        Search {
+            attempts: Vec::new(),
+            progress,
+        }
+    }
+
     fn record(&mut self, source: SourceKind, location: &Path, outcome: Outcome) {
         self.record_str(source, location.display().to_string(), outcome);
     }
@@ -213,10 +220,7 @@ pub fn locate(
     sources: &Sources,
     progress: &mut dyn Progress,
 ) -> Result<Located, DataError> {
-    let mut search = Search {
-        attempts: Vec::new(),
-        progress,
-    };
+    let mut search = Search::new(progress);
     if let Some(dir) = &sources.config_dir
         && search.check_dir(SourceKind::Config, dir, name)
     {
@@ -232,16 +236,7 @@ pub fn locate(
             return Ok(search.found(name, dir, SourceKind::System));
         }
     }
-    fetch_into(name, sources, &project, &mut search)?;
-    let kind = search_last_kind(&search);
-    Ok(search.found(name, project, kind))
-}
-
-fn search_last_kind(search: &Search<'_>) -> SourceKind {
-    search
-        .attempts
-        .last()
-        .map_or(SourceKind::Project, |a| a.source)
+    fetch_into(name, sources, search)
 }
 
 /// Downloads (or unpacks from the Debian package) `name` into the project cache, whatever is
@@ -251,23 +246,17 @@ pub fn fetch(
     sources: &Sources,
     progress: &mut dyn Progress,
 ) -> Result<Located, DataError> {
-    let mut search = Search {
-        attempts: Vec::new(),
-        progress,
-    };
-    let project = sources.project_dir(name);
-    fetch_into(name, sources, &project, &mut search)?;
-    let kind = search_last_kind(&search);
-    Ok(search.found(name, project, kind))
+    fetch_into(name, sources, Search::new(progress))
 }
 
-/// Tries the download, then the Debian package; `Ok` when `dest` holds the four files.
+/// Tries the download, then the Debian package, into the project cache.
 fn fetch_into(
     name: DatasetName,
     sources: &Sources,
-    dest: &Path,
-    search: &mut Search<'_>,
-) -> Result<(), DataError> {
+    mut search: Search<'_>,
+) -> Result<Located, DataError> {
+    let project = sources.project_dir(name);
+    let dest = project.as_path();
     let canonical: Vec<String> = name.mirrors().iter().map(|m| m.to_string()).collect();
     let mirrors = sources.mirrors.as_ref().unwrap_or(&canonical);
     let mirror_list = mirrors.join(", ");
@@ -281,7 +270,7 @@ fn fetch_into(
         match download::download_dataset(name, dest, mirrors, search.progress) {
             Ok(()) => {
                 search.record_str(SourceKind::Download, mirror_list, Outcome::Found);
-                return Ok(());
+                return Ok(search.found(name, project, SourceKind::Download));
             }
             Err(error) => {
                 search.record_str(
@@ -317,12 +306,12 @@ fn fetch_into(
             let location = format!("apt-get download {package}");
             search.record_str(SourceKind::Apt, location, outcome);
             if found {
-                return Ok(());
+                return Ok(search.found(name, project, SourceKind::Apt));
             }
         }
     }
     Err(DataError::NotFound {
         dataset: name.as_str(),
-        attempts: std::mem::take(&mut search.attempts),
+        attempts: search.attempts,
     })
 }
