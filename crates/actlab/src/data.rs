@@ -47,6 +47,18 @@ pub enum DataCommand {
         #[arg(long)]
         no_apt: bool,
     },
+    /// Measure decoding and one epoch of batching, host path vs device-resident, per backend.
+    Bench {
+        /// `mnist` or `fashion-mnist`.
+        #[arg(value_parser = parse_dataset)]
+        dataset: DatasetName,
+        /// Batch size.
+        #[arg(long, default_value_t = 64)]
+        batch: usize,
+        /// Also measure wgpu (lavapipe on a machine without a GPU: slow to warm up).
+        #[arg(long)]
+        wgpu: bool,
+    },
     /// Check a directory of IDX files: structure, counts, labels, and the published checksums.
     Verify {
         /// The directory holding the four files (`.gz` or raw).
@@ -169,6 +181,11 @@ pub fn run(command: DataCommand) -> anyhow::Result<()> {
             Ok(())
         }
         DataCommand::Verify { dir, dataset, json } => verify(&dir, dataset, json),
+        DataCommand::Bench {
+            dataset,
+            batch,
+            wgpu,
+        } => bench(dataset, batch, wgpu),
     }
 }
 
@@ -277,6 +294,70 @@ fn verify(dir: &Path, dataset: Option<DatasetName>, json: bool) -> anyhow::Resul
             "{}: {bad} of 4 files differ from the published {d}",
             dir.display()
         );
+    }
+    Ok(())
+}
+
+/// One epoch of batches (the training part of the default split, shuffled), each reduced to a
+/// scalar read back so that lazy backends really compute it.
+fn bench(dataset: DatasetName, batch: usize, wgpu: bool) -> anyhow::Result<()> {
+    use actlab_data::{DeviceLayout, DeviceSplit, Holdout, Scaling};
+    use burn::tensor::{Device, DeviceKind};
+    anyhow::ensure!(batch > 0, "--batch must be at least 1");
+    let located = actlab_data::locate(
+        dataset,
+        &sources(None, false, Vec::new()),
+        &mut CliProgress::default(),
+    )?;
+    let start = Instant::now();
+    let data = actlab_data::load_dir(&located.dir, dataset)?;
+    println!(
+        "decode + check {dataset} (4 files): {:.3} s",
+        start.elapsed().as_secs_f64()
+    );
+    let split = actlab_data::train_validation(data.train.len(), 5_000, Holdout::Last, 42)?;
+    let order = actlab_data::epoch_order(&split.train, 42, 0);
+    let batches: Vec<&[u32]> = order.chunks_exact(batch).collect();
+    #[allow(deprecated)] // ndarray: Burn 0.22 prefers flex; we measure both.
+    let mut devices = vec![("flex", Device::flex()), ("ndarray", Device::ndarray())];
+    if wgpu {
+        devices.push(("wgpu", Device::wgpu(DeviceKind::DefaultDevice)));
+    }
+    let table = Scaling::Unit.table();
+    println!("one epoch = {} batches of {batch}", batches.len());
+    for (name, device) in devices {
+        let start = Instant::now();
+        for ix in &batches {
+            let b = data.train.batch_with_table(ix, &table, &device)?;
+            b.images
+                .sum()
+                .try_into_scalar::<f32>()
+                .context("reading a batch back")?;
+        }
+        println!(
+            "  {name:<8} host path      {:.3} s/epoch",
+            start.elapsed().as_secs_f64()
+        );
+        let layouts = if name == "wgpu" {
+            vec![DeviceLayout::Packed]
+        } else {
+            vec![DeviceLayout::Bytes, DeviceLayout::Packed]
+        };
+        for layout in layouts {
+            let start = Instant::now();
+            let resident = DeviceSplit::new(&data.train, &device, layout, Scaling::Unit);
+            let upload = start.elapsed().as_secs_f64();
+            let start = Instant::now();
+            for ix in &batches {
+                let b = resident.batch(ix)?;
+                b.images
+                    .sum()
+                    .try_into_scalar::<f32>()
+                    .context("reading a batch back")?;
+            }
+            let secs = start.elapsed().as_secs_f64();
+            println!("  {name:<8} resident {layout:?}: {secs:.3} s/epoch (+ {upload:.3} s upload)");
+        }
     }
     Ok(())
 }
