@@ -1,9 +1,11 @@
 //! A multi-layer perceptron generic over its activation, and the `[model]` config section.
 
-use burn::module::Module;
+use burn::module::{Module, Param};
 use burn::nn::{Initializer, Linear, LinearConfig};
 use burn::tensor::activation::softmax;
-use burn::tensor::{Device, Tensor};
+use burn::tensor::{Device, Tensor, TensorData};
+use chacha20::ChaCha8Rng;
+use rand::{RngExt, SeedableRng};
 use serde::{Deserialize, Serialize};
 
 use crate::{Activation, ActivationConfig, ModelError, Preset};
@@ -65,6 +67,42 @@ impl Init {
             linear.bias = Some(Initializer::Zeros.init([d_output], device));
         }
         linear
+    }
+
+    /// Weights `[d_input, d_output]` and biases `[d_output]` drawn from `rng` on the host.
+    fn sample(self, d_input: usize, d_output: usize, rng: &mut ChaCha8Rng) -> (Vec<f32>, Vec<f32>) {
+        let n = d_input * d_output;
+        let uniform = |rng: &mut ChaCha8Rng, n: usize, bound: f64| -> Vec<f32> {
+            (0..n)
+                .map(|_| ((2.0 * rng.random::<f64>() - 1.0) * bound) as f32)
+                .collect()
+        };
+        match self {
+            // Burn's KaimingUniform with gain 1/√3: bound = gain·√(3/fan_in) = 1/√fan_in, for
+            // the weights and (PyTorch's rule) the biases alike.
+            Init::Pytorch => {
+                let bound = 1.0 / (d_input as f64).sqrt();
+                let weights = uniform(rng, n, bound);
+                (weights, uniform(rng, d_output, bound))
+            }
+            Init::Glorot => {
+                let bound = (6.0 / (d_input + d_output) as f64).sqrt();
+                (uniform(rng, n, bound), vec![0.0; d_output])
+            }
+            Init::He => {
+                let std = (2.0 / d_input as f64).sqrt();
+                let weights = (0..n)
+                    .map(|_| {
+                        // Box–Muller; 1 − u is in (0, 1], so the logarithm is finite.
+                        let u1 = 1.0 - rng.random::<f64>();
+                        let u2 = rng.random::<f64>();
+                        let z = (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
+                        (z * std) as f32
+                    })
+                    .collect();
+                (weights, vec![0.0; d_output])
+            }
+        }
     }
 }
 
@@ -195,6 +233,38 @@ impl MlpConfig {
         })
     }
 }
+
+impl MlpConfig {
+    /// Validates, then builds the model with its linear layers' initial values drawn on the host
+    /// from `seed` (ChaCha8, its own stream): the same numbers on every backend and in every
+    /// process, independent of Burn's per-backend (on ndarray, process-global) RNG. The
+    /// distributions are those of [`Init`]; activation parameters start at their configured
+    /// constants.
+    pub fn init_seeded(&self, device: &Device, seed: u64) -> Result<Mlp, ModelError> {
+        let mut model = self.init(device)?;
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        rng.set_stream(WEIGHT_STREAM);
+        let sizes = self.layer_sizes();
+        let layers = model
+            .hidden
+            .iter_mut()
+            .chain(std::iter::once(&mut model.output));
+        for (linear, pair) in layers.zip(sizes.windows(2)) {
+            let (d_input, d_output) = (pair[0], pair[1]);
+            let (weights, biases) = self.init.sample(d_input, d_output, &mut rng);
+            linear.weight = Param::from_data(TensorData::new(weights, [d_input, d_output]), device);
+            linear.bias = Some(Param::from_data(
+                TensorData::new(biases, [d_output]),
+                device,
+            ));
+        }
+        Ok(model)
+    }
+}
+
+/// The ChaCha8 stream of [`MlpConfig::init_seeded`] (the data crate uses streams 0 and
+/// `1 + epoch` of the same seed for the split and the shuffles).
+pub const WEIGHT_STREAM: u64 = u64::MAX;
 
 /// The multi-layer perceptron.
 #[derive(Module, Debug)]

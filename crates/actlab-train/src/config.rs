@@ -108,6 +108,13 @@ pub struct DataSection {
     /// `last` (the tail of the training file) or `random` (seeded with `train.seed`) [last].
     #[serde(default)]
     pub holdout: Holdout,
+    /// Train on only the first N images of the training part (after the hold-out) [all]: quick
+    /// runs, sweeps on a subset, tests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub train_limit: Option<usize>,
+    /// Evaluate on only the first N test images [all 10,000].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_limit: Option<usize>,
 }
 
 impl Default for DataSection {
@@ -117,6 +124,8 @@ impl Default for DataSection {
             dir: None,
             validation_size: default_validation_size(),
             holdout: Holdout::default(),
+            train_limit: None,
+            test_limit: None,
         }
     }
 }
@@ -183,6 +192,56 @@ impl OptimizerConfig {
     }
 }
 
+/// A learning-rate schedule over epochs (`schedule = { kind = "cosine" }`). The rate is set at
+/// the start of each epoch and depends only on the epoch, so a resumed run follows it exactly.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ScheduleConfig {
+    /// The optimizer's rate throughout.
+    Constant,
+    /// Cosine annealing from the optimizer's rate (epoch 1) towards `min_lr` (reached after the
+    /// last epoch): `lr_e = min_lr + (lr − min_lr)·(1 + cos(π·(e−1)/epochs))/2`.
+    Cosine {
+        /// The floor [0].
+        #[serde(default)]
+        min_lr: f64,
+    },
+    /// Multiply the rate by `gamma` every `step_size` epochs.
+    Step {
+        /// Epochs between decays [1].
+        #[serde(default = "default_step_size")]
+        step_size: usize,
+        /// Factor [0.1].
+        #[serde(default = "default_gamma")]
+        gamma: f64,
+    },
+}
+
+fn default_step_size() -> usize {
+    1
+}
+fn default_gamma() -> f64 {
+    0.1
+}
+
+impl ScheduleConfig {
+    /// The learning rate of epoch `epoch` (1-based) of `epochs`, starting from `base`.
+    pub fn lr(&self, base: f64, epoch: usize, epochs: usize) -> f64 {
+        let done = epoch.saturating_sub(1);
+        match *self {
+            Self::Constant => base,
+            Self::Cosine { min_lr } => {
+                let t = done as f64 / epochs.max(1) as f64;
+                min_lr + (base - min_lr) * 0.5 * (1.0 + (std::f64::consts::PI * t).cos())
+            }
+            Self::Step { step_size, gamma } => {
+                let decays = i32::try_from(done / step_size.max(1)).unwrap_or(i32::MAX);
+                base * gamma.powi(decays)
+            }
+        }
+    }
+}
+
 /// How training reports progress.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -217,6 +276,9 @@ pub struct TrainSection {
     /// The optimizer [adam, lr 1e-3].
     #[serde(default)]
     pub optimizer: OptimizerConfig,
+    /// Learning-rate schedule over epochs [constant].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<ScheduleConfig>,
     /// Seed for initialisation, shuffling and the validation split [42].
     #[serde(default = "default_seed")]
     pub seed: u64,
@@ -231,8 +293,20 @@ impl Default for TrainSection {
             epochs: default_epochs(),
             batch_size: default_batch_size(),
             optimizer: OptimizerConfig::default(),
+            schedule: None,
             seed: default_seed(),
             progress: Progress::default(),
+        }
+    }
+}
+
+impl TrainSection {
+    /// The learning rate of epoch `epoch` (1-based).
+    pub fn lr_at(&self, epoch: usize) -> f64 {
+        let base = self.optimizer.lr();
+        match &self.schedule {
+            Some(schedule) => schedule.lr(base, epoch, self.epochs),
+            None => base,
         }
     }
 }
@@ -412,6 +486,46 @@ impl ExperimentConfig {
                 "fewer than the 60000 training images",
             ));
         }
+        for (field, limit) in [
+            ("data.train_limit", self.data.train_limit),
+            ("data.test_limit", self.data.test_limit),
+        ] {
+            if limit == Some(0) {
+                return Err(invalid(
+                    field,
+                    "0".into(),
+                    "at least 1 (or leave it out: all)",
+                ));
+            }
+        }
+        match self.train.schedule {
+            Some(ScheduleConfig::Cosine { min_lr })
+                if !(min_lr.is_finite()
+                    && min_lr >= 0.0
+                    && min_lr <= self.train.optimizer.lr()) =>
+            {
+                return Err(invalid(
+                    "train.schedule.min_lr",
+                    min_lr.to_string(),
+                    "a number in [0, train.optimizer.lr]",
+                ));
+            }
+            Some(ScheduleConfig::Step { step_size: 0, .. }) => {
+                return Err(invalid(
+                    "train.schedule.step_size",
+                    "0".into(),
+                    "at least 1",
+                ));
+            }
+            Some(ScheduleConfig::Step { gamma, .. }) if !(gamma.is_finite() && gamma > 0.0) => {
+                return Err(invalid(
+                    "train.schedule.gamma",
+                    gamma.to_string(),
+                    "a finite number > 0",
+                ));
+            }
+            _ => {}
+        }
         let lr = self.train.optimizer.lr();
         if !(lr.is_finite() && lr > 0.0) {
             return Err(invalid(
@@ -444,6 +558,14 @@ impl ExperimentConfig {
         Ok(())
     }
 
+    /// The run directory: `[output] dir`, or `runs/<name>`.
+    pub fn run_dir(&self) -> PathBuf {
+        match &self.output.dir {
+            Some(dir) => dir.clone(),
+            None => Path::new("runs").join(self.name.as_deref().unwrap_or("run")),
+        }
+    }
+
     /// The config as TOML, every default written out (what a run directory records).
     pub fn to_toml(&self) -> Result<String, toml::ser::Error> {
         toml::to_string(self)
@@ -459,14 +581,7 @@ impl ExperimentConfig {
         let text = self
             .to_toml()
             .map_err(|e| write_error(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))?;
-        let dir = match path.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir,
-            _ => Path::new("."),
-        };
-        let mut file = tempfile::NamedTempFile::new_in(dir).map_err(write_error)?;
-        std::io::Write::write_all(&mut file, text.as_bytes()).map_err(write_error)?;
-        file.as_file().sync_all().map_err(write_error)?;
-        file.persist(path).map_err(|e| write_error(e.error))?;
+        crate::run::write_atomic(path, text.as_bytes()).map_err(write_error)?;
         Ok(())
     }
 }

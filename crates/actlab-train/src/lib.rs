@@ -1,9 +1,22 @@
-//! actlab's trainer: experiment configs now; the backend mapping, the training loop and the run
-//! directory arrive with the trainer issue.
+//! actlab's trainer: experiment configs, the backend a config names, the training loop, and the
+//! run directory it leaves (see [`run`] for the layout).
 
+pub mod backend;
+pub mod checkpoint;
 pub mod config;
+mod error;
+mod optim;
+pub mod run;
+pub mod train;
 
+pub use backend::{BackendError, compiled_backends, device};
 pub use config::{
     BackendName, BackendSection, ConfigError, DataSection, Dataset, DeviceSpec, ExperimentConfig,
-    Holdout, OptimizerConfig, OutputSection, Progress, TrainSection,
+    Holdout, OptimizerConfig, OutputSection, Progress, ScheduleConfig, TrainSection,
+};
+pub use error::TrainError;
+pub use run::{BURN_VERSION, EpochRecord, RunSummary};
+pub use train::{
+    Evaluation, Observer, Outcome, Quiet, RunInfo, StepProgress, TrainOptions, evaluate, load_data,
+    resume, resume_config, train,
 };

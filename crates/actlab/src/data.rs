@@ -302,7 +302,7 @@ fn verify(dir: &Path, dataset: Option<DatasetName>, json: bool) -> anyhow::Resul
 /// scalar read back so that lazy backends really compute it.
 fn bench(dataset: DatasetName, batch: usize, wgpu: bool) -> anyhow::Result<()> {
     use actlab_data::{DeviceLayout, DeviceSplit, Holdout, Scaling};
-    use burn::tensor::{Device, DeviceKind};
+    use actlab_train::{BackendName, BackendSection, DeviceSpec};
     anyhow::ensure!(batch > 0, "--batch must be at least 1");
     let located = actlab_data::locate(
         dataset,
@@ -318,10 +318,20 @@ fn bench(dataset: DatasetName, batch: usize, wgpu: bool) -> anyhow::Result<()> {
     let split = actlab_data::train_validation(data.train.len(), 5_000, Holdout::Last, 42)?;
     let order = actlab_data::epoch_order(&split.train, 42, 0);
     let batches: Vec<&[u32]> = order.chunks_exact(batch).collect();
-    #[allow(deprecated)] // ndarray: Burn 0.22 prefers flex; we measure both.
-    let mut devices = vec![("flex", Device::flex()), ("ndarray", Device::ndarray())];
+    let mut backends = vec![BackendName::Flex, BackendName::Ndarray];
     if wgpu {
-        devices.push(("wgpu", Device::wgpu(DeviceKind::DefaultDevice)));
+        backends.push(BackendName::Wgpu);
+    }
+    let mut devices = Vec::new();
+    for name in backends {
+        let section = BackendSection {
+            name,
+            device: DeviceSpec::Default,
+        };
+        devices.push((
+            actlab_train::backend::backend_name(name),
+            actlab_train::device(&section)?,
+        ));
     }
     let table = Scaling::Unit.table();
     println!("one epoch = {} batches of {batch}", batches.len());

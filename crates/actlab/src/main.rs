@@ -7,6 +7,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 mod data;
+mod train;
 
 /// Train neural networks on Burn and compare activation functions honestly.
 #[derive(Debug, Parser)]
@@ -18,6 +19,9 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Train the model a config describes, on the backend it names; writes a run directory
+    /// (config.toml, metrics.csv, checkpoint/, model.bpk, summary.json).
+    Train(train::TrainArgs),
     /// Print a Keras-style summary of the model a config describes.
     Summary {
         /// The experiment config (TOML).
@@ -50,7 +54,7 @@ enum PlotCommand {
 
 fn main() -> ExitCode {
     match run(Cli::parse()) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(status) => ExitCode::from(status),
         Err(error) => {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
@@ -58,10 +62,11 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> anyhow::Result<()> {
+fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
-        Command::Summary { config, json } => summary(&config, json),
-        Command::Data { what } => data::run(what),
+        Command::Train(args) => train::run(args),
+        Command::Summary { config, json } => summary(&config, json).map(|()| 0),
+        Command::Data { what } => data::run(what).map(|()| 0),
         Command::Plot {
             what: PlotCommand::Activations { out },
         } => {
@@ -70,7 +75,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             for file in files {
                 println!("{}", file.display());
             }
-            Ok(())
+            Ok(0)
         }
     }
 }

@@ -1,0 +1,246 @@
+//! The one place that knows backend names: `[backend]` → a Burn [`Device`].
+//!
+//! Burn 0.22 puts the backend in the device, so choosing one at run time is a `match` here and
+//! nothing else in actlab is generic over it. Training uses [`Device::autodiff`] of what
+//! [`device`] returns.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+
+use burn::tensor::{Device, DeviceKind};
+
+use crate::config::{BackendName, BackendSection, DeviceSpec};
+
+/// Why a backend cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum BackendError {
+    /// The binary was built without the backend.
+    #[error(
+        "backend \"{name}\" is not compiled into this binary: rebuild with `--features {feature}` \
+         (e.g. `cargo run --release --features {feature} -- …`)"
+    )]
+    NotCompiled {
+        /// The backend.
+        name: &'static str,
+        /// The cargo feature of the `actlab` crate that enables it.
+        feature: &'static str,
+    },
+    /// The device form does not exist for this backend.
+    #[error("backend.device = \"{device}\" is not a {name} device: expected {expected}")]
+    UnsupportedDevice {
+        /// The backend.
+        name: &'static str,
+        /// The device asked for.
+        device: DeviceSpec,
+        /// What this backend accepts.
+        expected: &'static str,
+    },
+    /// wgpu found no adapter (no GPU driver, no software Vulkan).
+    #[error(
+        "no wgpu adapter for device \"{device}\": {message}. Install a GPU driver, or Mesa's \
+         software Vulkan for a CPU adapter (`apt-get install mesa-vulkan-drivers`), or use \
+         backend \"flex\""
+    )]
+    NoAdapter {
+        /// The device asked for.
+        device: DeviceSpec,
+        /// What wgpu said.
+        message: String,
+    },
+    /// The CUDA runtime could not bring the device up.
+    #[error("CUDA device \"{device}\" is unavailable: {message}")]
+    CudaUnavailable {
+        /// The device asked for.
+        device: DeviceSpec,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+/// The backends this binary was built with, in config spelling.
+pub fn compiled_backends() -> Vec<&'static str> {
+    let mut names = vec!["flex", "ndarray", "wgpu"];
+    if cfg!(feature = "cuda") {
+        names.push("cuda");
+    }
+    names
+}
+
+/// The config name of a backend.
+pub fn backend_name(name: BackendName) -> &'static str {
+    match name {
+        BackendName::Flex => "flex",
+        BackendName::Ndarray => "ndarray",
+        BackendName::Wgpu => "wgpu",
+        BackendName::Cuda => "cuda",
+    }
+}
+
+/// The device `[backend]` names (without autodiff).
+///
+/// A wgpu device is initialised here, so a machine without an adapter gets
+/// [`BackendError::NoAdapter`] instead of a panic on the first tensor. Devices are cached per
+/// process: wgpu can initialise each selector once.
+pub fn device(section: &BackendSection) -> Result<Device, BackendError> {
+    let name = backend_name(section.name);
+    let cpu_only = |device: Device| match section.device {
+        DeviceSpec::Default | DeviceSpec::Cpu => Ok(device),
+        other => Err(BackendError::UnsupportedDevice {
+            name,
+            device: other,
+            expected: "\"default\" or \"cpu\" (a CPU backend has one device)",
+        }),
+    };
+    match section.name {
+        BackendName::Flex => cpu_only(Device::flex()),
+        #[allow(deprecated)] // Burn 0.22 deprecates ndarray for flex; we still offer both.
+        BackendName::Ndarray => cpu_only(Device::ndarray()),
+        BackendName::Wgpu => wgpu(section.device),
+        BackendName::Cuda => cuda(section.device),
+    }
+}
+
+static WGPU_DEVICES: Mutex<Option<HashMap<String, Device>>> = Mutex::new(None);
+
+fn wgpu(spec: DeviceSpec) -> Result<Device, BackendError> {
+    let kind = match spec {
+        DeviceSpec::Default => DeviceKind::DefaultDevice,
+        DeviceSpec::Cpu => DeviceKind::Cpu,
+        DeviceSpec::Discrete(i) => DeviceKind::DiscreteGpu(i),
+        DeviceSpec::Integrated(i) => DeviceKind::IntegratedGpu(i),
+        DeviceSpec::Index(_) => {
+            return Err(BackendError::UnsupportedDevice {
+                name: "wgpu",
+                device: spec,
+                expected: "\"default\", \"cpu\", \"discrete:N\" or \"integrated:N\"",
+            });
+        }
+    };
+    let mut cache = WGPU_DEVICES.lock().unwrap_or_else(PoisonError::into_inner);
+    let cache = cache.get_or_insert_with(HashMap::new);
+    let key = spec.to_string();
+    if let Some(device) = cache.get(&key) {
+        return Ok(device.clone());
+    }
+    let device = match Device::wgpu_options().device_kind(kind.clone()).init() {
+        Ok(device) => device,
+        // Initialised earlier in this process through `Device::wgpu` (tests, other tools): the
+        // lazy device reaches that runtime.
+        Err(burn::tensor::wgpu::WgpuInitError::Registration { .. }) => Device::wgpu(kind),
+        Err(error) => {
+            return Err(BackendError::NoAdapter {
+                device: spec,
+                message: error.to_string(),
+            });
+        }
+    };
+    cache.insert(key, device.clone());
+    Ok(device)
+}
+
+#[cfg(feature = "cuda")]
+fn cuda(spec: DeviceSpec) -> Result<Device, BackendError> {
+    let device = match spec {
+        DeviceSpec::Default => Device::cuda(burn::tensor::DeviceIndex::Default),
+        DeviceSpec::Index(i) | DeviceSpec::Discrete(i) => Device::cuda(i),
+        other => {
+            return Err(BackendError::UnsupportedDevice {
+                name: "cuda",
+                device: other,
+                expected: "\"default\", \"N\" or \"discrete:N\"",
+            });
+        }
+    };
+    // CUDA initialises lazily and panics when there is no driver or device: probe once here.
+    let probe = device.clone();
+    let result = std::panic::catch_unwind(move || {
+        burn::tensor::Tensor::<1>::from_floats([1.0], &probe)
+            .into_data()
+            .to_vec::<f32>()
+            .is_ok()
+    });
+    match result {
+        Ok(true) => Ok(device),
+        Ok(false) => Err(BackendError::CudaUnavailable {
+            device: spec,
+            message: "a test tensor did not read back".into(),
+        }),
+        Err(panic) => Err(BackendError::CudaUnavailable {
+            device: spec,
+            message: panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_string()))
+                .unwrap_or_else(|| "the CUDA runtime failed to start".into()),
+        }),
+    }
+}
+
+#[cfg(not(feature = "cuda"))]
+fn cuda(_spec: DeviceSpec) -> Result<Device, BackendError> {
+    Err(BackendError::NotCompiled {
+        name: "cuda",
+        feature: "cuda",
+    })
+}
+
+/// How the trainer feeds batches on a backend: the whole split resident on the device (one
+/// byte per pixel) on the CPU backends, where an index selection is cheapest; per-batch uploads
+/// elsewhere (wgpu has no byte storage, and on lavapipe the host path measured 2.6× faster than
+/// the packed resident layout; `actlab data bench`).
+pub fn resident_bytes(name: BackendName) -> bool {
+    matches!(name, BackendName::Flex | BackendName::Ndarray)
+}
+
+/// Whether the backend compiles kernels per tensor shape (GPU backends): the trainer then keeps
+/// every batch the same shape, padding the last evaluation batch.
+pub fn fixed_shapes(name: BackendName) -> bool {
+    matches!(name, BackendName::Wgpu | BackendName::Cuda)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpu_backends_reject_gpu_device_forms() {
+        for name in [BackendName::Flex, BackendName::Ndarray] {
+            let section = BackendSection {
+                name,
+                device: DeviceSpec::Discrete(0),
+            };
+            let error = device(&section).unwrap_err().to_string();
+            assert!(
+                error.contains("discrete:0") && error.contains("cpu"),
+                "{error}"
+            );
+            let ok = BackendSection {
+                name,
+                device: DeviceSpec::Cpu,
+            };
+            assert!(device(&ok).is_ok());
+        }
+    }
+
+    #[test]
+    fn wgpu_rejects_a_bare_index() {
+        let section = BackendSection {
+            name: BackendName::Wgpu,
+            device: DeviceSpec::Index(0),
+        };
+        let error = device(&section).unwrap_err().to_string();
+        assert!(error.contains("discrete:N"), "{error}");
+    }
+
+    #[cfg(not(feature = "cuda"))]
+    #[test]
+    fn cuda_without_the_feature_names_the_feature() {
+        let section = BackendSection {
+            name: BackendName::Cuda,
+            device: DeviceSpec::Default,
+        };
+        let error = device(&section).unwrap_err().to_string();
+        assert!(error.contains("--features cuda"), "{error}");
+        assert!(!compiled_backends().contains(&"cuda"));
+    }
+}

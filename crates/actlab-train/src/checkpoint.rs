@@ -1,0 +1,243 @@
+//! Checkpoints: model, optimizer state, position in training and the metrics so far.
+//!
+//! `checkpoint/state.json` names the model and optimizer files of its generation
+//! (`model-e0003-s000000.bpk`, …). Each file is written atomically, the state last, and older
+//! generations are deleted only after the new state is in place: a crash at any moment leaves a
+//! state whose files all exist.
+//!
+//! The only randomness in training is the shuffle, and an epoch's order is a pure function of
+//! `(seed, epoch)` (ChaCha8, stream `1 + epoch`; see `actlab_data::split`). The RNG state of a
+//! run is therefore fully described by the seed and the position (epoch, step), which is what
+//! `state.json` records under `rng`.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::TrainError;
+use crate::run::{EpochRecord, files, write_file};
+
+/// The checkpoint format this build writes and reads.
+pub const FORMAT: u32 = 1;
+
+const STATE: &str = "state.json";
+
+/// Sums over the finished steps of an epoch cut short by an interruption.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PartialEpoch {
+    /// Σ of the per-step mean losses, in step order (f64).
+    pub loss_sum: f64,
+    /// Steps summed.
+    pub steps: usize,
+    /// Correctly classified training images.
+    pub correct: u64,
+    /// Training images seen.
+    pub seen: u64,
+    /// Training seconds spent so far.
+    pub seconds: f64,
+}
+
+/// Where the shuffle stream stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RngState {
+    /// `chacha8`.
+    pub algorithm: String,
+    /// The run's seed.
+    pub seed: u64,
+    /// The stream of the epoch to continue (`1 + epoch`, 0-based epoch).
+    pub stream: u64,
+    /// Batches of that epoch already drawn.
+    pub position: usize,
+}
+
+/// `checkpoint/state.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckpointState {
+    /// [`FORMAT`].
+    pub format: u32,
+    /// Epochs fully finished.
+    pub epochs_completed: usize,
+    /// Steps finished of the next epoch (0 at an epoch boundary).
+    pub steps_into_epoch: usize,
+    /// The next epoch's sums so far, when `steps_into_epoch > 0`.
+    pub partial: Option<PartialEpoch>,
+    /// Every finished epoch.
+    pub history: Vec<EpochRecord>,
+    /// The shuffle's state.
+    pub rng: RngState,
+    /// The model weights file, in `checkpoint/`.
+    pub model_file: String,
+    /// The optimizer state file, in `checkpoint/`.
+    pub optimizer_file: String,
+}
+
+/// A loaded checkpoint.
+#[derive(Debug)]
+pub struct Checkpoint {
+    /// The state.
+    pub state: CheckpointState,
+    /// Burnpack bytes of the model record.
+    pub model: Vec<u8>,
+    /// Burnpack bytes of the optimizer record.
+    pub optimizer: Vec<u8>,
+}
+
+/// `run_dir/checkpoint`.
+pub fn dir(run_dir: &Path) -> PathBuf {
+    run_dir.join(files::CHECKPOINT)
+}
+
+/// Whether `run_dir` has a checkpoint state.
+pub fn exists(run_dir: &Path) -> bool {
+    dir(run_dir).join(STATE).is_file()
+}
+
+/// Writes a checkpoint generation, then removes older ones.
+pub fn save(
+    run_dir: &Path,
+    mut state: CheckpointState,
+    model: &[u8],
+    optimizer: &[u8],
+) -> Result<(), TrainError> {
+    let dir = dir(run_dir);
+    std::fs::create_dir_all(&dir).map_err(TrainError::io(&dir))?;
+    let generation = format!(
+        "e{:04}-s{:06}",
+        state.epochs_completed, state.steps_into_epoch
+    );
+    state.model_file = format!("model-{generation}.bpk");
+    state.optimizer_file = format!("optimizer-{generation}.bpk");
+    write_file(dir.join(&state.model_file), model)?;
+    write_file(dir.join(&state.optimizer_file), optimizer)?;
+    let json = serde_json::to_vec_pretty(&state).map_err(|e| TrainError::Corrupt {
+        path: dir.join(STATE),
+        message: format!("cannot serialise the checkpoint state: {e}"),
+    })?;
+    write_file(dir.join(STATE), &json)?;
+    // Older generations are garbage now; failing to delete one only costs disk space.
+    if let Ok(entries) = std::fs::read_dir(&dir) {
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let ours = name == state.model_file || name == state.optimizer_file || name == STATE;
+            let generation_file = (name.starts_with("model-") || name.starts_with("optimizer-"))
+                && name.ends_with(".bpk");
+            if generation_file && !ours {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Reads the checkpoint of `run_dir`.
+pub fn load(run_dir: &Path) -> Result<Checkpoint, TrainError> {
+    let dir = dir(run_dir);
+    let state_path = dir.join(STATE);
+    let text = match std::fs::read_to_string(&state_path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(TrainError::NoCheckpoint {
+                dir: run_dir.to_path_buf(),
+                reason: format!("{} is missing", state_path.display()),
+            });
+        }
+        Err(e) => return Err(TrainError::io(&state_path)(e)),
+    };
+    let state: CheckpointState = serde_json::from_str(&text).map_err(|e| TrainError::Corrupt {
+        path: state_path.clone(),
+        message: format!("not a checkpoint state: {e}"),
+    })?;
+    if state.format != FORMAT {
+        return Err(TrainError::Corrupt {
+            path: state_path,
+            message: format!(
+                "checkpoint format {} (this build reads format {FORMAT})",
+                state.format
+            ),
+        });
+    }
+    let read = |name: &str| {
+        let path = dir.join(name);
+        if name.contains(['/', '\\']) {
+            return Err(TrainError::Corrupt {
+                path,
+                message: "a checkpoint file name may not contain a path".into(),
+            });
+        }
+        std::fs::read(&path).map_err(TrainError::io(path))
+    };
+    let model = read(&state.model_file)?;
+    let optimizer = read(&state.optimizer_file)?;
+    Ok(Checkpoint {
+        state,
+        model,
+        optimizer,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(epochs: usize) -> CheckpointState {
+        CheckpointState {
+            format: FORMAT,
+            epochs_completed: epochs,
+            steps_into_epoch: 0,
+            partial: None,
+            history: Vec::new(),
+            rng: RngState {
+                algorithm: "chacha8".into(),
+                seed: 1,
+                stream: epochs as u64 + 1,
+                position: 0,
+            },
+            model_file: String::new(),
+            optimizer_file: String::new(),
+        }
+    }
+
+    #[test]
+    fn saves_load_back_and_old_generations_are_removed() {
+        let run = tempfile::tempdir().unwrap();
+        save(run.path(), state(1), b"m1", b"o1").unwrap();
+        save(run.path(), state(2), b"m2", b"o2").unwrap();
+        let loaded = load(run.path()).unwrap();
+        assert_eq!(loaded.state.epochs_completed, 2);
+        assert_eq!(loaded.model, b"m2");
+        assert_eq!(loaded.optimizer, b"o2");
+        let mut names: Vec<String> = std::fs::read_dir(dir(run.path()))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                "model-e0002-s000000.bpk",
+                "optimizer-e0002-s000000.bpk",
+                "state.json"
+            ]
+        );
+    }
+
+    #[test]
+    fn missing_and_corrupt_checkpoints_are_clear_errors() {
+        let run = tempfile::tempdir().unwrap();
+        let error = load(run.path()).unwrap_err();
+        assert!(matches!(error, TrainError::NoCheckpoint { .. }), "{error}");
+
+        save(run.path(), state(1), b"m", b"o").unwrap();
+        std::fs::write(dir(run.path()).join(STATE), "{ not json").unwrap();
+        let error = load(run.path()).unwrap_err().to_string();
+        assert!(
+            error.contains("state.json") && error.contains("not a checkpoint"),
+            "{error}"
+        );
+
+        save(run.path(), state(1), b"m", b"o").unwrap();
+        std::fs::remove_file(dir(run.path()).join("model-e0001-s000000.bpk")).unwrap();
+        let error = load(run.path()).unwrap_err().to_string();
+        assert!(error.contains("model-e0001-s000000.bpk"), "{error}");
+    }
+}

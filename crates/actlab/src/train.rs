@@ -1,0 +1,287 @@
+//! `actlab train`: argument handling, the progress display and Ctrl-C. The work is in
+//! `actlab-train`.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use actlab_data::Sources;
+use actlab_train::{
+    BackendName, DeviceSpec, EpochRecord, ExperimentConfig, Observer, Outcome, Progress, RunInfo,
+    RunSummary, StepProgress, TrainOptions,
+};
+use anyhow::Context;
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::data::{CliProgress, DATASETS_ROOT};
+
+/// Exit status of a run stopped by Ctrl-C (128 + SIGINT, what shells report).
+pub const INTERRUPTED: u8 = 130;
+
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// The experiment config (TOML), e.g. configs/prelu-mlp.toml.
+    #[arg(required_unless_present = "resume")]
+    config: Option<PathBuf>,
+    /// Continue the run in this directory from its checkpoint.
+    #[arg(long, value_name = "RUN_DIR", conflicts_with_all = ["config", "seed", "out"])]
+    resume: Option<PathBuf>,
+    /// Backend: flex | ndarray | wgpu | cuda (overrides [backend] name).
+    #[arg(long, value_parser = parse_backend)]
+    backend: Option<BackendName>,
+    /// Device: default | cpu | discrete:N | integrated:N | N (overrides [backend] device).
+    #[arg(long, value_parser = parse_device)]
+    device: Option<DeviceSpec>,
+    /// Epochs; with --resume, the total to reach.
+    #[arg(long)]
+    epochs: Option<usize>,
+    /// Seed for initialisation, split and shuffles.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Run directory (overrides [output] dir; default runs/<name>).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// One line per epoch, no progress bar.
+    #[arg(long, short)]
+    quiet: bool,
+    /// Use local dataset copies only (no download, no apt-get).
+    #[arg(long)]
+    offline: bool,
+}
+
+fn parse_backend(name: &str) -> Result<BackendName, String> {
+    toml::Value::String(name.to_string())
+        .try_into()
+        .map_err(|_| {
+            format!("unknown backend {name:?}; expected one of: flex, ndarray, wgpu, cuda")
+        })
+}
+
+fn parse_device(text: &str) -> Result<DeviceSpec, String> {
+    text.parse()
+}
+
+/// Runs `actlab train`; returns the process exit status.
+pub fn run(args: TrainArgs) -> anyhow::Result<u8> {
+    let mut config = match (&args.resume, &args.config) {
+        (Some(run_dir), _) => actlab_train::resume_config(run_dir, args.epochs)?,
+        (None, Some(path)) => {
+            let mut config = ExperimentConfig::load(path)?;
+            if let Some(epochs) = args.epochs {
+                config.train.epochs = epochs;
+            }
+            if let Some(seed) = args.seed {
+                config.train.seed = seed;
+            }
+            if let Some(out) = &args.out {
+                config.output.dir = Some(out.clone());
+            }
+            config
+        }
+        (None, None) => anyhow::bail!("give a config file or --resume RUN_DIR"),
+    };
+    if let Some(backend) = args.backend {
+        config.backend.name = backend;
+    }
+    if let Some(device) = args.device {
+        config.backend.device = device;
+    }
+    if args.quiet {
+        config.train.progress = Progress::Plain;
+    }
+    let origin = args
+        .config
+        .clone()
+        .or_else(|| args.resume.as_ref().map(|d| d.join("config.toml")))
+        .unwrap_or_default();
+    config.validate(&origin)?;
+
+    let mut sources = Sources::standard(DATASETS_ROOT);
+    if args.offline {
+        sources = sources.offline();
+    }
+    let mut data_progress = CliProgress::default();
+    eprintln!("dataset {}:", config.data.dataset);
+    let data = actlab_train::load_data(&config, sources, &mut data_progress)?;
+
+    let options = TrainOptions::default();
+    // Ctrl-C sets the flag (the trainer finishes the step and checkpoints); a second Ctrl-C,
+    // with the flag already set, exits at once.
+    signal_hook::flag::register_conditional_shutdown(
+        signal_hook::consts::SIGINT,
+        i32::from(INTERRUPTED),
+        options.stop.clone(),
+    )
+    .context("installing the Ctrl-C handler")?;
+    signal_hook::flag::register(signal_hook::consts::SIGINT, options.stop.clone())
+        .context("installing the Ctrl-C handler")?;
+
+    let mut display = Display::new(config.train.progress == Progress::Bar);
+    let outcome = if args.resume.is_some() {
+        actlab_train::resume(&config, &data, &options, &mut display)?
+    } else {
+        actlab_train::train(&config, &data, &options, &mut display)?
+    };
+    display.clear();
+    let run_dir = config.run_dir();
+    match outcome {
+        Outcome::Finished(summary) => {
+            report(&summary, &run_dir);
+            Ok(0)
+        }
+        Outcome::AlreadyComplete(summary) => {
+            eprintln!(
+                "{} already has its {} epochs; pass --epochs N to train further",
+                run_dir.display(),
+                summary.epochs
+            );
+            report(&summary, &run_dir);
+            Ok(0)
+        }
+        Outcome::Interrupted {
+            epochs_completed,
+            steps_into_epoch,
+        } => {
+            eprintln!(
+                "interrupted: checkpoint saved after {epochs_completed} epoch(s) and {steps_into_epoch} \
+                 step(s); continue with `actlab train --resume {}`",
+                run_dir.display()
+            );
+            Ok(INTERRUPTED)
+        }
+    }
+}
+
+fn report(summary: &RunSummary, run_dir: &Path) {
+    let best = summary.best_val_accuracy.map_or(String::new(), |a| {
+        format!(
+            ", best validation {:.2}% (epoch {})",
+            100.0 * a,
+            summary.best_val_epoch.unwrap_or(0)
+        )
+    });
+    eprintln!(
+        "test accuracy {:.2}% (loss {:.4}) on {} images{best}",
+        100.0 * summary.test_accuracy,
+        summary.test_loss,
+        summary.test_samples
+    );
+    if let Some(slopes) = &summary.prelu_slopes {
+        eprintln!("learned PReLU slopes: {}", short_list(slopes));
+    }
+    if let Some(beta) = &summary.swish_beta {
+        eprintln!("learned Swish β: {beta:?}");
+    }
+    eprintln!("run directory: {}", run_dir.display());
+    println!("{}", run_dir.display());
+}
+
+fn short_list(layers: &[Vec<f32>]) -> String {
+    layers
+        .iter()
+        .map(|values| {
+            if values.len() <= 4 {
+                format!("{values:.4?}")
+            } else {
+                let mean = values.iter().map(|&v| f64::from(v)).sum::<f64>() / values.len() as f64;
+                format!("{} values, mean {mean:.4}", values.len())
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Progress on stderr: a live bar per epoch (hidden when stderr is not a terminal) or nothing
+/// but the per-epoch lines.
+struct Display {
+    live: bool,
+    bar: Option<ProgressBar>,
+    started: Instant,
+}
+
+impl Display {
+    fn new(live: bool) -> Self {
+        Display {
+            live,
+            bar: None,
+            started: Instant::now(),
+        }
+    }
+
+    fn clear(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl Observer for Display {
+    fn started(&mut self, info: &RunInfo) {
+        eprintln!(
+            "training {}: {} parameters on {} ({}); {} training / {} validation / {} test images; \
+             {} steps of {} per epoch → {}",
+            info.name,
+            info.params,
+            info.backend,
+            info.device,
+            info.train_samples,
+            info.validation_samples,
+            info.test_samples,
+            info.steps_per_epoch,
+            info.train_samples / info.steps_per_epoch.max(1),
+            info.run_dir.display()
+        );
+        if info.epochs_completed > 0 || info.steps_into_epoch > 0 {
+            eprintln!(
+                "resuming after epoch {}, step {} (of {} epochs)",
+                info.epochs_completed, info.steps_into_epoch, info.epochs
+            );
+        }
+        self.started = Instant::now();
+    }
+
+    fn epoch_started(&mut self, epoch: usize, epochs: usize, steps: usize, _lr: f64) {
+        if self.live {
+            let bar = ProgressBar::new(steps as u64);
+            if let Ok(style) =
+                ProgressStyle::with_template("epoch {prefix} {bar:30} {pos}/{len} {msg} eta {eta}")
+            {
+                bar.set_style(style);
+            }
+            bar.set_prefix(format!("{epoch}/{epochs}"));
+            self.bar = Some(bar);
+        }
+    }
+
+    fn steps(&mut self, p: &StepProgress) {
+        if let Some(bar) = &self.bar {
+            bar.set_position(p.step as u64);
+            bar.set_message(format!(
+                "loss {:.4} acc {:.2}% {:.0} img/s",
+                p.loss,
+                100.0 * p.accuracy,
+                p.samples_per_second
+            ));
+        }
+    }
+
+    fn epoch_finished(&mut self, r: &EpochRecord, epochs: usize) {
+        self.clear();
+        let validation = match (r.val_loss, r.val_acc) {
+            (Some(loss), Some(acc)) => format!("  val loss {loss:.4} acc {:.2}%", 100.0 * acc),
+            _ => String::new(),
+        };
+        eprintln!(
+            "epoch {:>2}/{epochs}  train loss {:.4} acc {:.2}%{validation}  lr {:.2e}  {:.2} s",
+            r.epoch,
+            r.train_loss,
+            100.0 * r.train_acc,
+            r.lr,
+            r.wall_seconds
+        );
+    }
+
+    fn testing(&mut self, images: usize) {
+        eprintln!("evaluating on {images} test images…");
+    }
+}
