@@ -1,6 +1,6 @@
 //! Checkpoints: model, optimizer state, position in training and the metrics so far.
 //!
-//! `checkpoint/state.json` names the model and optimizer files of its generation
+//! `checkpoint/state.toml` names the model and optimizer files of its generation
 //! (`model-e0003-s000000.bpk`, …). Each file is written atomically, the state last, and older
 //! generations are deleted only after the new state is in place: a crash at any moment leaves a
 //! state whose files all exist.
@@ -8,7 +8,7 @@
 //! The only randomness in training is the shuffle, and an epoch's order is a pure function of
 //! `(seed, epoch)` (ChaCha8, stream `1 + epoch`; see `actlab_data::split`). The RNG state of a
 //! run is therefore fully described by the seed and the position (epoch, step), which is what
-//! `state.json` records under `rng`.
+//! `state.toml` records under `rng`.
 
 use std::path::{Path, PathBuf};
 
@@ -20,7 +20,10 @@ use crate::run::{EpochRecord, files, write_file};
 /// The checkpoint format this build writes and reads.
 pub const FORMAT: u32 = 1;
 
-const STATE: &str = "state.json";
+/// TOML rather than JSON: serde_json (without its `float_roundtrip` feature, which would rebuild
+/// Burn) may read a float back one ulp off, and resumed metrics must be bit-identical. The toml
+/// crate writes shortest round-trip floats and parses them exactly.
+const STATE: &str = "state.toml";
 
 /// Sums over the finished steps of an epoch cut short by an interruption.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -50,7 +53,7 @@ pub struct RngState {
     pub position: usize,
 }
 
-/// `checkpoint/state.json`.
+/// `checkpoint/state.toml`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CheckpointState {
     /// [`FORMAT`].
@@ -109,11 +112,11 @@ pub fn save(
     state.optimizer_file = format!("optimizer-{generation}.bpk");
     write_file(dir.join(&state.model_file), model)?;
     write_file(dir.join(&state.optimizer_file), optimizer)?;
-    let json = serde_json::to_vec_pretty(&state).map_err(|e| TrainError::Corrupt {
+    let text = toml::to_string(&state).map_err(|e| TrainError::Corrupt {
         path: dir.join(STATE),
         message: format!("cannot serialise the checkpoint state: {e}"),
     })?;
-    write_file(dir.join(STATE), &json)?;
+    write_file(dir.join(STATE), text.as_bytes())?;
     // Older generations are garbage now; failing to delete one only costs disk space.
     if let Ok(entries) = std::fs::read_dir(&dir) {
         for entry in entries.flatten() {
@@ -143,7 +146,7 @@ pub fn load(run_dir: &Path) -> Result<Checkpoint, TrainError> {
         }
         Err(e) => return Err(TrainError::io(&state_path)(e)),
     };
-    let state: CheckpointState = serde_json::from_str(&text).map_err(|e| TrainError::Corrupt {
+    let state: CheckpointState = toml::from_str(&text).map_err(|e| TrainError::Corrupt {
         path: state_path.clone(),
         message: format!("not a checkpoint state: {e}"),
     })?;
@@ -216,7 +219,7 @@ mod tests {
             [
                 "model-e0002-s000000.bpk",
                 "optimizer-e0002-s000000.bpk",
-                "state.json"
+                "state.toml"
             ]
         );
     }
@@ -231,7 +234,7 @@ mod tests {
         std::fs::write(dir(run.path()).join(STATE), "{ not json").unwrap();
         let error = load(run.path()).unwrap_err().to_string();
         assert!(
-            error.contains("state.json") && error.contains("not a checkpoint"),
+            error.contains("state.toml") && error.contains("not a checkpoint"),
             "{error}"
         );
 

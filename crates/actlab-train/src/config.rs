@@ -526,6 +526,13 @@ impl ExperimentConfig {
             }
             _ => {}
         }
+        if i64::try_from(self.train.seed).is_err() {
+            return Err(invalid(
+                "train.seed",
+                self.train.seed.to_string(),
+                "an integer ≤ 9223372036854775807 (TOML integers are signed 64-bit)",
+            ));
+        }
         let lr = self.train.optimizer.lr();
         if !(lr.is_finite() && lr > 0.0) {
             return Err(invalid(

@@ -4,7 +4,7 @@
 //! runs/<name>/
 //!   config.toml        the fully resolved config (every default written out)
 //!   metrics.csv        one row per finished epoch
-//!   checkpoint/        state.json + model-*.bpk + optimizer-*.bpk (resume)
+//!   checkpoint/        state.toml + model-*.bpk + optimizer-*.bpk (resume)
 //!   model.bpk          final weights (Burn's burnpack format, backend-independent)
 //!   summary.json       RunSummary
 //! ```
@@ -12,6 +12,10 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use actlab_model::Mlp;
+use burn::module::Module;
+use burn::store::ModuleRecord;
+use burn::tensor::{Bytes, Device};
 use serde::{Deserialize, Serialize};
 
 use crate::error::TrainError;
@@ -130,6 +134,51 @@ impl RunSummary {
             message: format!("not a run summary: {e}"),
         })
     }
+}
+
+/// The trained model of a run directory, built from its `config.toml` and loaded with its
+/// final weights (`model.bpk`) on `device` — any backend, whichever one trained it.
+pub fn load_model(run_dir: &Path, device: &Device) -> Result<Mlp, TrainError> {
+    let config = crate::ExperimentConfig::load(&run_dir.join(files::CONFIG))?;
+    let model = config.model.resolve()?.init(device)?;
+    let path = run_dir.join(files::MODEL);
+    let bytes = std::fs::read(&path).map_err(TrainError::io(&path))?;
+    let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes)).map_err(|e| {
+        TrainError::Corrupt {
+            path: path.clone(),
+            message: format!("not a Burn weights file: {e}"),
+        }
+    })?;
+    model
+        .try_load_record(record)
+        .map_err(|e| TrainError::Corrupt {
+            path,
+            message: format!("does not fit the model in config.toml: {e}"),
+        })
+}
+
+/// Every parameter of `model` as host values, in module order: each linear layer's weights and
+/// biases, then the activations' learned values (for exact comparisons and reports).
+pub fn parameter_values(model: &Mlp) -> Result<Vec<Vec<f32>>, TrainError> {
+    let read = |tensor: burn::tensor::Tensor<2>| {
+        tensor
+            .try_into_data()
+            .map_err(|e| e.to_string())
+            .and_then(|data| data.try_to_vec::<f32>().map_err(|e| format!("{e:?}")))
+            .map_err(|message| TrainError::Device {
+                backend: "model",
+                message,
+            })
+    };
+    let mut out = Vec::new();
+    for linear in model.hidden.iter().chain(std::iter::once(&model.output)) {
+        out.push(read(linear.weight.val())?);
+        if let Some(bias) = &linear.bias {
+            out.push(read(bias.val().unsqueeze())?);
+        }
+    }
+    out.extend(model.learned_activation_values());
+    Ok(out)
 }
 
 /// The `metrics.csv` text for `history`: a header and one row per epoch. Empty cells for

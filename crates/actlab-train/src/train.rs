@@ -543,8 +543,10 @@ impl<'a> Trainer<'a> {
                 sums.hits.push(hits);
 
                 let finished = step + 1;
-                let stop = options.stop.load(Ordering::SeqCst);
-                if sums.losses.len() >= options.report_every || finished == self.steps || stop {
+                if sums.losses.len() >= options.report_every
+                    || finished == self.steps
+                    || options.stop.load(Ordering::SeqCst)
+                {
                     sums.partial.seconds = earlier_seconds + clock.elapsed().as_secs_f64();
                     let first_pending = finished - sums.losses.len();
                     self.flush(&mut sums, epoch, first_pending)?;
@@ -560,7 +562,10 @@ impl<'a> Trainer<'a> {
                             / clock.elapsed().as_secs_f64().max(1e-9),
                     });
                 }
-                if stop {
+                // Read again: the observer (or a signal) may have asked to stop just now.
+                if options.stop.load(Ordering::SeqCst) {
+                    let first_pending = finished - sums.losses.len();
+                    self.flush(&mut sums, epoch, first_pending)?;
                     sums.partial.seconds = earlier_seconds + clock.elapsed().as_secs_f64();
                     self.save_checkpoint(
                         &model,

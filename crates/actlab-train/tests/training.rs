@@ -1,0 +1,468 @@
+//! The training loop on small synthetic data: learning happens, runs are reproducible, resumed
+//! runs equal uninterrupted ones bit for bit, backends agree, divergence and misuse are errors.
+
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use actlab_data::{DatasetName, IMAGE_PIXELS, MnistData, Split};
+use actlab_train::{
+    ExperimentConfig, Observer, Outcome, Quiet, RunSummary, StepProgress, TrainError, TrainOptions,
+    resume, resume_config, train,
+};
+
+/// A learnable 10-class problem: class `c` lights a 7×7 block at a class-specific place, over
+/// noise; every image is different (xorshift noise), labels cycle through the classes.
+fn synthetic(n: usize, seed: u64) -> Split {
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut images = vec![0u8; n * IMAGE_PIXELS];
+    let mut labels = vec![0u8; n];
+    for i in 0..n {
+        let class = (next() % 10) as usize;
+        labels[i] = class as u8;
+        let image = &mut images[i * IMAGE_PIXELS..(i + 1) * IMAGE_PIXELS];
+        for p in image.iter_mut() {
+            *p = (next() % 90) as u8;
+        }
+        let (row0, col0) = (2 + (class / 5) * 12, 1 + (class % 5) * 5);
+        for r in row0..row0 + 7 {
+            for c in col0..(col0 + 7).min(28) {
+                image[r * 28 + c] = 160 + (next() % 96) as u8;
+            }
+        }
+    }
+    Split::new(images, labels).unwrap()
+}
+
+fn data(train: usize, test: usize) -> MnistData {
+    MnistData {
+        name: DatasetName::FashionMnist,
+        dir: PathBuf::from("(synthetic)"),
+        train: synthetic(train, 1),
+        test: synthetic(test, 2),
+        files: Vec::new(),
+    }
+}
+
+fn config(dir: &Path, backend: &str, extra_train: &str) -> ExperimentConfig {
+    let text = format!(
+        r#"
+        name = "t"
+        [model]
+        preset = "prelu-mlp"
+        hidden = [32]
+        [data]
+        validation_size = 64
+        [train]
+        epochs = 3
+        batch_size = 32
+        seed = 7
+        {extra_train}
+        [backend]
+        name = "{backend}"
+        [output]
+        dir = "{}"
+        "#,
+        dir.display()
+    );
+    ExperimentConfig::parse(&text, Path::new("test.toml")).unwrap()
+}
+
+fn finished(outcome: Outcome) -> RunSummary {
+    match outcome {
+        Outcome::Finished(summary) => summary,
+        other => panic!("expected a finished run, got {other:?}"),
+    }
+}
+
+/// The summary without its timing and memory fields.
+fn timeless(mut s: RunSummary) -> RunSummary {
+    s.epoch_seconds.clear();
+    s.epoch_wall_seconds.clear();
+    s.samples_per_second = 0.0;
+    s.peak_rss_mb = None;
+    s
+}
+
+/// metrics.csv without the two timing columns.
+fn metrics(dir: &Path) -> Vec<String> {
+    std::fs::read_to_string(dir.join("metrics.csv"))
+        .unwrap()
+        .lines()
+        .map(|l| l.split(',').take(6).collect::<Vec<_>>().join(","))
+        .collect()
+}
+
+/// The final weights' values (the files themselves also hold random parameter ids).
+fn weights(dir: &Path) -> Vec<Vec<f32>> {
+    #[allow(deprecated)]
+    let device = burn::tensor::Device::ndarray();
+    let model = actlab_train::run::load_model(dir, &device).unwrap();
+    actlab_train::run::parameter_values(&model).unwrap()
+}
+
+#[test]
+fn loss_falls_and_accuracy_rises() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = data(1024, 256);
+    let run = tmp.path().join("run");
+    let summary = finished(
+        train(
+            &config(&run, "ndarray", ""),
+            &data,
+            &TrainOptions::default(),
+            &mut Quiet,
+        )
+        .unwrap(),
+    );
+    let history = actlab_train::checkpoint::load(&run).unwrap().state.history;
+    assert_eq!(history.len(), 3);
+    let (first, last) = (&history[0], &history[2]);
+    assert!(
+        last.train_loss < 0.5 * first.train_loss,
+        "loss {} → {}",
+        first.train_loss,
+        last.train_loss
+    );
+    assert!(last.train_acc > first.train_acc, "{first:?} → {last:?}");
+    assert!(summary.test_accuracy > 0.9, "{summary:?}");
+    assert!(summary.best_val_accuracy.unwrap() > 0.9);
+    assert_eq!(summary.epochs, 3);
+    assert_eq!(summary.train_samples, (1024 - 64) / 32 * 32);
+    assert_eq!(summary.params, 784 * 32 + 32 + 32 * 10 + 10 + 1);
+    assert_eq!(summary.prelu_slopes.as_ref().unwrap().len(), 1);
+    // The run directory holds everything the contract names.
+    for file in [
+        "config.toml",
+        "metrics.csv",
+        "model.bpk",
+        "summary.json",
+        "checkpoint/state.toml",
+    ] {
+        assert!(run.join(file).is_file(), "{file} missing");
+    }
+    assert_eq!(RunSummary::load(&run).unwrap(), summary);
+    // config.toml is the resolved config and loads back.
+    let recorded = ExperimentConfig::load(&run.join("config.toml")).unwrap();
+    assert_eq!(recorded.model.hidden, Some(vec![32]));
+    assert_eq!(recorded.train.epochs, 3);
+}
+
+#[test]
+fn same_seed_twice_gives_identical_runs_and_another_seed_does_not() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = data(512, 128);
+    let run = |name: &str, seed: u64| {
+        let dir = tmp.path().join(name);
+        let mut c = config(&dir, "ndarray", "");
+        c.train.seed = seed;
+        let s = finished(train(&c, &data, &TrainOptions::default(), &mut Quiet).unwrap());
+        (timeless(s), weights(&dir), metrics(&dir))
+    };
+    let a = run("a", 7);
+    let b = run("b", 7);
+    assert_eq!(a, b);
+    let c = run("c", 8);
+    assert_ne!(a.1, c.1, "another seed, other weights");
+}
+
+/// Sets the stop flag once a given step of a given epoch has been reported.
+struct StopAt {
+    epoch: usize,
+    step: usize,
+    flag: Arc<AtomicBool>,
+}
+
+impl Observer for StopAt {
+    fn steps(&mut self, p: &StepProgress) {
+        if p.epoch == self.epoch && p.step >= self.step {
+            self.flag.store(true, Ordering::SeqCst);
+        }
+    }
+}
+
+fn resume_matches_uninterrupted(backend: &str) {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = data(512, 128);
+    let extra = "optimizer = { kind = \"adamw\", lr = 2e-3, weight_decay = 0.05 }\n\
+                 schedule = { kind = \"cosine\" }";
+
+    let whole = tmp.path().join("whole");
+    let reference = timeless(finished(
+        train(
+            &config(&whole, backend, extra),
+            &data,
+            &TrainOptions::default(),
+            &mut Quiet,
+        )
+        .unwrap(),
+    ));
+
+    // Stopped at an epoch boundary (the last step of epoch 1), then resumed. (The cosine
+    // schedule depends on the total, so the interrupted run is the 3-epoch config stopped early.)
+    let boundary = tmp.path().join("boundary");
+    let options = TrainOptions {
+        report_every: 5,
+        ..TrainOptions::default()
+    };
+    let steps = (512 - 64) / 32;
+    let mut at_end_of_epoch_1 = StopAt {
+        epoch: 1,
+        step: steps,
+        flag: options.stop.clone(),
+    };
+    let outcome = train(
+        &config(&boundary, backend, extra),
+        &data,
+        &options,
+        &mut at_end_of_epoch_1,
+    )
+    .unwrap();
+    // Flagged at the epoch's last step: the checkpoint holds every step of epoch 1 and the
+    // resumed run starts with its validation.
+    assert!(
+        matches!(
+            outcome,
+            Outcome::Interrupted {
+                epochs_completed: 0,
+                steps_into_epoch
+            } if steps_into_epoch == steps
+        ),
+        "{outcome:?}"
+    );
+    let continued = resume_config(&boundary, None).unwrap();
+    let resumed = timeless(finished(
+        resume(&continued, &data, &TrainOptions::default(), &mut Quiet).unwrap(),
+    ));
+    assert_eq!(resumed, reference);
+    assert_eq!(weights(&boundary), weights(&whole));
+    assert_eq!(metrics(&boundary), metrics(&whole));
+
+    // Stopped in the middle of epoch 2, then again in epoch 3.
+    let middle = tmp.path().join("middle");
+    let options = TrainOptions {
+        report_every: 3,
+        ..TrainOptions::default()
+    };
+    let mut stop = StopAt {
+        epoch: 2,
+        step: 5,
+        flag: options.stop.clone(),
+    };
+    let outcome = train(&config(&middle, backend, extra), &data, &options, &mut stop).unwrap();
+    assert!(
+        matches!(
+            outcome,
+            Outcome::Interrupted {
+                epochs_completed: 1,
+                steps_into_epoch: 6
+            }
+        ),
+        "{outcome:?}"
+    );
+    let options = TrainOptions {
+        report_every: 4,
+        ..TrainOptions::default()
+    };
+    let mut stop = StopAt {
+        epoch: 3,
+        step: 1,
+        flag: options.stop.clone(),
+    };
+    let continued = resume_config(&middle, None).unwrap();
+    let outcome = resume(&continued, &data, &options, &mut stop).unwrap();
+    assert!(
+        matches!(
+            outcome,
+            Outcome::Interrupted {
+                epochs_completed: 2,
+                ..
+            }
+        ),
+        "{outcome:?}"
+    );
+    let resumed = timeless(finished(
+        resume(&continued, &data, &TrainOptions::default(), &mut Quiet).unwrap(),
+    ));
+    assert_eq!(resumed, reference);
+    assert_eq!(weights(&middle), weights(&whole));
+    assert_eq!(metrics(&middle), metrics(&whole));
+}
+
+#[test]
+fn resumed_runs_equal_uninterrupted_ones_on_ndarray() {
+    resume_matches_uninterrupted("ndarray");
+}
+
+#[test]
+fn resumed_runs_equal_uninterrupted_ones_on_flex() {
+    resume_matches_uninterrupted("flex");
+}
+
+#[test]
+fn more_epochs_continue_a_finished_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = data(512, 128);
+    let whole = tmp.path().join("whole");
+    let reference = timeless(finished(
+        train(
+            &config(&whole, "ndarray", ""),
+            &data,
+            &TrainOptions::default(),
+            &mut Quiet,
+        )
+        .unwrap(),
+    ));
+
+    let short = tmp.path().join("short");
+    let mut two = config(&short, "ndarray", "");
+    two.train.epochs = 2;
+    finished(train(&two, &data, &TrainOptions::default(), &mut Quiet).unwrap());
+    // Same total again: nothing to do.
+    let again = resume_config(&short, None).unwrap();
+    let outcome = resume(&again, &data, &TrainOptions::default(), &mut Quiet).unwrap();
+    assert!(
+        matches!(outcome, Outcome::AlreadyComplete(_)),
+        "{outcome:?}"
+    );
+    // Fewer epochs than trained: an error naming the count.
+    let error = resume_config(&short, Some(1))
+        .and_then(|c| resume(&c, &data, &TrainOptions::default(), &mut Quiet))
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("at least the 2 epochs"), "{error}");
+    // Up to 3 in total.
+    let three = resume_config(&short, Some(3)).unwrap();
+    let resumed = timeless(finished(
+        resume(&three, &data, &TrainOptions::default(), &mut Quiet).unwrap(),
+    ));
+    assert_eq!(resumed, reference);
+    assert_eq!(weights(&short), weights(&whole));
+}
+
+#[test]
+fn backends_agree_on_a_short_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Small, so lavapipe's kernel compilation stays short: 9 steps of 32.
+    let data = data(352, 64);
+    let mut summaries = Vec::new();
+    for backend in ["ndarray", "flex", "wgpu"] {
+        let dir = tmp.path().join(backend);
+        let mut c = config(&dir, backend, "");
+        c.train.epochs = 1;
+        let s = finished(train(&c, &data, &TrainOptions::default(), &mut Quiet).unwrap());
+        assert_eq!(s.backend, backend);
+        summaries.push(s);
+    }
+    let base = &summaries[0];
+    for other in &summaries[1..] {
+        // Same initial weights and batches on every backend; only the order of floating-point
+        // operations differs. Stated tolerance: 1e-3 relative on the losses, and at most one
+        // test image (of 64) classified differently.
+        let rel = |a: f64, b: f64| (a - b).abs() / a.abs().max(1e-12);
+        assert!(
+            rel(base.final_train_loss, other.final_train_loss) < 1e-3,
+            "{} vs {}: train loss {} vs {}",
+            base.backend,
+            other.backend,
+            base.final_train_loss,
+            other.final_train_loss
+        );
+        assert!(
+            rel(base.test_loss, other.test_loss) < 1e-3,
+            "{} vs {}: test loss {} vs {}",
+            base.backend,
+            other.backend,
+            base.test_loss,
+            other.test_loss
+        );
+        assert!(
+            (base.test_accuracy - other.test_accuracy).abs() <= 1.0 / 64.0 + 1e-12,
+            "{} vs {}: {} vs {}",
+            base.backend,
+            other.backend,
+            base.test_accuracy,
+            other.test_accuracy
+        );
+    }
+}
+
+#[test]
+fn divergence_stops_with_the_epoch_and_step() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = data(512, 64);
+    let dir = tmp.path().join("nan");
+    let c = config(&dir, "ndarray", "optimizer = { kind = \"sgd\", lr = 1e30 }");
+    let error = train(&c, &data, &TrainOptions::default(), &mut Quiet).unwrap_err();
+    match &error {
+        TrainError::NonFinite {
+            epoch, step, steps, ..
+        } => {
+            assert_eq!(*epoch, 1);
+            assert!(*step >= 1 && *step <= *steps, "{error}");
+        }
+        other => panic!("expected NonFinite, got {other}"),
+    }
+    let message = error.to_string();
+    assert!(message.contains("epoch 1, step"), "{message}");
+    assert!(!dir.join("summary.json").exists());
+}
+
+#[test]
+fn misuse_is_a_clear_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = data(256, 64);
+    let dir = tmp.path().join("run");
+    let mut c = config(&dir, "ndarray", "");
+    c.train.epochs = 1;
+    finished(train(&c, &data, &TrainOptions::default(), &mut Quiet).unwrap());
+    let before = weights(&dir);
+    // A second fresh run in the same directory overwrites nothing.
+    let error = train(&c, &data, &TrainOptions::default(), &mut Quiet).unwrap_err();
+    assert!(matches!(error, TrainError::RunExists { .. }), "{error}");
+    assert!(error.to_string().contains("--resume"), "{error}");
+    assert_eq!(weights(&dir), before);
+
+    // Resuming a directory that is not a run.
+    let error = resume_config(&tmp.path().join("nothing"), None).unwrap_err();
+    assert!(matches!(error, TrainError::NoCheckpoint { .. }), "{error}");
+
+    // A corrupt checkpoint file.
+    let cp = dir.join("checkpoint");
+    let model = std::fs::read_dir(&cp)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().contains("model-"))
+        .unwrap();
+    std::fs::write(&model, b"not burnpack").unwrap();
+    let three = resume_config(&dir, Some(3)).unwrap();
+    let error = resume(&three, &data, &TrainOptions::default(), &mut Quiet).unwrap_err();
+    assert!(matches!(error, TrainError::Corrupt { .. }), "{error}");
+    assert!(error.to_string().contains("model-"), "{error}");
+
+    // Fewer images than one batch.
+    let mut c = config(&tmp.path().join("tiny"), "ndarray", "");
+    c.data.train_limit = Some(10);
+    let error = train(&c, &data, &TrainOptions::default(), &mut Quiet).unwrap_err();
+    assert!(
+        matches!(error, TrainError::TooFewImages { images: 10, .. }),
+        "{error}"
+    );
+
+    // A validation set larger than the data.
+    let mut c = config(&tmp.path().join("val"), "ndarray", "");
+    c.data.validation_size = 1000;
+    let error = train(&c, &data, &TrainOptions::default(), &mut Quiet).unwrap_err();
+    assert!(
+        error.to_string().contains("validation set of 1000"),
+        "{error}"
+    );
+}
