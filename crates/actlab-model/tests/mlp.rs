@@ -450,3 +450,95 @@ fn bad_model_sections_are_errors_naming_the_field() {
     };
     assert_eq!(no_softmax.resolve().unwrap().output_activation, None);
 }
+
+fn linear_values(model: &actlab_model::Mlp) -> Vec<Vec<f32>> {
+    let mut out = Vec::new();
+    for linear in model.hidden.iter().chain(std::iter::once(&model.output)) {
+        out.push(linear.weight.val().into_data().iter::<f32>().collect());
+        out.push(
+            linear
+                .bias
+                .as_ref()
+                .unwrap()
+                .val()
+                .into_data()
+                .iter::<f32>()
+                .collect(),
+        );
+    }
+    out
+}
+
+#[test]
+fn seeded_init_is_the_same_on_every_backend_and_follows_the_scheme() {
+    #[allow(deprecated)]
+    let ndarray = Device::ndarray();
+    for preset in [Preset::PreluMlp, Preset::SwishMlp] {
+        let config = preset.config();
+        let a = linear_values(&config.init_seeded(&Device::flex(), 5).unwrap());
+        let b = linear_values(&config.init_seeded(&ndarray, 5).unwrap());
+        let c = linear_values(&config.init_seeded(&Device::flex().autodiff(), 5).unwrap());
+        assert_eq!(a, b, "{preset}: flex and ndarray differ");
+        assert_eq!(a, c, "{preset}: autodiff changes the draw");
+        let other = linear_values(&config.init_seeded(&Device::flex(), 6).unwrap());
+        assert_ne!(a, other, "{preset}: the seed is ignored");
+
+        // Layer 0: fan_in 784. PyTorch: U(±1/√784) for weights and biases; Glorot:
+        // U(±√(6/(784+units))) weights, zero biases.
+        let units = config.hidden[0];
+        let (weights, biases) = (&a[0], &a[1]);
+        let bound = match config.init {
+            Init::Pytorch => 1.0 / 784f64.sqrt(),
+            _ => (6.0 / (784 + units) as f64).sqrt(),
+        };
+        assert!(weights.iter().all(|w| f64::from(w.abs()) <= bound));
+        // A uniform draw fills its range: mean ≈ 0, variance ≈ bound²/3 (n ≥ 50,000).
+        let n = weights.len() as f64;
+        let mean = weights.iter().map(|&w| f64::from(w)).sum::<f64>() / n;
+        let var = weights
+            .iter()
+            .map(|&w| (f64::from(w) - mean).powi(2))
+            .sum::<f64>()
+            / n;
+        assert!(mean.abs() < 0.02 * bound, "{preset}: mean {mean}");
+        assert!(
+            (var / (bound * bound / 3.0) - 1.0).abs() < 0.03,
+            "{preset}: var {var}"
+        );
+        match config.init {
+            Init::Pytorch => assert!(biases.iter().any(|&b| b != 0.0)),
+            _ => assert!(biases.iter().all(|&b| b == 0.0)),
+        }
+    }
+}
+
+#[test]
+fn seeded_he_init_is_normal_with_variance_two_over_fan_in() {
+    let config = MlpConfig {
+        init: Init::He,
+        ..Preset::PreluMlp.config()
+    };
+    let values = linear_values(&config.init_seeded(&Device::flex(), 1).unwrap());
+    let weights = &values[0];
+    let n = weights.len() as f64;
+    let mean = weights.iter().map(|&w| f64::from(w)).sum::<f64>() / n;
+    let var = weights
+        .iter()
+        .map(|&w| (f64::from(w) - mean).powi(2))
+        .sum::<f64>()
+        / n;
+    let expected: f64 = 2.0 / 784.0;
+    assert!(mean.abs() < 0.01 * expected.sqrt(), "mean {mean}");
+    assert!(
+        (var / expected - 1.0).abs() < 0.03,
+        "var {var} vs {expected}"
+    );
+    // Normal, not uniform: some draws beyond 2σ (about 4.6% of them).
+    let beyond = weights
+        .iter()
+        .filter(|&&w| f64::from(w).abs() > 2.0 * expected.sqrt())
+        .count() as f64
+        / n;
+    assert!((beyond - 0.0455).abs() < 0.005, "{beyond}");
+    assert!(values[1].iter().all(|&b| b == 0.0));
+}

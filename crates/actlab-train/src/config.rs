@@ -694,6 +694,71 @@ mod tests {
     }
 
     #[test]
+    fn schedules_follow_their_formulas() {
+        let cosine = ScheduleConfig::Cosine { min_lr: 0.0 };
+        assert_eq!(cosine.lr(1e-3, 1, 10), 1e-3);
+        assert!((cosine.lr(1e-3, 6, 10) - 0.5e-3).abs() < 1e-15);
+        assert!(cosine.lr(1e-3, 10, 10) > 0.0 && cosine.lr(1e-3, 10, 10) < 0.03e-3);
+        let step = ScheduleConfig::Step {
+            step_size: 3,
+            gamma: 0.5,
+        };
+        let lrs: Vec<f64> = (1..=7).map(|e| step.lr(1.0, e, 7)).collect();
+        assert_eq!(lrs, [1.0, 1.0, 1.0, 0.5, 0.5, 0.5, 0.25]);
+        let config = parse(
+            "[model]\npreset = \"prelu-mlp\"\n[train]\nepochs = 4\n\
+             schedule = { kind = \"cosine\", min_lr = 1e-4 }\n",
+        )
+        .unwrap();
+        assert_eq!(config.train.lr_at(1), 1e-3);
+        assert!((config.train.lr_at(3) - 0.55e-3).abs() < 1e-15);
+        let constant = parse("[model]\npreset = \"prelu-mlp\"\n").unwrap();
+        assert_eq!(constant.train.lr_at(7), 1e-3);
+    }
+
+    #[test]
+    fn new_fields_are_validated() {
+        let base = "[model]\npreset = \"prelu-mlp\"\n";
+        let m = message(&format!(
+            "{base}[train]\nschedule = {{ kind = \"step\", step_size = 0 }}\n"
+        ));
+        assert!(m.contains("train.schedule.step_size = 0"), "{m}");
+        let m = message(&format!(
+            "{base}[train]\nschedule = {{ kind = \"cosine\", min_lr = 1.0 }}\n"
+        ));
+        assert!(m.contains("train.schedule.min_lr"), "{m}");
+        let m = message(&format!(
+            "{base}[train]\nschedule = {{ kind = \"linear\" }}\n"
+        ));
+        assert!(m.contains("train.schedule") && m.contains("cosine"), "{m}");
+        let m = message(&format!("{base}[data]\ntrain_limit = 0\n"));
+        assert!(m.contains("data.train_limit = 0"), "{m}");
+        let m = message(&format!("{base}[train]\nseed = -1\n"));
+        assert!(m.contains("train.seed"), "{m}");
+        let mut config = parse(base).unwrap();
+        config.train.seed = u64::MAX;
+        let e = config
+            .validate(Path::new("x.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("train.seed"), "{e}");
+        let ok = parse(&format!(
+            "{base}[data]\ntrain_limit = 100\ntest_limit = 50\n[train]\n\
+             schedule = {{ kind = \"step\", step_size = 2, gamma = 0.5 }}\n"
+        ))
+        .unwrap();
+        assert_eq!(parse(&ok.to_toml().unwrap()).unwrap(), ok);
+    }
+
+    #[test]
+    fn run_dir_defaults_to_runs_and_the_name() {
+        let mut config = parse("name = \"abc\"\n[model]\npreset = \"prelu-mlp\"\n").unwrap();
+        assert_eq!(config.run_dir(), Path::new("runs/abc"));
+        config.output.dir = Some(PathBuf::from("/tmp/x"));
+        assert_eq!(config.run_dir(), Path::new("/tmp/x"));
+    }
+
+    #[test]
     fn written_configs_load_back_identically_and_leave_no_temp_files() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("config.toml");

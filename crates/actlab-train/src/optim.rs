@@ -124,3 +124,81 @@ impl<O: Optimizer> DynOptimizer for Pinned<O> {
         DynOptimizer::state_unflatten(&self.inner, rank, prefix, src, &self.device)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actlab_model::{ActivationConfig, Init, MlpConfig};
+    use burn::optim::GradientsParams;
+    use burn::tensor::Tensor;
+
+    fn values(model: &Mlp) -> (Vec<f32>, Vec<f32>) {
+        let weights = model.hidden[0]
+            .weight
+            .val()
+            .into_data()
+            .iter::<f32>()
+            .collect();
+        (weights, model.learned_activation_values().concat())
+    }
+
+    /// One step with all-zero gradients: only weight decay can move a parameter. The linear
+    /// weights must move, the PReLU slopes / Swish β must not.
+    #[test]
+    fn weight_decay_moves_weights_but_never_activation_parameters() {
+        let base = Device::flex();
+        let device = base.clone().autodiff();
+        for activation in [
+            ActivationConfig::Prelu {
+                slope: 0.25,
+                per_unit: true,
+            },
+            ActivationConfig::Swish {
+                beta: 1.5,
+                trainable: true,
+            },
+        ] {
+            let config = MlpConfig {
+                input_size: 3,
+                hidden: vec![4],
+                activation,
+                output_size: 2,
+                output_activation: None,
+                init: Init::Pytorch,
+            };
+            for optimizer in [
+                OptimizerConfig::Adam {
+                    lr: 0.1,
+                    weight_decay: 0.5,
+                },
+                OptimizerConfig::Adamw {
+                    lr: 0.1,
+                    weight_decay: 0.5,
+                },
+                OptimizerConfig::Sgd {
+                    lr: 0.1,
+                    momentum: 0.9,
+                    weight_decay: 0.5,
+                },
+            ] {
+                let model = config.init_seeded(&device, 3).unwrap();
+                let (w0, a0) = values(&model);
+                assert!(!a0.is_empty());
+                let mut optim = build(&optimizer, &model, &base);
+                let loss = model
+                    .forward(Tensor::ones([2, 3], &device))
+                    .sum()
+                    .mul_scalar(0.0);
+                let grads = GradientsParams::from_grads(loss.backward(), &model);
+                let stepped = optim.step(0.1, model, grads);
+                let (w1, a1) = values(&stepped);
+                assert_ne!(w0, w1, "{optimizer:?}: weight decay had no effect");
+                assert!(
+                    w1.iter().zip(&w0).all(|(a, b)| (b - a) * b.signum() > 0.0),
+                    "{optimizer:?}: decay pulls every weight towards zero"
+                );
+                assert_eq!(a0, a1, "{optimizer:?} decayed the activation's parameters");
+            }
+        }
+    }
+}

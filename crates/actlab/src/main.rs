@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
+mod bench;
 mod data;
 mod train;
 
@@ -22,6 +23,9 @@ enum Command {
     /// Train the model a config describes, on the backend it names; writes a run directory
     /// (config.toml, metrics.csv, checkpoint/, model.bpk, summary.json).
     Train(train::TrainArgs),
+    /// Time the training loop (prelu-mlp, Fashion-MNIST) per backend and batch size: seconds per
+    /// epoch, images/s, GFLOP/s, peak RSS.
+    Bench(bench::BenchArgs),
     /// Print a Keras-style summary of the model a config describes.
     Summary {
         /// The experiment config (TOML).
@@ -65,6 +69,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Train(args) => train::run(args),
+        Command::Bench(args) => bench::run(args).map(|()| 0),
         Command::Summary { config, json } => summary(&config, json).map(|()| 0),
         Command::Data { what } => data::run(what).map(|()| 0),
         Command::Plot {

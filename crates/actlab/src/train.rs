@@ -49,7 +49,7 @@ pub struct TrainArgs {
     offline: bool,
 }
 
-fn parse_backend(name: &str) -> Result<BackendName, String> {
+pub(crate) fn parse_backend(name: &str) -> Result<BackendName, String> {
     toml::Value::String(name.to_string())
         .try_into()
         .map_err(|_| {

@@ -1,0 +1,168 @@
+//! `actlab bench`: the product's own training loop, timed per backend and batch size.
+//!
+//! Each measurement is a separate `actlab train` process (so peak RSS is per configuration) on
+//! the `prelu-mlp` preset and Fashion-MNIST; the numbers come from the run's `summary.json`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use actlab_train::{BackendName, ExperimentConfig, RunSummary};
+use anyhow::{Context, bail};
+use clap::Args;
+use serde::Serialize;
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Backends to measure, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "flex,ndarray,wgpu")]
+    backends: Vec<String>,
+    /// Batch sizes, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "64,256")]
+    batch: Vec<usize>,
+    /// Epochs per measurement; the table reports the fastest (later epochs are warm).
+    #[arg(long, default_value_t = 2)]
+    epochs: usize,
+    /// Training images per epoch on GPU backends (wgpu on a CPU is slow; a short run there,
+    /// extrapolated to the full 55,000-image epoch). 0 = all.
+    #[arg(long, default_value_t = 6400)]
+    gpu_limit: usize,
+    /// Keep the run directories here instead of a temporary directory.
+    #[arg(long)]
+    keep: Option<PathBuf>,
+    /// Print JSON on stdout instead of a Markdown table.
+    #[arg(long)]
+    json: bool,
+}
+
+/// One measured configuration.
+#[derive(Debug, Serialize)]
+struct Row {
+    backend: String,
+    batch_size: usize,
+    /// Training images per measured epoch.
+    samples: usize,
+    /// Fastest epoch: training steps only.
+    train_seconds: f64,
+    /// Fastest whole epoch: training, validation, checkpoint, metrics.
+    epoch_seconds: f64,
+    /// `epoch_seconds` scaled to the full training part (equal to it on full runs).
+    full_epoch_seconds: f64,
+    samples_per_second: f64,
+    gflops: f64,
+    peak_rss_mb: Option<f64>,
+    test_accuracy: f64,
+}
+
+pub fn run(args: BenchArgs) -> anyhow::Result<()> {
+    let exe = std::env::current_exe().context("finding the actlab binary")?;
+    let temp = tempfile::tempdir().context("creating a temporary directory")?;
+    let root = args
+        .keep
+        .clone()
+        .unwrap_or_else(|| temp.path().to_path_buf());
+    std::fs::create_dir_all(&root).with_context(|| format!("creating {}", root.display()))?;
+    let mut rows = Vec::new();
+    for backend in &args.backends {
+        let name = crate::train::parse_backend(backend).map_err(anyhow::Error::msg)?;
+        for &batch in &args.batch {
+            eprintln!("measuring {backend} at batch {batch} …");
+            match measure(&exe, &root, name, backend, batch, &args) {
+                Ok(row) => rows.push(row),
+                Err(error) => eprintln!("  skipped: {error:#}"),
+            }
+        }
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+    } else {
+        print_table(&rows);
+    }
+    Ok(())
+}
+
+fn measure(
+    exe: &Path,
+    root: &Path,
+    name: BackendName,
+    backend: &str,
+    batch: usize,
+    args: &BenchArgs,
+) -> anyhow::Result<Row> {
+    let gpu = matches!(name, BackendName::Wgpu | BackendName::Cuda);
+    let limit = (gpu && args.gpu_limit > 0).then_some(args.gpu_limit);
+    let dir = root.join(format!("{backend}-{batch}"));
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).with_context(|| format!("clearing {}", dir.display()))?;
+    }
+    let limit_line = limit.map_or(String::new(), |l| format!("train_limit = {l}\n"));
+    let text = format!(
+        "name = \"bench-{backend}-{batch}\"\n[model]\npreset = \"prelu-mlp\"\n[data]\n\
+         dataset = \"fashion-mnist\"\n{limit_line}[train]\nepochs = {}\nbatch_size = {batch}\n\
+         progress = \"plain\"\n[backend]\nname = \"{backend}\"\n[output]\ndir = \"{}\"\n",
+        args.epochs,
+        dir.display()
+    );
+    let config_path = root.join(format!("{backend}-{batch}.toml"));
+    let config = ExperimentConfig::parse(&text, &config_path)?;
+    config.write_atomic(&config_path)?;
+    let output = Command::new(exe)
+        .arg("train")
+        .arg(&config_path)
+        .arg("--quiet")
+        .output()
+        .context("starting actlab train")?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let last = stderr.lines().last().unwrap_or("(no output)");
+        bail!("actlab train failed: {last}");
+    }
+    let summary = RunSummary::load(&dir)?;
+    row(&summary, backend, batch)
+}
+
+fn row(s: &RunSummary, backend: &str, batch: usize) -> anyhow::Result<Row> {
+    let fastest = |v: &[f64]| v.iter().copied().fold(f64::INFINITY, f64::min);
+    let train_seconds = fastest(&s.epoch_seconds);
+    let epoch_seconds = fastest(&s.epoch_wall_seconds);
+    if !train_seconds.is_finite() {
+        bail!("the run recorded no epochs");
+    }
+    // The full training part of the default split: 55,000 images in whole batches.
+    let full = (55_000 / batch * batch) as f64;
+    let samples = s.train_samples as f64;
+    Ok(Row {
+        backend: backend.to_string(),
+        batch_size: batch,
+        samples: s.train_samples,
+        train_seconds,
+        epoch_seconds,
+        full_epoch_seconds: epoch_seconds * full / samples.max(1.0),
+        samples_per_second: samples / train_seconds,
+        // Forward ≈ 2·params FLOP per image, backward ≈ 4·params.
+        gflops: 6.0 * s.params as f64 * samples / train_seconds / 1e9,
+        peak_rss_mb: s.peak_rss_mb,
+        test_accuracy: s.test_accuracy,
+    })
+}
+
+fn print_table(rows: &[Row]) {
+    println!(
+        "| backend | batch | images/epoch | train s | epoch s | full epoch s | images/s | GFLOP/s | peak RSS MB | test acc |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    for r in rows {
+        println!(
+            "| {} | {} | {} | {:.3} | {:.3} | {:.3} | {:.0} | {:.1} | {} | {:.2}% |",
+            r.backend,
+            r.batch_size,
+            r.samples,
+            r.train_seconds,
+            r.epoch_seconds,
+            r.full_epoch_seconds,
+            r.samples_per_second,
+            r.gflops,
+            r.peak_rss_mb.map_or("–".into(), |m| format!("{m:.0}")),
+            100.0 * r.test_accuracy
+        );
+    }
+}
