@@ -253,3 +253,211 @@ fn data_verify_a_valid_unknown_dataset() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("4 of 4 files differ from the published fashion-mnist"));
 }
+
+/// A learnable MNIST-shaped dataset: class `c` lights a block at a class-specific place.
+fn block_dataset(dir: &Path, train: u32, test: u32) {
+    for (prefix, n) in [("train", train), ("t10k", test)] {
+        let mut pixels = vec![0u8; n as usize * 784];
+        let labels: Vec<u8> = (0..n).map(|i| ((i * 7 + i / 3) % 10) as u8).collect();
+        for (i, &label) in labels.iter().enumerate() {
+            let (row0, col0) = (2 + (label as usize / 5) * 12, 1 + (label as usize % 5) * 5);
+            for r in row0..row0 + 7 {
+                for c in col0..col0 + 5 {
+                    pixels[i * 784 + r * 28 + c] = 200 + (i % 50) as u8;
+                }
+            }
+        }
+        write_idx(
+            dir,
+            &format!("{prefix}-images-idx3-ubyte"),
+            &[n, 28, 28],
+            pixels,
+        );
+        write_idx(dir, &format!("{prefix}-labels-idx1-ubyte"), &[n], labels);
+    }
+}
+
+fn train_config(dir: &Path, data: &Path, epochs: usize, batch: usize) -> PathBuf {
+    let path = dir.join("tiny.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "[model]\npreset = \"prelu-mlp\"\nhidden = [16]\n[data]\ndir = \"{}\"\n\
+             validation_size = 32\n[train]\nepochs = {epochs}\nbatch_size = {batch}\n\
+             [backend]\nname = \"ndarray\"\n",
+            data.display()
+        ),
+    )
+    .unwrap();
+    path
+}
+
+#[test]
+fn train_writes_a_run_directory_and_resume_continues_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    block_dataset(&data, 320, 64);
+    let config = train_config(tmp.path(), &data, 2, 32);
+    let out = actlab(&["train", config.to_str().unwrap(), "--quiet"], tmp.path());
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("epoch  1/2") && stderr.contains("epoch  2/2"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("test accuracy"), "{stderr}");
+    let run = tmp.path().join("runs/tiny");
+    assert_eq!(text(&out.stdout).trim(), "runs/tiny");
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("summary.json")).unwrap()).unwrap();
+    for key in [
+        "name",
+        "activation",
+        "backend",
+        "seed",
+        "epochs",
+        "params",
+        "test_accuracy",
+        "test_loss",
+        "best_val_accuracy",
+        "epoch_seconds",
+        "prelu_slopes",
+        "burn_version",
+    ] {
+        assert!(
+            !summary[key].is_null(),
+            "summary.json lacks {key}: {summary}"
+        );
+    }
+    assert_eq!(summary["epochs"], 2);
+    assert_eq!(summary["backend"], "ndarray");
+    assert_eq!(summary["epoch_seconds"].as_array().unwrap().len(), 2);
+    let metrics = std::fs::read_to_string(run.join("metrics.csv")).unwrap();
+    assert!(
+        metrics.starts_with("epoch,train_loss,train_acc,val_loss,val_acc,lr,seconds"),
+        "{metrics}"
+    );
+    assert_eq!(metrics.lines().count(), 3);
+
+    // A second fresh run into the same directory is refused…
+    let out = actlab(&["train", config.to_str().unwrap(), "--quiet"], tmp.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("--resume"),
+        "{}",
+        text(&out.stderr)
+    );
+    // …and --resume with more epochs continues it.
+    let out = actlab(
+        &["train", "--resume", "runs/tiny", "--epochs", "3", "--quiet"],
+        tmp.path(),
+    );
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("resuming after epoch 2"), "{stderr}");
+    assert!(
+        stderr.contains("epoch  3/3") && !stderr.contains("epoch  1/3"),
+        "{stderr}"
+    );
+    let metrics = std::fs::read_to_string(run.join("metrics.csv")).unwrap();
+    assert_eq!(metrics.lines().count(), 4);
+    // Overrides land in the recorded config.
+    let recorded = std::fs::read_to_string(run.join("config.toml")).unwrap();
+    assert!(recorded.contains("epochs = 3"), "{recorded}");
+}
+
+#[test]
+fn train_errors_are_one_clear_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    block_dataset(&data, 96, 16);
+    let config = train_config(tmp.path(), &data, 1, 32);
+    let config = config.to_str().unwrap();
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["train", "no-such.toml"],
+            "cannot read config no-such.toml",
+        ),
+        (
+            &["train", config, "--backend", "tpu"],
+            "unknown backend \"tpu\"",
+        ),
+        (&["train", config, "--backend", "cuda"], "--features cuda"),
+        (
+            &[
+                "train",
+                config,
+                "--backend",
+                "flex",
+                "--device",
+                "discrete:0",
+            ],
+            "not a flex device",
+        ),
+        (&["train", "--resume", "nowhere"], "no checkpoint"),
+        (&["train", config, "--epochs", "0"], "train.epochs = 0"),
+    ];
+    for (args, expected) in cases {
+        let out = actlab(args, tmp.path());
+        let stderr = text(&out.stderr);
+        assert!(!out.status.success(), "{args:?} succeeded");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+    // A dataset directory with a corrupt file.
+    std::fs::write(data.join("t10k-labels-idx1-ubyte"), b"garbage").unwrap();
+    let out = actlab(&["train", config, "--offline"], tmp.path());
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("t10k-labels-idx1-ubyte"), "{stderr}");
+}
+
+#[test]
+fn ctrl_c_saves_a_checkpoint_exits_130_and_the_run_resumes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    block_dataset(&data, 4000, 64);
+    // Batch 4, 40 epochs: minutes of work, so the signal lands mid-run.
+    let config = train_config(tmp.path(), &data, 40, 4);
+    let child = Command::new(env!("CARGO_BIN_EXE_actlab"))
+        .args(["train", config.to_str().unwrap(), "--quiet"])
+        .current_dir(tmp.path())
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until training has started (the checkpoint directory appears after epoch 1).
+    let cp = tmp.path().join("runs/tiny/checkpoint/state.toml");
+    let start = std::time::Instant::now();
+    while !cp.exists() && start.elapsed().as_secs() < 120 {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(cp.exists(), "no epoch finished within 120 s");
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("checkpoint saved"), "{stderr}");
+    assert!(stderr.contains("--resume runs/tiny"), "{stderr}");
+    let state = std::fs::read_to_string(&cp).unwrap();
+    assert!(state.contains("steps_into_epoch"), "{state}");
+    // Resume for a total of 2 epochs (already at least 1 done) finishes normally.
+    let out = actlab(
+        &["train", "--resume", "runs/tiny", "--epochs", "2", "--quiet"],
+        tmp.path(),
+    );
+    let stderr = text(&out.stderr);
+    if out.status.success() {
+        assert!(
+            stderr.contains("test accuracy") || stderr.contains("already has"),
+            "{stderr}"
+        );
+    } else {
+        // Interrupted after epoch 2 had already finished: --epochs 2 is then below the count.
+        assert!(stderr.contains("already trained"), "{stderr}");
+    }
+}
