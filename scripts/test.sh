@@ -14,6 +14,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 log() { printf '==> %s\n' "$*" >&2; }
+# Mesa's lavapipe warns on every start without a runtime directory; harmless, but noisy.
+export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp}"
 start=$(date +%s)
 
 # --- system packages -------------------------------------------------------------------------
