@@ -219,6 +219,20 @@ pub fn resume(
         }
         .into());
     }
+    let part_way = checkpoint.state.steps_into_epoch > 0;
+    if part_way && config.train.epochs <= done {
+        return Err(ConfigError::Invalid {
+            path: run_dir.join(files::CONFIG),
+            field: "train.epochs (--epochs)".into(),
+            value: config.train.epochs.to_string(),
+            expected: format!(
+                "at least {}: the run stopped part-way through epoch {}",
+                done + 1,
+                done + 1
+            ),
+        }
+        .into());
+    }
     if config.train.epochs == done
         && let Ok(summary) = RunSummary::load(&run_dir)
         && summary.epochs == done

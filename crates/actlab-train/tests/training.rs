@@ -277,6 +277,12 @@ fn resume_matches_uninterrupted(backend: &str) {
         step: 1,
         flag: options.stop.clone(),
     };
+    // Stopped in epoch 2: asking for 1 epoch in total cannot be honoured.
+    let error = resume_config(&middle, Some(1))
+        .and_then(|c| resume(&c, &data, &TrainOptions::default(), &mut Quiet))
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("part-way through epoch 2"), "{error}");
     let continued = resume_config(&middle, None).unwrap();
     let outcome = resume(&continued, &data, &options, &mut stop).unwrap();
     assert!(

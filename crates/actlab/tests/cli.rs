@@ -394,6 +394,17 @@ fn train_errors_are_one_clear_line() {
             ],
             "not a flex device",
         ),
+        (
+            &[
+                "train",
+                config,
+                "--backend",
+                "wgpu",
+                "--device",
+                "discrete:99",
+            ],
+            "no wgpu adapter",
+        ),
         (&["train", "--resume", "nowhere"], "no checkpoint"),
         (&["train", config, "--epochs", "0"], "train.epochs = 0"),
     ];
