@@ -469,6 +469,18 @@ fn linear_values(model: &actlab_model::Mlp) -> Vec<Vec<f32>> {
     out
 }
 
+/// Mean and (population) variance.
+fn mean_var(values: &[f32]) -> (f64, f64) {
+    let n = values.len() as f64;
+    let mean = values.iter().map(|&v| f64::from(v)).sum::<f64>() / n;
+    let var = values
+        .iter()
+        .map(|&v| (f64::from(v) - mean).powi(2))
+        .sum::<f64>()
+        / n;
+    (mean, var)
+}
+
 #[test]
 fn seeded_init_is_the_same_on_every_backend_and_follows_the_scheme() {
     #[allow(deprecated)]
@@ -493,13 +505,7 @@ fn seeded_init_is_the_same_on_every_backend_and_follows_the_scheme() {
         };
         assert!(weights.iter().all(|w| f64::from(w.abs()) <= bound));
         // A uniform draw fills its range: mean ≈ 0, variance ≈ bound²/3 (n ≥ 50,000).
-        let n = weights.len() as f64;
-        let mean = weights.iter().map(|&w| f64::from(w)).sum::<f64>() / n;
-        let var = weights
-            .iter()
-            .map(|&w| (f64::from(w) - mean).powi(2))
-            .sum::<f64>()
-            / n;
+        let (mean, var) = mean_var(weights);
         assert!(mean.abs() < 0.02 * bound, "{preset}: mean {mean}");
         assert!(
             (var / (bound * bound / 3.0) - 1.0).abs() < 0.03,
@@ -520,13 +526,8 @@ fn seeded_he_init_is_normal_with_variance_two_over_fan_in() {
     };
     let values = linear_values(&config.init_seeded(&Device::flex(), 1).unwrap());
     let weights = &values[0];
+    let (mean, var) = mean_var(weights);
     let n = weights.len() as f64;
-    let mean = weights.iter().map(|&w| f64::from(w)).sum::<f64>() / n;
-    let var = weights
-        .iter()
-        .map(|&w| (f64::from(w) - mean).powi(2))
-        .sum::<f64>()
-        / n;
     let expected: f64 = 2.0 / 784.0;
     assert!(mean.abs() < 0.01 * expected.sqrt(), "mean {mean}");
     assert!(

@@ -173,10 +173,24 @@ pub fn train(
         }
     }
     std::fs::create_dir_all(&run_dir).map_err(TrainError::io(&run_dir))?;
-    let resolved = resolved(config, &run_dir)?;
+    start(config, data, &run_dir, None, options, observer)
+}
+
+/// Records the resolved config in `run_dir` and runs the loop (from `checkpoint`, if any).
+fn start(
+    config: &ExperimentConfig,
+    data: &MnistData,
+    run_dir: &Path,
+    checkpoint: Option<Checkpoint>,
+    options: &TrainOptions,
+    observer: &mut dyn Observer,
+) -> Result<Outcome, TrainError> {
+    let mut resolved = config.clone();
+    resolved.model = config.model.resolved()?;
+    resolved.name = Some(run_name(config, run_dir));
+    resolved.output.dir = Some(run_dir.to_path_buf());
     resolved.write_atomic(&run_dir.join(files::CONFIG))?;
-    let _ = std::fs::remove_file(run_dir.join(files::METRICS));
-    Trainer::new(&resolved, data, &run_dir)?.run(None, options, observer)
+    Trainer::new(&resolved, data, run_dir)?.run(checkpoint, options, observer)
 }
 
 /// The config recorded in `run_dir`, for [`resume`]; `epochs` raises (or confirms) the total.
@@ -210,28 +224,25 @@ pub fn resume(
     let run_dir = config.run_dir();
     let checkpoint = checkpoint::load(&run_dir)?;
     let done = checkpoint.state.epochs_completed;
+    let too_few = |expected: String| -> TrainError {
+        ConfigError::Invalid {
+            path: run_dir.join(files::CONFIG),
+            field: "train.epochs (--epochs)".into(),
+            value: config.train.epochs.to_string(),
+            expected,
+        }
+        .into()
+    };
     if config.train.epochs < done {
-        return Err(ConfigError::Invalid {
-            path: run_dir.join(files::CONFIG),
-            field: "train.epochs (--epochs)".into(),
-            value: config.train.epochs.to_string(),
-            expected: format!("at least the {done} epochs this run has already trained"),
-        }
-        .into());
+        return Err(too_few(format!(
+            "at least the {done} epochs this run has already trained"
+        )));
     }
-    let part_way = checkpoint.state.steps_into_epoch > 0;
-    if part_way && config.train.epochs <= done {
-        return Err(ConfigError::Invalid {
-            path: run_dir.join(files::CONFIG),
-            field: "train.epochs (--epochs)".into(),
-            value: config.train.epochs.to_string(),
-            expected: format!(
-                "at least {}: the run stopped part-way through epoch {}",
-                done + 1,
-                done + 1
-            ),
-        }
-        .into());
+    if checkpoint.state.steps_into_epoch > 0 && config.train.epochs <= done {
+        let next = done + 1;
+        return Err(too_few(format!(
+            "at least {next}: the run stopped part-way through epoch {next}"
+        )));
     }
     if config.train.epochs == done
         && let Ok(summary) = RunSummary::load(&run_dir)
@@ -239,18 +250,7 @@ pub fn resume(
     {
         return Ok(Outcome::AlreadyComplete(summary));
     }
-    let resolved = resolved(config, &run_dir)?;
-    resolved.write_atomic(&run_dir.join(files::CONFIG))?;
-    Trainer::new(&resolved, data, &run_dir)?.run(Some(checkpoint), options, observer)
-}
-
-/// `config` with the model section filled in, the name and run directory fixed.
-fn resolved(config: &ExperimentConfig, run_dir: &Path) -> Result<ExperimentConfig, TrainError> {
-    let mut resolved = config.clone();
-    resolved.model = config.model.resolved()?;
-    resolved.name = Some(run_name(config, run_dir));
-    resolved.output.dir = Some(run_dir.to_path_buf());
-    Ok(resolved)
+    start(config, data, &run_dir, Some(checkpoint), options, observer)
 }
 
 fn run_name(config: &ExperimentConfig, run_dir: &Path) -> String {
@@ -310,9 +310,8 @@ pub fn evaluate(
     device: &Device,
 ) -> Result<Evaluation, TrainError> {
     let table = Scaling::Unit.table();
-    let backend = device_label(device);
     let read_error = |e: &dyn std::fmt::Display| TrainError::Device {
-        backend,
+        backend: "evaluation",
         message: e.to_string(),
     };
     let mut loss_sum = 0.0f64;
@@ -344,14 +343,6 @@ pub fn evaluate(
         correct,
         count,
     })
-}
-
-fn device_label(device: &Device) -> &'static str {
-    let debug = format!("{device:?}").to_lowercase();
-    ["flex", "ndarray", "wgpu", "cuda"]
-        .into_iter()
-        .find(|name| debug.contains(name))
-        .unwrap_or("device")
 }
 
 struct Trainer<'a> {
