@@ -281,6 +281,95 @@ pub fn plot_activations(out_dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
     Ok(written)
 }
 
+fn draw_confusion<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    report: &crate::EvalReport,
+) -> Result<(), String> {
+    const LEFT: i32 = 130;
+    const TOP: i32 = 70;
+    const CELL: i32 = 60;
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    root.fill(&WHITE).map_err(err)?;
+    let title = format!(
+        "{} on {}: {:.2}% of {} test images (rows: true, columns: predicted)",
+        report.run,
+        report.dataset,
+        100.0 * report.accuracy,
+        report.images
+    );
+    root.draw(&Text::new(title, (10, 12), ("sans-serif", 16).into_font()))
+        .map_err(err)?;
+    let short = |name: &str| -> String { name.chars().take(9).collect() };
+    for (i, row) in report.confusion.iter().enumerate() {
+        let total: usize = row.iter().sum();
+        let y = TOP + i as i32 * CELL;
+        let name = short(&report.per_class[i].name);
+        root.draw(&Text::new(
+            name,
+            (8, y + CELL / 2 - 7),
+            ("sans-serif", 13).into_font(),
+        ))
+        .map_err(err)?;
+        for (j, &count) in row.iter().enumerate() {
+            let x = LEFT + j as i32 * CELL;
+            // Share of the true class's images: white (0) to dark blue (1).
+            let share = count as f64 / total.max(1) as f64;
+            let shade = |c: u8| (255.0 - share * (255.0 - f64::from(c))).round() as u8;
+            let color = RGBColor(shade(8), shade(48), shade(107));
+            root.draw(&Rectangle::new(
+                [(x, y), (x + CELL, y + CELL)],
+                color.filled(),
+            ))
+            .map_err(err)?;
+            root.draw(&Rectangle::new(
+                [(x, y), (x + CELL, y + CELL)],
+                RGBColor(200, 200, 200).stroke_width(1),
+            ))
+            .map_err(err)?;
+            let ink = if share > 0.5 { WHITE } else { BLACK };
+            root.draw(&Text::new(
+                count.to_string(),
+                (x + 8, y + CELL / 2 - 7),
+                ("sans-serif", 14).into_font().color(&ink),
+            ))
+            .map_err(err)?;
+        }
+    }
+    for (j, class) in report.per_class.iter().enumerate() {
+        let x = LEFT + j as i32 * CELL + 4;
+        root.draw(&Text::new(
+            short(&class.name),
+            (x, TOP - 20),
+            ("sans-serif", 11).into_font(),
+        ))
+        .map_err(err)?;
+    }
+    root.present().map_err(err)
+}
+
+/// Writes the confusion-matrix heatmap of `report` as `confusion.svg` and `confusion.png` into
+/// `dir`. Returns the files.
+pub fn plot_confusion(dir: &Path, report: &crate::EvalReport) -> Result<Vec<PathBuf>, PlotError> {
+    register_font()?;
+    let n = report.confusion.len() as u32;
+    let size = (130 + 60 * n + 20, 70 + 60 * n + 20);
+    let svg = dir.join("confusion.svg");
+    let png = dir.join("confusion.png");
+    draw_confusion(SVGBackend::new(&svg, size).into_drawing_area(), report).map_err(|message| {
+        PlotError::Draw {
+            path: svg.clone(),
+            message,
+        }
+    })?;
+    draw_confusion(BitMapBackend::new(&png, size).into_drawing_area(), report).map_err(
+        |message| PlotError::Draw {
+            path: png.clone(),
+            message,
+        },
+    )?;
+    Ok(vec![svg, png])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,6 +17,6 @@ pub use config::{
 pub use error::TrainError;
 pub use run::{BURN_VERSION, EpochRecord, RunSummary};
 pub use train::{
-    Evaluation, Observer, Outcome, Quiet, RunInfo, StepProgress, TrainOptions, evaluate, load_data,
-    resume, resume_config, train,
+    Evaluation, Observer, Outcome, Predictions, Quiet, RunInfo, StepProgress, TrainOptions,
+    eval_batch, evaluate, load_data, predict_split, resume, resume_config, train,
 };

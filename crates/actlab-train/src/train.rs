@@ -298,24 +298,58 @@ pub struct Evaluation {
     pub count: usize,
 }
 
-/// Evaluates `model` (an inference model on `device`) on `split[indices]` in batches of
-/// `batch`; with `pad`, the last batch is padded to full size so a GPU backend compiles no new
-/// kernels (the padding is not counted). Images are scaled to [0, 1], as in training.
-pub fn evaluate(
+/// Per-image results of a model on some images.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Predictions {
+    /// The predicted class of each image (argmax of the logits).
+    pub predicted: Vec<u8>,
+    /// Its true class.
+    pub labels: Vec<u8>,
+    /// Its cross-entropy.
+    pub losses: Vec<f32>,
+}
+
+impl Predictions {
+    /// Mean loss and accuracy.
+    pub fn evaluation(&self) -> Evaluation {
+        let count = self.labels.len();
+        let correct = self
+            .predicted
+            .iter()
+            .zip(&self.labels)
+            .filter(|(p, l)| p == l)
+            .count();
+        let loss: f64 = self.losses.iter().map(|&l| f64::from(l)).sum();
+        Evaluation {
+            loss: loss / count.max(1) as f64,
+            accuracy: correct as f64 / count.max(1) as f64,
+            correct,
+            count,
+        }
+    }
+}
+
+/// Runs `model` (an inference model on `device`) on `split[indices]` in batches of `batch`;
+/// with `pad`, the last batch is padded to full size so a GPU backend compiles no new kernels
+/// (the padding is dropped). Images are scaled to [0, 1], as in training.
+pub fn predict_split(
     model: &Mlp,
     split: &Split,
     indices: &[u32],
     batch: usize,
     pad: bool,
     device: &Device,
-) -> Result<Evaluation, TrainError> {
+) -> Result<Predictions, TrainError> {
     let table = Scaling::Unit.table();
     let read_error = |e: &dyn std::fmt::Display| TrainError::Device {
         backend: "evaluation",
         message: e.to_string(),
     };
-    let mut loss_sum = 0.0f64;
-    let mut correct = 0usize;
+    let mut out = Predictions {
+        predicted: Vec::with_capacity(indices.len()),
+        labels: Vec::with_capacity(indices.len()),
+        losses: Vec::with_capacity(indices.len()),
+    };
     for chunk in indices.chunks(batch.max(1)) {
         let mut ids = chunk.to_vec();
         if pad && ids.len() < batch {
@@ -326,23 +360,40 @@ pub fn evaluate(
         let logits = model.forward(images);
         let predicted = logits.clone().argmax(1).reshape([n]);
         let nll = log_softmax(logits, 1)
-            .gather(1, targets.clone().reshape([n, 1]))
-            .reshape([n]);
-        let hits = predicted.equal(targets).int();
+            .gather(1, targets.reshape([n, 1]))
+            .reshape([n])
+            .neg();
         let nll = nll.try_into_data().map_err(|e| read_error(&e))?;
-        let hits = hits.try_into_data().map_err(|e| read_error(&e))?;
-        for (value, hit) in nll.iter::<f64>().zip(hits.iter::<i64>()).take(chunk.len()) {
-            loss_sum -= value;
-            correct += usize::from(hit != 0);
-        }
+        let predicted = predicted.try_into_data().map_err(|e| read_error(&e))?;
+        out.losses.extend(nll.iter::<f32>().take(chunk.len()));
+        out.predicted
+            .extend(predicted.iter::<i64>().take(chunk.len()).map(|p| p as u8));
+        out.labels
+            .extend(chunk.iter().map(|&i| split.labels()[i as usize]));
     }
-    let count = indices.len();
-    Ok(Evaluation {
-        loss: loss_sum / count.max(1) as f64,
-        accuracy: correct as f64 / count.max(1) as f64,
-        correct,
-        count,
-    })
+    Ok(out)
+}
+
+/// Mean loss and accuracy of `model` on `split[indices]` (see [`predict_split`]).
+pub fn evaluate(
+    model: &Mlp,
+    split: &Split,
+    indices: &[u32],
+    batch: usize,
+    pad: bool,
+    device: &Device,
+) -> Result<Evaluation, TrainError> {
+    Ok(predict_split(model, split, indices, batch, pad, device)?.evaluation())
+}
+
+/// The evaluation batch on a backend: the training batch (padded) where shapes must stay fixed,
+/// else 1000.
+pub fn eval_batch(backend: crate::BackendName, train_batch: usize) -> (usize, bool) {
+    if fixed_shapes(backend) {
+        (train_batch, true)
+    } else {
+        (1000, false)
+    }
 }
 
 struct Trainer<'a> {
@@ -420,11 +471,7 @@ impl<'a> Trainer<'a> {
     }
 
     fn eval_batch(&self) -> (usize, bool) {
-        if fixed_shapes(self.config.backend.name) {
-            (self.config.train.batch_size, true)
-        } else {
-            (1000, false)
-        }
+        eval_batch(self.config.backend.name, self.config.train.batch_size)
     }
 
     fn run(

@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 
 mod bench;
 mod data;
+mod eval;
 mod train;
 
 /// Train neural networks on Burn and compare activation functions honestly.
@@ -23,6 +24,11 @@ enum Command {
     /// Train the model a config describes, on the backend it names; writes a run directory
     /// (config.toml, metrics.csv, checkpoint/, model.bpk, summary.json).
     Train(train::TrainArgs),
+    /// Evaluate a run's final weights on the test set: accuracy, loss, per class, confusion
+    /// matrix; writes eval.json, confusion.csv and confusion.svg/png into the run directory.
+    Eval(eval::EvalArgs),
+    /// Classify images (or a test-set item) with a run's final weights.
+    Predict(eval::PredictArgs),
     /// Time the training loop (prelu-mlp, Fashion-MNIST) per backend and batch size: seconds per
     /// epoch, images/s, GFLOP/s, peak RSS.
     Bench(bench::BenchArgs),
@@ -70,6 +76,8 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Train(args) => train::run(args),
         Command::Bench(args) => bench::run(args).map(|()| 0),
+        Command::Eval(args) => eval::eval(args).map(|()| 0),
+        Command::Predict(args) => eval::predict(args),
         Command::Summary { config, json } => summary(&config, json).map(|()| 0),
         Command::Data { what } => data::run(what).map(|()| 0),
         Command::Plot {

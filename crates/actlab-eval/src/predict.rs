@@ -1,0 +1,198 @@
+//! `actlab predict`: a trained run's opinion about images.
+//!
+//! An image of any size (PNG, JPEG, PGM/PPM/PBM) is converted to 8-bit grayscale, resized to
+//! 28×28 (triangle filter), optionally inverted — MNIST and Fashion-MNIST are light objects on
+//! black, a photo of ink on paper is the opposite — and scaled to [0, 1] exactly as training
+//! scales its pixels.
+
+use std::path::{Path, PathBuf};
+
+use actlab_data::{IMAGE_PIXELS, IMAGE_SIDE};
+use actlab_model::Mlp;
+use actlab_train::run::{files, load_model};
+use actlab_train::{BackendSection, ExperimentConfig, TrainError};
+use burn::tensor::{Device, Tensor, TensorData};
+use image::imageops::FilterType;
+use serde::Serialize;
+
+use crate::EvalError;
+use crate::eval::run_config;
+
+/// File extensions a directory argument picks up.
+pub const IMAGE_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "pgm", "ppm", "pbm", "pnm"];
+
+/// A class and its probability.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClassProbability {
+    /// Index.
+    pub class: usize,
+    /// Name.
+    pub name: String,
+    /// Softmax probability.
+    pub probability: f32,
+}
+
+/// The answer for one input.
+#[derive(Debug, Clone, Serialize)]
+pub struct Prediction {
+    /// The image path, or `test[N]`.
+    pub input: String,
+    /// The K most probable classes, most probable first.
+    pub top: Vec<ClassProbability>,
+    /// The true class, for test-set items.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub true_class: Option<usize>,
+    /// Its name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub true_name: Option<String>,
+}
+
+/// A run's model, ready to classify 28×28 images.
+pub struct Predictor {
+    model: Mlp,
+    device: Device,
+    config: ExperimentConfig,
+}
+
+impl Predictor {
+    /// Loads the final weights of `run_dir` on its backend, or on `backend`.
+    pub fn open(run_dir: &Path, backend: Option<BackendSection>) -> Result<Self, EvalError> {
+        let config = run_config(run_dir, backend)?;
+        if !run_dir.join(files::MODEL).is_file() {
+            return Err(EvalError::NotARun {
+                dir: run_dir.to_path_buf(),
+                missing: files::MODEL,
+            });
+        }
+        let device = actlab_train::device(&config.backend).map_err(TrainError::from)?;
+        let model = load_model(run_dir, &device)?;
+        Ok(Predictor {
+            model,
+            device,
+            config,
+        })
+    }
+
+    /// The run's config.
+    pub fn config(&self) -> &ExperimentConfig {
+        &self.config
+    }
+
+    /// The class names of the run's dataset.
+    pub fn class_names(&self) -> &'static [&'static str] {
+        self.config.data.dataset.class_names()
+    }
+
+    fn batch(&self, images: &[Vec<f32>]) -> Tensor<2> {
+        let flat: Vec<f32> = images.iter().flatten().copied().collect();
+        Tensor::from_data(
+            TensorData::new(flat, [images.len(), IMAGE_PIXELS]),
+            &self.device,
+        )
+    }
+
+    fn read(tensor: Tensor<2>, rows: usize) -> Result<Vec<Vec<f32>>, EvalError> {
+        let data = tensor.try_into_data().map_err(|e| {
+            EvalError::Train(TrainError::Device {
+                backend: "prediction",
+                message: e.to_string(),
+            })
+        })?;
+        let values: Vec<f32> = data.iter::<f32>().collect();
+        let width = values.len() / rows.max(1);
+        Ok(values.chunks(width.max(1)).map(<[f32]>::to_vec).collect())
+    }
+
+    /// The logits for 784-pixel images (each already scaled).
+    pub fn logits(&self, images: &[Vec<f32>]) -> Result<Vec<Vec<f32>>, EvalError> {
+        if images.is_empty() {
+            return Ok(Vec::new());
+        }
+        Self::read(self.model.forward(self.batch(images)), images.len())
+    }
+
+    /// Class probabilities (the model's softmax) for 784-pixel images.
+    pub fn probabilities(&self, images: &[Vec<f32>]) -> Result<Vec<Vec<f32>>, EvalError> {
+        if images.is_empty() {
+            return Ok(Vec::new());
+        }
+        Self::read(self.model.probabilities(self.batch(images)), images.len())
+    }
+
+    /// The `k` most probable classes.
+    pub fn top(&self, probabilities: &[f32], k: usize) -> Vec<ClassProbability> {
+        let names = self.class_names();
+        let mut ranked: Vec<(usize, f32)> = probabilities.iter().copied().enumerate().collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        ranked
+            .into_iter()
+            .take(k)
+            .map(|(class, probability)| ClassProbability {
+                class,
+                name: names
+                    .get(class)
+                    .map_or_else(|| class.to_string(), |n| n.to_string()),
+                probability,
+            })
+            .collect()
+    }
+}
+
+/// Reads an image file as 784 pixels scaled like the training data.
+pub fn load_image(path: &Path, invert: bool) -> Result<Vec<f32>, EvalError> {
+    let error = |message: String| EvalError::Image {
+        path: path.to_path_buf(),
+        message,
+    };
+    let reader = image::io::Reader::open(path)
+        .map_err(|e| error(format!("cannot open: {e}")))?
+        .with_guessed_format()
+        .map_err(|e| error(format!("cannot read: {e}")))?;
+    if reader.format().is_none() {
+        return Err(error(
+            "not an image this build reads (PNG, JPEG, PGM/PPM/PBM)".into(),
+        ));
+    }
+    let image = reader
+        .decode()
+        .map_err(|e| error(format!("cannot decode: {e}")))?;
+    if image.width() == 0 || image.height() == 0 {
+        return Err(error("the image is empty".into()));
+    }
+    let side = IMAGE_SIDE as u32;
+    let gray = image::imageops::resize(&image.to_luma8(), side, side, FilterType::Triangle);
+    Ok(gray
+        .pixels()
+        .map(|p| {
+            let v = if invert { 255 - p.0[0] } else { p.0[0] };
+            f32::from(v) / 255.0
+        })
+        .collect())
+}
+
+/// Expands the arguments: files stay, a directory becomes its image files (sorted by name).
+pub fn image_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, EvalError> {
+    let mut out = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let entries = std::fs::read_dir(path).map_err(|source| EvalError::Io {
+                path: path.clone(),
+                source,
+            })?;
+            let mut found: Vec<PathBuf> = entries
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| {
+                    p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+                        IMAGE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str())
+                    })
+                })
+                .collect();
+            found.sort();
+            out.extend(found);
+        } else {
+            out.push(path.clone());
+        }
+    }
+    Ok(out)
+}

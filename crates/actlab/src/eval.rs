@@ -1,0 +1,182 @@
+//! `actlab eval` and `actlab predict`: printing only; the work is in `actlab-eval`.
+
+use std::path::PathBuf;
+
+use actlab_data::{IMAGE_PIXELS, Sources};
+use actlab_eval::eval::confusion_table;
+use actlab_eval::predict::image_inputs;
+use actlab_eval::{EvalError, Prediction, Predictor};
+use actlab_train::{BackendName, BackendSection, DeviceSpec};
+use anyhow::Context;
+use clap::Args;
+
+use crate::data::{CliProgress, DATASETS_ROOT};
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// The run directory (runs/<name>).
+    run: PathBuf,
+    /// Evaluate on this backend instead of the one the run trained on.
+    #[arg(long, value_parser = crate::train::parse_backend)]
+    backend: Option<BackendName>,
+    /// The device of that backend.
+    #[arg(long, value_parser = parse_device, requires = "backend")]
+    device: Option<DeviceSpec>,
+    /// Print eval.json on stdout instead of tables.
+    #[arg(long)]
+    json: bool,
+    /// Use local dataset copies only.
+    #[arg(long)]
+    offline: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PredictArgs {
+    /// The run directory (runs/<name>).
+    run: PathBuf,
+    /// Images (PNG, JPEG, PGM/PPM/PBM, any size) or directories of them.
+    #[arg(required_unless_present = "test_index")]
+    images: Vec<PathBuf>,
+    /// Show the K most probable classes.
+    #[arg(long, default_value_t = 3)]
+    top: usize,
+    /// Dark object on a light background (ink on paper): invert before predicting.
+    #[arg(long)]
+    invert: bool,
+    /// Predict test-set image N and show its true label.
+    #[arg(long, value_name = "N")]
+    test_index: Option<usize>,
+    /// Predict on this backend instead of the one the run trained on.
+    #[arg(long, value_parser = crate::train::parse_backend)]
+    backend: Option<BackendName>,
+    /// Print JSON on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_device(text: &str) -> Result<DeviceSpec, String> {
+    text.parse()
+}
+
+fn section(backend: Option<BackendName>, device: Option<DeviceSpec>) -> Option<BackendSection> {
+    backend.map(|name| BackendSection {
+        name,
+        device: device.unwrap_or_default(),
+    })
+}
+
+pub fn eval(args: EvalArgs) -> anyhow::Result<()> {
+    let mut sources = Sources::standard(DATASETS_ROOT);
+    if args.offline {
+        sources = sources.offline();
+    }
+    let backend = section(args.backend, args.device);
+    let report = actlab_eval::eval_run(&args.run, backend, sources, &mut CliProgress::default())?;
+    let written = actlab_eval::write_report(&args.run, &report)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!(
+            "{} on {} ({}): accuracy {:.2}% ({} of {}), mean loss {:.4}",
+            report.run,
+            report.dataset,
+            report.backend,
+            100.0 * report.accuracy,
+            report.correct,
+            report.images,
+            report.loss
+        );
+        if let Some(summary) = report.summary_accuracy {
+            println!("summary.json test accuracy: {:.2}%", 100.0 * summary);
+        }
+        println!("\nper class:");
+        for class in &report.per_class {
+            println!(
+                "  {:>2} {:<12} {:>6.2}%  ({} of {})",
+                class.class,
+                class.name,
+                100.0 * class.accuracy,
+                class.correct,
+                class.count
+            );
+        }
+        println!("\nconfusion matrix:\n{}", confusion_table(&report));
+        println!("most confused (true → predicted):");
+        for pair in &report.most_confused {
+            println!(
+                "  {} → {}: {}",
+                pair.true_name, pair.predicted_name, pair.count
+            );
+        }
+        println!(
+            "\nevaluated {} images in {:.3} s ({:.0} images/s)",
+            report.images, report.seconds, report.images_per_second
+        );
+    }
+    for file in written {
+        eprintln!("wrote {}", file.display());
+    }
+    Ok(())
+}
+
+/// Returns the exit status: 1 when some image could not be read (the others are still shown).
+pub fn predict(args: PredictArgs) -> anyhow::Result<u8> {
+    anyhow::ensure!(args.top >= 1, "--top must be at least 1");
+    let predictor = Predictor::open(&args.run, section(args.backend, None))?;
+    let mut inputs: Vec<(String, Vec<f32>, Option<usize>)> = Vec::new();
+    let mut failures = 0u8;
+    if let Some(index) = args.test_index {
+        let data = actlab_train::load_data(
+            predictor.config(),
+            Sources::standard(DATASETS_ROOT),
+            &mut CliProgress::default(),
+        )?;
+        let image = data.test.image(index).ok_or(EvalError::TestIndex {
+            index,
+            count: data.test.len(),
+        })?;
+        let pixels = image.iter().map(|&p| f32::from(p) / 255.0).collect();
+        let label = data.test.labels()[index];
+        inputs.push((format!("test[{index}]"), pixels, Some(usize::from(label))));
+    }
+    for path in image_inputs(&args.images)? {
+        match actlab_eval::load_image(&path, args.invert) {
+            Ok(pixels) => inputs.push((path.display().to_string(), pixels, None)),
+            Err(error) => {
+                eprintln!("error: {error}");
+                failures = 1;
+            }
+        }
+    }
+    let pixels: Vec<Vec<f32>> = inputs.iter().map(|(_, p, _)| p.clone()).collect();
+    debug_assert!(pixels.iter().all(|p| p.len() == IMAGE_PIXELS));
+    let probabilities = predictor
+        .probabilities(&pixels)
+        .context("running the model")?;
+    let names = predictor.class_names();
+    let predictions: Vec<Prediction> = inputs
+        .iter()
+        .zip(&probabilities)
+        .map(|((input, _, truth), probs)| Prediction {
+            input: input.clone(),
+            top: predictor.top(probs, args.top),
+            true_class: *truth,
+            true_name: truth.and_then(|t| names.get(t)).map(|n| n.to_string()),
+        })
+        .collect();
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&predictions)?);
+    } else {
+        for p in &predictions {
+            let truth = p
+                .true_name
+                .as_ref()
+                .map_or(String::new(), |n| format!("  (true: {n})"));
+            println!("{}{truth}", p.input);
+            for c in &p.top {
+                println!("  {:>6.2}%  {} {}", 100.0 * c.probability, c.class, c.name);
+            }
+        }
+    }
+    Ok(failures)
+}
