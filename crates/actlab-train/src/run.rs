@@ -94,6 +94,9 @@ pub struct RunSummary {
     pub test_samples: usize,
     /// Accuracy of the final weights on the test images.
     pub test_accuracy: f64,
+    /// Test images classified correctly (`test_accuracy` exactly, as a count).
+    #[serde(default)]
+    pub test_correct: usize,
     /// Mean cross-entropy of the final weights on the test images.
     pub test_loss: f64,
     /// Best validation accuracy over the epochs.

@@ -807,6 +807,7 @@ impl<'a> Trainer<'a> {
             validation_samples: self.validation_ix.len(),
             test_samples: test.count,
             test_accuracy: test.accuracy,
+            test_correct: test.correct,
             test_loss: test.loss,
             best_val_accuracy: best.map(|b| b.0),
             best_val_epoch: best.map(|b| b.1),

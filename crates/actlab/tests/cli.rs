@@ -472,3 +472,87 @@ fn ctrl_c_saves_a_checkpoint_exits_130_and_the_run_resumes() {
         assert!(stderr.contains("already trained"), "{stderr}");
     }
 }
+
+#[test]
+fn eval_and_predict_a_trained_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    block_dataset(&data, 320, 64);
+    let config = train_config(tmp.path(), &data, 1, 32);
+    let out = actlab(&["train", config.to_str().unwrap(), "--quiet"], tmp.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    let out = actlab(&["eval", "runs/tiny"], tmp.path());
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    for expected in [
+        "accuracy",
+        "per class:",
+        "T-shirt/top",
+        "confusion matrix:",
+        "most confused",
+        "images/s",
+    ] {
+        assert!(stdout.contains(expected), "{expected}: {stdout}");
+    }
+    for file in [
+        "eval.json",
+        "confusion.csv",
+        "confusion.svg",
+        "confusion.png",
+    ] {
+        assert!(tmp.path().join("runs/tiny").join(file).is_file(), "{file}");
+    }
+    let out = actlab(
+        &["eval", "runs/tiny", "--json", "--backend", "flex"],
+        tmp.path(),
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["backend"], "flex");
+    assert_eq!(json["images"], 64);
+
+    // Two good images (one a PGM written by hand) and a bad one: the good ones are predicted,
+    // the bad one named, exit status 1.
+    let images = tmp.path().join("images");
+    std::fs::create_dir_all(&images).unwrap();
+    let mut pgm = b"P5\n28 28\n255\n".to_vec();
+    pgm.extend((0..784).map(|i| if (i % 28) / 4 == 3 { 255u8 } else { 0 }));
+    std::fs::write(images.join("bar.pgm"), pgm).unwrap();
+    std::fs::write(images.join("broken.png"), b"\x89PNG\r\n\x1a\nnot really").unwrap();
+    let out = actlab(
+        &["predict", "runs/tiny", "images", "--top", "2", "--json"],
+        tmp.path(),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("broken.png"),
+        "{}",
+        text(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let predictions = json.as_array().unwrap();
+    assert_eq!(predictions.len(), 1);
+    assert_eq!(predictions[0]["top"].as_array().unwrap().len(), 2);
+
+    let out = actlab(&["predict", "runs/tiny", "--test-index", "3"], tmp.path());
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        stdout.contains("test[3]") && stdout.contains("(true: "),
+        "{stdout}"
+    );
+    let out = actlab(&["predict", "runs/tiny", "--test-index", "64"], tmp.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("out of range"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = actlab(&["eval", "nowhere"], tmp.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("not a finished run"),
+        "{}",
+        text(&out.stderr)
+    );
+}
