@@ -6,6 +6,9 @@ mod error;
 pub mod eval;
 pub mod plot;
 pub mod predict;
+pub mod report;
+pub mod stats;
+pub mod sweep;
 
 pub use error::EvalError;
 pub use eval::{EvalReport, eval_run, write_report};

@@ -84,6 +84,9 @@ pub struct RunSummary {
     pub batch_size: usize,
     /// The optimizer kind.
     pub optimizer: String,
+    /// Its base learning rate.
+    #[serde(default)]
+    pub lr: f64,
     /// Trainable parameters.
     pub params: usize,
     /// Training images per epoch (after hold-out and limit).

@@ -802,6 +802,7 @@ impl<'a> Trainer<'a> {
             epochs: history.len(),
             batch_size: config.train.batch_size,
             optimizer: optimizer_kind(config),
+            lr: config.train.optimizer.lr(),
             params,
             train_samples: self.steps * config.train.batch_size,
             validation_samples: self.validation_ix.len(),

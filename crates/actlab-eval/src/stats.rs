@@ -1,0 +1,234 @@
+//! The statistics of a comparison: means, sample standard deviations, Student-t confidence
+//! intervals, and paired or Welch t-tests. Quantiles and CDFs come from `statrs`.
+
+use serde::Serialize;
+use statrs::distribution::{ContinuousCDF, StudentsT};
+
+/// Arithmetic mean (NaN for no values).
+pub fn mean(values: &[f64]) -> f64 {
+    values.iter().sum::<f64>() / values.len() as f64
+}
+
+/// Sample standard deviation (n − 1 in the denominator; NaN below 2 values).
+pub fn sample_std(values: &[f64]) -> f64 {
+    let n = values.len();
+    if n < 2 {
+        return f64::NAN;
+    }
+    let m = mean(values);
+    (values.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt()
+}
+
+/// The `p` quantile of Student's t with `df` degrees of freedom.
+pub fn t_quantile(p: f64, df: f64) -> f64 {
+    StudentsT::new(0.0, 1.0, df).map_or(f64::NAN, |t| t.inverse_cdf(p))
+}
+
+/// Two-sided p-value of a t statistic with `df` degrees of freedom.
+pub fn two_sided_p(t: f64, df: f64) -> f64 {
+    if t.is_nan() {
+        return f64::NAN;
+    }
+    if t.is_infinite() {
+        return 0.0;
+    }
+    StudentsT::new(0.0, 1.0, df).map_or(f64::NAN, |dist| 2.0 * dist.cdf(-t.abs()))
+}
+
+/// A mean with its 95% confidence interval.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Interval {
+    /// The estimate.
+    pub mean: f64,
+    /// Lower bound (NaN below 2 values).
+    pub low: f64,
+    /// Upper bound.
+    pub high: f64,
+}
+
+/// Mean ± t(0.975, n−1)·s/√n.
+pub fn ci95(values: &[f64]) -> Interval {
+    let m = mean(values);
+    let n = values.len() as f64;
+    let half = t_quantile(0.975, n - 1.0) * sample_std(values) / n.sqrt();
+    Interval {
+        mean: m,
+        low: m - half,
+        high: m + half,
+    }
+}
+
+/// Which test compared two samples.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TestKind {
+    /// Paired t-test on per-seed differences (both ran the same seeds).
+    Paired,
+    /// Welch's unequal-variance t-test.
+    Welch,
+}
+
+/// `a − b` with its 95% CI and a two-sided p-value.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Difference {
+    /// Mean difference and its CI.
+    pub difference: Interval,
+    /// The t statistic.
+    pub t: f64,
+    /// Degrees of freedom.
+    pub df: f64,
+    /// Two-sided p-value.
+    pub p: f64,
+    /// The test used.
+    pub test: TestKind,
+}
+
+/// Paired t-test of `a[i] − b[i]`.
+pub fn paired_t(a: &[f64], b: &[f64]) -> Difference {
+    let diffs: Vec<f64> = a.iter().zip(b).map(|(x, y)| x - y).collect();
+    let n = diffs.len() as f64;
+    let df = n - 1.0;
+    let m = mean(&diffs);
+    let se = sample_std(&diffs) / n.sqrt();
+    let t = m / se;
+    let half = t_quantile(0.975, df) * se;
+    Difference {
+        difference: Interval {
+            mean: m,
+            low: m - half,
+            high: m + half,
+        },
+        t,
+        df,
+        p: two_sided_p(t, df),
+        test: TestKind::Paired,
+    }
+}
+
+/// Welch's t-test of mean(a) − mean(b), with Welch–Satterthwaite degrees of freedom.
+pub fn welch_t(a: &[f64], b: &[f64]) -> Difference {
+    let (na, nb) = (a.len() as f64, b.len() as f64);
+    let (va, vb) = (sample_std(a).powi(2) / na, sample_std(b).powi(2) / nb);
+    let m = mean(a) - mean(b);
+    let se = (va + vb).sqrt();
+    let df = (va + vb).powi(2) / (va.powi(2) / (na - 1.0) + vb.powi(2) / (nb - 1.0));
+    let t = m / se;
+    let half = t_quantile(0.975, df) * se;
+    Difference {
+        difference: Interval {
+            mean: m,
+            low: m - half,
+            high: m + half,
+        },
+        t,
+        df,
+        p: two_sided_p(t, df),
+        test: TestKind::Welch,
+    }
+}
+
+/// "better", "worse" or "no significant difference" at level 0.05.
+pub fn verdict(d: &Difference) -> &'static str {
+    if d.p < 0.05 && d.difference.mean > 0.0 {
+        "better"
+    } else if d.p < 0.05 && d.difference.mean < 0.0 {
+        "worse"
+    } else {
+        "no significant difference"
+    }
+}
+
+/// Half-width of the 95% interval of an accuracy `p` measured on `n` images (normal
+/// approximation of the binomial): the test set's own sampling error.
+pub fn binomial_half_width(p: f64, n: usize) -> f64 {
+    1.959_963_984_540_054 * (p * (1.0 - p) / n as f64).sqrt()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(a: f64, b: f64, tol: f64) -> bool {
+        (a - b).abs() <= tol
+    }
+
+    #[test]
+    fn mean_and_sample_std_by_hand() {
+        let v = [2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0];
+        assert_eq!(mean(&v), 5.0);
+        // Σ(x−5)² = 32, / 7.
+        assert!(close(sample_std(&v), (32.0f64 / 7.0).sqrt(), 1e-12));
+        assert!(sample_std(&[1.0]).is_nan());
+    }
+
+    #[test]
+    fn t_quantiles_match_the_tables() {
+        // Two-sided 95% critical values (t tables).
+        for (df, t) in [
+            (1.0, 12.706),
+            (2.0, 4.303),
+            (4.0, 2.776),
+            (9.0, 2.262),
+            (29.0, 2.045),
+        ] {
+            assert!(
+                close(t_quantile(0.975, df), t, 1e-3),
+                "df {df}: {}",
+                t_quantile(0.975, df)
+            );
+        }
+        assert!(close(two_sided_p(2.776, 4.0), 0.05, 1e-4));
+    }
+
+    #[test]
+    fn confidence_interval_by_hand() {
+        // mean 0.88, s = 0.01, n = 5: half = 2.776·0.01/√5 = 0.012415.
+        let v = [0.87, 0.88, 0.89, 0.88, 0.88];
+        let s = sample_std(&v);
+        assert!(close(s, (0.0002f64 / 4.0).sqrt(), 1e-12));
+        let ci = ci95(&v);
+        assert!(close(ci.mean, 0.88, 1e-12));
+        assert!(close(ci.high - ci.mean, 2.776_445 * s / 5f64.sqrt(), 1e-6));
+    }
+
+    #[test]
+    fn welch_on_known_inputs() {
+        let a = [19.0, 20.0, 21.0, 20.0, 20.0]; // mean 20, s² = 0.5
+        let b = [20.0, 24.0, 22.0, 22.0]; // mean 22, s² = 8/3
+        let d = welch_t(&a, &b);
+        let (va, vb): (f64, f64) = (0.5 / 5.0, (8.0 / 3.0) / 4.0);
+        let se = (va + vb).sqrt();
+        assert!(close(d.difference.mean, -2.0, 1e-12));
+        assert!(close(d.t, -2.0 / se, 1e-9));
+        let df = (va + vb).powi(2) / (va * va / 4.0 + vb * vb / 3.0);
+        assert!(close(d.df, df, 1e-9));
+        // df ≈ 3.90, t ≈ −2.28: p between 0.05 and 0.1.
+        assert!(d.p > 0.05 && d.p < 0.1, "{}", d.p);
+        assert_eq!(verdict(&d), "no significant difference");
+        assert_eq!(d.test, TestKind::Welch);
+    }
+
+    #[test]
+    fn paired_t_by_hand() {
+        let a = [0.90, 0.91, 0.89, 0.92, 0.90];
+        let b = [0.88, 0.90, 0.88, 0.90, 0.89];
+        // Differences 0.02, 0.01, 0.01, 0.02, 0.01: mean 0.014, s = 0.005477.
+        let d = paired_t(&a, &b);
+        assert!(close(d.difference.mean, 0.014, 1e-12));
+        // Σ(d − 0.014)² = 0.00012, so s² = 0.00003.
+        let s = 0.00003f64.sqrt();
+        assert!(close(sample_std(&[0.02, 0.01, 0.01, 0.02, 0.01]), s, 1e-12));
+        assert!(close(d.t, 0.014 / (s / 5f64.sqrt()), 1e-6));
+        assert_eq!(d.df, 4.0);
+        assert!(d.p < 0.01, "{}", d.p);
+        assert_eq!(verdict(&d), "better");
+        assert_eq!(verdict(&paired_t(&b, &a)), "worse");
+    }
+
+    #[test]
+    fn test_set_sampling_error_at_89_percent() {
+        // The figure: about ±0.6 points on 10,000 images.
+        let half = binomial_half_width(0.89, 10_000);
+        assert!(close(half, 0.00613, 1e-4), "{half}");
+    }
+}

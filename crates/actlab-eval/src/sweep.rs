@@ -1,0 +1,356 @@
+//! Sweeps: a base training config plus a grid (activations × hidden sizes × learning rates ×
+//! seeds), expanded into named grid points in a fixed order, optionally sliced into shards.
+
+use std::path::{Path, PathBuf};
+
+use actlab_model::ActivationConfig;
+use actlab_train::{ConfigError, ExperimentConfig, OptimizerConfig};
+use serde::{Deserialize, Serialize};
+
+use crate::EvalError;
+
+/// The activations a sweep compares when the grid names none.
+pub fn default_activations() -> Vec<ActivationConfig> {
+    use ActivationConfig as A;
+    vec![
+        A::Sigmoid,
+        A::Tanh,
+        A::Relu,
+        A::leaky_relu(),
+        A::prelu(),
+        A::swish(1.0),
+        A::Swish {
+            beta: 1.0,
+            trainable: true,
+        },
+        A::Silu,
+        A::Gelu { approximate: false },
+        A::Elu { alpha: 1.0 },
+        A::Selu,
+        A::Softplus { beta: 1.0 },
+        A::Mish,
+    ]
+}
+
+fn default_seeds() -> Vec<u64> {
+    (1..=5).collect()
+}
+
+fn default_baseline() -> String {
+    "relu".into()
+}
+
+/// `[grid]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Grid {
+    /// Activations [the 13 of [`default_activations`]].
+    #[serde(default = "default_activations")]
+    pub activations: Vec<ActivationConfig>,
+    /// Seeds [1, 2, 3, 4, 5]; every activation runs every seed (so tests can pair them).
+    #[serde(default = "default_seeds")]
+    pub seeds: Vec<u64>,
+    /// Hidden-layer sizes to try [the base model's].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hidden: Option<Vec<Vec<usize>>>,
+    /// Learning rates to try [the base optimizer's].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lr: Option<Vec<f64>>,
+}
+
+/// A sweep file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SweepConfig {
+    /// Name [the file's stem]; runs go to `runs/<name>/<point>/`.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The activation every other is compared with [relu].
+    #[serde(default = "default_baseline")]
+    pub baseline: String,
+    /// The training config each grid point starts from.
+    pub base: ExperimentConfig,
+    /// What varies.
+    pub grid: Grid,
+    /// Where runs go.
+    #[serde(default)]
+    pub output: actlab_train::OutputSection,
+}
+
+/// One grid point: a run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Point {
+    /// Its directory name (`relu-s1`, `swish-beta1-learnable-h256-lr0.001-s3`).
+    pub name: String,
+    /// Its full training config.
+    pub config: ExperimentConfig,
+}
+
+/// A short file-name-safe form of an activation with its parameters.
+pub fn activation_slug(activation: &ActivationConfig) -> String {
+    let label = activation.label();
+    let mut slug = String::new();
+    for c in label.chars() {
+        if c.is_ascii_alphanumeric() || c == '.' || c == '_' {
+            slug.push(c.to_ascii_lowercase());
+        } else if !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    slug.trim_matches('-').to_string()
+}
+
+impl SweepConfig {
+    /// Reads and validates a sweep file.
+    pub fn load(path: &Path) -> Result<SweepConfig, EvalError> {
+        let text = std::fs::read_to_string(path).map_err(|source| {
+            EvalError::Train(
+                ConfigError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                }
+                .into(),
+            )
+        })?;
+        let parse_error = |field: String, message: String| {
+            EvalError::Train(
+                ConfigError::Parse {
+                    path: path.to_path_buf(),
+                    field,
+                    message,
+                }
+                .into(),
+            )
+        };
+        let deserializer = toml::Deserializer::parse(&text)
+            .map_err(|e| parse_error("(syntax)".into(), e.to_string().trim_end().into()))?;
+        let mut sweep: SweepConfig =
+            serde_path_to_error::deserialize(deserializer).map_err(|e| {
+                let field = e.path().to_string();
+                parse_error(field, e.into_inner().to_string().trim_end().into())
+            })?;
+        if sweep.name.is_none() {
+            sweep.name = path.file_stem().map(|s| s.to_string_lossy().into_owned());
+        }
+        sweep.validate(path)?;
+        Ok(sweep)
+    }
+
+    fn validate(&self, path: &Path) -> Result<(), EvalError> {
+        let invalid = |field: &str, value: String, expected: &str| {
+            EvalError::Train(
+                ConfigError::Invalid {
+                    path: path.to_path_buf(),
+                    field: field.into(),
+                    value,
+                    expected: expected.into(),
+                }
+                .into(),
+            )
+        };
+        if self.grid.activations.is_empty() {
+            return Err(invalid(
+                "grid.activations",
+                "[]".into(),
+                "at least one activation",
+            ));
+        }
+        if self.grid.seeds.is_empty() {
+            return Err(invalid("grid.seeds", "[]".into(), "at least one seed"));
+        }
+        let mut names: Vec<String> = self.points().into_iter().map(|p| p.name).collect();
+        names.sort();
+        if let Some(pair) = names.windows(2).find(|w| w[0] == w[1]) {
+            return Err(invalid(
+                "grid",
+                pair[0].clone(),
+                "no repeated activation, size, rate or seed",
+            ));
+        }
+        for point in self.points() {
+            point
+                .config
+                .validate(path)
+                .map_err(|e| EvalError::Train(e.into()))?;
+        }
+        Ok(())
+    }
+
+    /// The sweep's output directory: `[output] dir`, or `runs/<name>`.
+    pub fn out_dir(&self) -> PathBuf {
+        self.output
+            .dir
+            .clone()
+            .unwrap_or_else(|| Path::new("runs").join(self.name.as_deref().unwrap_or("sweep")))
+    }
+
+    /// Every grid point, in a fixed order: activation, then hidden sizes, then learning rate,
+    /// then seed.
+    pub fn points(&self) -> Vec<Point> {
+        let hidden: Vec<Option<&Vec<usize>>> = match &self.grid.hidden {
+            Some(list) => list.iter().map(Some).collect(),
+            None => vec![None],
+        };
+        let rates: Vec<Option<f64>> = match &self.grid.lr {
+            Some(list) => list.iter().copied().map(Some).collect(),
+            None => vec![None],
+        };
+        let mut points = Vec::new();
+        for activation in &self.grid.activations {
+            for h in &hidden {
+                for lr in &rates {
+                    for &seed in &self.grid.seeds {
+                        let mut config = self.base.clone();
+                        config.model.activation = Some(activation.clone());
+                        let mut name = activation_slug(activation);
+                        if let Some(h) = h {
+                            config.model.hidden = Some((*h).clone());
+                            let sizes: Vec<String> = h.iter().map(ToString::to_string).collect();
+                            name.push_str(&format!("-h{}", sizes.join("x")));
+                        }
+                        if let Some(lr) = lr {
+                            set_lr(&mut config.train.optimizer, *lr);
+                            name.push_str(&format!("-lr{lr}"));
+                        }
+                        config.train.seed = seed;
+                        name.push_str(&format!("-s{seed}"));
+                        config.name = Some(name.clone());
+                        config.output.dir = None;
+                        points.push(Point { name, config });
+                    }
+                }
+            }
+        }
+        points
+    }
+}
+
+fn set_lr(optimizer: &mut OptimizerConfig, value: f64) {
+    match optimizer {
+        OptimizerConfig::Adam { lr, .. }
+        | OptimizerConfig::Adamw { lr, .. }
+        | OptimizerConfig::Sgd { lr, .. } => *lr = value,
+    }
+}
+
+/// `i/N`: the i-th of N slices (1-based).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// 1-based index.
+    pub index: usize,
+    /// Number of slices.
+    pub count: usize,
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || format!("--shard {s:?}: expected i/N with 1 ≤ i ≤ N, e.g. 2/8");
+        let (i, n) = s.split_once('/').ok_or_else(bad)?;
+        let index: usize = i.trim().parse().map_err(|_| bad())?;
+        let count: usize = n.trim().parse().map_err(|_| bad())?;
+        if count == 0 || index == 0 || index > count {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+impl Shard {
+    /// The points of this slice: every N-th point of the fixed order, starting at i − 1 (so
+    /// every slice gets a mix of activations and their cost evens out).
+    pub fn select<T: Clone>(&self, points: &[T]) -> Vec<T> {
+        points
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| k % self.count == self.index - 1)
+            .map(|(_, p)| p.clone())
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sweep(grid: &str) -> Result<SweepConfig, EvalError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.toml");
+        std::fs::write(
+            &path,
+            format!("[base.model]\npreset = \"prelu-mlp\"\n[grid]\n{grid}\n"),
+        )
+        .unwrap();
+        SweepConfig::load(&path)
+    }
+
+    #[test]
+    fn the_default_grid_is_13_activations_by_5_seeds() {
+        let s = sweep("").unwrap();
+        let points = s.points();
+        assert_eq!(points.len(), 65);
+        assert_eq!(points[0].name, "sigmoid-s1");
+        assert_eq!(points[4].name, "sigmoid-s5");
+        assert!(
+            points.iter().any(|p| p.name == "swish-beta-1-learnable-s3"),
+            "{:?}",
+            points.iter().map(|p| &p.name).collect::<Vec<_>>()
+        );
+        assert_eq!(s.name.as_deref(), Some("s"));
+        assert_eq!(s.baseline, "relu");
+        assert_eq!(s.out_dir(), Path::new("runs/s"));
+        let relu = points.iter().find(|p| p.name == "relu-s2").unwrap();
+        assert_eq!(relu.config.train.seed, 2);
+        assert_eq!(relu.config.model.activation, Some(ActivationConfig::Relu));
+    }
+
+    #[test]
+    fn hidden_sizes_and_rates_multiply_the_grid() {
+        let s = sweep("activations = [\"relu\", \"tanh\"]\nseeds = [7]\nhidden = [[64], [128, 64]]\nlr = [1e-3, 3e-4]").unwrap();
+        let names: Vec<String> = s.points().into_iter().map(|p| p.name).collect();
+        assert_eq!(names.len(), 8);
+        assert_eq!(names[0], "relu-h64-lr0.001-s7");
+        assert_eq!(names[3], "relu-h128x64-lr0.0003-s7");
+        let p = &s.points()[3];
+        assert_eq!(p.config.model.hidden, Some(vec![128, 64]));
+        assert_eq!(p.config.train.optimizer.lr(), 3e-4);
+    }
+
+    #[test]
+    fn bad_sweeps_are_errors_naming_the_field() {
+        let m = sweep("activations = []").unwrap_err().to_string();
+        assert!(m.contains("grid.activations"), "{m}");
+        let m = sweep("seeds = [1, 1]").unwrap_err().to_string();
+        assert!(m.contains("grid =") && m.contains("-s1 is invalid"), "{m}");
+        let m = sweep("activations = [\"rellu\"]").unwrap_err().to_string();
+        assert!(m.contains("grid.activations") && m.contains("rellu"), "{m}");
+        let m = sweep("sedes = [1]").unwrap_err().to_string();
+        assert!(m.contains("sedes"), "{m}");
+        let m = sweep("lr = [-1.0]").unwrap_err().to_string();
+        assert!(m.contains("train.optimizer.lr"), "{m}");
+    }
+
+    #[test]
+    fn shards_partition_the_grid_exactly() {
+        let points: Vec<usize> = (0..65).collect();
+        for n in 1..=9 {
+            let mut all: Vec<usize> = (1..=n)
+                .flat_map(|i| Shard { index: i, count: n }.select(&points))
+                .collect();
+            let sizes: Vec<usize> = (1..=n)
+                .map(|i| Shard { index: i, count: n }.select(&points).len())
+                .collect();
+            assert!(sizes.iter().max().unwrap() - sizes.iter().min().unwrap() <= 1);
+            all.sort_unstable();
+            assert_eq!(all, points, "{n} shards");
+        }
+        assert_eq!(
+            "2/8".parse::<Shard>().unwrap(),
+            Shard { index: 2, count: 8 }
+        );
+        for bad in ["0/3", "4/3", "1/0", "x", "1-3"] {
+            assert!(bad.parse::<Shard>().is_err(), "{bad}");
+        }
+    }
+}
