@@ -402,19 +402,16 @@ pub fn csv(report: &Report) -> String {
             .map_or((String::new(), String::new()), |(_, m, s)| {
                 (num(*m), num(*s))
             });
-        let (d, dl, dh, p, t, v) = r.vs_baseline.as_ref().map_or_else(
-            Default::default,
-            |v| {
-                (
-                    num(v.test.difference.mean),
-                    num(v.test.difference.low),
-                    num(v.test.difference.high),
-                    num(v.test.p),
-                    format!("{:?}", v.test.test).to_lowercase(),
-                    v.verdict.to_string(),
-                )
-            },
-        );
+        let (d, dl, dh, p, t, v) = r.vs_baseline.as_ref().map_or_else(Default::default, |v| {
+            (
+                num(v.test.difference.mean),
+                num(v.test.difference.low),
+                num(v.test.difference.high),
+                num(v.test.p),
+                format!("{:?}", v.test.test).to_lowercase(),
+                v.verdict.to_string(),
+            )
+        });
         out.push_str(&format!(
             "\"{}\",{},{},{},{},{},{},{},{},{},{},{lm},{ls},{d},{dl},{dh},{p},{t},{v}\n",
             r.name.replace('"', "\"\""),

@@ -7,6 +7,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 mod bench;
+mod compare;
 mod data;
 mod eval;
 mod train;
@@ -29,6 +30,11 @@ enum Command {
     Eval(eval::EvalArgs),
     /// Classify images (or a test-set item) with a run's final weights.
     Predict(eval::PredictArgs),
+    /// Train every point of a sweep not already finished, then write the comparison report.
+    Compare(compare::CompareArgs),
+    /// Build the comparison report (report.md, results.csv, results.json, plots) from run
+    /// directories.
+    Report(compare::ReportArgs),
     /// Time the training loop (prelu-mlp, Fashion-MNIST) per backend and batch size: seconds per
     /// epoch, images/s, GFLOP/s, peak RSS.
     Bench(bench::BenchArgs),
@@ -77,6 +83,8 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Train(args) => train::run(args),
         Command::Bench(args) => bench::run(args).map(|()| 0),
         Command::Eval(args) => eval::eval(args).map(|()| 0),
+        Command::Compare(args) => compare::compare(args),
+        Command::Report(args) => compare::report(args).map(|()| 0),
         Command::Predict(args) => eval::predict(args),
         Command::Summary { config, json } => summary(&config, json).map(|()| 0),
         Command::Data { what } => data::run(what).map(|()| 0),

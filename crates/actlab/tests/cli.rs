@@ -556,3 +556,104 @@ fn eval_and_predict_a_trained_run() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn compare_runs_shards_resumes_and_reports() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    block_dataset(&data, 256, 64);
+    std::fs::write(
+        tmp.path().join("tiny-sweep.toml"),
+        format!(
+            "[base.model]\npreset = \"prelu-mlp\"\nhidden = [16]\n[base.data]\ndir = \"{}\"\n\
+             validation_size = 32\n[base.train]\nepochs = 1\nbatch_size = 32\n\
+             [base.backend]\nname = \"ndarray\"\n[grid]\nactivations = [\"relu\", \"tanh\"]\n\
+             seeds = [1, 2]\n",
+            data.display()
+        ),
+    )
+    .unwrap();
+    let out_dir = tmp.path().join("runs/tiny-sweep");
+    let summary_time = |run: &str| {
+        std::fs::metadata(out_dir.join(run).join("summary.json"))
+            .unwrap()
+            .modified()
+            .unwrap()
+    };
+
+    // Half the grid, as one task of a job array would.
+    let out = actlab(
+        &["compare", "tiny-sweep.toml", "--shard", "1/2", "--quiet"],
+        tmp.path(),
+    );
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("0 finished, 0 to resume, 2 to train"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("actlab report"), "{stderr}");
+    assert!(out_dir.join("relu-s1/summary.json").is_file());
+    assert!(out_dir.join("tanh-s1/summary.json").is_file());
+    assert!(!out_dir.join("relu-s2").exists());
+    let before = summary_time("relu-s1");
+
+    // The whole sweep: the finished half is skipped, not retrained.
+    let out = actlab(
+        &["compare", "tiny-sweep.toml", "--jobs", "2", "--quiet"],
+        tmp.path(),
+    );
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("2 finished, 0 to resume, 2 to train"),
+        "{stderr}"
+    );
+    assert_eq!(summary_time("relu-s1"), before);
+    let report = std::fs::read_to_string(out_dir.join("report/report.md")).unwrap();
+    assert!(
+        report.contains("| relu | 2 |") && report.contains("| tanh | 2 |"),
+        "{report}"
+    );
+    for file in [
+        "results.csv",
+        "results.json",
+        "test_accuracy.svg",
+        "val_accuracy.png",
+    ] {
+        assert!(out_dir.join("report").join(file).is_file(), "{file}");
+    }
+
+    // A run that lost its summary and weights but kept its checkpoint is resumed, not redone.
+    std::fs::remove_file(out_dir.join("tanh-s2/summary.json")).unwrap();
+    std::fs::remove_file(out_dir.join("tanh-s2/model.bpk")).unwrap();
+    let out = actlab(&["compare", "tiny-sweep.toml", "--quiet"], tmp.path());
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("3 finished, 1 to resume, 0 to train"),
+        "{stderr}"
+    );
+    assert!(out_dir.join("tanh-s2/summary.json").is_file());
+
+    // Merging run directories from elsewhere: `report` over two roots.
+    let other = tmp.path().join("elsewhere");
+    std::fs::create_dir_all(&other).unwrap();
+    std::fs::rename(out_dir.join("tanh-s1"), other.join("tanh-s1")).unwrap();
+    let out = actlab(
+        &["report", "runs/tiny-sweep", "elsewhere", "--out", "merged"],
+        tmp.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let merged = std::fs::read_to_string(tmp.path().join("merged/report.md")).unwrap();
+    assert!(merged.contains("| tanh | 2 |"), "{merged}");
+    let out = actlab(&["report", "nowhere"], tmp.path());
+    assert_eq!(out.status.code(), Some(1));
+
+    let out = actlab(
+        &["compare", "tiny-sweep.toml", "--shard", "3/2"],
+        tmp.path(),
+    );
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("i/N"), "{}", text(&out.stderr));
+}

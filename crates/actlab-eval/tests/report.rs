@@ -1,0 +1,197 @@
+//! Reports from synthetic run directories written by the test.
+
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
+use std::path::Path;
+
+use actlab_eval::report::{build_report, collect_runs, csv, markdown, write};
+use actlab_eval::stats::{self, TestKind};
+use actlab_train::RunSummary;
+
+fn summary(activation: &str, label: &str, seed: u64, accuracy: f64) -> RunSummary {
+    RunSummary {
+        name: format!("{activation}-s{seed}"),
+        activation: activation.into(),
+        activation_label: label.into(),
+        layers: vec![784, 128, 10],
+        dataset: "fashion-mnist".into(),
+        backend: "flex".into(),
+        device: "default".into(),
+        seed,
+        epochs: 3,
+        batch_size: 64,
+        optimizer: "adam".into(),
+        lr: 1e-3,
+        params: 101_770,
+        train_samples: 54_976,
+        validation_samples: 5000,
+        test_samples: 10_000,
+        test_accuracy: accuracy,
+        test_correct: (accuracy * 10_000.0).round() as usize,
+        test_loss: 0.4,
+        best_val_accuracy: Some(accuracy + 0.01),
+        best_val_epoch: Some(3),
+        final_train_loss: 0.3,
+        final_train_accuracy: 0.9,
+        epoch_seconds: vec![1.0, 2.0, 3.0],
+        epoch_wall_seconds: vec![1.1, 2.1, 3.1],
+        samples_per_second: 30_000.0,
+        prelu_slopes: (activation == "prelu").then(|| vec![vec![0.2 + seed as f32 * 0.01]]),
+        swish_beta: None,
+        peak_rss_mb: Some(120.0),
+        burn_version: "0.22.1".into(),
+        actlab_version: "0.1.0".into(),
+    }
+}
+
+fn write_run(root: &Path, s: &RunSummary) {
+    let dir = root.join(&s.name);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("summary.json"), serde_json::to_string(s).unwrap()).unwrap();
+    let mut csv =
+        String::from("epoch,train_loss,train_acc,val_loss,val_acc,lr,seconds,wall_seconds\n");
+    for e in 1..=3 {
+        csv.push_str(&format!(
+            "{e},{},0.8,0.5,{},0.001,1.0,1.1\n",
+            1.0 / e as f64 + s.seed as f64 * 0.01,
+            s.test_accuracy - 0.01 * (3 - e) as f64
+        ));
+    }
+    std::fs::write(dir.join("metrics.csv"), csv).unwrap();
+}
+
+#[test]
+fn statistics_tests_and_files_from_run_directories() {
+    let tmp = tempfile::tempdir().unwrap();
+    let relu = [0.880, 0.884, 0.879, 0.882, 0.881];
+    let prelu = [0.890, 0.892, 0.889, 0.893, 0.888];
+    let tanh = [0.875, 0.886, 0.872, 0.889, 0.880];
+    for (seed, ((r, p), t)) in (1..=5).zip(relu.iter().zip(&prelu).zip(&tanh)) {
+        write_run(tmp.path(), &summary("relu", "relu", seed, *r));
+        write_run(
+            tmp.path(),
+            &summary("prelu", "prelu(init=0.25, shared)", seed, *p),
+        );
+        write_run(tmp.path(), &summary("tanh", "tanh", seed, *t));
+    }
+    // A sigmoid group with other seeds: Welch's test.
+    for (seed, a) in [(11, 0.80), (12, 0.81), (13, 0.79)] {
+        write_run(tmp.path(), &summary("sigmoid", "sigmoid", seed, a));
+    }
+    // Not a run, and a broken one: skipped with a reason, never fatal.
+    std::fs::create_dir_all(tmp.path().join("notes")).unwrap();
+    std::fs::create_dir_all(tmp.path().join("broken")).unwrap();
+    std::fs::write(tmp.path().join("broken/summary.json"), "{").unwrap();
+
+    let (runs, skipped) = collect_runs(&[tmp.path().to_path_buf()]).unwrap();
+    assert_eq!(runs.len(), 18);
+    assert_eq!(skipped.len(), 1, "{skipped:?}");
+    assert_eq!(runs[0].history.len(), 3);
+
+    let report = build_report(&runs, "relu");
+    assert_eq!(report.baseline, "relu");
+    assert!(report.baseline_found);
+    let names: Vec<&str> = report.results.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["prelu(init=0.25, shared)", "relu", "tanh", "sigmoid"],
+        "best first"
+    );
+
+    let p = &report.results[0];
+    assert_eq!(p.n, 5);
+    assert_eq!(p.seeds, [1, 2, 3, 4, 5]);
+    assert!((p.accuracy.mean - stats::mean(&prelu)).abs() < 1e-12);
+    assert!((p.std - stats::sample_std(&prelu)).abs() < 1e-12);
+    let half = 2.776_445 * stats::sample_std(&prelu) / 5f64.sqrt();
+    assert!((p.accuracy.high - p.accuracy.mean - half).abs() < 1e-6);
+    assert_eq!((p.min, p.max), (0.888, 0.893));
+    assert_eq!(p.epoch_seconds, 2.0);
+    let (what, slope, _) = p.learned.clone().unwrap();
+    assert_eq!(what, "PReLU slope");
+    assert!((slope - 0.23).abs() < 1e-6);
+    // Same seeds as the baseline: a paired test, and PReLU is clearly better.
+    let versus = p.vs_baseline.as_ref().unwrap();
+    assert_eq!(versus.test.test, TestKind::Paired);
+    let expected = stats::paired_t(&prelu, &relu);
+    assert!((versus.test.p - expected.p).abs() < 1e-12);
+    assert!((versus.test.difference.mean - 0.0092).abs() < 1e-9);
+    assert_eq!(versus.verdict, "better");
+    // tanh: noisy, no significant difference; sigmoid: other seeds → Welch, worse.
+    assert_eq!(
+        report.results[2].vs_baseline.as_ref().unwrap().verdict,
+        "no significant difference"
+    );
+    let sigmoid = report.results[3].vs_baseline.as_ref().unwrap();
+    assert_eq!(sigmoid.test.test, TestKind::Welch);
+    assert_eq!(sigmoid.verdict, "worse");
+    assert!(
+        report.results[1].vs_baseline.is_none(),
+        "the baseline is not compared with itself"
+    );
+    assert!(
+        (report.sampling_half_width - stats::binomial_half_width(p.accuracy.mean, 10_000)).abs()
+            < 1e-12
+    );
+
+    let md = markdown(&report);
+    assert!(
+        md.contains("| prelu(init=0.25, shared) | 5 | 89.04 |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("paired") && md.contains("Welch") && md.contains("better"),
+        "{md}"
+    );
+    let table = csv(&report);
+    assert_eq!(table.lines().count(), 5);
+    assert!(
+        table
+            .lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("\"prelu(init=0.25, shared)\",prelu,5,")
+    );
+
+    let out = tmp.path().join("report");
+    let written = write(&report, &runs, &out).unwrap();
+    for name in [
+        "report.md",
+        "results.csv",
+        "results.json",
+        "val_accuracy.svg",
+        "val_accuracy.png",
+        "test_accuracy.svg",
+        "test_accuracy.png",
+        "train_loss.svg",
+        "train_loss.png",
+    ] {
+        assert!(written.contains(&out.join(name)), "{name}");
+        assert!(
+            std::fs::metadata(out.join(name)).unwrap().len() > 200,
+            "{name} is empty"
+        );
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("results.json")).unwrap()).unwrap();
+    assert_eq!(json["results"][0]["n"], 5);
+    assert_eq!(json["results"][0]["vs_baseline"]["test"], "paired");
+}
+
+#[test]
+fn a_missing_baseline_or_directory_is_handled() {
+    let tmp = tempfile::tempdir().unwrap();
+    for seed in 1..=2 {
+        write_run(
+            tmp.path(),
+            &summary("tanh", "tanh", seed, 0.87 + seed as f64 * 0.001),
+        );
+    }
+    let (runs, _) = collect_runs(&[tmp.path().to_path_buf()]).unwrap();
+    let report = build_report(&runs, "relu");
+    assert!(!report.baseline_found);
+    assert!(report.results[0].vs_baseline.is_none());
+    assert!(markdown(&report).contains("no runs found"));
+    let error = collect_runs(&[tmp.path().join("nope")]).unwrap_err();
+    assert!(error.to_string().contains("nope"), "{error}");
+}

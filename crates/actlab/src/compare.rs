@@ -1,0 +1,346 @@
+//! `actlab compare` (run a sweep, then report) and `actlab report` (report from run
+//! directories).
+//!
+//! Each grid point is trained by a child `actlab train` process: a crash or an out-of-memory
+//! kill costs one point, peak RSS in each summary is that run's own, and `--jobs` needs no
+//! sharing of Burn's global thread pool. Ctrl-C reaches the children (they checkpoint); the
+//! next `compare` resumes them and skips finished points.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use actlab_data::Sources;
+use actlab_eval::report;
+use actlab_eval::sweep::{Point, Shard, SweepConfig};
+use actlab_train::RunSummary;
+use anyhow::{Context, bail};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::data::{CliProgress, DATASETS_ROOT};
+use crate::train::INTERRUPTED;
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The sweep file, e.g. configs/sweep-quick.toml.
+    sweep: PathBuf,
+    /// Where the runs go [the sweep's [output] dir, or runs/<sweep name>].
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Runs at a time (each gets cores / jobs threads).
+    #[arg(long, default_value_t = 1)]
+    jobs: usize,
+    /// Run only the i-th of N deterministic slices of the grid (e.g. a job array); the report
+    /// is then left to `actlab report`.
+    #[arg(long, value_name = "i/N")]
+    shard: Option<Shard>,
+    /// One line at the end of each run, no progress bar.
+    #[arg(long, short)]
+    quiet: bool,
+    /// The activation to compare with [the sweep's baseline].
+    #[arg(long)]
+    baseline: Option<String>,
+    /// Use local dataset copies only.
+    #[arg(long)]
+    offline: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Directories holding run directories (searched three levels deep).
+    #[arg(required = true)]
+    runs: Vec<PathBuf>,
+    /// Output directory [the first directory's report/].
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// The activation to compare with.
+    #[arg(long, default_value = "relu")]
+    baseline: String,
+}
+
+/// Builds and writes the report for `dirs` into `out`; prints where.
+fn write_report(dirs: &[PathBuf], out: &Path, baseline: &str) -> anyhow::Result<()> {
+    let (runs, skipped) = report::collect_runs(dirs)?;
+    for reason in &skipped {
+        eprintln!("skipped: {reason}");
+    }
+    if runs.is_empty() {
+        bail!(
+            "no finished runs (directories with summary.json) under {}",
+            dirs.iter()
+                .map(|d| d.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    let built = report::build_report(&runs, baseline);
+    let written = report::write(&built, &runs, out)?;
+    println!("{}", report::markdown(&built));
+    for file in written {
+        eprintln!("wrote {}", file.display());
+    }
+    Ok(())
+}
+
+pub fn report(args: ReportArgs) -> anyhow::Result<()> {
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| args.runs[0].join("report"));
+    write_report(&args.runs, &out, &args.baseline)
+}
+
+enum Status {
+    Finished,
+    Partial,
+    New,
+}
+
+fn status(run_dir: &Path) -> Status {
+    if run_dir.join("summary.json").is_file() {
+        Status::Finished
+    } else if actlab_train::checkpoint::exists(run_dir) {
+        Status::Partial
+    } else {
+        Status::New
+    }
+}
+
+struct Running {
+    name: String,
+    dir: PathBuf,
+    child: Child,
+    started: Instant,
+}
+
+/// Returns the exit status.
+pub fn compare(args: CompareArgs) -> anyhow::Result<u8> {
+    anyhow::ensure!(args.jobs >= 1, "--jobs must be at least 1");
+    let sweep = SweepConfig::load(&args.sweep)?;
+    let out = args.out.clone().unwrap_or_else(|| sweep.out_dir());
+    let all = sweep.points();
+    let points: Vec<Point> = match args.shard {
+        Some(shard) => shard.select(&all),
+        None => all.clone(),
+    };
+    let mut todo = Vec::new();
+    let (mut finished, mut partial) = (0, 0);
+    for point in &points {
+        match status(&out.join(&point.name)) {
+            Status::Finished => finished += 1,
+            Status::Partial => {
+                partial += 1;
+                todo.push(point.clone());
+            }
+            Status::New => todo.push(point.clone()),
+        }
+    }
+    let shard_note = args.shard.map_or(String::new(), |s| {
+        format!(" (shard {}/{} of {})", s.index, s.count, all.len())
+    });
+    eprintln!(
+        "sweep {}: {} runs{shard_note} → {}; {finished} finished, {partial} to resume, {} to train; {} at a time",
+        sweep.name.as_deref().unwrap_or("sweep"),
+        points.len(),
+        out.display(),
+        todo.len() - partial,
+        args.jobs
+    );
+
+    if !todo.is_empty() {
+        // Find (or fetch) the data once, before any child looks for it.
+        let mut sources = Sources::standard(DATASETS_ROOT);
+        if args.offline {
+            sources = sources.offline();
+        }
+        eprintln!("dataset {}:", sweep.base.data.dataset);
+        actlab_train::load_data(&sweep.base, sources, &mut CliProgress::default())?;
+    }
+    let failures = run_points(&todo, &out, &args)?;
+    if let Some(code) = failures.interrupted {
+        eprintln!(
+            "interrupted: finished runs are kept and unfinished ones checkpointed; run the same \
+             command again to continue"
+        );
+        return Ok(code);
+    }
+    for (name, log) in &failures.failed {
+        eprintln!("failed: {name} (see {})", log.display());
+    }
+    let complete = all
+        .iter()
+        .all(|p| out.join(&p.name).join("summary.json").is_file());
+    if args.shard.is_some() && !complete {
+        eprintln!(
+            "shard done; when every shard has finished, merge with `actlab report {}`",
+            out.display()
+        );
+    } else {
+        let baseline = args.baseline.clone().unwrap_or(sweep.baseline.clone());
+        write_report(std::slice::from_ref(&out), &out.join("report"), &baseline)?;
+    }
+    Ok(if failures.failed.is_empty() { 0 } else { 1 })
+}
+
+#[derive(Default)]
+struct Failures {
+    failed: Vec<(String, PathBuf)>,
+    interrupted: Option<u8>,
+}
+
+fn run_points(todo: &[Point], out: &Path, args: &CompareArgs) -> anyhow::Result<Failures> {
+    let mut failures = Failures::default();
+    if todo.is_empty() {
+        return Ok(failures);
+    }
+    let exe = std::env::current_exe().context("finding the actlab binary")?;
+    let configs = out.join("configs");
+    let logs = out.join("logs");
+    for dir in [&configs, &logs] {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    signal_hook::flag::register(signal_hook::consts::SIGINT, stop.clone())
+        .context("installing the Ctrl-C handler")?;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = (cores / args.jobs).max(1);
+    let bar = if args.quiet {
+        ProgressBar::hidden()
+    } else {
+        let bar = ProgressBar::new(todo.len() as u64);
+        if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} runs {msg} eta {eta}")
+        {
+            bar.set_style(style);
+        }
+        bar
+    };
+    // indicatif drops `println` when its bar is hidden (stderr not a terminal): print plainly.
+    let say = |line: String| {
+        if bar.is_hidden() {
+            eprintln!("{line}");
+        } else {
+            bar.println(line);
+        }
+    };
+    let mut queue = todo.iter();
+    let mut running: Vec<Running> = Vec::new();
+    let mut done = 0usize;
+    loop {
+        while running.len() < args.jobs && !stop.load(Ordering::SeqCst) {
+            let Some(point) = queue.next() else { break };
+            running.push(spawn(
+                &exe,
+                point,
+                out,
+                &configs,
+                &logs,
+                threads,
+                args.jobs > 1,
+            )?);
+        }
+        if running.is_empty() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+        let mut still = Vec::new();
+        for mut job in running.drain(..) {
+            match job.child.try_wait() {
+                Ok(None) => still.push(job),
+                Ok(Some(status)) => {
+                    done += 1;
+                    bar.inc(1);
+                    let seconds = job.started.elapsed().as_secs_f64();
+                    match status.code() {
+                        Some(0) => {
+                            let line = RunSummary::load(&job.dir).map_or_else(
+                                |_| format!("{}: done ({seconds:.1} s)", job.name),
+                                |s| {
+                                    format!(
+                                        "{}: test accuracy {:.2}% ({seconds:.1} s)",
+                                        job.name,
+                                        100.0 * s.test_accuracy
+                                    )
+                                },
+                            );
+                            say(format!("[{done}/{}] {line}", todo.len()));
+                        }
+                        Some(code) if code == i32::from(INTERRUPTED) => {
+                            failures.interrupted = Some(INTERRUPTED);
+                        }
+                        _ => {
+                            say(format!("[{done}/{}] {}: FAILED", todo.len(), job.name));
+                            failures
+                                .failed
+                                .push((job.name.clone(), logs.join(format!("{}.log", job.name))));
+                        }
+                    }
+                }
+                Err(error) => {
+                    say(format!("{}: cannot wait for the run: {error}", job.name));
+                    failures
+                        .failed
+                        .push((job.name.clone(), logs.join(format!("{}.log", job.name))));
+                }
+            }
+        }
+        running = still;
+        if stop.load(Ordering::SeqCst) {
+            failures.interrupted = Some(INTERRUPTED);
+            // Children in the terminal's process group got the Ctrl-C themselves; forward it
+            // for a signal sent to this process alone. Each finishes its step and checkpoints.
+            for job in &running {
+                let _ = Command::new("kill")
+                    .args(["-INT", &job.child.id().to_string()])
+                    .status();
+            }
+        }
+    }
+    bar.finish_and_clear();
+    Ok(failures)
+}
+
+fn spawn(
+    exe: &Path,
+    point: &Point,
+    out: &Path,
+    configs: &Path,
+    logs: &Path,
+    threads: usize,
+    limit_threads: bool,
+) -> anyhow::Result<Running> {
+    let dir = out.join(&point.name);
+    let mut command = Command::new(exe);
+    match status(&dir) {
+        Status::Partial => {
+            command.args(["train", "--resume"]).arg(&dir);
+        }
+        _ => {
+            let mut config = point.config.clone();
+            config.output.dir = Some(dir.clone());
+            let path = configs.join(format!("{}.toml", point.name));
+            config.write_atomic(&path)?;
+            command.arg("train").arg(&path);
+        }
+    }
+    command.arg("--quiet");
+    if limit_threads {
+        command.env("RAYON_NUM_THREADS", threads.to_string());
+    }
+    let log_path = logs.join(format!("{}.log", point.name));
+    let log = std::fs::File::create(&log_path)
+        .with_context(|| format!("creating {}", log_path.display()))?;
+    let child = command
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .context("starting actlab train")?;
+    Ok(Running {
+        name: point.name.clone(),
+        dir,
+        child,
+        started: Instant::now(),
+    })
+}
