@@ -228,6 +228,7 @@ fn run_points(todo: &[Point], out: &Path, args: &CompareArgs) -> anyhow::Result<
     let mut queue = todo.iter();
     let mut running: Vec<Running> = Vec::new();
     let mut done = 0usize;
+    let mut forwarded = false;
     loop {
         while running.len() < args.jobs && !stop.load(Ordering::SeqCst) {
             let Some(point) = queue.next() else { break };
@@ -287,10 +288,12 @@ fn run_points(todo: &[Point], out: &Path, args: &CompareArgs) -> anyhow::Result<
             }
         }
         running = still;
-        if stop.load(Ordering::SeqCst) {
+        if stop.load(Ordering::SeqCst) && !forwarded {
             failures.interrupted = Some(INTERRUPTED);
-            // Children in the terminal's process group got the Ctrl-C themselves; forward it
-            // for a signal sent to this process alone. Each finishes its step and checkpoints.
+            // Children run in their own process groups, so a terminal's Ctrl-C reaches only
+            // this process: forward it once (a second SIGINT makes `train` quit without a
+            // checkpoint). Each child finishes its step, checkpoints and exits.
+            forwarded = true;
             for job in &running {
                 let _ = Command::new("kill")
                     .args(["-INT", &job.child.id().to_string()])
@@ -326,6 +329,8 @@ fn spawn(
         }
     }
     command.arg("--quiet");
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
     if limit_threads {
         command.env("RAYON_NUM_THREADS", threads.to_string());
     }

@@ -657,3 +657,59 @@ fn compare_runs_shards_resumes_and_reports() {
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("i/N"), "{}", text(&out.stderr));
 }
+
+#[test]
+fn an_interrupted_compare_resumes_without_retraining_finished_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    block_dataset(&data, 3000, 64);
+    std::fs::write(
+        tmp.path().join("slow.toml"),
+        format!(
+            "[base.model]\npreset = \"prelu-mlp\"\nhidden = [16]\n[base.data]\ndir = \"{}\"\n\
+             validation_size = 32\n[base.train]\nepochs = 3\nbatch_size = 4\n\
+             [base.backend]\nname = \"ndarray\"\n[grid]\nactivations = [\"relu\", \"tanh\"]\n\
+             seeds = [1, 2]\n",
+            data.display()
+        ),
+    )
+    .unwrap();
+    let out_dir = tmp.path().join("runs/slow");
+    let child = Command::new(env!("CARGO_BIN_EXE_actlab"))
+        .args(["compare", "slow.toml", "--quiet"])
+        .current_dir(tmp.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let first = out_dir.join("relu-s1/summary.json");
+    let start = std::time::Instant::now();
+    while !first.exists() && start.elapsed().as_secs() < 120 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(first.exists(), "the first run did not finish within 120 s");
+    let finished_at = std::fs::metadata(&first).unwrap().modified().unwrap();
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    assert!(!out_dir.join("report").exists());
+
+    let out = actlab(&["compare", "slow.toml", "--quiet"], tmp.path());
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(!stderr.contains(" 0 finished"), "{stderr}");
+    assert_eq!(
+        std::fs::metadata(&first).unwrap().modified().unwrap(),
+        finished_at,
+        "a finished run was trained again"
+    );
+    for run in ["relu-s1", "relu-s2", "tanh-s1", "tanh-s2"] {
+        assert!(out_dir.join(run).join("summary.json").is_file(), "{run}");
+    }
+    assert!(out_dir.join("report/report.md").is_file());
+}
