@@ -66,6 +66,9 @@ pub struct CheckpointState {
     pub partial: Option<PartialEpoch>,
     /// Every finished epoch.
     pub history: Vec<EpochRecord>,
+    /// Diagnostics measured so far (`[train] diagnostics = true`).
+    #[serde(default)]
+    pub diagnostics: Vec<crate::diagnostics::DiagnosticRow>,
     /// The shuffle's state.
     pub rng: RngState,
     /// The model weights file, in `checkpoint/`.
@@ -189,6 +192,7 @@ mod tests {
             steps_into_epoch: 0,
             partial: None,
             history: Vec::new(),
+            diagnostics: Vec::new(),
             rng: RngState {
                 algorithm: "chacha8".into(),
                 seed: 1,

@@ -285,6 +285,10 @@ pub struct TrainSection {
     /// `bar` or `plain` [bar].
     #[serde(default)]
     pub progress: Progress,
+    /// Measure per-layer gradient norms, dead and saturated units and learned parameters on a
+    /// probe batch at initialisation and after every epoch → `diagnostics.csv` [false].
+    #[serde(default)]
+    pub diagnostics: bool,
 }
 
 impl Default for TrainSection {
@@ -296,6 +300,7 @@ impl Default for TrainSection {
             schedule: None,
             seed: default_seed(),
             progress: Progress::default(),
+            diagnostics: false,
         }
     }
 }

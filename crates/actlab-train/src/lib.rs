@@ -4,6 +4,7 @@
 pub mod backend;
 pub mod checkpoint;
 pub mod config;
+pub mod diagnostics;
 mod error;
 mod optim;
 pub mod run;

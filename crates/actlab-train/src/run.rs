@@ -34,6 +34,8 @@ pub mod files {
     pub const CHECKPOINT: &str = "checkpoint";
     /// Final weights.
     pub const MODEL: &str = "model.bpk";
+    /// Per-layer diagnostics per epoch (with `[train] diagnostics = true`).
+    pub const DIAGNOSTICS: &str = "diagnostics.csv";
     /// The summary.
     pub const SUMMARY: &str = "summary.json";
 }

@@ -32,6 +32,7 @@ use burn::tensor::{Bytes, Device, Int, Tensor};
 use crate::backend::{self, backend_name, fixed_shapes, resident_bytes};
 use crate::checkpoint::{self, Checkpoint, CheckpointState, PartialEpoch, RngState};
 use crate::config::{ConfigError, ExperimentConfig};
+use crate::diagnostics::{self, DiagnosticRow};
 use crate::error::TrainError;
 use crate::optim;
 use crate::run::{self, BURN_VERSION, EpochRecord, RunSummary, files, write_file};
@@ -488,6 +489,7 @@ impl<'a> Trainer<'a> {
         let mut model = mlp.init_seeded(&self.device, seed)?;
 
         let mut history = Vec::new();
+        let mut diagnostics: Vec<DiagnosticRow> = Vec::new();
         let mut first_epoch = 1;
         // (step, sums) to continue the first epoch from.
         let mut resumed: Option<(usize, PartialEpoch)> = None;
@@ -508,6 +510,7 @@ impl<'a> Trainer<'a> {
                     message: format!("does not fit this run's model: {e}"),
                 })?;
             history = cp.state.history;
+            diagnostics = cp.state.diagnostics;
             first_epoch = cp.state.epochs_completed + 1;
             if cp.state.steps_into_epoch > 0 {
                 resumed = Some((
@@ -563,6 +566,9 @@ impl<'a> Trainer<'a> {
             steps_into_epoch: resumed.as_ref().map_or(0, |r| r.0),
         });
 
+        if config.train.diagnostics && first_epoch == 1 && resumed.is_none() {
+            diagnostics = self.diagnose(&model, 0)?;
+        }
         for epoch in first_epoch..=epochs {
             let epoch_start = Instant::now();
             let lr = config.train.lr_at(epoch);
@@ -626,6 +632,7 @@ impl<'a> Trainer<'a> {
                         finished,
                         Some(sums.partial),
                         &history,
+                        &diagnostics,
                     )?;
                     return Ok(Outcome::Interrupted {
                         epochs_completed: epoch - 1,
@@ -660,11 +667,20 @@ impl<'a> Trainer<'a> {
                 wall_seconds: epoch_start.elapsed().as_secs_f64(),
             };
             history.push(record.clone());
-            self.save_checkpoint(&model, &optim, epoch, 0, None, &history)?;
+            if config.train.diagnostics {
+                diagnostics.extend(self.diagnose(&model, epoch)?);
+            }
+            self.save_checkpoint(&model, &optim, epoch, 0, None, &history, &diagnostics)?;
             write_file(
                 self.run_dir.join(files::METRICS),
                 run::metrics_csv(&history).as_bytes(),
             )?;
+            if config.train.diagnostics {
+                write_file(
+                    self.run_dir.join(files::DIAGNOSTICS),
+                    diagnostics::csv(&diagnostics).as_bytes(),
+                )?;
+            }
             observer.epoch_finished(&record, epochs);
             if options.stop.load(Ordering::SeqCst) && epoch < epochs {
                 // Stopped during validation: this epoch's checkpoint is already on disk.
@@ -716,6 +732,36 @@ impl<'a> Trainer<'a> {
         Ok(())
     }
 
+    /// The diagnostics of `model` after `epoch` epochs, on the probe batch: the first
+    /// validation images (training images without a validation set); on GPU backends as many
+    /// as a training batch, so no new kernels are compiled.
+    fn diagnose(&self, model: &Mlp, epoch: usize) -> Result<Vec<DiagnosticRow>, TrainError> {
+        let pool = if self.validation_ix.is_empty() {
+            &self.train_ix
+        } else {
+            &self.validation_ix
+        };
+        let size = if fixed_shapes(self.config.backend.name) {
+            self.config.train.batch_size
+        } else {
+            diagnostics::PROBE_IMAGES
+        };
+        let mut ids: Vec<u32> = pool.iter().copied().take(size).collect();
+        if fixed_shapes(self.config.backend.name) {
+            let first = ids.first().copied().unwrap_or(0);
+            ids.resize(size, first);
+        }
+        let batch = self
+            .data
+            .train
+            .batch_with_table(&ids, &Scaling::Unit.table(), &self.device)?;
+        Ok(diagnostics::probe(model, batch.images, batch.targets)?
+            .into_iter()
+            .map(|layer| DiagnosticRow { epoch, layer })
+            .collect())
+    }
+
+    #[allow(clippy::too_many_arguments)]
     fn save_checkpoint(
         &self,
         model: &Mlp,
@@ -724,6 +770,7 @@ impl<'a> Trainer<'a> {
         steps_into_epoch: usize,
         partial: Option<PartialEpoch>,
         history: &[EpochRecord],
+        diagnostics: &[DiagnosticRow],
     ) -> Result<(), TrainError> {
         let cp_dir = checkpoint::dir(&self.run_dir);
         let corrupt = |e: burn::store::RecordError| TrainError::Corrupt {
@@ -738,6 +785,7 @@ impl<'a> Trainer<'a> {
             steps_into_epoch,
             partial,
             history: history.to_vec(),
+            diagnostics: diagnostics.to_vec(),
             rng: RngState {
                 algorithm: "chacha8".into(),
                 seed: self.config.train.seed,

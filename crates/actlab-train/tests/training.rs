@@ -193,7 +193,7 @@ fn resume_matches_uninterrupted(backend: &str) {
     let tmp = tempfile::tempdir().unwrap();
     let data = data(512, 128);
     let extra = "optimizer = { kind = \"adamw\", lr = 2e-3, weight_decay = 0.05 }\n\
-                 schedule = { kind = \"cosine\" }";
+                 schedule = { kind = \"cosine\" }\ndiagnostics = true";
 
     let whole = tmp.path().join("whole");
     let reference = timeless(finished(
@@ -301,6 +301,11 @@ fn resume_matches_uninterrupted(backend: &str) {
     assert_eq!(resumed, reference);
     assert_eq!(weights(&middle), weights(&whole));
     assert_eq!(metrics(&middle), metrics(&whole));
+    // Diagnostics survive interruptions too: epochs 0–3 × 2 layers, identical.
+    let diagnostics = |dir: &Path| std::fs::read_to_string(dir.join("diagnostics.csv")).unwrap();
+    assert_eq!(diagnostics(&middle), diagnostics(&whole));
+    assert_eq!(diagnostics(&boundary), diagnostics(&whole));
+    assert_eq!(diagnostics(&whole).lines().count(), 1 + 4 * 2);
 }
 
 #[test]

@@ -1,0 +1,145 @@
+//! Per-layer diagnostics on a fixed probe batch: the L2 norm of each layer's weight gradient,
+//! the fraction of dead and of saturated hidden units, and the activations' learned parameters.
+//!
+//! A hidden unit is **dead** when its activation's derivative is at most [`DEAD_DERIVATIVE`] in
+//! magnitude for every probe image (a ReLU unit whose input is ≤ 0 everywhere; a sigmoid unit
+//! pinned to 0 or 1), and **saturated** when it is below [`SATURATED_DERIVATIVE`] for every probe
+//! image. Derivatives come from autodiff of the activation module itself, so every activation —
+//! including learned PReLU slopes and Swish β — is measured the same way.
+
+use actlab_model::Mlp;
+use burn::nn::Linear;
+use burn::nn::loss::CrossEntropyLossConfig;
+use burn::tensor::{Int, Tensor};
+use serde::{Deserialize, Serialize};
+
+use crate::error::TrainError;
+
+/// At most this |f′(z)| on every probe image: a dead unit.
+pub const DEAD_DERIVATIVE: f64 = 1e-6;
+/// Below this |f′(z)| on every probe image: a saturated unit.
+pub const SATURATED_DERIVATIVE: f64 = 0.01;
+/// Probe images (the first validation images, else the first training images).
+pub const PROBE_IMAGES: usize = 256;
+
+/// One layer at one moment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LayerDiagnostics {
+    /// 1-based; the last is the output layer.
+    pub layer: usize,
+    /// ‖∂loss/∂W‖₂ of the layer's weights on the probe batch (mean cross-entropy).
+    pub grad_norm: f64,
+    /// Fraction of the layer's units that are dead (hidden layers only).
+    pub dead_fraction: Option<f64>,
+    /// Fraction of the layer's units that are saturated (hidden layers only).
+    pub saturated_fraction: Option<f64>,
+    /// Mean of the activation's learned parameters (PReLU slopes, Swish β), if any.
+    pub learned_mean: Option<f64>,
+}
+
+/// A row of `diagnostics.csv`: a layer after some epoch (0 = at initialisation).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DiagnosticRow {
+    /// Epochs trained when measured.
+    pub epoch: usize,
+    /// The measurement.
+    pub layer: LayerDiagnostics,
+}
+
+fn read(tensor: Tensor<1>) -> Result<Vec<f32>, TrainError> {
+    let data = tensor.try_into_data().map_err(|e| TrainError::Device {
+        backend: "diagnostics",
+        message: e.to_string(),
+    })?;
+    Ok(data.iter::<f32>().collect())
+}
+
+fn norm(gradient: Option<Tensor<2>>) -> Result<f64, TrainError> {
+    match gradient {
+        Some(g) => {
+            let squares = read(g.powi_scalar(2).sum())?;
+            Ok(f64::from(squares.first().copied().unwrap_or(0.0)).sqrt())
+        }
+        None => Ok(0.0),
+    }
+}
+
+/// Measures `model` (on an autodiff device) on a probe batch. Nothing is changed: gradients are
+/// computed and dropped, no optimizer steps.
+///
+/// # Shapes
+/// - `images`: `[n, input_size]` on the model's device
+/// - `targets`: `[n]`
+pub fn probe(
+    model: &Mlp,
+    images: Tensor<2>,
+    targets: Tensor<1, Int>,
+) -> Result<Vec<LayerDiagnostics>, TrainError> {
+    let device = images.device();
+    let logits = model.forward(images.clone());
+    let loss = CrossEntropyLossConfig::new()
+        .init(&device)
+        .forward(logits, targets);
+    let grads = loss.backward();
+    let layers: Vec<&Linear> = model
+        .hidden
+        .iter()
+        .chain(std::iter::once(&model.output))
+        .collect();
+    let mut out = Vec::with_capacity(layers.len());
+    let mut x = images.detach();
+    for (i, linear) in layers.iter().enumerate() {
+        let grad_norm = norm(linear.weight.val().grad(&grads))?;
+        let mut row = LayerDiagnostics {
+            layer: i + 1,
+            grad_norm,
+            dead_fraction: None,
+            saturated_fraction: None,
+            learned_mean: None,
+        };
+        if let Some(activation) = model.activations.get(i) {
+            let z = linear.forward(x).detach().require_grad();
+            let y = activation.forward(z.clone());
+            let derivative = z
+                .grad(&y.clone().sum().backward())
+                .map(|d| d.abs().max_dim(0).squeeze_dim::<1>(0));
+            let largest = match derivative {
+                Some(d) => read(d)?,
+                None => Vec::new(),
+            };
+            let units = largest.len().max(1) as f64;
+            let share = |test: &dyn Fn(f64) -> bool| {
+                largest.iter().filter(|&&d| test(f64::from(d))).count() as f64 / units
+            };
+            row.dead_fraction = Some(share(&|d| d <= DEAD_DERIVATIVE));
+            row.saturated_fraction = Some(share(&|d| d < SATURATED_DERIVATIVE));
+            let learned = activation.learned_values();
+            if !learned.is_empty() {
+                row.learned_mean =
+                    Some(learned.iter().map(|&v| f64::from(v)).sum::<f64>() / learned.len() as f64);
+            }
+            x = y.detach();
+        }
+        out.push(row);
+    }
+    Ok(out)
+}
+
+/// `diagnostics.csv` for `rows`.
+pub fn csv(rows: &[DiagnosticRow]) -> String {
+    let opt = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
+    let mut out =
+        String::from("epoch,layer,grad_norm,dead_fraction,saturated_fraction,learned_mean\n");
+    for r in rows {
+        out.push_str(&format!(
+            "{},{},{},{},{},{}\n",
+            r.epoch,
+            r.layer.layer,
+            r.layer.grad_norm,
+            opt(r.layer.dead_fraction),
+            opt(r.layer.saturated_fraction),
+            opt(r.layer.learned_mean)
+        ));
+    }
+    out
+}
