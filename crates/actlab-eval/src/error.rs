@@ -54,3 +54,9 @@ impl From<actlab_data::DataError> for EvalError {
         EvalError::Train(TrainError::Data(error))
     }
 }
+
+impl From<actlab_model::ModelError> for EvalError {
+    fn from(error: actlab_model::ModelError) -> Self {
+        EvalError::Train(TrainError::Model(error))
+    }
+}

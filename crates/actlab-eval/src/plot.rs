@@ -622,6 +622,105 @@ pub fn plot_comparison(
     Ok(written)
 }
 
+fn draw_gradients<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    report: &crate::diagnose::DiagnoseReport,
+) -> Result<(), String> {
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    root.fill(&WHITE).map_err(err)?;
+    let norms = report
+        .activations
+        .iter()
+        .flat_map(|a| a.initial.iter().chain(&a.trained))
+        .map(|l| l.grad_norm)
+        .filter(|n| n.is_finite() && *n > 0.0);
+    let lo = norms.clone().fold(f64::INFINITY, f64::min);
+    let hi = norms.fold(f64::NEG_INFINITY, f64::max);
+    let (lo, hi) = if lo.is_finite() && hi.is_finite() {
+        (lo / 2.0, hi * 2.0)
+    } else {
+        (1e-6, 1.0)
+    };
+    let layers = report.depth as f64 + 1.0;
+    let panels = root.split_evenly((1, 2));
+    for (panel, (title, trained)) in panels
+        .iter()
+        .zip([("at initialisation", false), ("after training", true)])
+    {
+        let caption = if trained {
+            format!("‖∂loss/∂W‖ per layer {title} ({} steps)", report.steps)
+        } else {
+            format!("‖∂loss/∂W‖ per layer {title}")
+        };
+        let mut chart = ChartBuilder::on(panel)
+            .caption(caption, ("sans-serif", 16))
+            .margin(10)
+            .x_label_area_size(34)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0.5..layers + 0.5, (lo..hi).log_scale())
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .x_desc(format!("layer (1 = first; {} = output)", report.depth + 1))
+            .y_desc("gradient norm (log)")
+            .y_label_formatter(&|y| format!("{y:.0e}"))
+            .draw()
+            .map_err(err)?;
+        for (i, a) in report.activations.iter().enumerate() {
+            let color = Palette99::pick(i).to_rgba();
+            let layers = if trained { &a.trained } else { &a.initial };
+            let points: Vec<(f64, f64)> = layers
+                .iter()
+                .map(|l| (l.layer as f64, l.grad_norm.max(lo)))
+                .collect();
+            chart
+                .draw_series(LineSeries::new(points, color.stroke_width(2)))
+                .map_err(err)?
+                .label(a.activation.as_str())
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2))
+                });
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .label_font(("sans-serif", 10))
+            .position(SeriesLabelPosition::LowerRight)
+            .draw()
+            .map_err(err)?;
+    }
+    root.present().map_err(err)
+}
+
+/// Writes `gradients.svg` and `gradients.png`: per-layer gradient norms (log scale), one line
+/// per activation, at initialisation and after training.
+pub fn plot_gradients(
+    report: &crate::diagnose::DiagnoseReport,
+    out: &Path,
+) -> Result<Vec<PathBuf>, PlotError> {
+    register_font()?;
+    let svg = out.join("gradients.svg");
+    let png = out.join("gradients.png");
+    draw_gradients(
+        SVGBackend::new(&svg, (1400, 600)).into_drawing_area(),
+        report,
+    )
+    .map_err(|message| PlotError::Draw {
+        path: svg.clone(),
+        message,
+    })?;
+    draw_gradients(
+        BitMapBackend::new(&png, (1400, 600)).into_drawing_area(),
+        report,
+    )
+    .map_err(|message| PlotError::Draw {
+        path: png.clone(),
+        message,
+    })?;
+    Ok(vec![svg, png])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

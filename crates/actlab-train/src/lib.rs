@@ -16,6 +16,7 @@ pub use config::{
     Holdout, OptimizerConfig, OutputSection, Progress, ScheduleConfig, TrainSection,
 };
 pub use error::TrainError;
+pub use optim::build as build_optimizer;
 pub use run::{BURN_VERSION, EpochRecord, RunSummary};
 pub use train::{
     Evaluation, Observer, Outcome, Predictions, Quiet, RunInfo, StepProgress, TrainOptions,

@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 mod bench;
 mod compare;
 mod data;
+mod diagnose;
 mod eval;
 mod train;
 
@@ -35,6 +36,9 @@ enum Command {
     /// Build the comparison report (report.md, results.csv, results.json, plots) from run
     /// directories.
     Report(compare::ReportArgs),
+    /// Deep MLPs per activation: per-layer gradient norms, dead and saturated units at
+    /// initialisation and after some training (the vanishing-gradient experiment).
+    Diagnose(diagnose::DiagnoseArgs),
     /// Time the training loop (prelu-mlp, Fashion-MNIST) per backend and batch size: seconds per
     /// epoch, images/s, GFLOP/s, peak RSS.
     Bench(bench::BenchArgs),
@@ -84,6 +88,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Bench(args) => bench::run(args).map(|()| 0),
         Command::Eval(args) => eval::eval(args).map(|()| 0),
         Command::Compare(args) => compare::compare(args),
+        Command::Diagnose(args) => diagnose::run(args).map(|()| 0),
         Command::Report(args) => compare::report(args).map(|()| 0),
         Command::Predict(args) => eval::predict(args),
         Command::Summary { config, json } => summary(&config, json).map(|()| 0),

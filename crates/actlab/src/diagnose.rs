@@ -1,0 +1,104 @@
+//! `actlab diagnose`: printing only; the work is in `actlab_eval::diagnose`.
+
+use std::path::PathBuf;
+
+use actlab_data::Sources;
+use actlab_eval::diagnose::{ActivationDiagnosis, DiagnoseConfig};
+use clap::Args;
+
+use crate::data::{CliProgress, DATASETS_ROOT};
+
+#[derive(Debug, Args)]
+pub struct DiagnoseArgs {
+    /// The diagnose config, e.g. configs/deep.toml.
+    config: PathBuf,
+    /// Hidden layers (overrides [diagnose] depth).
+    #[arg(long)]
+    depth: Option<usize>,
+    /// Units per hidden layer (overrides [diagnose] width).
+    #[arg(long)]
+    width: Option<usize>,
+    /// Training steps between the two measurements (overrides [diagnose] steps).
+    #[arg(long)]
+    steps: Option<usize>,
+    /// Output directory [runs/<config name>].
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Print diagnose.json on stdout instead of the table.
+    #[arg(long)]
+    json: bool,
+    /// Use local dataset copies only.
+    #[arg(long)]
+    offline: bool,
+}
+
+fn mean_hidden(
+    a: &[actlab_train::diagnostics::LayerDiagnostics],
+    f: fn(&actlab_train::diagnostics::LayerDiagnostics) -> Option<f64>,
+) -> f64 {
+    let values: Vec<f64> = a.iter().filter_map(f).collect();
+    values.iter().sum::<f64>() / values.len().max(1) as f64
+}
+
+fn row(a: &ActivationDiagnosis) -> String {
+    let first = a.initial.first().map_or(f64::NAN, |l| l.grad_norm);
+    let last = a.initial.last().map_or(f64::NAN, |l| l.grad_norm);
+    format!(
+        "| {} | {first:.2e} | {last:.2e} | {:.2e} | {:.2e} | {:.1}% | {:.1}% | {:.3} → {:.3} |",
+        a.activation,
+        a.initial_ratio,
+        a.trained_ratio,
+        100.0 * mean_hidden(&a.trained, |l| l.dead_fraction),
+        100.0 * mean_hidden(&a.trained, |l| l.saturated_fraction),
+        a.first_loss,
+        a.last_loss
+    )
+}
+
+pub fn run(args: DiagnoseArgs) -> anyhow::Result<()> {
+    let mut config = DiagnoseConfig::load(&args.config)?;
+    if let Some(depth) = args.depth {
+        config.diagnose.depth = depth;
+    }
+    if let Some(width) = args.width {
+        config.diagnose.width = width;
+    }
+    if let Some(steps) = args.steps {
+        config.diagnose.steps = steps;
+    }
+    config.validate(&args.config)?;
+    let out = args.out.clone().unwrap_or_else(|| config.out_dir());
+    let mut sources = Sources::standard(DATASETS_ROOT);
+    if args.offline {
+        sources = sources.offline();
+    }
+    eprintln!("dataset {}:", config.base.data.dataset);
+    let data = actlab_train::load_data(&config.base, sources, &mut CliProgress::default())?;
+    let d = &config.diagnose;
+    eprintln!(
+        "{} activations, {} hidden layers of {}, {} steps of {} on {}",
+        d.activations.len(),
+        d.depth,
+        d.width,
+        d.steps,
+        config.base.train.batch_size,
+        actlab_train::backend::backend_name(config.base.backend.name)
+    );
+    let header = "| activation | ‖∇W₁‖ init | ‖∇W_out‖ init | first/output init | first/output trained | dead (trained) | saturated (trained) | loss first → last step |\n|---|---|---|---|---|---|---|---|";
+    if !args.json {
+        println!("{header}");
+    }
+    let report = actlab_eval::diagnose::diagnose(&config, &data, |a| {
+        if !args.json {
+            println!("{}", row(a));
+        }
+    })?;
+    let written = actlab_eval::diagnose::write(&report, &out)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    }
+    for file in written {
+        eprintln!("wrote {}", file.display());
+    }
+    Ok(())
+}
