@@ -228,12 +228,16 @@ pub fn diagnose(
     } else {
         &split.validation
     };
-    let probe_size = if actlab_train::backend::fixed_shapes(config.base.backend.name) {
-        batch
+    let fixed = actlab_train::backend::fixed_shapes(config.base.backend.name);
+    let probe_ids: Vec<u32> = if fixed {
+        pool.iter().copied().cycle().take(batch).collect()
     } else {
-        actlab_train::diagnostics::PROBE_IMAGES
+        pool.iter()
+            .copied()
+            .take(actlab_train::diagnostics::PROBE_IMAGES)
+            .collect()
     };
-    let probe_ids: Vec<u32> = pool.iter().copied().cycle().take(probe_size).collect();
+    let probe_size = probe_ids.len();
     let order = actlab_data::epoch_order(&split.train, config.base.train.seed, 0);
     let loss_fn = CrossEntropyLossConfig::new().init(&device);
     let lr = config.base.train.optimizer.lr();

@@ -2,6 +2,7 @@
 //! reports and the claims come with their issues. Architecture invariant: this crate never
 //! trains by itself.
 
+pub mod claims;
 pub mod diagnose;
 mod error;
 pub mod eval;

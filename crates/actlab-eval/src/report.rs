@@ -157,6 +157,8 @@ pub struct Report {
     pub sampling_half_width: f64,
     /// One row per group, best mean first.
     pub results: Vec<ActivationResult>,
+    /// The reference article's claims (filled by [`crate::claims::claims`]).
+    pub claims: Vec<crate::claims::Claim>,
 }
 
 /// The group a run belongs to: its activation label, plus layers / lr when they vary.
@@ -294,6 +296,7 @@ pub fn build_report(runs: &[RunRecord], baseline: &str) -> Report {
         epochs: runs.iter().map(|r| r.summary.epochs).max().unwrap_or(0),
         sampling_half_width: stats::binomial_half_width(best, test_images.max(1)),
         results,
+        claims: Vec::new(),
     }
 }
 
@@ -379,6 +382,9 @@ pub fn markdown(report: &Report) -> String {
             .map_or(0.0, |r| 100.0 * r.accuracy.mean),
         report.test_images
     ));
+    if !report.claims.is_empty() {
+        md.push_str(&crate::claims::markdown(&report.claims));
+    }
     md.push_str("\n![validation accuracy](val_accuracy.svg)\n\n![test accuracy](test_accuracy.svg)\n\n![training loss](train_loss.svg)\n");
     md
 }

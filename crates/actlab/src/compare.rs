@@ -76,7 +76,9 @@ fn write_report(dirs: &[PathBuf], out: &Path, baseline: &str) -> anyhow::Result<
                 .join(", ")
         );
     }
-    let built = report::build_report(&runs, baseline);
+    let mut built = report::build_report(&runs, baseline);
+    let deep = actlab_eval::claims::find_diagnosis(dirs);
+    built.claims = actlab_eval::claims::claims(&built, &runs, deep.as_ref());
     let written = report::write(&built, &runs, out)?;
     println!("{}", report::markdown(&built));
     for file in written {

@@ -1,0 +1,155 @@
+//! The claims' verdict logic on synthetic results with known answers.
+
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
+mod common;
+
+use std::path::Path;
+
+use actlab_eval::claims::{
+    Claim, DeepActivation, DeepDiagnosis, DeepLayer, Verdict, claims, final_dead_fraction,
+};
+use actlab_eval::report::{build_report, collect_runs};
+use common::{summary, write_curve, write_dead, write_run};
+
+fn deep(sigmoid: f64, tanh: f64, relu: f64) -> DeepDiagnosis {
+    let activation = |kind: &str, ratio: f64, dead: f64| DeepActivation {
+        kind: kind.into(),
+        initial_ratio: ratio,
+        trained: vec![
+            DeepLayer {
+                dead_fraction: Some(dead),
+            },
+            DeepLayer {
+                dead_fraction: None,
+            },
+        ],
+    };
+    DeepDiagnosis {
+        depth: 10,
+        activations: vec![
+            activation("sigmoid", sigmoid, 0.0),
+            activation("tanh", tanh, 0.0),
+            activation("relu", relu, 0.3),
+            activation("leaky_relu", 0.5, 0.0),
+            activation("prelu", 0.5, 0.0),
+        ],
+    }
+}
+
+/// Writes five seeds of an activation: accuracies `base + k·spread`, a validation curve that
+/// reaches 0.88 at `fast_epoch`, and a dead fraction.
+fn group(root: &Path, kind: &str, label: &str, base: f64, fast_epoch: usize, dead: f64) {
+    for seed in 1..=5u64 {
+        let mut s = summary(kind, label, seed, base + 0.001 * seed as f64);
+        if kind == "prelu" {
+            s.prelu_slopes = Some(vec![vec![0.10 + 0.01 * seed as f32]]);
+        }
+        write_run(root, &s);
+        let curve: Vec<f64> = (1..=4)
+            .map(|e| if e >= fast_epoch { 0.90 } else { 0.80 })
+            .collect();
+        write_curve(root, &s.name, &curve);
+        write_dead(
+            root,
+            &s.name,
+            dead + 0.01 * seed as f64 * f64::from(u8::from(dead > 0.0)),
+        );
+    }
+}
+
+fn verdicts(claims: &[Claim]) -> String {
+    claims
+        .iter()
+        .map(|c| match c.verdict {
+            Verdict::Supported => 'S',
+            Verdict::Contradicted => 'C',
+            Verdict::Inconclusive => 'I',
+        })
+        .collect()
+}
+
+#[test]
+fn every_claim_supported_when_the_data_says_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    group(tmp.path(), "relu", "relu", 0.880, 3, 0.2);
+    group(
+        tmp.path(),
+        "leaky_relu",
+        "leaky_relu(slope=0.01)",
+        0.881,
+        3,
+        0.0,
+    );
+    group(
+        tmp.path(),
+        "prelu",
+        "prelu(init=0.25, shared)",
+        0.879,
+        3,
+        0.0,
+    );
+    group(tmp.path(), "swish", "swish(beta=1, fixed)", 0.890, 1, 0.0);
+    group(tmp.path(), "tanh", "tanh", 0.870, 2, 0.0);
+    group(tmp.path(), "sigmoid", "sigmoid", 0.860, 4, 0.0);
+    let (runs, _) = collect_runs(&[tmp.path().to_path_buf()]).unwrap();
+    let relu1 = runs.iter().find(|r| r.summary.name == "relu-s1").unwrap();
+    assert!((final_dead_fraction(&relu1.dir).unwrap() - 0.21).abs() < 1e-12);
+    let report = build_report(&runs, "relu");
+    let found = claims(&report, &runs, Some(&deep(1e-8, 1e-4, 0.5)));
+    assert_eq!(found.iter().map(|c| c.id).collect::<String>(), "abcdef");
+    assert_eq!(verdicts(&found), "SSSSSS", "{found:#?}");
+    assert!(
+        found[1].evidence.contains("ReLU 23.00%"),
+        "{}",
+        found[1].evidence
+    );
+    assert!(found[2].evidence.contains("0.130") && found[2].evidence.contains("0.25"));
+    assert!(found[4].evidence.contains("swish 1.00") && found[4].evidence.contains("relu 3.00"));
+
+    // Without the deep network, (a) cannot be judged.
+    let found = claims(&report, &runs, None);
+    assert_eq!(found[0].verdict, Verdict::Inconclusive);
+    assert!(found[0].evidence.contains("actlab diagnose"));
+    // ReLU's gradient also vanishing contradicts (a).
+    let found = claims(&report, &runs, Some(&deep(1e-8, 1e-4, 1e-3)));
+    assert_eq!(found[0].verdict, Verdict::Contradicted);
+}
+
+#[test]
+fn contradictions_and_missing_evidence() {
+    let tmp = tempfile::tempdir().unwrap();
+    // No ReLU unit dies; Swish is worse than ReLU and slower; sigmoid beats tanh to the target.
+    group(tmp.path(), "relu", "relu", 0.890, 1, 0.0);
+    group(
+        tmp.path(),
+        "leaky_relu",
+        "leaky_relu(slope=0.01)",
+        0.889,
+        1,
+        0.0,
+    );
+    group(
+        tmp.path(),
+        "prelu",
+        "prelu(init=0.25, shared)",
+        0.888,
+        1,
+        0.0,
+    );
+    group(tmp.path(), "swish", "swish(beta=1, fixed)", 0.870, 3, 0.0);
+    group(tmp.path(), "tanh", "tanh", 0.870, 4, 0.0);
+    group(tmp.path(), "sigmoid", "sigmoid", 0.871, 2, 0.0);
+    let (runs, _) = collect_runs(&[tmp.path().to_path_buf()]).unwrap();
+    let report = build_report(&runs, "relu");
+    let found = claims(&report, &runs, None);
+    // (c) still moved: the slopes are 0.11–0.15 against 0.25.
+    assert_eq!(verdicts(&found), "ICSCCC", "{found:#?}");
+
+    // A report without ReLU, PReLU or curves: everything is inconclusive, nothing panics.
+    let tmp = tempfile::tempdir().unwrap();
+    write_run(tmp.path(), &summary("gelu", "gelu", 1, 0.88));
+    let (runs, _) = collect_runs(&[tmp.path().to_path_buf()]).unwrap();
+    let report = build_report(&runs, "relu");
+    assert_eq!(verdicts(&claims(&report, &runs, None)), "IIIIII");
+}
