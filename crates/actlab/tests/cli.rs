@@ -713,3 +713,63 @@ fn an_interrupted_compare_resumes_without_retraining_finished_runs() {
     }
     assert!(out_dir.join("report/report.md").is_file());
 }
+
+#[test]
+fn diagnose_a_small_deep_network() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    block_dataset(&data, 200, 20);
+    std::fs::write(
+        tmp.path().join("deep.toml"),
+        format!(
+            "[base.model]\npreset = \"prelu-mlp\"\n[base.data]\ndir = \"{}\"\nvalidation_size = 32\n\
+             [base.train]\nbatch_size = 16\n[base.backend]\nname = \"ndarray\"\n\
+             [diagnose]\nactivations = [\"sigmoid\", \"relu\"]\n",
+            data.display()
+        ),
+    )
+    .unwrap();
+    let out = actlab(
+        &[
+            "diagnose",
+            "deep.toml",
+            "--depth",
+            "4",
+            "--width",
+            "8",
+            "--steps",
+            "3",
+        ],
+        tmp.path(),
+    );
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        stdout.contains("| sigmoid |") && stdout.contains("| relu |"),
+        "{stdout}"
+    );
+    for file in [
+        "diagnose.json",
+        "diagnose.csv",
+        "gradients.svg",
+        "gradients.png",
+    ] {
+        assert!(tmp.path().join("runs/deep").join(file).is_file(), "{file}");
+    }
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(tmp.path().join("runs/deep/diagnose.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(json["depth"], 4);
+    assert_eq!(
+        json["activations"][0]["initial"].as_array().unwrap().len(),
+        5
+    );
+    let out = actlab(&["diagnose", "deep.toml", "--depth", "0"], tmp.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("diagnose.depth"),
+        "{}",
+        text(&out.stderr)
+    );
+}
