@@ -63,32 +63,8 @@ pub struct DiagnoseConfig {
 impl DiagnoseConfig {
     /// Reads and validates a diagnose file.
     pub fn load(path: &Path) -> Result<DiagnoseConfig, EvalError> {
-        let text = std::fs::read_to_string(path).map_err(|source| {
-            EvalError::Train(
-                ConfigError::Read {
-                    path: path.to_path_buf(),
-                    source,
-                }
-                .into(),
-            )
-        })?;
-        let parse_error = |field: String, message: String| {
-            EvalError::Train(
-                ConfigError::Parse {
-                    path: path.to_path_buf(),
-                    field,
-                    message,
-                }
-                .into(),
-            )
-        };
-        let deserializer = toml::Deserializer::parse(&text)
-            .map_err(|e| parse_error("(syntax)".into(), e.to_string().trim_end().into()))?;
         let mut config: DiagnoseConfig =
-            serde_path_to_error::deserialize(deserializer).map_err(|e| {
-                let field = e.path().to_string();
-                parse_error(field, e.into_inner().to_string().trim_end().into())
-            })?;
+            actlab_train::config::read_toml(path).map_err(|e| EvalError::Train(e.into()))?;
         if config.name.is_none() {
             config.name = path.file_stem().map(|s| s.to_string_lossy().into_owned());
         }

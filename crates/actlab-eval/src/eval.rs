@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use actlab_data::{NUM_CLASSES, Progress, Sources};
-use actlab_train::run::{files, load_model, write_atomic};
+use actlab_train::run::{files, write_atomic};
 use actlab_train::{BackendSection, ExperimentConfig, RunSummary, TrainError};
 use serde::Serialize;
 
@@ -100,16 +100,9 @@ pub fn eval_run(
     sources: Sources,
     progress: &mut dyn Progress,
 ) -> Result<EvalReport, EvalError> {
-    let config = run_config(run_dir, backend)?;
-    if !run_dir.join(files::MODEL).is_file() {
-        return Err(EvalError::NotARun {
-            dir: run_dir.to_path_buf(),
-            missing: files::MODEL,
-        });
-    }
-    let device = actlab_train::device(&config.backend).map_err(TrainError::from)?;
-    let model = load_model(run_dir, &device)?;
-    let data = actlab_train::load_data(&config, sources, progress)?;
+    let predictor = crate::Predictor::open(run_dir, backend)?;
+    let (model, device, config) = (&predictor.model, &predictor.device, &predictor.config);
+    let data = actlab_train::load_data(config, sources, progress)?;
     let count = config
         .data
         .test_limit
@@ -117,8 +110,7 @@ pub fn eval_run(
     let indices: Vec<u32> = (0..count as u32).collect();
     let (batch, pad) = actlab_train::eval_batch(config.backend.name, config.train.batch_size);
     let start = Instant::now();
-    let predictions =
-        actlab_train::predict_split(&model, &data.test, &indices, batch, pad, &device)?;
+    let predictions = actlab_train::predict_split(model, &data.test, &indices, batch, pad, device)?;
     let seconds = start.elapsed().as_secs_f64();
     let evaluation = predictions.evaluation();
 

@@ -49,9 +49,9 @@ pub struct Prediction {
 
 /// A run's model, ready to classify 28×28 images.
 pub struct Predictor {
-    model: Mlp,
-    device: Device,
-    config: ExperimentConfig,
+    pub(crate) model: Mlp,
+    pub(crate) device: Device,
+    pub(crate) config: ExperimentConfig,
 }
 
 impl Predictor {

@@ -83,26 +83,28 @@ pub struct Difference {
     pub test: TestKind,
 }
 
-/// Paired t-test of `a[i] − b[i]`.
-pub fn paired_t(a: &[f64], b: &[f64]) -> Difference {
-    let diffs: Vec<f64> = a.iter().zip(b).map(|(x, y)| x - y).collect();
-    let n = diffs.len() as f64;
-    let df = n - 1.0;
-    let m = mean(&diffs);
-    let se = sample_std(&diffs) / n.sqrt();
-    let t = m / se;
+fn difference(mean: f64, se: f64, df: f64, test: TestKind) -> Difference {
+    let t = mean / se;
     let half = t_quantile(0.975, df) * se;
     Difference {
         difference: Interval {
-            mean: m,
-            low: m - half,
-            high: m + half,
+            mean,
+            low: mean - half,
+            high: mean + half,
         },
         t,
         df,
         p: two_sided_p(t, df),
-        test: TestKind::Paired,
+        test,
     }
+}
+
+/// Paired t-test of `a[i] − b[i]`.
+pub fn paired_t(a: &[f64], b: &[f64]) -> Difference {
+    let diffs: Vec<f64> = a.iter().zip(b).map(|(x, y)| x - y).collect();
+    let n = diffs.len() as f64;
+    let se = sample_std(&diffs) / n.sqrt();
+    difference(mean(&diffs), se, n - 1.0, TestKind::Paired)
 }
 
 /// Welch's t-test of mean(a) − mean(b), with Welch–Satterthwaite degrees of freedom.
@@ -112,19 +114,7 @@ pub fn welch_t(a: &[f64], b: &[f64]) -> Difference {
     let m = mean(a) - mean(b);
     let se = (va + vb).sqrt();
     let df = (va + vb).powi(2) / (va.powi(2) / (na - 1.0) + vb.powi(2) / (nb - 1.0));
-    let t = m / se;
-    let half = t_quantile(0.975, df) * se;
-    Difference {
-        difference: Interval {
-            mean: m,
-            low: m - half,
-            high: m + half,
-        },
-        t,
-        df,
-        p: two_sided_p(t, df),
-        test: TestKind::Welch,
-    }
+    difference(m, se, df, TestKind::Welch)
 }
 
 /// "better", "worse" or "no significant difference" at level 0.05.

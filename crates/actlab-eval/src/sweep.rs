@@ -103,32 +103,8 @@ pub fn activation_slug(activation: &ActivationConfig) -> String {
 impl SweepConfig {
     /// Reads and validates a sweep file.
     pub fn load(path: &Path) -> Result<SweepConfig, EvalError> {
-        let text = std::fs::read_to_string(path).map_err(|source| {
-            EvalError::Train(
-                ConfigError::Read {
-                    path: path.to_path_buf(),
-                    source,
-                }
-                .into(),
-            )
-        })?;
-        let parse_error = |field: String, message: String| {
-            EvalError::Train(
-                ConfigError::Parse {
-                    path: path.to_path_buf(),
-                    field,
-                    message,
-                }
-                .into(),
-            )
-        };
-        let deserializer = toml::Deserializer::parse(&text)
-            .map_err(|e| parse_error("(syntax)".into(), e.to_string().trim_end().into()))?;
         let mut sweep: SweepConfig =
-            serde_path_to_error::deserialize(deserializer).map_err(|e| {
-                let field = e.path().to_string();
-                parse_error(field, e.into_inner().to_string().trim_end().into())
-            })?;
+            actlab_train::config::read_toml(path).map_err(|e| EvalError::Train(e.into()))?;
         if sweep.name.is_none() {
             sweep.name = path.file_stem().map(|s| s.to_string_lossy().into_owned());
         }

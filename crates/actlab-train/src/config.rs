@@ -419,6 +419,39 @@ pub struct OutputSection {
     pub dir: Option<PathBuf>,
 }
 
+/// Parses TOML text into `T`, strictly: a syntax error, an unknown field or a wrong value is a
+/// [`ConfigError::Parse`] naming `path` and the dotted field (`train.epochs`).
+pub fn parse_toml<T: serde::de::DeserializeOwned>(
+    text: &str,
+    path: &Path,
+) -> Result<T, ConfigError> {
+    let parse_error = |field: String, error: toml::de::Error| ConfigError::Parse {
+        path: path.to_path_buf(),
+        field,
+        message: error.to_string().trim_end().to_string(),
+    };
+    let deserializer =
+        toml::Deserializer::parse(text).map_err(|e| parse_error("(syntax)".into(), e))?;
+    serde_path_to_error::deserialize(deserializer).map_err(|e| {
+        let field = e.path().to_string();
+        let field = if field == "." {
+            "(top level)".to_string()
+        } else {
+            field
+        };
+        parse_error(field, e.into_inner())
+    })
+}
+
+/// Reads the TOML file `path` into `T` (see [`parse_toml`]).
+pub fn read_toml<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse_toml(&text, path)
+}
+
 impl ExperimentConfig {
     /// Reads, parses and validates a config file.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
@@ -437,22 +470,7 @@ impl ExperimentConfig {
 
     /// Parses and validates config text; `path` is only used in messages.
     pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
-        let parse_error = |field: String, error: toml::de::Error| ConfigError::Parse {
-            path: path.to_path_buf(),
-            field,
-            message: error.to_string().trim_end().to_string(),
-        };
-        let deserializer =
-            toml::Deserializer::parse(text).map_err(|e| parse_error("(syntax)".into(), e))?;
-        let config: Self = serde_path_to_error::deserialize(deserializer).map_err(|e| {
-            let field = e.path().to_string();
-            let field = if field == "." {
-                "(top level)".to_string()
-            } else {
-                field
-            };
-            parse_error(field, e.into_inner())
-        })?;
+        let config: Self = parse_toml(text, path)?;
         config.validate(path)?;
         Ok(config)
     }
