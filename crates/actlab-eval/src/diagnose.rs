@@ -63,10 +63,9 @@ pub struct DiagnoseConfig {
 impl DiagnoseConfig {
     /// Reads and validates a diagnose file.
     pub fn load(path: &Path) -> Result<DiagnoseConfig, EvalError> {
-        let mut config: DiagnoseConfig =
-            actlab_train::config::read_toml(path).map_err(|e| EvalError::Train(e.into()))?;
+        let mut config: DiagnoseConfig = actlab_train::config::read_toml(path)?;
         if config.name.is_none() {
-            config.name = path.file_stem().map(|s| s.to_string_lossy().into_owned());
+            config.name = actlab_train::config::name_from_path(path);
         }
         config.validate(path)?;
         Ok(config)
@@ -75,15 +74,7 @@ impl DiagnoseConfig {
     /// Checks sizes and every activation's model.
     pub fn validate(&self, path: &Path) -> Result<(), EvalError> {
         let invalid = |field: &str, value: String, expected: &str| {
-            EvalError::Train(
-                ConfigError::Invalid {
-                    path: path.to_path_buf(),
-                    field: field.into(),
-                    value,
-                    expected: expected.into(),
-                }
-                .into(),
-            )
+            EvalError::from(ConfigError::invalid(path, field, value, expected))
         };
         let d = &self.diagnose;
         if d.depth == 0 || d.depth > 100 {
@@ -108,13 +99,9 @@ impl DiagnoseConfig {
             ));
         }
         for activation in &d.activations {
-            self.mlp(activation)
-                .validate()
-                .map_err(|e| EvalError::Train(TrainError::Model(e)))?;
+            self.mlp(activation).validate()?;
         }
-        self.base
-            .validate(path)
-            .map_err(|e| EvalError::Train(e.into()))?;
+        self.base.validate(path)?;
         Ok(())
     }
 

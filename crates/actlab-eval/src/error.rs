@@ -60,3 +60,9 @@ impl From<actlab_model::ModelError> for EvalError {
         EvalError::Train(TrainError::Model(error))
     }
 }
+
+impl From<actlab_train::ConfigError> for EvalError {
+    fn from(error: actlab_train::ConfigError) -> Self {
+        EvalError::Train(TrainError::Config(error))
+    }
+}

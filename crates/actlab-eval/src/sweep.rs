@@ -103,10 +103,9 @@ pub fn activation_slug(activation: &ActivationConfig) -> String {
 impl SweepConfig {
     /// Reads and validates a sweep file.
     pub fn load(path: &Path) -> Result<SweepConfig, EvalError> {
-        let mut sweep: SweepConfig =
-            actlab_train::config::read_toml(path).map_err(|e| EvalError::Train(e.into()))?;
+        let mut sweep: SweepConfig = actlab_train::config::read_toml(path)?;
         if sweep.name.is_none() {
-            sweep.name = path.file_stem().map(|s| s.to_string_lossy().into_owned());
+            sweep.name = actlab_train::config::name_from_path(path);
         }
         sweep.validate(path)?;
         Ok(sweep)
@@ -114,15 +113,7 @@ impl SweepConfig {
 
     fn validate(&self, path: &Path) -> Result<(), EvalError> {
         let invalid = |field: &str, value: String, expected: &str| {
-            EvalError::Train(
-                ConfigError::Invalid {
-                    path: path.to_path_buf(),
-                    field: field.into(),
-                    value,
-                    expected: expected.into(),
-                }
-                .into(),
-            )
+            EvalError::from(ConfigError::invalid(path, field, value, expected))
         };
         if self.grid.activations.is_empty() {
             return Err(invalid(
@@ -144,10 +135,7 @@ impl SweepConfig {
             ));
         }
         for point in self.points() {
-            point
-                .config
-                .validate(path)
-                .map_err(|e| EvalError::Train(e.into()))?;
+            point.config.validate(path)?;
         }
         Ok(())
     }

@@ -60,6 +60,29 @@ pub enum ConfigError {
     },
 }
 
+impl ConfigError {
+    /// `path: field = value is invalid: expected …`.
+    pub fn invalid(
+        path: &Path,
+        field: &str,
+        value: impl Into<String>,
+        expected: impl Into<String>,
+    ) -> ConfigError {
+        ConfigError::Invalid {
+            path: path.to_path_buf(),
+            field: field.to_string(),
+            value: value.into(),
+            expected: expected.into(),
+        }
+    }
+}
+
+/// A run's or sweep's default name: the config file's stem.
+pub fn name_from_path(path: &Path) -> Option<String> {
+    path.file_stem()
+        .map(|stem| stem.to_string_lossy().into_owned())
+}
+
 /// A whole experiment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -461,9 +484,7 @@ impl ExperimentConfig {
         })?;
         let mut config = Self::parse(&text, path)?;
         if config.name.is_none() {
-            config.name = path
-                .file_stem()
-                .map(|stem| stem.to_string_lossy().into_owned());
+            config.name = name_from_path(path);
         }
         Ok(config)
     }
@@ -477,11 +498,8 @@ impl ExperimentConfig {
 
     /// Checks values that parsed but are out of range.
     pub fn validate(&self, path: &Path) -> Result<(), ConfigError> {
-        let invalid = |field: &str, value: String, expected: &str| ConfigError::Invalid {
-            path: path.to_path_buf(),
-            field: field.to_string(),
-            value,
-            expected: expected.to_string(),
+        let invalid = |field: &str, value: String, expected: &str| {
+            ConfigError::invalid(path, field, value, expected)
         };
         self.model.resolve().map_err(|error| ConfigError::Model {
             path: path.to_path_buf(),

@@ -226,13 +226,9 @@ pub fn resume(
     let checkpoint = checkpoint::load(&run_dir)?;
     let done = checkpoint.state.epochs_completed;
     let too_few = |expected: String| -> TrainError {
-        ConfigError::Invalid {
-            path: run_dir.join(files::CONFIG),
-            field: "train.epochs (--epochs)".into(),
-            value: config.train.epochs.to_string(),
-            expected,
-        }
-        .into()
+        let path = run_dir.join(files::CONFIG);
+        let value = config.train.epochs.to_string();
+        ConfigError::invalid(&path, "train.epochs (--epochs)", value, expected).into()
     };
     if config.train.epochs < done {
         return Err(too_few(format!(
