@@ -65,7 +65,7 @@ impl Predictor {
             });
         }
         let device = actlab_train::device(&config.backend).map_err(TrainError::from)?;
-        let model = load_model(run_dir, &device)?;
+        let model = load_model(run_dir, &config, &device)?;
         Ok(Predictor {
             model,
             device,

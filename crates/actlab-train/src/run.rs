@@ -144,23 +144,32 @@ impl RunSummary {
     }
 }
 
-/// The trained model of a run directory, built from its `config.toml` and loaded with its
-/// final weights (`model.bpk`) on `device` — any backend, whichever one trained it.
-pub fn load_model(run_dir: &Path, device: &Device) -> Result<Mlp, TrainError> {
-    let config = crate::ExperimentConfig::load(&run_dir.join(files::CONFIG))?;
+/// The trained model of a run directory: `config`'s model (the run's `config.toml`) built on
+/// `device` — any backend, whichever one trained it — with the final weights (`model.bpk`).
+pub fn load_model(
+    run_dir: &Path,
+    config: &crate::ExperimentConfig,
+    device: &Device,
+) -> Result<Mlp, TrainError> {
     let model = config.model.resolve()?.init(device)?;
     let path = run_dir.join(files::MODEL);
     let bytes = std::fs::read(&path).map_err(TrainError::io(&path))?;
+    load_weights(model, &path, bytes)
+}
+
+/// Applies burnpack weights (`bytes`, read from `path`) to `model`; a file that is not burnpack
+/// or does not fit the model is a [`TrainError::Corrupt`] naming `path`.
+pub fn load_weights(model: Mlp, path: &Path, bytes: Vec<u8>) -> Result<Mlp, TrainError> {
     let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes)).map_err(|e| {
         TrainError::Corrupt {
-            path: path.clone(),
+            path: path.to_path_buf(),
             message: format!("not a Burn weights file: {e}"),
         }
     })?;
     model
         .try_load_record(record)
         .map_err(|e| TrainError::Corrupt {
-            path,
+            path: path.to_path_buf(),
             message: format!("does not fit the model in config.toml: {e}"),
         })
 }

@@ -25,7 +25,6 @@ use actlab_model::{ActivationConfig, Mlp};
 use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::GradientsParams;
-use burn::store::ModuleRecord;
 use burn::tensor::activation::log_softmax;
 use burn::tensor::{Bytes, Device, Int, Tensor};
 
@@ -492,19 +491,7 @@ impl<'a> Trainer<'a> {
         let mut optimizer_state = None;
         if let Some(cp) = checkpoint {
             let model_path = checkpoint::dir(&self.run_dir).join(&cp.state.model_file);
-            let record =
-                ModuleRecord::from_bytes(Bytes::from_bytes_vec(cp.model)).map_err(|e| {
-                    TrainError::Corrupt {
-                        path: model_path.clone(),
-                        message: e.to_string(),
-                    }
-                })?;
-            model = model
-                .try_load_record(record)
-                .map_err(|e| TrainError::Corrupt {
-                    path: model_path,
-                    message: format!("does not fit this run's model: {e}"),
-                })?;
+            model = run::load_weights(model, &model_path, cp.model)?;
             history = cp.state.history;
             diagnostics = cp.state.diagnostics;
             first_epoch = cp.state.epochs_completed + 1;

@@ -105,7 +105,8 @@ fn metrics(dir: &Path) -> Vec<String> {
 fn weights(dir: &Path) -> Vec<Vec<f32>> {
     #[allow(deprecated)]
     let device = burn::tensor::Device::ndarray();
-    let model = actlab_train::run::load_model(dir, &device).unwrap();
+    let config = ExperimentConfig::load(&dir.join("config.toml")).unwrap();
+    let model = actlab_train::run::load_model(dir, &config, &device).unwrap();
     actlab_train::run::parameter_values(&model).unwrap()
 }
 
