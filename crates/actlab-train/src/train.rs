@@ -589,8 +589,7 @@ impl<'a> Trainer<'a> {
                     || options.stop.load(Ordering::SeqCst)
                 {
                     sums.partial.seconds = earlier_seconds + clock.elapsed().as_secs_f64();
-                    let first_pending = finished - sums.losses.len();
-                    self.flush(&mut sums, epoch, first_pending)?;
+                    self.flush(&mut sums, epoch, finished)?;
                     let seen = sums.partial.seen as f64;
                     observer.steps(&StepProgress {
                         epoch,
@@ -605,8 +604,7 @@ impl<'a> Trainer<'a> {
                 }
                 // Read again: the observer (or a signal) may have asked to stop just now.
                 if options.stop.load(Ordering::SeqCst) {
-                    let first_pending = finished - sums.losses.len();
-                    self.flush(&mut sums, epoch, first_pending)?;
+                    self.flush(&mut sums, epoch, finished)?;
                     sums.partial.seconds = earlier_seconds + clock.elapsed().as_secs_f64();
                     self.save_checkpoint(
                         &model,
@@ -680,17 +678,13 @@ impl<'a> Trainer<'a> {
     }
 
     /// Reads the pending per-step losses and hit counts (one synchronisation), adds them in step
-    /// order, and stops the run at the first non-finite loss. `first_step` is the 0-based step of
-    /// the first pending value.
-    fn flush(
-        &self,
-        sums: &mut EpochSums,
-        epoch: usize,
-        first_step: usize,
-    ) -> Result<(), TrainError> {
+    /// order, and stops the run at the first non-finite loss. `finished` steps of the epoch are
+    /// done; the pending values are the last of them.
+    fn flush(&self, sums: &mut EpochSums, epoch: usize, finished: usize) -> Result<(), TrainError> {
         if sums.losses.is_empty() {
             return Ok(());
         }
+        let first_step = finished - sums.losses.len();
         let losses = Tensor::cat(std::mem::take(&mut sums.losses), 0)
             .try_into_data()
             .map_err(|e| self.read_error(e))?;
