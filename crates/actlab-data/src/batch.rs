@@ -109,10 +109,12 @@ fn check_indices(indices: &[u32], len: usize) -> Result<(), DataError> {
 impl Dataset<MnistItem> for SplitDataset {
     fn get(&self, index: usize) -> Result<MnistItem, burn::data::dataset::DatasetError> {
         let len = self.len();
-        assert!(
-            index < len,
-            "index {index} out of bounds for a dataset of {len}"
-        );
+        if index >= len {
+            return Err(burn::data::dataset::DatasetError::new(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("index {index} out of bounds for a dataset of {len}"),
+            )));
+        }
         let index = self.indices.as_ref().map_or(index, |ix| ix[index] as usize);
         let pixels = self.split.image(index).unwrap_or(&[]);
         let mut image = [0u8; IMAGE_PIXELS];
@@ -269,7 +271,7 @@ impl DeviceSplit {
 
     /// The batch at `indices`, already a tensor on the device (e.g. a slice of an epoch's
     /// permutation uploaded once).
-    pub fn batch_from_device(&self, indices: Tensor<1, Int>) -> MnistBatch {
+    fn batch_from_device(&self, indices: Tensor<1, Int>) -> MnistBatch {
         let n = indices.dims()[0];
         let rows = self.images.clone().select(0, indices.clone());
         let bytes = match self.layout {

@@ -116,6 +116,10 @@ fn subsets_and_bad_indices() {
     let subset = SplitDataset::subset(Arc::clone(&split), Arc::from(vec![5u32, 9])).unwrap();
     assert_eq!(subset.len(), 2);
     assert_eq!(subset.get(1).unwrap().label, 9);
+    assert!(
+        subset.get(2).is_err(),
+        "past the end: an error, not a panic"
+    );
     assert!(SplitDataset::subset(Arc::clone(&split), Arc::from(vec![20u32])).is_err());
     let device = Device::flex();
     let error = split.batch(&[1, 20], Scaling::Unit, &device).unwrap_err();

@@ -156,7 +156,10 @@ fn the_debian_package_fallback_unpacks_without_root() {
         .output()
         .is_err()
     {
-        println!("skipped: dpkg-deb is not installed (the fallback needs it too)");
+        common::skip(
+            "the_debian_package_fallback_unpacks_without_root",
+            "dpkg-deb is not installed (the fallback needs it too)",
+        );
         return;
     }
     let root = tempfile::tempdir().unwrap();
@@ -201,7 +204,10 @@ fn the_debian_package_fallback_unpacks_without_root() {
 #[test]
 fn the_real_debian_package() {
     if std::env::var_os("ACTLAB_TEST_APT").is_none() {
-        println!("skipped: set ACTLAB_TEST_APT=1 to run apt-get download dataset-fashion-mnist");
+        common::skip(
+            "the_real_debian_package",
+            "set ACTLAB_TEST_APT=1 to run apt-get download dataset-fashion-mnist",
+        );
         return;
     }
     let root = tempfile::tempdir().unwrap();

@@ -1,6 +1,8 @@
 #![allow(clippy::unwrap_used)]
 //! The real Fashion-MNIST, where it is installed (CI installs Debian's dataset-fashion-mnist).
 
+mod common;
+
 use std::path::Path;
 
 use actlab_data::{ChecksumStatus, DatasetName};
@@ -9,9 +11,12 @@ use actlab_data::{ChecksumStatus, DatasetName};
 fn real_fashion_mnist_has_the_published_counts_balance_and_checksums() {
     let dir = Path::new("/usr/share/datasets/fashion-mnist");
     if !dir.is_dir() {
-        println!(
-            "skipped: {} is absent (apt-get install dataset-fashion-mnist)",
-            dir.display()
+        common::skip(
+            "real_fashion_mnist_has_the_published_counts_balance_and_checksums",
+            &format!(
+                "{} is absent (apt-get install dataset-fashion-mnist)",
+                dir.display()
+            ),
         );
         return;
     }

@@ -1,19 +1,18 @@
 //! `actlab diagnose`: deep MLPs (default 10 hidden layers of 128) for each activation, with
 //! per-layer gradient norms, dead and saturated units at initialisation and after K training
-//! steps — the vanishing-gradient experiment, on the user's own setup.
+//! steps (taken by the trainer's own `train_steps`) — the vanishing-gradient experiment, on the
+//! user's own setup. `crate::output::diagnose` writes and reads `diagnose.json`.
 
 use std::path::{Path, PathBuf};
 
 use actlab_data::{MnistData, Scaling};
-use actlab_model::{ActivationConfig, Init, MlpConfig};
-use actlab_train::diagnostics::{LayerDiagnostics, probe};
-use actlab_train::run::write_atomic;
-use actlab_train::{ConfigError, ExperimentConfig, TrainError};
-use burn::nn::loss::CrossEntropyLossConfig;
-use burn::optim::GradientsParams;
+use actlab_model::{ActivationConfig, Init, Mlp, MlpConfig};
+use actlab_train::config::ConfigFile;
+use actlab_train::diagnostics::{LayerDiagnostics, f64_or_nan, probe};
+use actlab_train::{ConfigError, ExperimentConfig, Flow, TrainError, train_steps};
 use serde::{Deserialize, Serialize};
 
-use crate::EvalError;
+use crate::error::EvalError;
 use crate::sweep::default_activations;
 
 fn default_depth() -> usize {
@@ -60,19 +59,28 @@ pub struct DiagnoseConfig {
     pub diagnose: DiagnoseSection,
 }
 
+impl ConfigFile for DiagnoseConfig {
+    type Valid = DiagnoseConfig;
+    type Error = EvalError;
+
+    fn name_mut(&mut self) -> &mut Option<String> {
+        &mut self.name
+    }
+
+    fn validate(&self, path: &Path) -> Result<DiagnoseConfig, EvalError> {
+        self.check(path)?;
+        Ok(self.clone())
+    }
+}
+
 impl DiagnoseConfig {
     /// Reads and validates a diagnose file.
     pub fn load(path: &Path) -> Result<DiagnoseConfig, EvalError> {
-        let mut config: DiagnoseConfig = actlab_train::config::read_toml(path)?;
-        if config.name.is_none() {
-            config.name = actlab_train::config::name_from_path(path);
-        }
-        config.validate(path)?;
-        Ok(config)
+        actlab_train::config::load::<Self>(path)
     }
 
     /// Checks sizes and every activation's model.
-    pub fn validate(&self, path: &Path) -> Result<(), EvalError> {
+    pub fn check(&self, path: &Path) -> Result<(), EvalError> {
         let invalid = |field: &str, value: String, expected: &str| {
             EvalError::from(ConfigError::invalid(path, field, value, expected))
         };
@@ -123,8 +131,9 @@ impl DiagnoseConfig {
     }
 }
 
-/// One activation's measurements.
-#[derive(Debug, Clone, Serialize)]
+/// One activation's measurements. Undefined numbers (a ratio over a zero norm, a loss never
+/// measured) are NaN in memory and `null` in `diagnose.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ActivationDiagnosis {
     /// The activation with its parameters.
     pub activation: String,
@@ -135,17 +144,21 @@ pub struct ActivationDiagnosis {
     /// Per layer after `steps` training steps.
     pub trained: Vec<LayerDiagnostics>,
     /// ‖∇W‖ of the first layer / of the output layer, at initialisation.
+    #[serde(deserialize_with = "f64_or_nan")]
     pub initial_ratio: f64,
     /// The same after training.
+    #[serde(deserialize_with = "f64_or_nan")]
     pub trained_ratio: f64,
-    /// Training loss of the first and the last step.
+    /// Training loss of the first step.
+    #[serde(deserialize_with = "f64_or_nan")]
     pub first_loss: f64,
     /// Training loss of the last step.
+    #[serde(deserialize_with = "f64_or_nan")]
     pub last_loss: f64,
 }
 
-/// `diagnose.json`.
-#[derive(Debug, Clone, Serialize)]
+/// `diagnose.json` (written and read by `crate::output::diagnose`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DiagnoseReport {
     /// Hidden layers.
     pub depth: usize,
@@ -174,8 +187,8 @@ pub fn diagnose(
     data: &MnistData,
     mut progress: impl FnMut(&ActivationDiagnosis),
 ) -> Result<DiagnoseReport, EvalError> {
-    let base = actlab_train::device(&config.base.backend).map_err(TrainError::from)?;
-    let device = base.clone().autodiff();
+    let backend = actlab_train::device(&config.base.backend).map_err(TrainError::from)?;
+    let device = backend.device.clone().autodiff();
     let batch = config.base.train.batch_size;
     let table = Scaling::Unit.table();
     let split = actlab_data::train_validation(
@@ -185,14 +198,13 @@ pub fn diagnose(
         config.base.train.seed,
     )?;
     // Probe: the first validation images (or training images without a validation set); a
-    // training batch's worth on GPU backends so no new kernels are compiled.
+    // training batch's worth where shapes must stay fixed, so no new kernels are compiled.
     let pool = if split.validation.is_empty() {
         &split.train
     } else {
         &split.validation
     };
-    let fixed = actlab_train::backend::fixed_shapes(config.base.backend.name);
-    let probe_ids: Vec<u32> = if fixed {
+    let probe_ids: Vec<u32> = if backend.fixed_shapes {
         pool.iter().copied().cycle().take(batch).collect()
     } else {
         pool.iter()
@@ -200,51 +212,51 @@ pub fn diagnose(
             .take(actlab_train::diagnostics::PROBE_IMAGES)
             .collect()
     };
-    let probe_size = probe_ids.len();
     let order = actlab_data::epoch_order(&split.train, config.base.train.seed, 0);
-    let loss_fn = CrossEntropyLossConfig::new().init(&device);
+    // The steps cycle through whole batches of the first epoch's order.
+    let cycle = (order.len() / batch * batch).max(batch);
     let lr = config.base.train.optimizer.lr();
+    let steps = config.diagnose.steps;
+    let measure = |model: &Mlp| -> Result<Vec<LayerDiagnostics>, EvalError> {
+        let b = data.train.batch_with_table(&probe_ids, &table, &device)?;
+        Ok(probe(model, b.images, b.targets)?)
+    };
+    let read_loss = |loss: burn::tensor::Tensor<1>| -> Result<f64, EvalError> {
+        let data = loss.try_into_data().map_err(|e| TrainError::Device {
+            backend: backend.name.as_str(),
+            message: e.to_string(),
+        })?;
+        Ok(data.iter::<f64>().next().unwrap_or(f64::NAN))
+    };
     let mut out = Vec::new();
     for activation in &config.diagnose.activations {
-        let mlp = config.mlp(activation);
-        let mut model = mlp.init_seeded(&device, config.base.train.seed)?;
-        let measure = |model: &actlab_model::Mlp| -> Result<Vec<LayerDiagnostics>, EvalError> {
-            let b = data.train.batch_with_table(&probe_ids, &table, &device)?;
-            Ok(probe(model, b.images, b.targets)?)
-        };
+        let model = config
+            .mlp(activation)
+            .init_seeded(&device, config.base.train.seed)?;
         let initial = measure(&model)?;
-        let mut optim = actlab_train::build_optimizer(&config.base.train.optimizer, &model, &base);
+        let mut optim =
+            actlab_train::build_optimizer(&config.base.train.optimizer, &model, &backend.device);
         let (mut first_loss, mut last_loss) = (f64::NAN, f64::NAN);
-        for step in 0..config.diagnose.steps {
-            let start = (step * batch) % (order.len() / batch * batch).max(batch);
-            let ids = &order[start..(start + batch).min(order.len())];
-            let b = data.train.batch_with_table(ids, &table, &device)?;
-            let loss = loss_fn.forward(model.forward(b.images), b.targets);
-            let value = if step == 0 || step + 1 == config.diagnose.steps {
-                let v = loss
-                    .clone()
-                    .try_into_data()
-                    .map_err(|e| {
-                        EvalError::Train(TrainError::Device {
-                            backend: "diagnose",
-                            message: e.to_string(),
-                        })
-                    })?
-                    .iter::<f64>()
-                    .next();
-                v.unwrap_or(f64::NAN)
-            } else {
-                f64::NAN
-            };
-            if step == 0 {
-                first_loss = value;
-            }
-            if step + 1 == config.diagnose.steps {
-                last_loss = value;
-            }
-            let grads = GradientsParams::from_grads(loss.backward(), &model);
-            model = optim.step(lr, model, grads);
-        }
+        let (model, _) = train_steps(
+            model,
+            &mut optim,
+            lr,
+            0..steps,
+            |step| {
+                let start = (step * batch) % cycle;
+                let ids = &order[start..(start + batch).min(order.len())];
+                Ok(data.train.batch_with_table(ids, &table, &device)?)
+            },
+            |step, result| -> Result<Flow, EvalError> {
+                if step == 0 {
+                    first_loss = read_loss(result.loss.clone())?;
+                }
+                if step + 1 == steps {
+                    last_loss = read_loss(result.loss)?;
+                }
+                Ok(Flow::Continue)
+            },
+        )?;
         let trained = measure(&model)?;
         let diagnosis = ActivationDiagnosis {
             activation: activation.label(),
@@ -262,56 +274,9 @@ pub fn diagnose(
     Ok(DiagnoseReport {
         depth: config.diagnose.depth,
         width: config.diagnose.width,
-        steps: config.diagnose.steps,
-        probe_images: probe_size,
-        backend: actlab_train::backend::backend_name(config.base.backend.name).to_string(),
+        steps,
+        probe_images: probe_ids.len(),
+        backend: backend.name.to_string(),
         activations: out,
     })
-}
-
-/// `diagnose.csv`: one row per activation, moment and layer.
-pub fn csv(report: &DiagnoseReport) -> String {
-    let opt = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
-    let mut out = String::from(
-        "activation,moment,layer,grad_norm,dead_fraction,saturated_fraction,learned_mean\n",
-    );
-    for a in &report.activations {
-        for (moment, layers) in [("init", &a.initial), ("trained", &a.trained)] {
-            for l in layers {
-                out.push_str(&format!(
-                    "\"{}\",{moment},{},{},{},{},{}\n",
-                    a.activation,
-                    l.layer,
-                    l.grad_norm,
-                    opt(l.dead_fraction),
-                    opt(l.saturated_fraction),
-                    opt(l.learned_mean)
-                ));
-            }
-        }
-    }
-    out
-}
-
-/// Writes `diagnose.json`, `diagnose.csv` and `gradients.svg/png` into `out`.
-pub fn write(report: &DiagnoseReport, out: &Path) -> Result<Vec<PathBuf>, EvalError> {
-    std::fs::create_dir_all(out).map_err(|source| EvalError::Io {
-        path: out.to_path_buf(),
-        source,
-    })?;
-    let json = serde_json::to_string_pretty(report).map_err(|e| EvalError::Io {
-        path: out.join("diagnose.json"),
-        source: std::io::Error::other(e),
-    })?;
-    let mut written = Vec::new();
-    for (name, text) in [("diagnose.json", json), ("diagnose.csv", csv(report))] {
-        let path = out.join(name);
-        write_atomic(&path, text.as_bytes()).map_err(|source| EvalError::Io {
-            path: path.clone(),
-            source,
-        })?;
-        written.push(path);
-    }
-    written.extend(crate::plot::plot_gradients(report, out)?);
-    Ok(written)
 }

@@ -1,22 +1,14 @@
-//! What can go wrong while reading a run.
+//! What can go wrong on the read side.
 
 use std::path::PathBuf;
 
 use actlab_train::TrainError;
 
-use crate::PlotError;
+use crate::plot::PlotError;
 
-/// Why an evaluation or prediction failed.
+/// Why an evaluation, a prediction, a report or a diagnosis failed.
 #[derive(Debug, thiserror::Error)]
 pub enum EvalError {
-    /// The directory is not a (finished) run.
-    #[error("{dir} is not a finished run: {missing} is missing (train it with `actlab train`)")]
-    NotARun {
-        /// The directory.
-        dir: PathBuf,
-        /// The missing file.
-        missing: &'static str,
-    },
     /// Loading the model, the data or the backend failed.
     #[error(transparent)]
     Train(#[from] TrainError),

@@ -1,11 +1,18 @@
-//! actlab's read side: everything that looks at run directories — eval, predict, plots; compare
-//! reports and the claims come with their issues. Architecture invariant: this crate never
-//! trains by itself.
+//! actlab's read side: everything that reads run directories — eval, predict, comparison
+//! reports with the article's claims, the deep-network diagnosis — and the files and figures
+//! they produce.
+//!
+//! Computing is apart from drawing: [`eval`], [`report`], [`claims`] and [`diagnose`] return
+//! data; [`output`] renders it as Markdown, CSV and JSON and, through [`plot`], as figures.
+//! Architecture invariant: the one training step this crate runs (`diagnose`'s K steps) is the
+//! trainer's own (`actlab_train::train_steps`); nothing here writes into a run directory but
+//! `actlab eval`'s files.
 
 pub mod claims;
 pub mod diagnose;
 mod error;
 pub mod eval;
+pub mod output;
 pub mod plot;
 pub mod predict;
 pub mod report;
@@ -13,6 +20,7 @@ pub mod stats;
 pub mod sweep;
 
 pub use error::EvalError;
-pub use eval::{EvalReport, eval_run, write_report};
-pub use plot::{Curve, PlotError, activation_curve, plot_activations, plotted_activations};
+pub use eval::{EvalReport, eval_run};
+pub use plot::PlotError;
+pub use plot::activations::{Curve, activation_curve, plot_activations, plotted_activations};
 pub use predict::{ClassProbability, Prediction, Predictor, load_image};

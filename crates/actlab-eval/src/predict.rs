@@ -7,16 +7,15 @@
 
 use std::path::{Path, PathBuf};
 
-use actlab_data::{IMAGE_PIXELS, IMAGE_SIDE};
+use actlab_data::{IMAGE_PIXELS, IMAGE_SIDE, Scaling};
 use actlab_model::Mlp;
-use actlab_train::run::{files, load_model};
-use actlab_train::{BackendSection, ExperimentConfig, TrainError};
-use burn::tensor::{Device, Tensor, TensorData};
+use actlab_train::run::{self, files, load_model};
+use actlab_train::{Backend, BackendSection, Experiment, TrainError};
+use burn::tensor::{Tensor, TensorData};
 use image::imageops::FilterType;
 use serde::Serialize;
 
-use crate::EvalError;
-use crate::eval::run_config;
+use crate::error::EvalError;
 
 /// File extensions a directory argument picks up.
 pub const IMAGE_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "pgm", "ppm", "pbm", "pnm"];
@@ -50,44 +49,51 @@ pub struct Prediction {
 /// A run's model, ready to classify 28×28 images.
 pub struct Predictor {
     pub(crate) model: Mlp,
-    pub(crate) device: Device,
-    pub(crate) config: ExperimentConfig,
+    pub(crate) backend: Backend,
+    pub(crate) experiment: Experiment,
 }
 
 impl Predictor {
     /// Loads the final weights of `run_dir` on its backend, or on `backend`.
     pub fn open(run_dir: &Path, backend: Option<BackendSection>) -> Result<Self, EvalError> {
-        let config = run_config(run_dir, backend)?;
+        let mut config = run::run_config(run_dir)?;
+        if let Some(backend) = backend {
+            config.backend = backend;
+        }
+        let experiment = config
+            .validate(&run_dir.join(files::CONFIG))
+            .map_err(TrainError::from)?;
         if !run_dir.join(files::MODEL).is_file() {
-            return Err(EvalError::NotARun {
+            return Err(TrainError::NotARun {
                 dir: run_dir.to_path_buf(),
                 missing: files::MODEL,
-            });
+            }
+            .into());
         }
-        let device = actlab_train::device(&config.backend).map_err(TrainError::from)?;
-        let model = load_model(run_dir, &config, &device)?;
+        let backend = actlab_train::device(&experiment.backend).map_err(TrainError::from)?;
+        let model = load_model(run_dir, &experiment, &backend.device)?;
         Ok(Predictor {
             model,
-            device,
-            config,
+            backend,
+            experiment,
         })
     }
 
-    /// The run's config.
-    pub fn config(&self) -> &ExperimentConfig {
-        &self.config
+    /// The run's validated config.
+    pub fn experiment(&self) -> &Experiment {
+        &self.experiment
     }
 
     /// The class names of the run's dataset.
     pub fn class_names(&self) -> &'static [&'static str] {
-        self.config.data.dataset.class_names()
+        self.experiment.data.dataset.class_names()
     }
 
     fn batch(&self, images: &[Vec<f32>]) -> Tensor<2> {
         let flat: Vec<f32> = images.iter().flatten().copied().collect();
         Tensor::from_data(
             TensorData::new(flat, [images.len(), IMAGE_PIXELS]),
-            &self.device,
+            &self.backend.device,
         )
     }
 
@@ -161,13 +167,17 @@ pub fn load_image(path: &Path, invert: bool) -> Result<Vec<f32>, EvalError> {
     }
     let side = IMAGE_SIDE as u32;
     let gray = image::imageops::resize(&image.to_luma8(), side, side, FilterType::Triangle);
-    Ok(gray
+    let pixels: Vec<u8> = gray
         .pixels()
-        .map(|p| {
-            let v = if invert { 255 - p.0[0] } else { p.0[0] };
-            f32::from(v) / 255.0
-        })
-        .collect())
+        .map(|p| if invert { 255 - p.0[0] } else { p.0[0] })
+        .collect();
+    Ok(scale_pixels(&pixels))
+}
+
+/// 8-bit pixels scaled exactly as training scales them ([`Scaling::Unit`]).
+pub fn scale_pixels(pixels: &[u8]) -> Vec<f32> {
+    let table = Scaling::Unit.table();
+    pixels.iter().map(|&p| table[usize::from(p)]).collect()
 }
 
 /// Expands the arguments: files stay, a directory becomes its image files (sorted by name).

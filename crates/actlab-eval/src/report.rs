@@ -1,26 +1,17 @@
-//! `actlab report`: a comparison built from run directories alone (so runs made on several
-//! machines merge by copying their directories together).
+//! The comparison behind `actlab report` and `actlab compare`, as data: runs found under some
+//! directories, grouped, with statistics and tests against a baseline. Built from run
+//! directories alone (so runs made on several machines merge by copying their directories
+//! together). `crate::output::report` writes it out.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use actlab_train::RunSummary;
-use actlab_train::run::{files, write_atomic};
+use actlab_train::run::{self, RunStatus};
+use actlab_train::{EpochRecord, RunSummary};
 use serde::Serialize;
 
-use crate::EvalError;
-use crate::stats::{self, Difference, Interval, TestKind};
-
-/// One epoch of a run's `metrics.csv`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct EpochRow {
-    /// 1-based.
-    pub epoch: usize,
-    /// Mean training loss.
-    pub train_loss: f64,
-    /// Validation accuracy, if the run had a validation set.
-    pub val_acc: Option<f64>,
-}
+use crate::error::EvalError;
+use crate::stats::{self, Difference, Interval};
 
 /// A finished run found on disk.
 #[derive(Debug, Clone)]
@@ -30,11 +21,12 @@ pub struct RunRecord {
     /// `summary.json`.
     pub summary: RunSummary,
     /// `metrics.csv` (empty if missing).
-    pub history: Vec<EpochRow>,
+    pub history: Vec<EpochRecord>,
 }
 
-/// Finds every finished run (a directory with `summary.json`) at or below `roots` (three
-/// levels deep), sorted by directory. Unreadable summaries are reported in the second list.
+/// Finds every finished run at or below `roots` (three levels deep), sorted by directory.
+/// Runs that cannot be used — an unreadable summary or metrics file, a run still checkpointed —
+/// are reported in the second list, with the reason.
 pub fn collect_runs(roots: &[PathBuf]) -> Result<(Vec<RunRecord>, Vec<String>), EvalError> {
     let mut dirs = BTreeSet::new();
     for root in roots {
@@ -49,9 +41,19 @@ pub fn collect_runs(roots: &[PathBuf]) -> Result<(Vec<RunRecord>, Vec<String>), 
     let mut runs = Vec::new();
     let mut skipped = Vec::new();
     for dir in dirs {
-        match RunSummary::load(&dir) {
-            Ok(summary) => runs.push(RunRecord {
-                history: read_metrics(&dir.join(files::METRICS)),
+        let status = RunStatus::of(&dir);
+        if let RunStatus::Checkpointed { epoch, step } = status {
+            skipped.push(format!(
+                "{}: not finished (checkpointed after {epoch} epoch(s) and {step} step(s))",
+                dir.display()
+            ));
+            continue;
+        }
+        let read =
+            RunSummary::load(&dir).and_then(|summary| Ok((summary, run::metrics::read(&dir)?)));
+        match read {
+            Ok((summary, history)) => runs.push(RunRecord {
+                history,
                 dir,
                 summary,
             }),
@@ -62,9 +64,12 @@ pub fn collect_runs(roots: &[PathBuf]) -> Result<(Vec<RunRecord>, Vec<String>), 
 }
 
 fn find_runs(dir: &Path, depth: usize, out: &mut BTreeSet<PathBuf>) {
-    if dir.join(files::SUMMARY).is_file() {
-        out.insert(dir.to_path_buf());
-        return;
+    match RunStatus::of(dir) {
+        RunStatus::Finished | RunStatus::Checkpointed { .. } => {
+            out.insert(dir.to_path_buf());
+            return;
+        }
+        RunStatus::Empty | RunStatus::NotARun => {}
     }
     if depth >= 3 {
         return;
@@ -76,24 +81,6 @@ fn find_runs(dir: &Path, depth: usize, out: &mut BTreeSet<PathBuf>) {
             }
         }
     }
-}
-
-/// Parses `metrics.csv` (missing or malformed rows are skipped).
-pub fn read_metrics(path: &Path) -> Vec<EpochRow> {
-    let Ok(text) = std::fs::read_to_string(path) else {
-        return Vec::new();
-    };
-    text.lines()
-        .skip(1)
-        .filter_map(|line| {
-            let cells: Vec<&str> = line.split(',').collect();
-            Some(EpochRow {
-                epoch: cells.first()?.parse().ok()?,
-                train_loss: cells.get(1)?.parse().ok()?,
-                val_acc: cells.get(4).and_then(|c| c.parse().ok()),
-            })
-        })
-        .collect()
 }
 
 /// The comparison with the baseline.
@@ -157,12 +144,10 @@ pub struct Report {
     pub sampling_half_width: f64,
     /// One row per group, best mean first.
     pub results: Vec<ActivationResult>,
-    /// The reference article's claims (filled by [`crate::claims::claims`]).
-    pub claims: Vec<crate::claims::Claim>,
 }
 
-/// The group a run belongs to: its activation label, plus layers / lr when they vary.
-fn group_keys(runs: &[RunRecord]) -> Vec<String> {
+/// The group each run belongs to: its activation label, plus layers / lr when they vary.
+pub fn group_keys(runs: &[RunRecord]) -> Vec<String> {
     let layers: BTreeSet<String> = runs
         .iter()
         .map(|r| format!("{:?}", r.summary.layers))
@@ -296,174 +281,5 @@ pub fn build_report(runs: &[RunRecord], baseline: &str) -> Report {
         epochs: runs.iter().map(|r| r.summary.epochs).max().unwrap_or(0),
         sampling_half_width: stats::binomial_half_width(best, test_images.max(1)),
         results,
-        claims: Vec::new(),
     }
-}
-
-fn pct(v: f64) -> String {
-    if v.is_finite() {
-        format!("{:.2}", 100.0 * v)
-    } else {
-        "–".into()
-    }
-}
-
-/// `report.md`.
-pub fn markdown(report: &Report) -> String {
-    let mut md = String::from("# Activation comparison\n\n");
-    md.push_str(&format!(
-        "{} runs on {}, {} epoch(s) each, test accuracy on {} images. Sorted by mean test \
-         accuracy; 95% confidence intervals are Student t over seeds.\n\n",
-        report.runs,
-        report.datasets.join(", "),
-        report.epochs,
-        report.test_images
-    ));
-    md.push_str("| activation | n | mean acc % | std | 95% CI | min–max | s/epoch | params | learned | vs baseline (Δ points, 95% CI, p) | verdict |\n");
-    md.push_str("|---|---|---|---|---|---|---|---|---|---|---|\n");
-    for r in &report.results {
-        let learned = r.learned.as_ref().map_or(String::new(), |(what, m, s)| {
-            if s.is_finite() {
-                format!("{what} {m:.3} ± {s:.3}")
-            } else {
-                format!("{what} {m:.3}")
-            }
-        });
-        let (versus, verdict) = match &r.vs_baseline {
-            Some(v) => (
-                format!(
-                    "{:+.2} [{:+.2}, {:+.2}], p = {:.3} ({})",
-                    100.0 * v.test.difference.mean,
-                    100.0 * v.test.difference.low,
-                    100.0 * v.test.difference.high,
-                    v.test.p,
-                    match v.test.test {
-                        TestKind::Paired => "paired",
-                        TestKind::Welch => "Welch",
-                    }
-                ),
-                v.verdict.to_string(),
-            ),
-            None if r.name == report.baseline => ("baseline".into(), String::new()),
-            None => ("–".into(), String::new()),
-        };
-        md.push_str(&format!(
-            "| {} | {} | {} | {} | [{}, {}] | {}–{} | {:.2} | {} | {} | {} | {} |\n",
-            r.name,
-            r.n,
-            pct(r.accuracy.mean),
-            pct(r.std),
-            pct(r.accuracy.low),
-            pct(r.accuracy.high),
-            pct(r.min),
-            pct(r.max),
-            r.epoch_seconds,
-            r.params,
-            learned,
-            versus,
-            verdict
-        ));
-    }
-    md.push_str(&format!(
-        "\nBaseline: {}{}. A difference is reported as significant when its two-sided p-value is \
-         below 0.05 (paired t-test over shared seeds, Welch's t-test otherwise); with a handful \
-         of seeds only large differences can be. For scale: the test set's own sampling error \
-         is about ±{:.2} points for one accuracy of {:.1}% measured on {} images.\n",
-        report.baseline,
-        if report.baseline_found {
-            ""
-        } else {
-            " (no runs found: no comparisons)"
-        },
-        100.0 * report.sampling_half_width,
-        report
-            .results
-            .first()
-            .map_or(0.0, |r| 100.0 * r.accuracy.mean),
-        report.test_images
-    ));
-    if !report.claims.is_empty() {
-        md.push_str(&crate::claims::markdown(&report.claims));
-    }
-    md.push_str("\n![validation accuracy](val_accuracy.svg)\n\n![test accuracy](test_accuracy.svg)\n\n![training loss](train_loss.svg)\n");
-    md
-}
-
-/// `results.csv`.
-pub fn csv(report: &Report) -> String {
-    let mut out = String::from(
-        "activation,kind,n,mean,std,ci_low,ci_high,min,max,epoch_seconds,params,learned_mean,learned_std,diff_vs_baseline,diff_low,diff_high,p_value,test,verdict\n",
-    );
-    let num = |v: f64| {
-        if v.is_finite() {
-            v.to_string()
-        } else {
-            String::new()
-        }
-    };
-    for r in &report.results {
-        let (lm, ls) = r
-            .learned
-            .as_ref()
-            .map_or((String::new(), String::new()), |(_, m, s)| {
-                (num(*m), num(*s))
-            });
-        let (d, dl, dh, p, t, v) = r.vs_baseline.as_ref().map_or_else(Default::default, |v| {
-            (
-                num(v.test.difference.mean),
-                num(v.test.difference.low),
-                num(v.test.difference.high),
-                num(v.test.p),
-                format!("{:?}", v.test.test).to_lowercase(),
-                v.verdict.to_string(),
-            )
-        });
-        out.push_str(&format!(
-            "\"{}\",{},{},{},{},{},{},{},{},{},{},{lm},{ls},{d},{dl},{dh},{p},{t},{v}\n",
-            r.name.replace('"', "\"\""),
-            r.kind,
-            r.n,
-            num(r.accuracy.mean),
-            num(r.std),
-            num(r.accuracy.low),
-            num(r.accuracy.high),
-            num(r.min),
-            num(r.max),
-            num(r.epoch_seconds),
-            r.params
-        ));
-    }
-    out
-}
-
-/// Writes `report.md`, `results.csv`, `results.json` and the plots into `out`.
-pub fn write(report: &Report, runs: &[RunRecord], out: &Path) -> Result<Vec<PathBuf>, EvalError> {
-    std::fs::create_dir_all(out).map_err(|source| EvalError::Io {
-        path: out.to_path_buf(),
-        source,
-    })?;
-    let mut written = Vec::new();
-    let json = serde_json::to_string_pretty(report).map_err(|e| EvalError::Io {
-        path: out.join("results.json"),
-        source: std::io::Error::other(e),
-    })?;
-    for (name, text) in [
-        ("report.md", markdown(report)),
-        ("results.csv", csv(report)),
-        ("results.json", json),
-    ] {
-        let path = out.join(name);
-        write_atomic(&path, text.as_bytes()).map_err(|source| EvalError::Io {
-            path: path.clone(),
-            source,
-        })?;
-        written.push(path);
-    }
-    written.extend(crate::plot::plot_comparison(
-        report,
-        runs,
-        &group_keys(runs),
-        out,
-    )?);
-    Ok(written)
 }

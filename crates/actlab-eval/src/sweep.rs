@@ -4,32 +4,32 @@
 use std::path::{Path, PathBuf};
 
 use actlab_model::ActivationConfig;
+use actlab_train::config::ConfigFile;
 use actlab_train::{ConfigError, ExperimentConfig, OptimizerConfig};
 use serde::{Deserialize, Serialize};
 
-use crate::EvalError;
+use crate::error::EvalError;
 
-/// The activations a sweep compares when the grid names none.
+/// The activations a sweep compares when the grid names none: every hidden-layer kind at its
+/// defaults (not identity, which makes the network linear, nor softmax, which is for outputs),
+/// and Swish with a learnable β beside the fixed one.
 pub fn default_activations() -> Vec<ActivationConfig> {
     use ActivationConfig as A;
-    vec![
-        A::Sigmoid,
-        A::Tanh,
-        A::Relu,
-        A::leaky_relu(),
-        A::prelu(),
-        A::swish(1.0),
-        A::Swish {
-            beta: 1.0,
-            trainable: true,
-        },
-        A::Silu,
-        A::Gelu { approximate: false },
-        A::Elu { alpha: 1.0 },
-        A::Selu,
-        A::Softplus { beta: 1.0 },
-        A::Mish,
-    ]
+    let mut list = Vec::new();
+    for config in A::defaults() {
+        match config {
+            A::Identity | A::Softmax { .. } => {}
+            A::Swish { beta, .. } => {
+                list.push(config.clone());
+                list.push(A::Swish {
+                    beta,
+                    trainable: true,
+                });
+            }
+            _ => list.push(config),
+        }
+    }
+    list
 }
 
 fn default_seeds() -> Vec<u64> {
@@ -100,18 +100,27 @@ pub fn activation_slug(activation: &ActivationConfig) -> String {
     slug.trim_matches('-').to_string()
 }
 
+impl ConfigFile for SweepConfig {
+    type Valid = SweepConfig;
+    type Error = EvalError;
+
+    fn name_mut(&mut self) -> &mut Option<String> {
+        &mut self.name
+    }
+
+    fn validate(&self, path: &Path) -> Result<SweepConfig, EvalError> {
+        self.check(path)?;
+        Ok(self.clone())
+    }
+}
+
 impl SweepConfig {
     /// Reads and validates a sweep file.
     pub fn load(path: &Path) -> Result<SweepConfig, EvalError> {
-        let mut sweep: SweepConfig = actlab_train::config::read_toml(path)?;
-        if sweep.name.is_none() {
-            sweep.name = actlab_train::config::name_from_path(path);
-        }
-        sweep.validate(path)?;
-        Ok(sweep)
+        actlab_train::config::load::<Self>(path)
     }
 
-    fn validate(&self, path: &Path) -> Result<(), EvalError> {
+    fn check(&self, path: &Path) -> Result<(), EvalError> {
         let invalid = |field: &str, value: String, expected: &str| {
             EvalError::from(ConfigError::invalid(path, field, value, expected))
         };

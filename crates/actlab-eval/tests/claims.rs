@@ -6,27 +6,36 @@ mod common;
 
 use std::path::Path;
 
-use actlab_eval::claims::{
-    Claim, DeepActivation, DeepDiagnosis, DeepLayer, Verdict, claims, final_dead_fraction,
-};
+use actlab_eval::claims::{Claim, Verdict, claims, final_dead_fraction};
+use actlab_eval::diagnose::{ActivationDiagnosis, DiagnoseReport};
 use actlab_eval::report::{build_report, collect_runs};
+use actlab_train::diagnostics::LayerDiagnostics;
 use common::{summary, write_curve, write_dead, write_run};
 
-fn deep(sigmoid: f64, tanh: f64, relu: f64) -> DeepDiagnosis {
-    let activation = |kind: &str, ratio: f64, dead: f64| DeepActivation {
-        kind: kind.into(),
-        initial_ratio: ratio,
-        trained: vec![
-            DeepLayer {
-                dead_fraction: Some(dead),
-            },
-            DeepLayer {
-                dead_fraction: None,
-            },
-        ],
+fn deep(sigmoid: f64, tanh: f64, relu: f64) -> DiagnoseReport {
+    let layer = |layer: usize, dead_fraction: Option<f64>| LayerDiagnostics {
+        layer,
+        grad_norm: 0.1,
+        dead_fraction,
+        saturated_fraction: dead_fraction,
+        learned_mean: None,
     };
-    DeepDiagnosis {
+    let activation = |kind: &str, ratio: f64, dead: f64| ActivationDiagnosis {
+        activation: kind.into(),
+        kind: kind.into(),
+        initial: vec![layer(1, Some(0.0)), layer(2, None)],
+        trained: vec![layer(1, Some(dead)), layer(2, None)],
+        initial_ratio: ratio,
+        trained_ratio: ratio,
+        first_loss: 2.3,
+        last_loss: 1.0,
+    };
+    DiagnoseReport {
         depth: 10,
+        width: 128,
+        steps: 200,
+        probe_images: 256,
+        backend: "flex".into(),
         activations: vec![
             activation("sigmoid", sigmoid, 0.0),
             activation("tanh", tanh, 0.0),

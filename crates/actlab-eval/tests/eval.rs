@@ -6,9 +6,11 @@ use std::path::{Path, PathBuf};
 
 use actlab_data::idx::IdxArray;
 use actlab_data::{Silent, Sources};
-use actlab_eval::{EvalError, Predictor, eval_run, load_image, write_report};
+use actlab_eval::output::eval::write_report;
+use actlab_eval::{EvalError, Predictor, eval_run, load_image};
 use actlab_train::{
-    BackendName, BackendSection, DeviceSpec, ExperimentConfig, Outcome, Quiet, TrainOptions,
+    BackendName, BackendSection, DeviceSpec, ExperimentConfig, Outcome, Quiet, TrainError,
+    TrainOptions,
 };
 
 /// A learnable MNIST-shaped dataset (class `c` lights a block at a class-specific place).
@@ -67,7 +69,10 @@ fn trained_run(tmp: &Path, activation: &str) -> PathBuf {
         data_dir.display(),
         run.display()
     );
-    let config = ExperimentConfig::parse(&text, Path::new("small.toml")).unwrap();
+    let path = Path::new("small.toml");
+    let config = ExperimentConfig::parse(&text, path)
+        .and_then(|c| c.validate(path))
+        .unwrap();
     let data = actlab_train::load_data(&config, sources(tmp), &mut Silent).unwrap();
     let outcome =
         actlab_train::train(&config, &data, &TrainOptions::default(), &mut Quiet).unwrap();
@@ -267,10 +272,10 @@ fn bad_inputs_are_clear_errors() {
     assert!(
         matches!(
             error,
-            EvalError::NotARun {
+            EvalError::Train(TrainError::NotARun {
                 missing: "model.bpk",
                 ..
-            }
+            })
         ),
         "{error}"
     );

@@ -2,7 +2,8 @@
 
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
-use actlab_eval::report::{build_report, collect_runs, csv, markdown, write};
+use actlab_eval::output::report::{csv, markdown, write};
+use actlab_eval::report::{build_report, collect_runs};
 use actlab_eval::stats::{self, TestKind};
 mod common;
 
@@ -82,7 +83,7 @@ fn statistics_tests_and_files_from_run_directories() {
             < 1e-12
     );
 
-    let md = markdown(&report);
+    let md = markdown(&report, &[]);
     assert!(
         md.contains("| prelu(init=0.25, shared) | 5 | 89.04 |"),
         "{md}"
@@ -102,7 +103,7 @@ fn statistics_tests_and_files_from_run_directories() {
     );
 
     let out = tmp.path().join("report");
-    let written = write(&report, &runs, &out).unwrap();
+    let written = write(&report, &[], &runs, &out).unwrap();
     for name in [
         "report.md",
         "results.csv",
@@ -139,7 +140,7 @@ fn a_missing_baseline_or_directory_is_handled() {
     let report = build_report(&runs, "relu");
     assert!(!report.baseline_found);
     assert!(report.results[0].vs_baseline.is_none());
-    assert!(markdown(&report).contains("no runs found"));
+    assert!(markdown(&report, &[]).contains("no runs found"));
     let error = collect_runs(&[tmp.path().join("nope")]).unwrap_err();
     assert!(error.to_string().contains("nope"), "{error}");
 }

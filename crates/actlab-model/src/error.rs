@@ -21,4 +21,12 @@ pub enum ModelError {
         /// How to fix it.
         hint: String,
     },
+    /// A parameter's values could not be read back from the device.
+    #[error("cannot read the {what} back from the device: {message}")]
+    Read {
+        /// Which parameter.
+        what: &'static str,
+        /// What the backend said.
+        message: String,
+    },
 }

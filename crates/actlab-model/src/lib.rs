@@ -10,7 +10,7 @@ pub mod mlp;
 pub mod preset;
 pub mod summary;
 
-pub use activation::{ACTIVATION_KINDS, Activation, ActivationConfig};
+pub use activation::{Activation, ActivationConfig, activation_kinds};
 pub use error::ModelError;
 pub use mlp::{Init, Mlp, MlpConfig, ModelSpec};
 pub use preset::Preset;

@@ -8,7 +8,9 @@ use chacha20::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 use serde::{Deserialize, Serialize};
 
-use crate::{Activation, ActivationConfig, ModelError, Preset};
+use crate::activation::{Activation, ActivationConfig};
+use crate::error::ModelError;
+use crate::preset::Preset;
 
 fn default_input_size() -> usize {
     784
@@ -312,7 +314,7 @@ impl Mlp {
 
     /// Learned activation parameters per hidden layer (PReLU slopes, Swish β); empty inner vectors
     /// for activations without any.
-    pub fn learned_activation_values(&self) -> Vec<Vec<f32>> {
+    pub fn learned_activation_values(&self) -> Result<Vec<Vec<f32>>, ModelError> {
         self.activations
             .iter()
             .map(Activation::learned_values)
@@ -407,19 +409,25 @@ impl ModelSpec {
     /// This section with every field filled in from [`ModelSpec::resolve`] (what a run directory
     /// records, so the model can be rebuilt without knowing the presets' contents).
     pub fn resolved(&self) -> Result<ModelSpec, ModelError> {
-        let config = self.resolve()?;
-        Ok(ModelSpec {
+        Ok(self.filled(&self.resolve()?))
+    }
+
+    /// This section with every field filled in from `config`, the result of
+    /// [`ModelSpec::resolve`] (for callers that already have it).
+    pub fn filled(&self, config: &MlpConfig) -> ModelSpec {
+        ModelSpec {
             preset: self.preset,
             input_size: Some(config.input_size),
-            hidden: Some(config.hidden),
-            activation: Some(config.activation),
+            hidden: Some(config.hidden.clone()),
+            activation: Some(config.activation.clone()),
             output_size: Some(config.output_size),
             output_activation: Some(
                 config
                     .output_activation
+                    .clone()
                     .unwrap_or(ActivationConfig::Identity),
             ),
             init: Some(config.init),
-        })
+        }
     }
 }

@@ -2,7 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{ActivationConfig, Init, MlpConfig};
+use crate::activation::ActivationConfig;
+use crate::mlp::{Init, MlpConfig};
 
 /// A named, fully specified model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

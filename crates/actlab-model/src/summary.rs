@@ -4,7 +4,7 @@ use burn::module::Module;
 use burn::nn::Linear;
 use serde::Serialize;
 
-use crate::Mlp;
+use crate::mlp::Mlp;
 
 /// One row of the summary.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -14,7 +14,12 @@ const XS: [f64; 6] = [-3.0, -1.5, -0.2, 0.0, 0.4, 2.5];
 const LR: f64 = 0.1;
 
 fn learned(layer: &Activation) -> Vec<f64> {
-    layer.learned_values().into_iter().map(f64::from).collect()
+    layer
+        .learned_values()
+        .unwrap()
+        .into_iter()
+        .map(f64::from)
+        .collect()
 }
 
 #[test]
@@ -131,6 +136,6 @@ fn fixed_activations_have_nothing_to_learn() {
     ] {
         let layer = config.init(4, &device);
         assert_eq!(layer.num_params(), 0, "{}", config.label());
-        assert!(layer.learned_values().is_empty());
+        assert!(layer.learned_values().unwrap().is_empty());
     }
 }

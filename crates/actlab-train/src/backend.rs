@@ -1,8 +1,10 @@
-//! The one place that knows backend names: `[backend]` → a Burn [`Device`].
+//! The one place that knows what each backend is: `[backend]` → a [`Backend`], a Burn
+//! [`Device`] with the facts about it that the trainer and eval need (how to feed batches,
+//! whether shapes must stay fixed).
 //!
 //! Burn 0.22 puts the backend in the device, so choosing one at run time is a `match` here and
-//! nothing else in actlab is generic over it. Training uses [`Device::autodiff`] of what
-//! [`device`] returns.
+//! nothing else in actlab is generic over it or matches on backend names. Training uses
+//! [`Device::autodiff`] of [`Backend::device`].
 
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
@@ -57,32 +59,66 @@ pub enum BackendError {
     },
 }
 
-/// The backends this binary was built with, in config spelling.
-pub fn compiled_backends() -> Vec<&'static str> {
-    let mut names = vec!["flex", "ndarray", "wgpu"];
-    if cfg!(feature = "cuda") {
-        names.push("cuda");
-    }
-    names
+/// The backends this binary was built with (`cuda` only with the cargo feature).
+pub fn compiled_backends() -> Vec<BackendName> {
+    BackendName::ALL
+        .into_iter()
+        .filter(|name| *name != BackendName::Cuda || cfg!(feature = "cuda"))
+        .collect()
 }
 
-/// The config name of a backend.
-pub fn backend_name(name: BackendName) -> &'static str {
-    match name {
-        BackendName::Flex => "flex",
-        BackendName::Ndarray => "ndarray",
-        BackendName::Wgpu => "wgpu",
-        BackendName::Cuda => "cuda",
+/// Whether `name` is a GPU backend (kernels compiled per tensor shape, batches uploaded from
+/// the host), for callers that decide before building a device.
+pub fn is_gpu(name: BackendName) -> bool {
+    matches!(name, BackendName::Wgpu | BackendName::Cuda)
+}
+
+/// A device ready to use, and what actlab needs to know about its backend.
+#[derive(Debug, Clone)]
+pub struct Backend {
+    /// The Burn device (without autodiff).
+    pub device: Device,
+    /// Which backend.
+    pub name: BackendName,
+    /// Keep the whole training split resident on the device as bytes and select batches there
+    /// (the CPU backends, where an index selection is cheapest); otherwise upload host batches
+    /// (wgpu has no byte storage, and on lavapipe the host path measured 2.6× faster than the
+    /// packed resident layout; `actlab data bench`).
+    pub resident_bytes: bool,
+    /// The backend compiles kernels per tensor shape (GPU backends): keep every batch the same
+    /// shape, padding the last evaluation batch.
+    pub fixed_shapes: bool,
+}
+
+impl Backend {
+    /// The evaluation batch: the training batch (padded) where shapes must stay fixed, else
+    /// 1000 images. Returns (batch, pad).
+    pub fn eval_batch(&self, train_batch: usize) -> (usize, bool) {
+        if self.fixed_shapes {
+            (train_batch, true)
+        } else {
+            (1000, false)
+        }
     }
 }
 
-/// The device `[backend]` names (without autodiff).
+/// The device `[backend]` names (without autodiff), with its backend's facts.
 ///
 /// A wgpu device is initialised here, so a machine without an adapter gets
 /// [`BackendError::NoAdapter`] instead of a panic on the first tensor. Devices are cached per
 /// process: wgpu can initialise each selector once.
-pub fn device(section: &BackendSection) -> Result<Device, BackendError> {
-    let name = backend_name(section.name);
+pub fn device(section: &BackendSection) -> Result<Backend, BackendError> {
+    let gpu = is_gpu(section.name);
+    Ok(Backend {
+        device: bare_device(section)?,
+        name: section.name,
+        resident_bytes: !gpu,
+        fixed_shapes: gpu,
+    })
+}
+
+fn bare_device(section: &BackendSection) -> Result<Device, BackendError> {
+    let name = section.name.as_str();
     let cpu_only = |device: Device| match section.device {
         DeviceSpec::Default | DeviceSpec::Cpu => Ok(device),
         other => Err(BackendError::UnsupportedDevice {
@@ -184,20 +220,6 @@ fn cuda(_spec: DeviceSpec) -> Result<Device, BackendError> {
     })
 }
 
-/// How the trainer feeds batches on a backend: the whole split resident on the device (one
-/// byte per pixel) on the CPU backends, where an index selection is cheapest; per-batch uploads
-/// elsewhere (wgpu has no byte storage, and on lavapipe the host path measured 2.6× faster than
-/// the packed resident layout; `actlab data bench`).
-pub fn resident_bytes(name: BackendName) -> bool {
-    matches!(name, BackendName::Flex | BackendName::Ndarray)
-}
-
-/// Whether the backend compiles kernels per tensor shape (GPU backends): the trainer then keeps
-/// every batch the same shape, padding the last evaluation batch.
-pub fn fixed_shapes(name: BackendName) -> bool {
-    matches!(name, BackendName::Wgpu | BackendName::Cuda)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -241,6 +263,6 @@ mod tests {
         };
         let error = device(&section).unwrap_err().to_string();
         assert!(error.contains("--features cuda"), "{error}");
-        assert!(!compiled_backends().contains(&"cuda"));
+        assert!(!compiled_backends().contains(&BackendName::Cuda));
     }
 }

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::diagnostics::DiagnosticRow;
 use crate::error::TrainError;
 use crate::run::{EpochRecord, files, write_file};
 
@@ -53,11 +54,10 @@ pub struct RngState {
     pub position: usize,
 }
 
-/// `checkpoint/state.toml`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CheckpointState {
-    /// [`FORMAT`].
-    pub format: u32,
+/// Where a run stands: the part of the trainer's state that is not weights or optimizer
+/// moments. The trainer keeps one and updates it step by step; a checkpoint saves it as is.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TrainState {
     /// Epochs fully finished.
     pub epochs_completed: usize,
     /// Steps finished of the next epoch (0 at an epoch boundary).
@@ -68,7 +68,17 @@ pub struct CheckpointState {
     pub history: Vec<EpochRecord>,
     /// Diagnostics measured so far (`[train] diagnostics = true`).
     #[serde(default)]
-    pub diagnostics: Vec<crate::diagnostics::DiagnosticRow>,
+    pub diagnostics: Vec<DiagnosticRow>,
+}
+
+/// `checkpoint/state.toml`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckpointState {
+    /// [`FORMAT`].
+    pub format: u32,
+    /// Where the run stands (its fields sit at the top level of the file).
+    #[serde(flatten)]
+    pub train: TrainState,
     /// The shuffle's state.
     pub rng: RngState,
     /// The model weights file, in `checkpoint/`.
@@ -98,6 +108,44 @@ pub fn exists(run_dir: &Path) -> bool {
     dir(run_dir).join(STATE).is_file()
 }
 
+/// The position a checkpoint records, (epochs finished, steps into the next), read without the
+/// rest of the state; `None` when there is no readable state.
+pub fn position(run_dir: &Path) -> Option<(usize, usize)> {
+    #[derive(Deserialize)]
+    struct Position {
+        epochs_completed: usize,
+        steps_into_epoch: usize,
+    }
+    let text = std::fs::read_to_string(dir(run_dir).join(STATE)).ok()?;
+    let p: Position = toml::from_str(&text).ok()?;
+    Some((p.epochs_completed, p.steps_into_epoch))
+}
+
+/// Saves `train` with the model and optimizer of that moment as a new generation, then removes
+/// older ones. The RNG position follows from the run's seed and the position (see the module
+/// docs).
+pub fn save_state(
+    run_dir: &Path,
+    seed: u64,
+    train: &TrainState,
+    model: &[u8],
+    optimizer: &[u8],
+) -> Result<(), TrainError> {
+    let state = CheckpointState {
+        format: FORMAT,
+        rng: RngState {
+            algorithm: "chacha8".into(),
+            seed,
+            stream: train.epochs_completed as u64 + 1,
+            position: train.steps_into_epoch,
+        },
+        train: train.clone(),
+        model_file: String::new(),
+        optimizer_file: String::new(),
+    };
+    save(run_dir, state, model, optimizer)
+}
+
 /// Writes a checkpoint generation, then removes older ones.
 pub fn save(
     run_dir: &Path,
@@ -109,7 +157,7 @@ pub fn save(
     std::fs::create_dir_all(&dir).map_err(TrainError::io(&dir))?;
     let generation = format!(
         "e{:04}-s{:06}",
-        state.epochs_completed, state.steps_into_epoch
+        state.train.epochs_completed, state.train.steps_into_epoch
     );
     state.model_file = format!("model-{generation}.bpk");
     state.optimizer_file = format!("optimizer-{generation}.bpk");
@@ -188,11 +236,10 @@ mod tests {
     fn state(epochs: usize) -> CheckpointState {
         CheckpointState {
             format: FORMAT,
-            epochs_completed: epochs,
-            steps_into_epoch: 0,
-            partial: None,
-            history: Vec::new(),
-            diagnostics: Vec::new(),
+            train: TrainState {
+                epochs_completed: epochs,
+                ..TrainState::default()
+            },
             rng: RngState {
                 algorithm: "chacha8".into(),
                 seed: 1,
@@ -210,7 +257,8 @@ mod tests {
         save(run.path(), state(1), b"m1", b"o1").unwrap();
         save(run.path(), state(2), b"m2", b"o2").unwrap();
         let loaded = load(run.path()).unwrap();
-        assert_eq!(loaded.state.epochs_completed, 2);
+        assert_eq!(loaded.state.train.epochs_completed, 2);
+        assert_eq!(position(run.path()), Some((2, 0)));
         assert_eq!(loaded.model, b"m2");
         assert_eq!(loaded.optimizer, b"o2");
         let mut names: Vec<String> = std::fs::read_dir(dir(run.path()))

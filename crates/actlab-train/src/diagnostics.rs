@@ -27,7 +27,9 @@ pub const PROBE_IMAGES: usize = 256;
 pub struct LayerDiagnostics {
     /// 1-based; the last is the output layer.
     pub layer: usize,
-    /// ‖∂loss/∂W‖₂ of the layer's weights on the probe batch (mean cross-entropy).
+    /// ‖∂loss/∂W‖₂ of the layer's weights on the probe batch (mean cross-entropy); NaN when
+    /// the loss was not finite (`null` in JSON).
+    #[serde(deserialize_with = "f64_or_nan")]
     pub grad_norm: f64,
     /// Fraction of the layer's units that are dead (hidden layers only).
     pub dead_fraction: Option<f64>,
@@ -44,6 +46,12 @@ pub struct DiagnosticRow {
     pub epoch: usize,
     /// The measurement.
     pub layer: LayerDiagnostics,
+}
+
+/// Reads a number that JSON may hold as `null`: serde_json writes NaN and ±inf as `null`, so a
+/// value written as NaN reads back as NaN instead of failing.
+pub fn f64_or_nan<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(deserializer)?.unwrap_or(f64::NAN))
 }
 
 fn read(tensor: Tensor<1>) -> Result<Vec<f32>, TrainError> {
@@ -113,7 +121,7 @@ pub fn probe(
             };
             row.dead_fraction = Some(share(&|d| d <= DEAD_DERIVATIVE));
             row.saturated_fraction = Some(share(&|d| d < SATURATED_DERIVATIVE));
-            let learned = activation.learned_values();
+            let learned = activation.learned_values()?;
             if !learned.is_empty() {
                 row.learned_mean =
                     Some(learned.iter().map(|&v| f64::from(v)).sum::<f64>() / learned.len() as f64);
@@ -123,23 +131,4 @@ pub fn probe(
         out.push(row);
     }
     Ok(out)
-}
-
-/// `diagnostics.csv` for `rows`.
-pub fn csv(rows: &[DiagnosticRow]) -> String {
-    let opt = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
-    let mut out =
-        String::from("epoch,layer,grad_norm,dead_fraction,saturated_fraction,learned_mean\n");
-    for r in rows {
-        out.push_str(&format!(
-            "{},{},{},{},{},{}\n",
-            r.epoch,
-            r.layer.layer,
-            r.layer.grad_norm,
-            opt(r.layer.dead_fraction),
-            opt(r.layer.saturated_fraction),
-            opt(r.layer.learned_mean)
-        ));
-    }
-    out
 }

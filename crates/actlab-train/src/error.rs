@@ -34,6 +34,23 @@ pub enum TrainError {
         /// What was found there.
         found: String,
     },
+    /// A fresh run would write into a directory that holds other things than a run.
+    #[error(
+        "{dir} exists and is not an actlab run directory (it holds other files); nothing was \
+         written there: choose another directory with --out"
+    )]
+    NotARunDir {
+        /// The directory.
+        dir: PathBuf,
+    },
+    /// A directory read as a run lacks one of its files.
+    #[error("{dir} is not a finished run: {missing} is missing (train it with `actlab train`)")]
+    NotARun {
+        /// The directory.
+        dir: PathBuf,
+        /// The missing file.
+        missing: &'static str,
+    },
     /// `--resume` on a directory without a checkpoint.
     #[error("{dir} has no checkpoint to resume from ({reason})")]
     NoCheckpoint {

@@ -139,7 +139,7 @@ mod tests {
             .into_data()
             .iter::<f32>()
             .collect();
-        (weights, model.learned_activation_values().concat())
+        (weights, model.learned_activation_values().unwrap().concat())
     }
 
     /// One step with all-zero gradients: only weight decay can move a parameter. The linear

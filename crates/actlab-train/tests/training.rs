@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use actlab_data::{DatasetName, IMAGE_PIXELS, MnistData, Split};
 use actlab_train::{
-    ExperimentConfig, Observer, Outcome, Quiet, RunSummary, StepProgress, TrainError, TrainOptions,
-    resume, resume_config, train,
+    Experiment, ExperimentConfig, Observer, Outcome, Quiet, RunSummary, StepProgress, TrainError,
+    TrainOptions, resume, resume_config, train,
 };
 
 /// A learnable 10-class problem: class `c` lights a 7×7 block at a class-specific place, over
@@ -76,6 +76,11 @@ fn config(dir: &Path, backend: &str, extra_train: &str) -> ExperimentConfig {
     ExperimentConfig::parse(&text, Path::new("test.toml")).unwrap()
 }
 
+/// The config, validated as the trainer requires.
+fn valid(config: &ExperimentConfig) -> Experiment {
+    config.validate(Path::new("test.toml")).unwrap()
+}
+
 fn finished(outcome: Outcome) -> RunSummary {
     match outcome {
         Outcome::Finished(summary) => summary,
@@ -117,14 +122,18 @@ fn loss_falls_and_accuracy_rises() {
     let run = tmp.path().join("run");
     let summary = finished(
         train(
-            &config(&run, "ndarray", ""),
+            &valid(&config(&run, "ndarray", "")),
             &data,
             &TrainOptions::default(),
             &mut Quiet,
         )
         .unwrap(),
     );
-    let history = actlab_train::checkpoint::load(&run).unwrap().state.history;
+    let history = actlab_train::checkpoint::load(&run)
+        .unwrap()
+        .state
+        .train
+        .history;
     assert_eq!(history.len(), 3);
     let (first, last) = (&history[0], &history[2]);
     assert!(
@@ -165,7 +174,7 @@ fn same_seed_twice_gives_identical_runs_and_another_seed_does_not() {
         let dir = tmp.path().join(name);
         let mut c = config(&dir, "ndarray", "");
         c.train.seed = seed;
-        let s = finished(train(&c, &data, &TrainOptions::default(), &mut Quiet).unwrap());
+        let s = finished(train(&valid(&c), &data, &TrainOptions::default(), &mut Quiet).unwrap());
         (timeless(s), weights(&dir), metrics(&dir))
     };
     let a = run("a", 7);
@@ -199,7 +208,7 @@ fn resume_matches_uninterrupted(backend: &str) {
     let whole = tmp.path().join("whole");
     let reference = timeless(finished(
         train(
-            &config(&whole, backend, extra),
+            &valid(&config(&whole, backend, extra)),
             &data,
             &TrainOptions::default(),
             &mut Quiet,
@@ -221,7 +230,7 @@ fn resume_matches_uninterrupted(backend: &str) {
         flag: options.stop.clone(),
     };
     let outcome = train(
-        &config(&boundary, backend, extra),
+        &valid(&config(&boundary, backend, extra)),
         &data,
         &options,
         &mut at_end_of_epoch_1,
@@ -258,7 +267,13 @@ fn resume_matches_uninterrupted(backend: &str) {
         step: 5,
         flag: options.stop.clone(),
     };
-    let outcome = train(&config(&middle, backend, extra), &data, &options, &mut stop).unwrap();
+    let outcome = train(
+        &valid(&config(&middle, backend, extra)),
+        &data,
+        &options,
+        &mut stop,
+    )
+    .unwrap();
     assert!(
         matches!(
             outcome,
@@ -326,7 +341,7 @@ fn more_epochs_continue_a_finished_run() {
     let whole = tmp.path().join("whole");
     let reference = timeless(finished(
         train(
-            &config(&whole, "ndarray", ""),
+            &valid(&config(&whole, "ndarray", "")),
             &data,
             &TrainOptions::default(),
             &mut Quiet,
@@ -337,7 +352,7 @@ fn more_epochs_continue_a_finished_run() {
     let short = tmp.path().join("short");
     let mut two = config(&short, "ndarray", "");
     two.train.epochs = 2;
-    finished(train(&two, &data, &TrainOptions::default(), &mut Quiet).unwrap());
+    finished(train(&valid(&two), &data, &TrainOptions::default(), &mut Quiet).unwrap());
     // Same total again: nothing to do.
     let again = resume_config(&short, None).unwrap();
     let outcome = resume(&again, &data, &TrainOptions::default(), &mut Quiet).unwrap();
@@ -370,7 +385,7 @@ fn backends_agree_on_a_short_run() {
         let dir = tmp.path().join(backend);
         let mut c = config(&dir, backend, "");
         c.train.epochs = 1;
-        let s = finished(train(&c, &data, &TrainOptions::default(), &mut Quiet).unwrap());
+        let s = finished(train(&valid(&c), &data, &TrainOptions::default(), &mut Quiet).unwrap());
         assert_eq!(s.backend, backend);
         summaries.push(s);
     }
@@ -413,7 +428,7 @@ fn divergence_stops_with_the_epoch_and_step() {
     let data = data(512, 64);
     let dir = tmp.path().join("nan");
     let c = config(&dir, "ndarray", "optimizer = { kind = \"sgd\", lr = 1e30 }");
-    let error = train(&c, &data, &TrainOptions::default(), &mut Quiet).unwrap_err();
+    let error = train(&valid(&c), &data, &TrainOptions::default(), &mut Quiet).unwrap_err();
     match &error {
         TrainError::NonFinite {
             epoch, step, steps, ..
@@ -435,10 +450,10 @@ fn misuse_is_a_clear_error() {
     let dir = tmp.path().join("run");
     let mut c = config(&dir, "ndarray", "");
     c.train.epochs = 1;
-    finished(train(&c, &data, &TrainOptions::default(), &mut Quiet).unwrap());
+    finished(train(&valid(&c), &data, &TrainOptions::default(), &mut Quiet).unwrap());
     let before = weights(&dir);
     // A second fresh run in the same directory overwrites nothing.
-    let error = train(&c, &data, &TrainOptions::default(), &mut Quiet).unwrap_err();
+    let error = train(&valid(&c), &data, &TrainOptions::default(), &mut Quiet).unwrap_err();
     assert!(matches!(error, TrainError::RunExists { .. }), "{error}");
     assert!(error.to_string().contains("--resume"), "{error}");
     assert_eq!(weights(&dir), before);
@@ -463,7 +478,7 @@ fn misuse_is_a_clear_error() {
     // Fewer images than one batch.
     let mut c = config(&tmp.path().join("tiny"), "ndarray", "");
     c.data.train_limit = Some(10);
-    let error = train(&c, &data, &TrainOptions::default(), &mut Quiet).unwrap_err();
+    let error = train(&valid(&c), &data, &TrainOptions::default(), &mut Quiet).unwrap_err();
     assert!(
         matches!(error, TrainError::TooFewImages { images: 10, .. }),
         "{error}"
@@ -472,7 +487,7 @@ fn misuse_is_a_clear_error() {
     // A validation set larger than the data.
     let mut c = config(&tmp.path().join("val"), "ndarray", "");
     c.data.validation_size = 1000;
-    let error = train(&c, &data, &TrainOptions::default(), &mut Quiet).unwrap_err();
+    let error = train(&valid(&c), &data, &TrainOptions::default(), &mut Quiet).unwrap_err();
     assert!(
         error.to_string().contains("validation set of 1000"),
         "{error}"

@@ -15,7 +15,7 @@ use serde::Serialize;
 pub struct BenchArgs {
     /// Backends to measure, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "flex,ndarray,wgpu")]
-    backends: Vec<String>,
+    backends: Vec<BackendName>,
     /// Batch sizes, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "64,256")]
     batch: Vec<usize>,
@@ -62,8 +62,8 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         .unwrap_or_else(|| temp.path().to_path_buf());
     std::fs::create_dir_all(&root).with_context(|| format!("creating {}", root.display()))?;
     let mut rows = Vec::new();
-    for backend in &args.backends {
-        let name = crate::train::parse_backend(backend).map_err(anyhow::Error::msg)?;
+    for &name in &args.backends {
+        let backend = name.as_str();
         for &batch in &args.batch {
             eprintln!("measuring {backend} at batch {batch} …");
             match measure(&exe, &root, name, backend, batch, &args) {
@@ -88,7 +88,7 @@ fn measure(
     batch: usize,
     args: &BenchArgs,
 ) -> anyhow::Result<Row> {
-    let gpu = matches!(name, BackendName::Wgpu | BackendName::Cuda);
+    let gpu = actlab_train::backend::is_gpu(name);
     let limit = (gpu && args.gpu_limit > 0).then_some(args.gpu_limit);
     let dir = root.join(format!("{backend}-{batch}"));
     if dir.exists() {

@@ -13,9 +13,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use actlab_data::Sources;
+use actlab_eval::output;
 use actlab_eval::report;
 use actlab_eval::sweep::{Point, Shard, SweepConfig};
-use actlab_train::RunSummary;
+use actlab_train::{RunStatus, RunSummary};
 use anyhow::{Context, bail};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -76,11 +77,11 @@ fn write_report(dirs: &[PathBuf], out: &Path, baseline: &str) -> anyhow::Result<
                 .join(", ")
         );
     }
-    let mut built = report::build_report(&runs, baseline);
-    let deep = actlab_eval::claims::find_diagnosis(dirs);
-    built.claims = actlab_eval::claims::claims(&built, &runs, deep.as_ref());
-    let written = report::write(&built, &runs, out)?;
-    println!("{}", report::markdown(&built));
+    let built = report::build_report(&runs, baseline);
+    let deep = output::diagnose::find_diagnosis(dirs);
+    let claims = actlab_eval::claims::claims(&built, &runs, deep.as_ref());
+    let written = output::report::write(&built, &claims, &runs, out)?;
+    println!("{}", output::report::markdown(&built, &claims));
     for file in written {
         eprintln!("wrote {}", file.display());
     }
@@ -93,22 +94,6 @@ pub fn report(args: ReportArgs) -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| args.runs[0].join("report"));
     write_report(&args.runs, &out, &args.baseline)
-}
-
-enum Status {
-    Finished,
-    Partial,
-    New,
-}
-
-fn status(run_dir: &Path) -> Status {
-    if run_dir.join("summary.json").is_file() {
-        Status::Finished
-    } else if actlab_train::checkpoint::exists(run_dir) {
-        Status::Partial
-    } else {
-        Status::New
-    }
 }
 
 struct Running {
@@ -131,13 +116,20 @@ pub fn compare(args: CompareArgs) -> anyhow::Result<u8> {
     let mut todo = Vec::new();
     let (mut finished, mut partial) = (0, 0);
     for point in &points {
-        match status(&out.join(&point.name)) {
-            Status::Finished => finished += 1,
-            Status::Partial => {
+        let dir = out.join(&point.name);
+        match RunStatus::of(&dir) {
+            RunStatus::Finished => finished += 1,
+            RunStatus::Checkpointed { .. } => {
                 partial += 1;
                 todo.push(point.clone());
             }
-            Status::New => todo.push(point.clone()),
+            RunStatus::Empty => todo.push(point.clone()),
+            RunStatus::NotARun => bail!(
+                "{} is in the way of sweep point {}: it is not an actlab run directory (move it \
+                 away; nothing was written there)",
+                dir.display(),
+                point.name
+            ),
         }
     }
     let shard_note = args.shard.map_or(String::new(), |s| {
@@ -174,7 +166,7 @@ pub fn compare(args: CompareArgs) -> anyhow::Result<u8> {
     }
     let complete = all
         .iter()
-        .all(|p| out.join(&p.name).join("summary.json").is_file());
+        .all(|p| RunStatus::of(&out.join(&p.name)) == RunStatus::Finished);
     if args.shard.is_some() && !complete {
         eprintln!(
             "shard done; when every shard has finished, merge with `actlab report {}`",
@@ -318,8 +310,8 @@ fn spawn(
 ) -> anyhow::Result<Running> {
     let dir = out.join(&point.name);
     let mut command = Command::new(exe);
-    match status(&dir) {
-        Status::Partial => {
+    match RunStatus::of(&dir) {
+        RunStatus::Checkpointed { .. } => {
             command.args(["train", "--resume"]).arg(&dir);
         }
         _ => {

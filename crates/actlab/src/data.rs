@@ -328,17 +328,15 @@ fn bench(dataset: DatasetName, batch: usize, wgpu: bool) -> anyhow::Result<()> {
             name,
             device: DeviceSpec::Default,
         };
-        devices.push((
-            actlab_train::backend::backend_name(name),
-            actlab_train::device(&section)?,
-        ));
+        devices.push((name, actlab_train::device(&section)?));
     }
     let table = Scaling::Unit.table();
     println!("one epoch = {} batches of {batch}", batches.len());
-    for (name, device) in devices {
+    for (name, backend) in devices {
+        let device = &backend.device;
         let start = Instant::now();
         for ix in &batches {
-            let b = data.train.batch_with_table(ix, &table, &device)?;
+            let b = data.train.batch_with_table(ix, &table, device)?;
             b.images
                 .sum()
                 .try_into_scalar::<f32>()
@@ -348,14 +346,14 @@ fn bench(dataset: DatasetName, batch: usize, wgpu: bool) -> anyhow::Result<()> {
             "  {name:<8} host path      {:.3} s/epoch",
             start.elapsed().as_secs_f64()
         );
-        let layouts = if name == "wgpu" {
-            vec![DeviceLayout::Packed]
-        } else {
+        let layouts = if backend.resident_bytes {
             vec![DeviceLayout::Bytes, DeviceLayout::Packed]
+        } else {
+            vec![DeviceLayout::Packed]
         };
         for layout in layouts {
             let start = Instant::now();
-            let resident = DeviceSplit::new(&data.train, &device, layout, Scaling::Unit);
+            let resident = DeviceSplit::new(&data.train, device, layout, Scaling::Unit);
             let upload = start.elapsed().as_secs_f64();
             let start = Instant::now();
             for ix in &batches {

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use actlab_data::Sources;
 use actlab_eval::diagnose::{ActivationDiagnosis, DiagnoseConfig};
+use actlab_train::config::ConfigFile;
 use clap::Args;
 
 use crate::data::{CliProgress, DATASETS_ROOT};
@@ -56,17 +57,17 @@ fn row(a: &ActivationDiagnosis) -> String {
 }
 
 pub fn run(args: DiagnoseArgs) -> anyhow::Result<()> {
-    let mut config = DiagnoseConfig::load(&args.config)?;
+    let mut raw = DiagnoseConfig::read(&args.config)?;
     if let Some(depth) = args.depth {
-        config.diagnose.depth = depth;
+        raw.diagnose.depth = depth;
     }
     if let Some(width) = args.width {
-        config.diagnose.width = width;
+        raw.diagnose.width = width;
     }
     if let Some(steps) = args.steps {
-        config.diagnose.steps = steps;
+        raw.diagnose.steps = steps;
     }
-    config.validate(&args.config)?;
+    let config = raw.validate(&args.config)?;
     let out = args.out.clone().unwrap_or_else(|| config.out_dir());
     let mut sources = Sources::standard(DATASETS_ROOT);
     if args.offline {
@@ -82,7 +83,7 @@ pub fn run(args: DiagnoseArgs) -> anyhow::Result<()> {
         d.width,
         d.steps,
         config.base.train.batch_size,
-        actlab_train::backend::backend_name(config.base.backend.name)
+        config.base.backend.name
     );
     let header = "| activation | ‖∇W₁‖ init | ‖∇W_out‖ init | first/output init | first/output trained | dead (trained) | saturated (trained) | loss first → last step |\n|---|---|---|---|---|---|---|---|";
     if !args.json {
@@ -93,7 +94,7 @@ pub fn run(args: DiagnoseArgs) -> anyhow::Result<()> {
             println!("{}", row(a));
         }
     })?;
-    let written = actlab_eval::diagnose::write(&report, &out)?;
+    let written = actlab_eval::output::diagnose::write(&report, &out)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     }

@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 
 use actlab_data::{IMAGE_PIXELS, Sources};
-use actlab_eval::eval::confusion_table;
-use actlab_eval::predict::image_inputs;
+use actlab_eval::output::eval::{confusion_table, write_report};
+use actlab_eval::predict::{image_inputs, scale_pixels};
 use actlab_eval::{EvalError, Prediction, Predictor};
 use actlab_train::{BackendName, BackendSection, DeviceSpec};
 use anyhow::Context;
@@ -17,10 +17,10 @@ pub struct EvalArgs {
     /// The run directory (runs/<name>).
     run: PathBuf,
     /// Evaluate on this backend instead of the one the run trained on.
-    #[arg(long, value_parser = crate::train::parse_backend)]
+    #[arg(long, help = crate::backend_help("instead of the run's own"))]
     backend: Option<BackendName>,
     /// The device of that backend.
-    #[arg(long, value_parser = parse_device, requires = "backend")]
+    #[arg(long, requires = "backend")]
     device: Option<DeviceSpec>,
     /// Print eval.json on stdout instead of tables.
     #[arg(long)]
@@ -47,15 +47,11 @@ pub struct PredictArgs {
     #[arg(long, value_name = "N")]
     test_index: Option<usize>,
     /// Predict on this backend instead of the one the run trained on.
-    #[arg(long, value_parser = crate::train::parse_backend)]
+    #[arg(long, help = crate::backend_help("instead of the run's own"))]
     backend: Option<BackendName>,
     /// Print JSON on stdout.
     #[arg(long)]
     json: bool,
-}
-
-fn parse_device(text: &str) -> Result<DeviceSpec, String> {
-    text.parse()
 }
 
 fn section(backend: Option<BackendName>, device: Option<DeviceSpec>) -> Option<BackendSection> {
@@ -72,7 +68,7 @@ pub fn eval(args: EvalArgs) -> anyhow::Result<()> {
     }
     let backend = section(args.backend, args.device);
     let report = actlab_eval::eval_run(&args.run, backend, sources, &mut CliProgress::default())?;
-    let written = actlab_eval::write_report(&args.run, &report)?;
+    let written = write_report(&args.run, &report)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -127,7 +123,7 @@ pub fn predict(args: PredictArgs) -> anyhow::Result<u8> {
     let mut failures = 0u8;
     if let Some(index) = args.test_index {
         let data = actlab_train::load_data(
-            predictor.config(),
+            predictor.experiment(),
             Sources::standard(DATASETS_ROOT),
             &mut CliProgress::default(),
         )?;
@@ -135,7 +131,7 @@ pub fn predict(args: PredictArgs) -> anyhow::Result<u8> {
             index,
             count: data.test.len(),
         })?;
-        let pixels = image.iter().map(|&p| f32::from(p) / 255.0).collect();
+        let pixels = scale_pixels(image);
         let label = data.test.labels()[index];
         inputs.push((format!("test[{index}]"), pixels, Some(usize::from(label))));
     }

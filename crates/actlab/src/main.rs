@@ -72,6 +72,18 @@ enum PlotCommand {
     },
 }
 
+/// `--backend`'s help: the backends this binary was built with.
+fn backend_help(what: &str) -> String {
+    let names: Vec<String> = actlab_train::compiled_backends()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    format!(
+        "Backend, one of those built in: {} ({what}; cuda needs `--features cuda`)",
+        names.join(" | ")
+    )
+}
+
 fn main() -> ExitCode {
     match run(Cli::parse()) {
         Ok(status) => ExitCode::from(status),
@@ -108,7 +120,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
 
 fn summary(path: &std::path::Path, json: bool) -> anyhow::Result<()> {
     let config = actlab_train::ExperimentConfig::load(path)?;
-    let mlp = config.model.resolve()?;
+    let mlp = config.model();
     // Building the model only to count and describe it: the host CPU backend is enough.
     let model = mlp.init(&burn::tensor::Device::flex())?;
     let summary = model.summary();

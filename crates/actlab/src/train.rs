@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use actlab_data::Sources;
+use actlab_train::run::files;
 use actlab_train::{
     BackendName, DeviceSpec, EpochRecord, ExperimentConfig, Observer, Outcome, Progress, RunInfo,
     RunSummary, StepProgress, TrainOptions,
@@ -27,10 +28,10 @@ pub struct TrainArgs {
     #[arg(long, value_name = "RUN_DIR", conflicts_with_all = ["config", "seed", "out"])]
     resume: Option<PathBuf>,
     /// Backend: flex | ndarray | wgpu | cuda (overrides [backend] name).
-    #[arg(long, value_parser = parse_backend)]
+    #[arg(long, help = crate::backend_help("overrides [backend] name"))]
     backend: Option<BackendName>,
     /// Device: default | cpu | discrete:N | integrated:N | N (overrides [backend] device).
-    #[arg(long, value_parser = parse_device)]
+    #[arg(long)]
     device: Option<DeviceSpec>,
     /// Epochs; with --resume, the total to reach.
     #[arg(long)]
@@ -49,52 +50,38 @@ pub struct TrainArgs {
     offline: bool,
 }
 
-pub(crate) fn parse_backend(name: &str) -> Result<BackendName, String> {
-    toml::Value::String(name.to_string())
-        .try_into()
-        .map_err(|_| {
-            format!("unknown backend {name:?}; expected one of: flex, ndarray, wgpu, cuda")
-        })
-}
-
-fn parse_device(text: &str) -> Result<DeviceSpec, String> {
-    text.parse()
-}
-
 /// Runs `actlab train`; returns the process exit status.
 pub fn run(args: TrainArgs) -> anyhow::Result<u8> {
-    let mut config = match (&args.resume, &args.config) {
-        (Some(run_dir), _) => actlab_train::resume_config(run_dir, args.epochs)?,
+    // The raw config (the file, or the run's record when resuming), the flags over it, then
+    // one validation.
+    let (mut config, origin) = match (&args.resume, &args.config) {
+        (Some(run_dir), _) => (
+            actlab_train::recorded_config(run_dir)?,
+            run_dir.join(files::CONFIG),
+        ),
         (None, Some(path)) => {
-            let mut config = ExperimentConfig::load(path)?;
-            if let Some(epochs) = args.epochs {
-                config.train.epochs = epochs;
-            }
+            let mut config = ExperimentConfig::read(path)?;
             if let Some(seed) = args.seed {
                 config.train.seed = seed;
             }
             if let Some(out) = &args.out {
                 config.output.dir = Some(out.clone());
             }
-            config
+            (config, path.clone())
         }
         (None, None) => anyhow::bail!("give a config file or --resume RUN_DIR"),
     };
+    if let Some(epochs) = args.epochs {
+        config.train.epochs = epochs;
+    }
     if let Some(backend) = args.backend {
         config.backend.name = backend;
     }
     if let Some(device) = args.device {
         config.backend.device = device;
     }
-    if args.quiet {
-        config.train.progress = Progress::Plain;
-    }
-    let origin = args
-        .config
-        .clone()
-        .or_else(|| args.resume.as_ref().map(|d| d.join("config.toml")))
-        .unwrap_or_default();
-    config.validate(&origin)?;
+    let live_bar = !args.quiet && config.train.progress == Progress::Bar;
+    let config = config.validate(&origin)?;
 
     let mut sources = Sources::standard(DATASETS_ROOT);
     if args.offline {
@@ -116,7 +103,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<u8> {
     signal_hook::flag::register(signal_hook::consts::SIGINT, options.stop.clone())
         .context("installing the Ctrl-C handler")?;
 
-    let mut display = Display::new(config.train.progress == Progress::Bar);
+    let mut display = Display::new(live_bar);
     let outcome = if args.resume.is_some() {
         actlab_train::resume(&config, &data, &options, &mut display)?
     } else {

@@ -5,12 +5,15 @@
 use std::path::Path;
 
 use actlab_train::RunSummary;
+use actlab_train::diagnostics::{DiagnosticRow, LayerDiagnostics};
+use actlab_train::run::{self, EpochRecord};
 
 pub fn summary(activation: &str, label: &str, seed: u64, accuracy: f64) -> RunSummary {
     RunSummary {
         name: format!("{activation}-s{seed}"),
         activation: activation.into(),
         activation_label: label.into(),
+        activation_config: Some(serde_json::from_value(serde_json::json!(activation)).unwrap()),
         layers: vec![784, 128, 10],
         dataset: "fashion-mnist".into(),
         backend: "flex".into(),
@@ -42,37 +45,66 @@ pub fn summary(activation: &str, label: &str, seed: u64, accuracy: f64) -> RunSu
     }
 }
 
+/// One epoch of `metrics.csv` with the given training loss and validation accuracy.
+fn epoch(epoch: usize, train_loss: f64, val_acc: f64) -> EpochRecord {
+    EpochRecord {
+        epoch,
+        train_loss,
+        train_acc: 0.8,
+        val_loss: Some(0.5),
+        val_acc: Some(val_acc),
+        lr: 0.001,
+        seconds: 1.0,
+        wall_seconds: 1.1,
+    }
+}
+
+/// Writes a finished run directory through the run-directory writers: `summary.json` and a
+/// three-epoch `metrics.csv`.
 pub fn write_run(root: &Path, s: &RunSummary) {
     let dir = root.join(&s.name);
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("summary.json"), serde_json::to_string(s).unwrap()).unwrap();
-    let mut csv =
-        String::from("epoch,train_loss,train_acc,val_loss,val_acc,lr,seconds,wall_seconds\n");
-    for e in 1..=3 {
-        csv.push_str(&format!(
-            "{e},{},0.8,0.5,{},0.001,1.0,1.1\n",
-            1.0 / e as f64 + s.seed as f64 * 0.01,
-            s.test_accuracy - 0.01 * (3 - e) as f64
-        ));
-    }
-    std::fs::write(dir.join("metrics.csv"), csv).unwrap();
+    s.write(&dir).unwrap();
+    let history: Vec<EpochRecord> = (1..=3)
+        .map(|e| {
+            epoch(
+                e,
+                1.0 / e as f64 + s.seed as f64 * 0.01,
+                s.test_accuracy - 0.01 * (3 - e) as f64,
+            )
+        })
+        .collect();
+    run::metrics::write(&dir, &history).unwrap();
 }
 
 /// Rewrites a run's `metrics.csv` with the given validation accuracies (one per epoch).
 pub fn write_curve(root: &Path, name: &str, val: &[f64]) {
-    let mut csv =
-        String::from("epoch,train_loss,train_acc,val_loss,val_acc,lr,seconds,wall_seconds\n");
-    for (i, v) in val.iter().enumerate() {
-        csv.push_str(&format!("{},0.5,0.8,0.5,{v},0.001,1.0,1.1\n", i + 1));
-    }
-    std::fs::write(root.join(name).join("metrics.csv"), csv).unwrap();
+    let history: Vec<EpochRecord> = val
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| epoch(i + 1, 0.5, v))
+        .collect();
+    run::metrics::write(&root.join(name), &history).unwrap();
 }
 
-/// Writes a run's `diagnostics.csv`: one hidden layer with `dead` at the last epoch (3).
+/// Writes a run's `diagnostics.csv`: one hidden layer (and the output layer) at initialisation
+/// and at the last epoch (3), with `dead` and saturated units at epoch 3.
 pub fn write_dead(root: &Path, name: &str, dead: f64) {
-    let csv = format!(
-        "epoch,layer,grad_norm,dead_fraction,saturated_fraction,learned_mean\n\
-         0,1,0.1,0,0,\n0,2,0.2,,,\n3,1,0.1,{dead},{dead},\n3,2,0.2,,,\n"
-    );
-    std::fs::write(root.join(name).join("diagnostics.csv"), csv).unwrap();
+    let row = |epoch: usize, layer: usize, fraction: Option<f64>, grad_norm: f64| DiagnosticRow {
+        epoch,
+        layer: LayerDiagnostics {
+            layer,
+            grad_norm,
+            dead_fraction: fraction,
+            saturated_fraction: fraction,
+            learned_mean: None,
+        },
+    };
+    let rows = [
+        row(0, 1, Some(0.0), 0.1),
+        row(0, 2, None, 0.2),
+        row(3, 1, Some(dead), 0.1),
+        row(3, 2, None, 0.2),
+    ];
+    run::diagnostics::write(&root.join(name), &rows).unwrap();
 }

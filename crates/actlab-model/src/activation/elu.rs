@@ -15,10 +15,14 @@ pub const SELU_LAMBDA: f64 = 1.050_700_987_355_480_5;
 /// SELU's α.
 pub const SELU_ALPHA: f64 = 1.673_263_242_354_377_3;
 
-/// `max(x, 0) + α(e^{min(x, 0)} − 1)`: x for x > 0, α(e^x − 1) otherwise.
+/// x where x > 0, α(e^{min(x, 0)} − 1) elsewhere, chosen by a mask: autodiff then follows one
+/// branch per element. (A sum `max(x, 0) + α(e^{min(x, 0)} − 1)` has the same values but, at
+/// exactly x = 0, passes a gradient through both clamps: 1 + α.) At 0 the derivative is the
+/// left one, α — exactly 1 for ELU with α = 1, where the function is differentiable.
 fn elu<const D: usize>(input: Tensor<D>, alpha: f64) -> Tensor<D> {
     let negative = (input.clone().clamp_max(0.0).exp() - 1.0) * alpha;
-    input.clamp_min(0.0) + negative
+    let positive = input.clone().greater_elem(0.0);
+    negative.mask_where(positive, input)
 }
 
 /// ELU layer. Should be created with [`EluConfig`].
@@ -108,5 +112,26 @@ mod tests {
                 assert!((f64::from(*got) - want).abs() < 1e-6, "{g:?}");
             }
         }
+    }
+
+    #[test]
+    fn the_derivative_at_zero_is_one_sided_not_the_sum_of_both() {
+        let device = Device::flex().autodiff();
+        let grad_at_zero = |f: &dyn Fn(Tensor<1>) -> Tensor<1>| {
+            let x = Tensor::<1>::from_data(TensorData::from([0.0f32]), &device).require_grad();
+            let y = f(x.clone());
+            x.grad(&y.sum().backward())
+                .map(|g| g.into_data().try_to_vec::<f32>().unwrap())
+                .unwrap()
+        };
+        // ELU with α = 1 is differentiable at 0: exactly 1 (the sum of both clamps gave 2).
+        let elu = EluConfig::new().init();
+        assert_eq!(grad_at_zero(&|x| elu.forward(x)), [1.0]);
+        // SELU: the left derivative λα, between the one-sided ones (λα ≈ 1.758, λ ≈ 1.051).
+        let selu = grad_at_zero(&|x| Selu::new().forward(x))[0];
+        assert!(
+            (f64::from(selu) - SELU_LAMBDA * SELU_ALPHA).abs() < 1e-6,
+            "{selu}"
+        );
     }
 }

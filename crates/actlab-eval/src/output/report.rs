@@ -1,0 +1,172 @@
+//! The comparison report's files: `report.md`, `results.csv`, `results.json` and the plots.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::{json, write_texts};
+use crate::claims::Claim;
+use crate::error::EvalError;
+use crate::plot::comparison;
+use crate::report::{ActivationResult, Report, RunRecord, group_keys};
+use crate::stats::TestKind;
+
+fn pct(v: f64) -> String {
+    if v.is_finite() {
+        format!("{:.2}", 100.0 * v)
+    } else {
+        "–".into()
+    }
+}
+
+/// A group's accuracy statistics, each formatted by `format`: mean, std, CI low, CI high, min,
+/// max (the columns report.md and results.csv share).
+fn accuracy_cells(r: &ActivationResult, format: impl Fn(f64) -> String) -> [String; 6] {
+    [
+        r.accuracy.mean,
+        r.std,
+        r.accuracy.low,
+        r.accuracy.high,
+        r.min,
+        r.max,
+    ]
+    .map(format)
+}
+
+/// `report.md`: the table, the note on significance, the claims (when given) and the plots.
+pub fn markdown(report: &Report, claims: &[Claim]) -> String {
+    let mut md = String::from("# Activation comparison\n\n");
+    md.push_str(&format!(
+        "{} runs on {}, {} epoch(s) each, test accuracy on {} images. Sorted by mean test \
+         accuracy; 95% confidence intervals are Student t over seeds.\n\n",
+        report.runs,
+        report.datasets.join(", "),
+        report.epochs,
+        report.test_images
+    ));
+    md.push_str("| activation | n | mean acc % | std | 95% CI | min–max | s/epoch | params | learned | vs baseline (Δ points, 95% CI, p) | verdict |\n");
+    md.push_str("|---|---|---|---|---|---|---|---|---|---|---|\n");
+    for r in &report.results {
+        let learned = r.learned.as_ref().map_or(String::new(), |(what, m, s)| {
+            if s.is_finite() {
+                format!("{what} {m:.3} ± {s:.3}")
+            } else {
+                format!("{what} {m:.3}")
+            }
+        });
+        let (versus, verdict) = match &r.vs_baseline {
+            Some(v) => (
+                format!(
+                    "{:+.2} [{:+.2}, {:+.2}], p = {:.3} ({})",
+                    100.0 * v.test.difference.mean,
+                    100.0 * v.test.difference.low,
+                    100.0 * v.test.difference.high,
+                    v.test.p,
+                    match v.test.test {
+                        TestKind::Paired => "paired",
+                        TestKind::Welch => "Welch",
+                    }
+                ),
+                v.verdict.to_string(),
+            ),
+            None if r.name == report.baseline => ("baseline".into(), String::new()),
+            None => ("–".into(), String::new()),
+        };
+        let [mean, std, low, high, min, max] = accuracy_cells(r, pct);
+        md.push_str(&format!(
+            "| {} | {} | {mean} | {std} | [{low}, {high}] | {min}–{max} | {:.2} | {} | {learned} \
+             | {versus} | {verdict} |\n",
+            r.name, r.n, r.epoch_seconds, r.params,
+        ));
+    }
+    md.push_str(&format!(
+        "\nBaseline: {}{}. A difference is reported as significant when its two-sided p-value is \
+         below 0.05 (paired t-test over shared seeds, Welch's t-test otherwise); with a handful \
+         of seeds only large differences can be. For scale: the test set's own sampling error \
+         is about ±{:.2} points for one accuracy of {:.1}% measured on {} images.\n",
+        report.baseline,
+        if report.baseline_found {
+            ""
+        } else {
+            " (no runs found: no comparisons)"
+        },
+        100.0 * report.sampling_half_width,
+        report
+            .results
+            .first()
+            .map_or(0.0, |r| 100.0 * r.accuracy.mean),
+        report.test_images
+    ));
+    if !claims.is_empty() {
+        md.push_str(&super::claims::markdown(claims));
+    }
+    md.push_str("\n![validation accuracy](val_accuracy.svg)\n\n![test accuracy](test_accuracy.svg)\n\n![training loss](train_loss.svg)\n");
+    md
+}
+
+/// `results.csv`.
+pub fn csv(report: &Report) -> String {
+    let mut out = String::from(
+        "activation,kind,n,mean,std,ci_low,ci_high,min,max,epoch_seconds,params,learned_mean,learned_std,diff_vs_baseline,diff_low,diff_high,p_value,test,verdict\n",
+    );
+    let num = |v: f64| {
+        if v.is_finite() {
+            v.to_string()
+        } else {
+            String::new()
+        }
+    };
+    for r in &report.results {
+        let (lm, ls) = r
+            .learned
+            .as_ref()
+            .map_or((String::new(), String::new()), |(_, m, s)| {
+                (num(*m), num(*s))
+            });
+        let (d, dl, dh, p, t, v) = r.vs_baseline.as_ref().map_or_else(Default::default, |v| {
+            (
+                num(v.test.difference.mean),
+                num(v.test.difference.low),
+                num(v.test.difference.high),
+                num(v.test.p),
+                format!("{:?}", v.test.test).to_lowercase(),
+                v.verdict.to_string(),
+            )
+        });
+        let accuracy = accuracy_cells(r, num).join(",");
+        out.push_str(&format!(
+            "\"{}\",{},{},{accuracy},{},{},{lm},{ls},{d},{dl},{dh},{p},{t},{v}\n",
+            r.name.replace('"', "\"\""),
+            r.kind,
+            r.n,
+            num(r.epoch_seconds),
+            r.params
+        ));
+    }
+    out
+}
+
+/// `results.json`: the report with the claims beside its fields.
+#[derive(Serialize)]
+struct Comparison<'a> {
+    #[serde(flatten)]
+    report: &'a Report,
+    claims: &'a [Claim],
+}
+
+/// Writes `report.md`, `results.csv`, `results.json` and the plots into `out`.
+pub fn write(
+    report: &Report,
+    claims: &[Claim],
+    runs: &[RunRecord],
+    out: &Path,
+) -> Result<Vec<PathBuf>, EvalError> {
+    let files = [
+        ("report.md", markdown(report, claims)),
+        ("results.csv", csv(report)),
+        ("results.json", json(out, &Comparison { report, claims })?),
+    ];
+    let mut written = write_texts(out, &files)?;
+    written.extend(comparison::plot(report, runs, &group_keys(runs), out)?);
+    Ok(written)
+}

@@ -1,0 +1,259 @@
+//! The comparison report's figures: validation accuracy and training loss per epoch (mean and
+//! spread over seeds), test accuracy with 95% CIs.
+
+use std::path::{Path, PathBuf};
+
+use actlab_train::EpochRecord;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::{Figure, PlotError, draw_legend, legend_line, render};
+use crate::report::{Report, RunRecord};
+use crate::stats;
+
+/// One line of a comparison plot: a name and (epoch, mean, std) points.
+type Series = (String, Vec<(f64, f64, f64)>);
+
+fn comparison_series(
+    report: &Report,
+    runs: &[RunRecord],
+    keys: &[String],
+    value: impl Fn(&EpochRecord) -> Option<f64>,
+) -> Vec<Series> {
+    report
+        .results
+        .iter()
+        .map(|result| {
+            let members: Vec<&RunRecord> = runs
+                .iter()
+                .zip(keys)
+                .filter(|(_, k)| **k == result.name)
+                .map(|(r, _)| r)
+                .collect();
+            let epochs = members.iter().map(|r| r.history.len()).max().unwrap_or(0);
+            let points = (1..=epochs)
+                .filter_map(|epoch| {
+                    let values: Vec<f64> = members
+                        .iter()
+                        .filter_map(|r| r.history.iter().find(|row| row.epoch == epoch))
+                        .filter_map(&value)
+                        .collect();
+                    if values.is_empty() {
+                        return None;
+                    }
+                    let std = stats::sample_std(&values);
+                    Some((
+                        epoch as f64,
+                        stats::mean(&values),
+                        if std.is_finite() { std } else { 0.0 },
+                    ))
+                })
+                .collect();
+            (result.name.clone(), points)
+        })
+        .filter(|(_, points): &Series| !points.is_empty())
+        .collect()
+}
+
+/// A line per group over epochs: the mean, a band of ± one standard deviation, a marker at
+/// every epoch (a one-epoch run is a point), ticks at whole epochs.
+struct Curves<'a> {
+    title: &'a str,
+    y_desc: &'a str,
+    series: &'a [Series],
+}
+
+impl Figure for Curves<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+        let all = self.series.iter().flat_map(|(_, p)| p.iter());
+        let epochs = all.clone().map(|p| p.0).fold(1.0, f64::max);
+        let lo = all.clone().map(|p| p.1 - p.2).fold(f64::INFINITY, f64::min);
+        let hi = all.map(|p| p.1 + p.2).fold(f64::NEG_INFINITY, f64::max);
+        let (lo, hi) = if lo.is_finite() && hi.is_finite() {
+            (lo, hi)
+        } else {
+            (0.0, 1.0)
+        };
+        let pad = ((hi - lo) * 0.05).max(1e-3);
+        let mut chart = ChartBuilder::on(root)
+            .caption(self.title, ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(36)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0.5..epochs + 0.5, lo - pad..hi + pad)
+            .map_err(err)?;
+        // At most one label per whole epoch, and only whole epochs labelled.
+        let whole = |x: &f64| {
+            if x.fract().abs() < 1e-9 {
+                format!("{x:.0}")
+            } else {
+                String::new()
+            }
+        };
+        chart
+            .configure_mesh()
+            .x_labels(epochs as usize + 1)
+            .x_label_formatter(&whole)
+            .x_desc("epoch")
+            .y_desc(self.y_desc)
+            .draw()
+            .map_err(err)?;
+        for (i, (name, points)) in self.series.iter().enumerate() {
+            let color = Palette99::pick(i).to_rgba();
+            let mut band: Vec<(f64, f64)> = points.iter().map(|p| (p.0, p.1 + p.2)).collect();
+            band.extend(points.iter().rev().map(|p| (p.0, p.1 - p.2)));
+            chart
+                .draw_series(std::iter::once(Polygon::new(
+                    band,
+                    color.mix(0.12).filled(),
+                )))
+                .map_err(err)?;
+            chart
+                .draw_series(LineSeries::new(
+                    points.iter().map(|p| (p.0, p.1)),
+                    color.stroke_width(2),
+                ))
+                .map_err(err)?
+                .label(name.as_str())
+                .legend(legend_line(color));
+            chart
+                .draw_series(
+                    points
+                        .iter()
+                        .map(|p| Circle::new((p.0, p.1), 4, color.filled())),
+                )
+                .map_err(err)?;
+        }
+        draw_legend(&mut chart, 11)
+    }
+}
+
+/// Test accuracy per group: bars at the mean, whiskers at the 95% CI.
+struct Bars<'a>(&'a Report);
+
+impl Figure for Bars<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        draw_bars(root, self.0)
+    }
+}
+
+fn draw_bars<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    report: &Report,
+) -> Result<(), String> {
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    let rows = &report.results;
+    let finite = |v: f64, fallback: f64| if v.is_finite() { v } else { fallback };
+    let lo = rows
+        .iter()
+        .map(|r| finite(r.accuracy.low, r.min))
+        .fold(f64::INFINITY, f64::min);
+    let hi = rows
+        .iter()
+        .map(|r| finite(r.accuracy.high, r.max))
+        .fold(f64::NEG_INFINITY, f64::max);
+    let (lo, hi) = if lo.is_finite() && hi.is_finite() {
+        (lo, hi)
+    } else {
+        (0.0, 1.0)
+    };
+    let pad = ((hi - lo) * 0.1).max(0.002);
+    let x0 = (lo - 4.0 * pad).max(0.0);
+    let n = rows.len() as f64;
+    let mut chart = ChartBuilder::on(root)
+        .caption(
+            "Test accuracy: mean and 95% CI over seeds",
+            ("sans-serif", 18),
+        )
+        .margin(12)
+        .x_label_area_size(36)
+        .y_label_area_size(10)
+        .build_cartesian_2d(x0..hi + pad, 0.0..n)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .disable_y_axis()
+        .x_desc("test accuracy")
+        .x_label_formatter(&|x| format!("{:.1}%", 100.0 * x))
+        .draw()
+        .map_err(err)?;
+    for (i, r) in rows.iter().enumerate() {
+        // Best at the top.
+        let y = n - i as f64 - 0.5;
+        let color = Palette99::pick(i).to_rgba();
+        chart
+            .draw_series(std::iter::once(Rectangle::new(
+                [(x0, y - 0.35), (r.accuracy.mean, y + 0.35)],
+                color.mix(0.55).filled(),
+            )))
+            .map_err(err)?;
+        if r.accuracy.low.is_finite() {
+            let whisker = vec![(r.accuracy.low, y), (r.accuracy.high, y)];
+            chart
+                .draw_series([
+                    PathElement::new(whisker, BLACK.stroke_width(2)),
+                    PathElement::new(
+                        vec![(r.accuracy.low, y - 0.2), (r.accuracy.low, y + 0.2)],
+                        BLACK.stroke_width(2),
+                    ),
+                    PathElement::new(
+                        vec![(r.accuracy.high, y - 0.2), (r.accuracy.high, y + 0.2)],
+                        BLACK.stroke_width(2),
+                    ),
+                ])
+                .map_err(err)?;
+        }
+        chart
+            .draw_series(std::iter::once(Text::new(
+                format!("{}  {:.2}%", r.name, 100.0 * r.accuracy.mean),
+                (x0 + pad * 0.2, y - 0.15),
+                ("sans-serif", 12).into_font(),
+            )))
+            .map_err(err)?;
+    }
+    Ok(())
+}
+
+/// Writes the comparison plots into `out` (SVG and PNG each): `val_accuracy` (validation
+/// accuracy per epoch, mean line, band = std), `test_accuracy` (bars with 95% CI whiskers),
+/// `train_loss` (training loss per epoch).
+pub fn plot(
+    report: &Report,
+    runs: &[RunRecord],
+    keys: &[String],
+    out: &Path,
+) -> Result<Vec<PathBuf>, PlotError> {
+    let val = comparison_series(report, runs, keys, |row| row.val_acc);
+    let loss = comparison_series(report, runs, keys, |row| Some(row.train_loss));
+    let mut written = Vec::new();
+    for (stem, title, y_desc, series) in [
+        (
+            "val_accuracy",
+            "Validation accuracy per epoch (mean ± std over seeds)",
+            "validation accuracy",
+            &val,
+        ),
+        (
+            "train_loss",
+            "Training loss per epoch (mean ± std over seeds)",
+            "cross-entropy",
+            &loss,
+        ),
+    ] {
+        let curves = Curves {
+            title,
+            y_desc,
+            series,
+        };
+        written.extend(render(&curves, &out.join(stem), (900, 600))?);
+    }
+    let height = 80 + 34 * report.results.len() as u32;
+    written.extend(render(
+        &Bars(report),
+        &out.join("test_accuracy"),
+        (900, height),
+    )?);
+    Ok(written)
+}

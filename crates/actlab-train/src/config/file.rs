@@ -1,0 +1,144 @@
+//! Reading config files: the error type every config reader shares, strict TOML parsing that
+//! names the file and the dotted field, and one generic [`load`] for experiment, sweep and
+//! diagnose files (raw form → validated form, as ripgrep's `LowArgs` → `HiArgs`).
+
+use std::path::{Path, PathBuf};
+
+use actlab_model::ModelError;
+
+/// What can be wrong with a config file.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config {path}")]
+    Read {
+        /// The config file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The config could not be written.
+    #[error("cannot write config {path}")]
+    Write {
+        /// The destination.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML, or a field has the wrong name, type or value.
+    #[error("{path}: {field}: {message}")]
+    Parse {
+        /// The config file.
+        path: PathBuf,
+        /// The dotted field path (`model.activation`), or `(top level)`.
+        field: String,
+        /// What the parser said, with the line it points at.
+        message: String,
+    },
+    /// A field parsed but its value is not allowed.
+    #[error("{path}: {field} = {value} is invalid: expected {expected}")]
+    Invalid {
+        /// The config file.
+        path: PathBuf,
+        /// The dotted field path.
+        field: String,
+        /// The value found.
+        value: String,
+        /// What is allowed.
+        expected: String,
+    },
+    /// The `[model]` section does not describe a valid model.
+    #[error("{path}: {error}")]
+    Model {
+        /// The config file.
+        path: PathBuf,
+        /// What is wrong with the model.
+        error: ModelError,
+    },
+}
+
+impl ConfigError {
+    /// `path: field = value is invalid: expected …`.
+    pub fn invalid(
+        path: &Path,
+        field: &str,
+        value: impl Into<String>,
+        expected: impl Into<String>,
+    ) -> ConfigError {
+        ConfigError::Invalid {
+            path: path.to_path_buf(),
+            field: field.to_string(),
+            value: value.into(),
+            expected: expected.into(),
+        }
+    }
+}
+
+/// A run's or sweep's default name: the config file's stem.
+pub fn name_from_path(path: &Path) -> Option<String> {
+    path.file_stem()
+        .map(|stem| stem.to_string_lossy().into_owned())
+}
+
+/// Parses TOML text into `T`, strictly: a syntax error, an unknown field or a wrong value is a
+/// [`ConfigError::Parse`] naming `path` and the dotted field (`train.epochs`).
+pub fn parse_toml<T: serde::de::DeserializeOwned>(
+    text: &str,
+    path: &Path,
+) -> Result<T, ConfigError> {
+    let parse_error = |field: String, error: toml::de::Error| ConfigError::Parse {
+        path: path.to_path_buf(),
+        field,
+        message: error.to_string().trim_end().to_string(),
+    };
+    let deserializer =
+        toml::Deserializer::parse(text).map_err(|e| parse_error("(syntax)".into(), e))?;
+    serde_path_to_error::deserialize(deserializer).map_err(|e| {
+        let field = e.path().to_string();
+        let field = if field == "." {
+            "(top level)".to_string()
+        } else {
+            field
+        };
+        parse_error(field, e.into_inner())
+    })
+}
+
+/// Reads the TOML file `path` into `T` (see [`parse_toml`]).
+pub fn read_toml<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse_toml(&text, path)
+}
+
+/// A config file: parsed strictly into its raw form (`Self`), then validated once into the form
+/// the rest of actlab requires ([`ConfigFile::Valid`]). Command-line overrides go in between.
+pub trait ConfigFile: serde::de::DeserializeOwned {
+    /// The validated form.
+    type Valid;
+    /// What validation can report (a [`ConfigError`] or a richer error of the caller's crate).
+    type Error: From<ConfigError>;
+
+    /// The file's `name`, to default to the file's stem.
+    fn name_mut(&mut self) -> &mut Option<String>;
+
+    /// Checks every value; `path` is only used in messages.
+    fn validate(&self, path: &Path) -> Result<Self::Valid, Self::Error>;
+
+    /// Reads and parses `path` (not yet validated); `name` defaults to the file's stem.
+    fn read(path: &Path) -> Result<Self, ConfigError> {
+        let mut raw: Self = read_toml(path)?;
+        let name = raw.name_mut();
+        if name.is_none() {
+            *name = name_from_path(path);
+        }
+        Ok(raw)
+    }
+}
+
+/// Reads, parses and validates the config file `path`.
+pub fn load<T: ConfigFile>(path: &Path) -> Result<T::Valid, T::Error> {
+    T::read(path)?.validate(path)
+}

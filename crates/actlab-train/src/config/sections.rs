@@ -1,0 +1,257 @@
+//! The sections of an experiment file: `[data]`, `[train]` (optimizer, schedule) and `[output]`.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+/// The datasets actlab reads (defined by the data crate).
+pub use actlab_data::DatasetName as Dataset;
+/// Which training images are held out for validation.
+pub use actlab_data::Holdout;
+
+fn default_validation_size() -> usize {
+    5_000
+}
+
+/// `[data]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataSection {
+    /// `mnist` or `fashion-mnist` [fashion-mnist].
+    #[serde(default)]
+    pub dataset: Dataset,
+    /// A directory holding the IDX files, tried before the usual places.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dir: Option<PathBuf>,
+    /// Training images held out for validation [5000].
+    #[serde(default = "default_validation_size")]
+    pub validation_size: usize,
+    /// `last` (the tail of the training file) or `random` (seeded with `train.seed`) [last].
+    #[serde(default)]
+    pub holdout: Holdout,
+    /// Train on only the first N images of the training part (after the hold-out) [all]: quick
+    /// runs, sweeps on a subset, tests.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub train_limit: Option<usize>,
+    /// Evaluate on only the first N test images [all 10,000].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_limit: Option<usize>,
+}
+
+impl Default for DataSection {
+    fn default() -> Self {
+        Self {
+            dataset: Dataset::default(),
+            dir: None,
+            validation_size: default_validation_size(),
+            holdout: Holdout::default(),
+            train_limit: None,
+            test_limit: None,
+        }
+    }
+}
+
+fn default_lr() -> f64 {
+    1e-3
+}
+
+/// The optimizer (`optimizer = { kind = "adam", lr = 1e-3 }`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum OptimizerConfig {
+    /// Adam (Kingma & Ba) with L2 weight decay added to the gradient.
+    Adam {
+        /// Learning rate [1e-3].
+        #[serde(default = "default_lr")]
+        lr: f64,
+        /// L2 penalty [0]; never applied to PReLU slopes or Swish β.
+        #[serde(default)]
+        weight_decay: f64,
+    },
+    /// AdamW: Adam with decoupled weight decay.
+    Adamw {
+        /// Learning rate [1e-3].
+        #[serde(default = "default_lr")]
+        lr: f64,
+        /// Decoupled weight decay [0.01]; never applied to PReLU slopes or Swish β.
+        #[serde(default = "default_adamw_decay")]
+        weight_decay: f64,
+    },
+    /// Stochastic gradient descent with optional momentum.
+    Sgd {
+        /// Learning rate [1e-3].
+        #[serde(default = "default_lr")]
+        lr: f64,
+        /// Momentum [0].
+        #[serde(default)]
+        momentum: f64,
+        /// L2 penalty [0]; never applied to PReLU slopes or Swish β.
+        #[serde(default)]
+        weight_decay: f64,
+    },
+}
+
+fn default_adamw_decay() -> f64 {
+    0.01
+}
+
+impl Default for OptimizerConfig {
+    fn default() -> Self {
+        Self::Adam {
+            lr: default_lr(),
+            weight_decay: 0.0,
+        }
+    }
+}
+
+impl OptimizerConfig {
+    /// The kind as a config names it (`adam`, `adamw`, `sgd`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Adam { .. } => "adam",
+            Self::Adamw { .. } => "adamw",
+            Self::Sgd { .. } => "sgd",
+        }
+    }
+
+    /// The base learning rate.
+    pub fn lr(&self) -> f64 {
+        match self {
+            Self::Adam { lr, .. } | Self::Adamw { lr, .. } | Self::Sgd { lr, .. } => *lr,
+        }
+    }
+}
+
+/// A learning-rate schedule over epochs (`schedule = { kind = "cosine" }`). The rate is set at
+/// the start of each epoch and depends only on the epoch, so a resumed run follows it exactly.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ScheduleConfig {
+    /// The optimizer's rate throughout.
+    Constant,
+    /// Cosine annealing from the optimizer's rate (epoch 1) towards `min_lr` (reached after the
+    /// last epoch): `lr_e = min_lr + (lr − min_lr)·(1 + cos(π·(e−1)/epochs))/2`.
+    Cosine {
+        /// The floor [0].
+        #[serde(default)]
+        min_lr: f64,
+    },
+    /// Multiply the rate by `gamma` every `step_size` epochs.
+    Step {
+        /// Epochs between decays [1].
+        #[serde(default = "default_step_size")]
+        step_size: usize,
+        /// Factor [0.1].
+        #[serde(default = "default_gamma")]
+        gamma: f64,
+    },
+}
+
+fn default_step_size() -> usize {
+    1
+}
+fn default_gamma() -> f64 {
+    0.1
+}
+
+impl ScheduleConfig {
+    /// The learning rate of epoch `epoch` (1-based) of `epochs`, starting from `base`.
+    pub fn lr(&self, base: f64, epoch: usize, epochs: usize) -> f64 {
+        let done = epoch.saturating_sub(1);
+        match *self {
+            Self::Constant => base,
+            Self::Cosine { min_lr } => {
+                let t = done as f64 / epochs.max(1) as f64;
+                min_lr + (base - min_lr) * 0.5 * (1.0 + (std::f64::consts::PI * t).cos())
+            }
+            Self::Step { step_size, gamma } => {
+                let decays = i32::try_from(done / step_size.max(1)).unwrap_or(i32::MAX);
+                base * gamma.powi(decays)
+            }
+        }
+    }
+}
+
+/// How training reports progress.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Progress {
+    /// A live bar on a terminal (plain lines when output is not a terminal).
+    #[default]
+    Bar,
+    /// One line per epoch.
+    Plain,
+}
+
+fn default_epochs() -> usize {
+    10
+}
+fn default_batch_size() -> usize {
+    64
+}
+fn default_seed() -> u64 {
+    42
+}
+
+/// `[train]`; defaults follow the article: Adam 1e-3, batch 64, 10 epochs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainSection {
+    /// Epochs [10].
+    #[serde(default = "default_epochs")]
+    pub epochs: usize,
+    /// Mini-batch size [64].
+    #[serde(default = "default_batch_size")]
+    pub batch_size: usize,
+    /// The optimizer [adam, lr 1e-3].
+    #[serde(default)]
+    pub optimizer: OptimizerConfig,
+    /// Learning-rate schedule over epochs [constant].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<ScheduleConfig>,
+    /// Seed for initialisation, shuffling and the validation split [42].
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// `bar` or `plain` [bar]: a display choice of the command line, read from the file but
+    /// never written into a run's resolved `config.toml`.
+    #[serde(default, skip_serializing)]
+    pub progress: Progress,
+    /// Measure per-layer gradient norms, dead and saturated units and learned parameters on a
+    /// probe batch at initialisation and after every epoch → `diagnostics.csv` [false].
+    #[serde(default)]
+    pub diagnostics: bool,
+}
+
+impl Default for TrainSection {
+    fn default() -> Self {
+        Self {
+            epochs: default_epochs(),
+            batch_size: default_batch_size(),
+            optimizer: OptimizerConfig::default(),
+            schedule: None,
+            seed: default_seed(),
+            progress: Progress::default(),
+            diagnostics: false,
+        }
+    }
+}
+
+impl TrainSection {
+    /// The learning rate of epoch `epoch` (1-based).
+    pub fn lr_at(&self, epoch: usize) -> f64 {
+        let base = self.optimizer.lr();
+        match &self.schedule {
+            Some(schedule) => schedule.lr(base, epoch, self.epochs),
+            None => base,
+        }
+    }
+}
+
+/// `[output]`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutputSection {
+    /// The run directory [runs/<name>].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dir: Option<PathBuf>,
+}

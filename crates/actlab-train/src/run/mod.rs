@@ -1,0 +1,304 @@
+//! The run directory: what training leaves behind, and the contract everything after it reads.
+//! Every file has its writer **and** its reader here, typed, so a renamed or reordered column
+//! breaks a test instead of a report.
+//!
+//! ```text
+//! runs/<name>/
+//!   config.toml        the fully resolved config (every default written out)   run_config
+//!   metrics.csv        one row per finished epoch                  metrics::{write, read}
+//!   diagnostics.csv    per-layer diagnostics per epoch ([train] diagnostics = true)
+//!                                                                 diagnostics::{write, read}
+//!   checkpoint/        state.toml + model-*.bpk + optimizer-*.bpk (crate::checkpoint)
+//!   model.bpk          final weights (Burn's burnpack format, backend-independent)
+//!                                                     weights::{write_weights, load_model}
+//!   summary.json       RunSummary                              RunSummary::{write, load}
+//! ```
+//!
+//! [`RunStatus`] says what a directory holds; `compare`, `train` and `report` decide by it.
+
+pub mod diagnostics;
+pub mod metrics;
+mod summary;
+mod weights;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::checkpoint;
+use crate::config::ExperimentConfig;
+use crate::error::TrainError;
+
+pub use metrics::EpochRecord;
+pub use summary::{RunFacts, RunSummary};
+pub use weights::{load_model, load_weights, parameter_values, write_weights};
+
+/// The Burn release actlab is built against (pinned exactly in the workspace manifest; a test
+/// checks this against Cargo.lock).
+pub const BURN_VERSION: &str = "0.22.1";
+
+/// File names inside a run directory.
+pub mod files {
+    /// The resolved config.
+    pub const CONFIG: &str = "config.toml";
+    /// Per-epoch metrics.
+    pub const METRICS: &str = "metrics.csv";
+    /// The checkpoint directory.
+    pub const CHECKPOINT: &str = "checkpoint";
+    /// Final weights.
+    pub const MODEL: &str = "model.bpk";
+    /// Per-layer diagnostics per epoch (with `[train] diagnostics = true`).
+    pub const DIAGNOSTICS: &str = "diagnostics.csv";
+    /// The summary.
+    pub const SUMMARY: &str = "summary.json";
+    /// What `actlab eval` adds.
+    pub const EVAL: [&str; 4] = [
+        "eval.json",
+        "confusion.csv",
+        "confusion.svg",
+        "confusion.png",
+    ];
+
+    /// Whether `name` is a file a run directory may hold.
+    pub fn is_run_file(name: &str) -> bool {
+        [CONFIG, METRICS, CHECKPOINT, MODEL, DIAGNOSTICS, SUMMARY].contains(&name)
+            || EVAL.contains(&name)
+    }
+}
+
+/// What a directory holds, as far as training is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunStatus {
+    /// `summary.json` is there: every epoch ran and the test set was evaluated.
+    Finished,
+    /// A checkpoint after `epoch` finished epochs and `step` steps of the next (both 0 when the
+    /// checkpoint state cannot be read; resuming then says why).
+    Checkpointed {
+        /// Epochs finished.
+        epoch: usize,
+        /// Steps finished of the next epoch.
+        step: usize,
+    },
+    /// Nothing to continue: the directory does not exist, is empty, or holds only files a run
+    /// writes before its first checkpoint.
+    Empty,
+    /// The path exists but is not a run directory (a file, or a directory with other things in
+    /// it): nothing of actlab's is written there.
+    NotARun,
+}
+
+impl RunStatus {
+    /// Looks at `dir`.
+    pub fn of(dir: &Path) -> RunStatus {
+        if !dir.exists() {
+            return RunStatus::Empty;
+        }
+        if !dir.is_dir() {
+            return RunStatus::NotARun;
+        }
+        if dir.join(files::SUMMARY).is_file() {
+            return RunStatus::Finished;
+        }
+        if checkpoint::exists(dir) {
+            let (epoch, step) = checkpoint::position(dir).unwrap_or((0, 0));
+            return RunStatus::Checkpointed { epoch, step };
+        }
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return RunStatus::NotARun;
+        };
+        let foreign = entries
+            .flatten()
+            .any(|entry| !files::is_run_file(&entry.file_name().to_string_lossy()));
+        if foreign {
+            RunStatus::NotARun
+        } else {
+            RunStatus::Empty
+        }
+    }
+}
+
+/// The config a run recorded (`config.toml`), not yet validated: override what you need (a
+/// backend, more epochs), then validate.
+pub fn run_config(run_dir: &Path) -> Result<ExperimentConfig, TrainError> {
+    let path = run_dir.join(files::CONFIG);
+    if !path.is_file() {
+        return Err(TrainError::NotARun {
+            dir: run_dir.to_path_buf(),
+            missing: files::CONFIG,
+        });
+    }
+    let mut config = ExperimentConfig::read(&path)?;
+    config.output.dir = Some(run_dir.to_path_buf());
+    Ok(config)
+}
+
+/// Writes `bytes` to `path` atomically: a temp file in the same directory, synced, then renamed
+/// over `path`. A crash leaves either the old file or the new one, never a torn one.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let mut file = tempfile::NamedTempFile::new_in(dir)?;
+    file.write_all(bytes)?;
+    file.as_file().sync_all()?;
+    file.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+pub(crate) fn write_file(path: PathBuf, bytes: &[u8]) -> Result<(), TrainError> {
+    write_atomic(&path, bytes).map_err(TrainError::io(path))
+}
+
+/// Peak resident set size of this process in MB, from `/proc/self/status` (`VmHWM`); `None`
+/// where that file does not exist.
+pub fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+/// Reads a CSV file written by this module: the header names the columns, and `columns` picks
+/// them (in that order) from every row. A missing file is `Ok(None)`.
+fn read_csv(path: &Path, columns: &[&str]) -> Result<Option<Vec<Vec<String>>>, TrainError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(TrainError::io(path)(e)),
+    };
+    let corrupt = |message: String| TrainError::Corrupt {
+        path: path.to_path_buf(),
+        message,
+    };
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
+    let index = columns
+        .iter()
+        .map(|column| {
+            header
+                .iter()
+                .position(|h| h == column)
+                .ok_or_else(|| corrupt(format!("no column `{column}` in the header")))
+        })
+        .collect::<Result<Vec<usize>, _>>()?;
+    lines
+        .enumerate()
+        .map(|(i, line)| {
+            let cells: Vec<&str> = line.split(',').collect();
+            if cells.len() != header.len() {
+                return Err(corrupt(format!(
+                    "line {}: {} cells, the header has {}",
+                    i + 2,
+                    cells.len(),
+                    header.len()
+                )));
+            }
+            Ok(index.iter().map(|&c| cells[c].to_string()).collect())
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+}
+
+/// Parses one CSV cell (`column` of a row of `path`); empty cells are `None`.
+fn cell<T: std::str::FromStr>(
+    path: &Path,
+    column: &str,
+    text: &str,
+) -> Result<Option<T>, TrainError> {
+    if text.is_empty() {
+        return Ok(None);
+    }
+    text.parse().map(Some).map_err(|_| TrainError::Corrupt {
+        path: path.to_path_buf(),
+        message: format!("{column} = {text:?} is not a number"),
+    })
+}
+
+/// Like [`cell`], for a column that may not be empty.
+fn required<T: std::str::FromStr>(path: &Path, column: &str, text: &str) -> Result<T, TrainError> {
+    cell(path, column, text)?.ok_or_else(|| TrainError::Corrupt {
+        path: path.to_path_buf(),
+        message: format!("{column} is empty"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn burn_version_matches_the_lock_file() {
+        let lock =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../Cargo.lock"))
+                .unwrap();
+        let version = lock
+            .split("[[package]]")
+            .find(|p| p.contains("name = \"burn\"\n"))
+            .and_then(|p| p.lines().find(|l| l.starts_with("version = ")))
+            .unwrap();
+        assert_eq!(version, format!("version = \"{BURN_VERSION}\""));
+    }
+
+    #[test]
+    fn atomic_writes_replace_whole_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.json");
+        write_atomic(&path, b"first").unwrap();
+        write_atomic(&path, b"second").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"second");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn peak_rss_is_read_on_linux() {
+        if cfg!(target_os = "linux") {
+            assert!(peak_rss_mb().unwrap() > 1.0);
+        }
+    }
+
+    #[test]
+    fn status_tells_runs_from_other_directories() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("run");
+        assert_eq!(RunStatus::of(&dir), RunStatus::Empty, "missing");
+        std::fs::create_dir(&dir).unwrap();
+        assert_eq!(RunStatus::of(&dir), RunStatus::Empty, "empty");
+        std::fs::write(dir.join(files::CONFIG), "x").unwrap();
+        std::fs::write(dir.join(files::METRICS), "x").unwrap();
+        assert_eq!(RunStatus::of(&dir), RunStatus::Empty, "no checkpoint yet");
+        std::fs::write(dir.join("thesis.tex"), "x").unwrap();
+        assert_eq!(RunStatus::of(&dir), RunStatus::NotARun, "a user's file");
+        std::fs::remove_file(dir.join("thesis.tex")).unwrap();
+        std::fs::create_dir(dir.join(files::CHECKPOINT)).unwrap();
+        std::fs::write(
+            dir.join(files::CHECKPOINT).join("state.toml"),
+            "epochs_completed = 2\nsteps_into_epoch = 17\n",
+        )
+        .unwrap();
+        assert_eq!(
+            RunStatus::of(&dir),
+            RunStatus::Checkpointed { epoch: 2, step: 17 }
+        );
+        std::fs::write(dir.join(files::SUMMARY), "{}").unwrap();
+        assert_eq!(RunStatus::of(&dir), RunStatus::Finished);
+        assert_eq!(RunStatus::of(&dir.join(files::CONFIG)), RunStatus::NotARun);
+    }
+
+    #[test]
+    fn csv_columns_are_found_by_name_and_bad_rows_are_errors() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("x.csv");
+        assert!(read_csv(&path, &["a"]).unwrap().is_none());
+        std::fs::write(&path, "b,a\n1,2\n3,\n").unwrap();
+        let rows = read_csv(&path, &["a", "b"]).unwrap().unwrap();
+        assert_eq!(rows, [["2", "1"], ["", "3"]]);
+        assert_eq!(cell::<f64>(&path, "a", &rows[1][0]).unwrap(), None);
+        let error = required::<f64>(&path, "a", &rows[1][0]).unwrap_err();
+        assert!(error.to_string().contains("a is empty"), "{error}");
+        let error = read_csv(&path, &["c"]).unwrap_err().to_string();
+        assert!(error.contains("no column `c`"), "{error}");
+        std::fs::write(&path, "b,a\n1,2,3\n").unwrap();
+        let error = read_csv(&path, &["a"]).unwrap_err().to_string();
+        assert!(error.contains("line 2"), "{error}");
+    }
+}

@@ -1,0 +1,193 @@
+//! `summary.json`: what a finished run says about itself. Writer, reader, and the one place
+//! that assembles it.
+
+use std::path::Path;
+
+use actlab_model::ActivationConfig;
+use serde::{Deserialize, Serialize};
+
+use super::{BURN_VERSION, EpochRecord, files, write_file};
+use crate::config::Experiment;
+use crate::error::TrainError;
+use crate::evaluate::Evaluation;
+
+/// `summary.json`: what a finished run says about itself. Reports are built from these alone.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunSummary {
+    /// The run's name.
+    pub name: String,
+    /// The hidden activation's kind (`prelu`, `swish`, …).
+    pub activation: String,
+    /// The activation with its parameters (`swish(β=1, learnable)`).
+    pub activation_label: String,
+    /// The activation as its config, in the shape a config file accepts (`"relu"`,
+    /// `{"kind": "prelu", "slope": 0.25, "per_unit": false}`): what reports and claims compare.
+    /// Absent in summaries written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activation_config: Option<ActivationConfig>,
+    /// Layer widths, input to output.
+    pub layers: Vec<usize>,
+    /// The dataset.
+    pub dataset: String,
+    /// The backend (`flex`, `ndarray`, `wgpu`, `cuda`).
+    pub backend: String,
+    /// The device (`default`, `cpu`, `discrete:0`, …).
+    pub device: String,
+    /// The seed.
+    pub seed: u64,
+    /// Epochs trained.
+    pub epochs: usize,
+    /// Mini-batch size.
+    pub batch_size: usize,
+    /// The optimizer kind.
+    pub optimizer: String,
+    /// Its base learning rate.
+    #[serde(default)]
+    pub lr: f64,
+    /// Trainable parameters.
+    pub params: usize,
+    /// Training images per epoch (after hold-out and limit).
+    pub train_samples: usize,
+    /// Validation images.
+    pub validation_samples: usize,
+    /// Test images evaluated.
+    pub test_samples: usize,
+    /// Accuracy of the final weights on the test images.
+    pub test_accuracy: f64,
+    /// Test images classified correctly (`test_accuracy` exactly, as a count).
+    #[serde(default)]
+    pub test_correct: usize,
+    /// Mean cross-entropy of the final weights on the test images.
+    pub test_loss: f64,
+    /// Best validation accuracy over the epochs.
+    pub best_val_accuracy: Option<f64>,
+    /// The epoch (1-based) that reached it.
+    pub best_val_epoch: Option<usize>,
+    /// The last epoch's training loss.
+    pub final_train_loss: f64,
+    /// The last epoch's training accuracy.
+    pub final_train_accuracy: f64,
+    /// Training seconds of each epoch (steps only; see `metrics.csv` for the whole epoch).
+    pub epoch_seconds: Vec<f64>,
+    /// Whole-epoch seconds (training, validation, checkpoint).
+    pub epoch_wall_seconds: Vec<f64>,
+    /// Training images per second over all epochs' training time.
+    pub samples_per_second: f64,
+    /// PReLU slopes after training, one list per hidden layer (PReLU models only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prelu_slopes: Option<Vec<Vec<f32>>>,
+    /// Learned Swish β per hidden layer (learnable-β Swish only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub swish_beta: Option<Vec<f32>>,
+    /// Peak resident memory of the training process in MB (Linux; none elsewhere).
+    pub peak_rss_mb: Option<f64>,
+    /// Burn's version.
+    pub burn_version: String,
+    /// actlab's version.
+    pub actlab_version: String,
+}
+
+/// What training measured, for [`RunSummary::build`].
+#[derive(Debug, Clone)]
+pub struct RunFacts {
+    /// Every finished epoch.
+    pub history: Vec<EpochRecord>,
+    /// The final weights on the test images.
+    pub test: Evaluation,
+    /// Trainable parameters.
+    pub params: usize,
+    /// Training images per epoch (whole batches).
+    pub train_samples: usize,
+    /// Validation images.
+    pub validation_samples: usize,
+    /// The activations' learned values, one list per hidden layer.
+    pub learned: Vec<Vec<f32>>,
+}
+
+impl RunSummary {
+    /// The summary of a finished run of `experiment`.
+    pub fn build(experiment: &Experiment, facts: RunFacts) -> RunSummary {
+        let RunFacts {
+            history,
+            test,
+            params,
+            train_samples,
+            validation_samples,
+            learned,
+        } = facts;
+        let mlp = experiment.model();
+        let train = &experiment.train;
+        let best = history
+            .iter()
+            .filter_map(|r| r.val_acc.map(|a| (a, r.epoch)))
+            .fold(None, |best: Option<(f64, usize)>, (a, e)| match best {
+                Some((b, _)) if b >= a => best,
+                _ => Some((a, e)),
+            });
+        let last = history.last();
+        let train_seconds: f64 = history.iter().map(|r| r.seconds).sum();
+        let samples = (train_samples * history.len()) as f64;
+        RunSummary {
+            name: experiment.name(),
+            activation: mlp.activation.kind().to_string(),
+            activation_label: mlp.activation.label(),
+            activation_config: Some(mlp.activation.clone()),
+            layers: mlp.layer_sizes(),
+            dataset: experiment.data.dataset.as_str().to_string(),
+            backend: experiment.backend.name.to_string(),
+            device: experiment.backend.device.to_string(),
+            seed: train.seed,
+            epochs: history.len(),
+            batch_size: train.batch_size,
+            optimizer: train.optimizer.kind().to_string(),
+            lr: train.optimizer.lr(),
+            params,
+            train_samples,
+            validation_samples,
+            test_samples: test.count,
+            test_accuracy: test.accuracy,
+            test_correct: test.correct,
+            test_loss: test.loss,
+            best_val_accuracy: best.map(|b| b.0),
+            best_val_epoch: best.map(|b| b.1),
+            final_train_loss: last.map_or(f64::NAN, |r| r.train_loss),
+            final_train_accuracy: last.map_or(f64::NAN, |r| r.train_acc),
+            epoch_seconds: history.iter().map(|r| r.seconds).collect(),
+            epoch_wall_seconds: history.iter().map(|r| r.wall_seconds).collect(),
+            samples_per_second: samples / train_seconds.max(1e-9),
+            prelu_slopes: matches!(mlp.activation, ActivationConfig::Prelu { .. })
+                .then(|| learned.clone()),
+            swish_beta: matches!(
+                mlp.activation,
+                ActivationConfig::Swish {
+                    trainable: true,
+                    ..
+                }
+            )
+            .then(|| learned.iter().filter_map(|l| l.first().copied()).collect()),
+            peak_rss_mb: super::peak_rss_mb(),
+            burn_version: BURN_VERSION.to_string(),
+            actlab_version: env!("CARGO_PKG_VERSION").to_string(),
+        }
+    }
+
+    /// Reads `summary.json` from a run directory.
+    pub fn load(run_dir: &Path) -> Result<RunSummary, TrainError> {
+        let path = run_dir.join(files::SUMMARY);
+        let text = std::fs::read_to_string(&path).map_err(TrainError::io(&path))?;
+        serde_json::from_str(&text).map_err(|e| TrainError::Corrupt {
+            path,
+            message: format!("not a run summary: {e}"),
+        })
+    }
+
+    /// Writes `run_dir/summary.json` (atomically): the last file a finished run gets.
+    pub fn write(&self, run_dir: &Path) -> Result<(), TrainError> {
+        let path = run_dir.join(files::SUMMARY);
+        let json = serde_json::to_vec_pretty(self).map_err(|e| TrainError::Corrupt {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+        write_file(path, &json)
+    }
+}

@@ -1,0 +1,81 @@
+//! `model.bpk`: the final weights in Burn's burnpack format (backend-independent). Writer and
+//! reader; the reader builds the run's model on any device.
+
+use std::path::Path;
+
+use actlab_model::Mlp;
+use burn::module::Module;
+use burn::store::ModuleRecord;
+use burn::tensor::{Bytes, Device};
+
+use super::{files, write_file};
+use crate::config::Experiment;
+use crate::error::TrainError;
+
+/// Writes `model` (an inference model) as `run_dir/model.bpk` (atomically).
+pub fn write_weights(run_dir: &Path, model: Mlp) -> Result<(), TrainError> {
+    let path = run_dir.join(files::MODEL);
+    let bytes = model
+        .into_record()
+        .into_bytes()
+        .map_err(|e| TrainError::Corrupt {
+            path: path.clone(),
+            message: format!("cannot serialise the weights: {e}"),
+        })?;
+    write_file(path, &bytes)
+}
+
+/// The trained model of a run directory: the experiment's model (the run's `config.toml`) built on
+/// `device` — any backend, whichever one trained it — with the final weights (`model.bpk`).
+pub fn load_model(
+    run_dir: &Path,
+    experiment: &Experiment,
+    device: &Device,
+) -> Result<Mlp, TrainError> {
+    let model = experiment.model().init(device)?;
+    let path = run_dir.join(files::MODEL);
+    let bytes = std::fs::read(&path).map_err(TrainError::io(&path))?;
+    load_weights(model, &path, bytes)
+}
+
+/// Applies burnpack weights (`bytes`, read from `path`) to `model`; a file that is not burnpack
+/// or does not fit the model is a [`TrainError::Corrupt`] naming `path`.
+pub fn load_weights(model: Mlp, path: &Path, bytes: Vec<u8>) -> Result<Mlp, TrainError> {
+    let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes)).map_err(|e| {
+        TrainError::Corrupt {
+            path: path.to_path_buf(),
+            message: format!("not a Burn weights file: {e}"),
+        }
+    })?;
+    model
+        .try_load_record(record)
+        .map_err(|e| TrainError::Corrupt {
+            path: path.to_path_buf(),
+            message: format!("does not fit the model in config.toml: {e}"),
+        })
+}
+
+/// Every parameter of `model` as host values, in module order: each linear layer's weights and
+/// biases, then the activations' learned values — for exact comparisons of weights (the
+/// burnpack files also hold random parameter ids, so equal weights are not equal bytes).
+pub fn parameter_values(model: &Mlp) -> Result<Vec<Vec<f32>>, TrainError> {
+    let read = |tensor: burn::tensor::Tensor<2>| {
+        tensor
+            .try_into_data()
+            .map_err(|e| e.to_string())
+            .and_then(|data| data.try_to_vec::<f32>().map_err(|e| format!("{e:?}")))
+            .map_err(|message| TrainError::Device {
+                backend: "model",
+                message,
+            })
+    };
+    let mut out = Vec::new();
+    for linear in model.hidden.iter().chain(std::iter::once(&model.output)) {
+        out.push(read(linear.weight.val())?);
+        if let Some(bias) = &linear.bias {
+            out.push(read(bias.val().unsqueeze())?);
+        }
+    }
+    out.extend(model.learned_activation_values()?);
+    Ok(out)
+}

@@ -1,0 +1,171 @@
+//! Starting and continuing runs: [`train`] (a fresh run directory), [`resume`] (from its
+//! checkpoint), [`load_data`] (the dataset a config names). The loop itself is
+//! `crate::trainer`.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use actlab_data::{MnistData, Progress as DataProgress, Sources};
+
+use crate::checkpoint::{self, Checkpoint};
+use crate::config::{ConfigError, Experiment, ExperimentConfig};
+use crate::error::TrainError;
+use crate::observer::Observer;
+use crate::run::{self, RunStatus, RunSummary, files};
+use crate::trainer::Trainer;
+
+/// Knobs that are not part of the experiment.
+#[derive(Debug, Clone)]
+pub struct TrainOptions {
+    /// Set (e.g. by a Ctrl-C handler) to stop after the current step with a checkpoint.
+    pub stop: Arc<AtomicBool>,
+    /// Read metrics back and report every this many steps [25].
+    pub report_every: usize,
+}
+
+impl Default for TrainOptions {
+    fn default() -> Self {
+        TrainOptions {
+            stop: Arc::new(AtomicBool::new(false)),
+            report_every: 25,
+        }
+    }
+}
+
+/// How a call ended.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// Every epoch ran; the summary is written.
+    Finished(RunSummary),
+    /// Stopped on request; the checkpoint holds the position.
+    Interrupted {
+        /// Epochs finished.
+        epochs_completed: usize,
+        /// Steps finished of the next epoch.
+        steps_into_epoch: usize,
+    },
+    /// `--resume` on a run that already has all its epochs.
+    AlreadyComplete(RunSummary),
+}
+
+/// Finds and loads the dataset a config names: `[data] dir` first, then the usual sources.
+pub fn load_data(
+    config: &ExperimentConfig,
+    mut sources: Sources,
+    progress: &mut dyn DataProgress,
+) -> Result<MnistData, TrainError> {
+    if let Some(dir) = &config.data.dir {
+        sources.config_dir = Some(dir.clone());
+    }
+    let located = actlab_data::locate(config.data.dataset, &sources, progress)?;
+    Ok(actlab_data::load_dir(&located.dir, config.data.dataset)?)
+}
+
+/// Starts a fresh run in `experiment.run_dir()`. Refuses a directory that already holds a run,
+/// and one that holds anything else.
+pub fn train(
+    experiment: &Experiment,
+    data: &MnistData,
+    options: &TrainOptions,
+    observer: &mut dyn Observer,
+) -> Result<Outcome, TrainError> {
+    let run_dir = experiment.run_dir();
+    let exists = |found: &str| TrainError::RunExists {
+        dir: run_dir.clone(),
+        found: found.into(),
+    };
+    match RunStatus::of(&run_dir) {
+        RunStatus::Finished => return Err(exists("a summary.json")),
+        RunStatus::Checkpointed { .. } => return Err(exists("a checkpoint")),
+        RunStatus::NotARun => return Err(TrainError::NotARunDir { dir: run_dir }),
+        RunStatus::Empty if run_dir.join(files::MODEL).exists() => {
+            return Err(exists("final weights"));
+        }
+        RunStatus::Empty => {}
+    }
+    std::fs::create_dir_all(&run_dir).map_err(TrainError::io(&run_dir))?;
+    start(experiment, data, &run_dir, None, options, observer)
+}
+
+/// Records the resolved config in `run_dir` and runs the loop (from `checkpoint`, if any).
+fn start(
+    experiment: &Experiment,
+    data: &MnistData,
+    run_dir: &Path,
+    checkpoint: Option<Checkpoint>,
+    options: &TrainOptions,
+    observer: &mut dyn Observer,
+) -> Result<Outcome, TrainError> {
+    let mut resolved = experiment.config().clone();
+    resolved.name = Some(experiment.name());
+    resolved.output.dir = Some(run_dir.to_path_buf());
+    resolved.write_atomic(&run_dir.join(files::CONFIG))?;
+    Trainer::new(experiment, data, run_dir)?.run(checkpoint, options, observer)
+}
+
+/// The raw config recorded in `run_dir`, to resume it: change what the command line says
+/// (more epochs, another backend), then validate. A directory without one has nothing to
+/// resume.
+pub fn recorded_config(run_dir: &Path) -> Result<ExperimentConfig, TrainError> {
+    let path = run_dir.join(files::CONFIG);
+    if !path.is_file() {
+        return Err(TrainError::NoCheckpoint {
+            dir: run_dir.to_path_buf(),
+            reason: format!("{} is missing", path.display()),
+        });
+    }
+    run::run_config(run_dir)
+}
+
+/// The experiment recorded in `run_dir`, for [`resume`]; `epochs` raises (or confirms) the
+/// total.
+pub fn resume_config(run_dir: &Path, epochs: Option<usize>) -> Result<Experiment, TrainError> {
+    let mut config = recorded_config(run_dir)?;
+    if let Some(epochs) = epochs {
+        config.train.epochs = epochs;
+    }
+    Ok(config.validate(&run_dir.join(files::CONFIG))?)
+}
+
+/// Continues the run in `experiment.run_dir()` from its checkpoint (see [`resume_config`]).
+pub fn resume(
+    experiment: &Experiment,
+    data: &MnistData,
+    options: &TrainOptions,
+    observer: &mut dyn Observer,
+) -> Result<Outcome, TrainError> {
+    let run_dir = experiment.run_dir();
+    let checkpoint = checkpoint::load(&run_dir)?;
+    let done = checkpoint.state.train.epochs_completed;
+    let too_few = |expected: String| -> TrainError {
+        let path = run_dir.join(files::CONFIG);
+        let value = experiment.train.epochs.to_string();
+        ConfigError::invalid(&path, "train.epochs (--epochs)", value, expected).into()
+    };
+    if experiment.train.epochs < done {
+        return Err(too_few(format!(
+            "at least the {done} epochs this run has already trained"
+        )));
+    }
+    if checkpoint.state.train.steps_into_epoch > 0 && experiment.train.epochs <= done {
+        let next = done + 1;
+        return Err(too_few(format!(
+            "at least {next}: the run stopped part-way through epoch {next}"
+        )));
+    }
+    if experiment.train.epochs == done
+        && let Ok(summary) = RunSummary::load(&run_dir)
+        && summary.epochs == done
+    {
+        return Ok(Outcome::AlreadyComplete(summary));
+    }
+    start(
+        experiment,
+        data,
+        &run_dir,
+        Some(checkpoint),
+        options,
+        observer,
+    )
+}
