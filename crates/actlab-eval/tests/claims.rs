@@ -155,6 +155,30 @@ fn contradictions_and_missing_evidence() {
     // (c) still moved: the slopes are 0.11–0.15 against 0.25.
     assert_eq!(verdicts(&found), "ICSCCC", "{found:#?}");
 
+    // The initial slope comes from the runs' activation config, not from their labels.
+    let other = tempfile::tempdir().unwrap();
+    for seed in 1..=3u64 {
+        let mut s = summary("prelu", "prelu(init=0.25, shared)", seed, 0.88);
+        s.activation_config = Some(actlab_model::ActivationConfig::Prelu {
+            slope: 0.12,
+            per_unit: false,
+        });
+        s.prelu_slopes = Some(vec![vec![0.11 + 0.01 * seed as f32]]);
+        write_run(other.path(), &s);
+    }
+    let (runs, _) = collect_runs(&[other.path().to_path_buf()]).unwrap();
+    let found = claims(&build_report(&runs, "relu"), &runs, None);
+    assert!(
+        found[2].evidence.contains("initial 0.12"),
+        "{}",
+        found[2].evidence
+    );
+    assert_eq!(
+        found[2].verdict,
+        Verdict::Inconclusive,
+        "0.12–0.14 around 0.12"
+    );
+
     // A report without ReLU, PReLU or curves: everything is inconclusive, nothing panics.
     let tmp = tempfile::tempdir().unwrap();
     write_run(tmp.path(), &summary("gelu", "gelu", 1, 0.88));

@@ -144,3 +144,40 @@ fn a_missing_baseline_or_directory_is_handled() {
     let error = collect_runs(&[tmp.path().join("nope")]).unwrap_err();
     assert!(error.to_string().contains("nope"), "{error}");
 }
+
+#[test]
+fn unfinished_and_unreadable_runs_are_listed_with_the_reason() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_run(tmp.path(), &summary("relu", "relu", 1, 0.88));
+    // A run stopped after 2 epochs and 5 steps: a checkpoint, no summary.
+    let unfinished = tmp.path().join("unfinished");
+    let state = actlab_train::checkpoint::TrainState {
+        epochs_completed: 2,
+        steps_into_epoch: 5,
+        ..Default::default()
+    };
+    actlab_train::checkpoint::save_state(&unfinished, 1, &state, b"m", b"o").unwrap();
+    // A finished run whose metrics.csv lost a column.
+    let damaged = summary("tanh", "tanh", 1, 0.87);
+    write_run(tmp.path(), &damaged);
+    std::fs::write(
+        tmp.path().join(&damaged.name).join("metrics.csv"),
+        "epoch,train_loss\n1,0.5\n",
+    )
+    .unwrap();
+    let (runs, skipped) = collect_runs(&[tmp.path().to_path_buf()]).unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(skipped.len(), 2, "{skipped:?}");
+    assert!(
+        skipped.iter().any(|s| s.contains("unfinished")
+            && s.contains("not finished")
+            && s.contains("after 2 epoch(s) and 5 step(s)")),
+        "{skipped:?}"
+    );
+    assert!(
+        skipped
+            .iter()
+            .any(|s| s.contains("metrics.csv") && s.contains("train_acc")),
+        "{skipped:?}"
+    );
+}

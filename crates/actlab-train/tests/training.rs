@@ -148,6 +148,11 @@ fn loss_falls_and_accuracy_rises() {
     assert_eq!(summary.epochs, 3);
     assert_eq!(summary.train_samples, (1024 - 64) / 32 * 32);
     assert_eq!(summary.params, 784 * 32 + 32 + 32 * 10 + 10 + 1);
+    // The activation as its config, the shape a config file accepts.
+    assert_eq!(
+        summary.activation_config,
+        Some(actlab_model::ActivationConfig::prelu())
+    );
     assert_eq!(summary.prelu_slopes.as_ref().unwrap().len(), 1);
     // The run directory holds everything the contract names.
     for file in [
@@ -457,6 +462,24 @@ fn misuse_is_a_clear_error() {
     assert!(matches!(error, TrainError::RunExists { .. }), "{error}");
     assert!(error.to_string().contains("--resume"), "{error}");
     assert_eq!(weights(&dir), before);
+
+    // A fresh run into a directory that holds someone's files: refused, nothing written there.
+    let foreign = tmp.path().join("thesis");
+    std::fs::create_dir_all(&foreign).unwrap();
+    std::fs::write(foreign.join("chapter1.tex"), "mine").unwrap();
+    let error = train(
+        &valid(&config(&foreign, "ndarray", "")),
+        &data,
+        &TrainOptions::default(),
+        &mut Quiet,
+    )
+    .unwrap_err();
+    assert!(matches!(error, TrainError::NotARunDir { .. }), "{error}");
+    assert_eq!(std::fs::read_dir(&foreign).unwrap().count(), 1);
+    assert_eq!(
+        std::fs::read_to_string(foreign.join("chapter1.tex")).unwrap(),
+        "mine"
+    );
 
     // Resuming a directory that is not a run.
     let error = resume_config(&tmp.path().join("nothing"), None).unwrap_err();

@@ -81,3 +81,51 @@ pub fn find_diagnosis(roots: &[PathBuf]) -> Option<DiagnoseReport> {
         .find_map(|root| find(root, 0))
         .and_then(|path| read(&path).ok())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnose::ActivationDiagnosis;
+    use actlab_train::diagnostics::LayerDiagnostics;
+
+    #[test]
+    fn diagnose_json_reads_back_including_undefined_numbers() {
+        let layer = |layer: usize, grad_norm: f64| LayerDiagnostics {
+            layer,
+            grad_norm,
+            dead_fraction: (layer == 1).then_some(0.5),
+            saturated_fraction: (layer == 1).then_some(0.25),
+            learned_mean: None,
+        };
+        let report = DiagnoseReport {
+            depth: 1,
+            width: 4,
+            steps: 0,
+            probe_images: 8,
+            backend: "flex".into(),
+            activations: vec![ActivationDiagnosis {
+                activation: "relu".into(),
+                kind: "relu".into(),
+                initial: vec![layer(1, 0.3), layer(2, 0.0)],
+                trained: vec![layer(1, f64::NAN), layer(2, 0.2)],
+                initial_ratio: f64::NAN, // 0.3 / 0
+                trained_ratio: f64::NAN,
+                first_loss: f64::NAN, // no step taken
+                last_loss: f64::NAN,
+            }],
+        };
+        let dir = tempfile::tempdir().unwrap();
+        write(&report, dir.path()).unwrap();
+        let back = read(&dir.path().join(JSON)).unwrap();
+        let a = &back.activations[0];
+        assert!(
+            a.initial_ratio.is_nan() && a.first_loss.is_nan() && a.trained[0].grad_norm.is_nan()
+        );
+        assert_eq!(a.initial, report.activations[0].initial);
+        assert_eq!(a.trained[1], report.activations[0].trained[1]);
+        assert_eq!(
+            find_diagnosis(&[dir.path().to_path_buf()]).map(|r| r.depth),
+            Some(1)
+        );
+    }
+}

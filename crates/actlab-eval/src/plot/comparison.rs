@@ -124,6 +124,15 @@ impl Figure for Curves<'_> {
                         .map(|p| Circle::new((p.0, p.1), 4, color.filled())),
                 )
                 .map_err(err)?;
+            // The spread as a whisker too: with one epoch the band has no width.
+            chart
+                .draw_series(
+                    points
+                        .iter()
+                        .filter(|p| p.2 > 0.0)
+                        .map(|p| PathElement::new(vec![(p.0, p.1 - p.2), (p.0, p.1 + p.2)], color)),
+                )
+                .map_err(err)?;
         }
         draw_legend(&mut chart, 11)
     }
