@@ -2,7 +2,7 @@
 //! checkpoint), [`load_data`] (the dataset a config names). The loop itself is
 //! `crate::trainer`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
@@ -70,6 +70,12 @@ pub fn train(
     options: &TrainOptions,
     observer: &mut dyn Observer,
 ) -> Result<Outcome, TrainError> {
+    let run_dir = fresh_run_dir(experiment)?;
+    start(experiment, data, &run_dir, None, options, observer)
+}
+
+/// The run directory of a fresh run, created; an error when it holds a run or anything else.
+fn fresh_run_dir(experiment: &Experiment) -> Result<PathBuf, TrainError> {
     let run_dir = experiment.run_dir();
     let exists = |found: &str| TrainError::RunExists {
         dir: run_dir.clone(),
@@ -85,7 +91,7 @@ pub fn train(
         RunStatus::Empty => {}
     }
     std::fs::create_dir_all(&run_dir).map_err(TrainError::io(&run_dir))?;
-    start(experiment, data, &run_dir, None, options, observer)
+    Ok(run_dir)
 }
 
 /// Records the resolved config in `run_dir` and runs the loop (from `checkpoint`, if any).

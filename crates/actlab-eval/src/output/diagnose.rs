@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+use actlab_train::run;
+
 use crate::diagnose::DiagnoseReport;
 use crate::error::EvalError;
 use crate::plot::gradients;
@@ -12,24 +14,18 @@ use super::{json, write_texts};
 /// The file name of the JSON report.
 pub const JSON: &str = "diagnose.json";
 
-/// `diagnose.csv`: one row per activation, moment and layer.
+/// `diagnose.csv`: one row per activation, moment and layer; the layer columns are
+/// `diagnostics.csv`'s.
 pub fn csv(report: &DiagnoseReport) -> String {
-    let opt = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
-    let mut out = String::from(
-        "activation,moment,layer,grad_norm,dead_fraction,saturated_fraction,learned_mean\n",
+    let mut out = format!(
+        "activation,moment,{}\n",
+        run::diagnostics::COLUMNS[1..].join(",")
     );
     for a in &report.activations {
         for (moment, layers) in [("init", &a.initial), ("trained", &a.trained)] {
             for l in layers {
-                out.push_str(&format!(
-                    "\"{}\",{moment},{},{},{},{},{}\n",
-                    a.activation,
-                    l.layer,
-                    l.grad_norm,
-                    opt(l.dead_fraction),
-                    opt(l.saturated_fraction),
-                    opt(l.learned_mean)
-                ));
+                let cells = run::diagnostics::layer_cells(l).join(",");
+                out.push_str(&format!("\"{}\",{moment},{cells}\n", a.activation));
             }
         }
     }

@@ -17,20 +17,28 @@ pub const COLUMNS: [&str; 6] = [
     "learned_mean",
 ];
 
+/// A layer's cells, the columns `layer` to `learned_mean` (empty where a value is absent); the
+/// same cells end every row of `actlab diagnose`'s `diagnose.csv`.
+pub fn layer_cells(layer: &LayerDiagnostics) -> [String; 5] {
+    let opt = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
+    [
+        layer.layer.to_string(),
+        layer.grad_norm.to_string(),
+        opt(layer.dead_fraction),
+        opt(layer.saturated_fraction),
+        opt(layer.learned_mean),
+    ]
+}
+
 /// The `diagnostics.csv` text for `rows`.
 pub fn csv(rows: &[DiagnosticRow]) -> String {
-    let opt = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
     let mut out = COLUMNS.join(",");
     out.push('\n');
     for r in rows {
         out.push_str(&format!(
-            "{},{},{},{},{},{}\n",
+            "{},{}\n",
             r.epoch,
-            r.layer.layer,
-            r.layer.grad_norm,
-            opt(r.layer.dead_fraction),
-            opt(r.layer.saturated_fraction),
-            opt(r.layer.learned_mean)
+            layer_cells(&r.layer).join(",")
         ));
     }
     out
