@@ -65,8 +65,8 @@ impl Split {
 
     /// The 784 pixels of image `index`, or `None` past the end.
     pub fn image(&self, index: usize) -> Option<&[u8]> {
-        self.images
-            .get(index * IMAGE_PIXELS..(index + 1) * IMAGE_PIXELS)
+        let start = index.checked_mul(IMAGE_PIXELS)?;
+        self.images.get(start..start.checked_add(IMAGE_PIXELS)?)
     }
 
     /// How many images each class has.

@@ -121,6 +121,9 @@ fn subsets_and_bad_indices() {
         "past the end: an error, not a panic"
     );
     assert!(SplitDataset::subset(Arc::clone(&split), Arc::from(vec![20u32])).is_err());
+    // Indices whose byte offset overflows are past the end too (2^60 · 784 wraps into range).
+    assert!(split.image(19).is_some() && split.image(20).is_none());
+    assert!(split.image(1 << 60).is_none() && split.image(usize::MAX).is_none());
     let device = Device::flex();
     let error = split.batch(&[1, 20], Scaling::Unit, &device).unwrap_err();
     assert!(

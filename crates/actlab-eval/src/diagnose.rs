@@ -25,6 +25,10 @@ fn default_steps() -> usize {
     200
 }
 
+/// The most training steps between the two measurements (more is a typo: at ~1 ms a step on a
+/// CPU, a million steps is already a quarter of an hour per activation).
+pub const MAX_STEPS: usize = 1_000_000;
+
 /// `[diagnose]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -84,6 +88,9 @@ impl DiagnoseConfig {
         let invalid = |field: &str, value: String, expected: &str| {
             EvalError::from(ConfigError::invalid(path, field, value, expected))
         };
+        if let Some(name) = &self.name {
+            actlab_train::config::check_name(path, "name", name)?;
+        }
         let d = &self.diagnose;
         if d.depth == 0 || d.depth > 100 {
             return Err(invalid(
@@ -97,6 +104,13 @@ impl DiagnoseConfig {
                 "diagnose.width",
                 d.width.to_string(),
                 "1 to 4096 units",
+            ));
+        }
+        if d.steps > MAX_STEPS {
+            return Err(invalid(
+                "diagnose.steps",
+                d.steps.to_string(),
+                &format!("at most {MAX_STEPS} steps"),
             ));
         }
         if d.activations.is_empty() {

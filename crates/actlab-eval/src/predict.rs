@@ -17,6 +17,9 @@ use serde::Serialize;
 
 use crate::error::EvalError;
 
+/// The largest width or height `predict` decodes.
+pub const MAX_IMAGE_SIDE: u32 = 8192;
+
 /// File extensions a directory argument picks up.
 pub const IMAGE_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "pgm", "ppm", "pbm", "pnm"];
 
@@ -150,10 +153,27 @@ pub fn load_image(path: &Path, invert: bool) -> Result<Vec<f32>, EvalError> {
         path: path.to_path_buf(),
         message,
     };
-    let reader = image::io::Reader::open(path)
+    // A FIFO or device would block or never end: only regular files are opened.
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() => {}
+        Ok(_) => {
+            return Err(error(
+                "not a regular file (a directory, FIFO or device)".into(),
+            ));
+        }
+        Err(e) => return Err(error(format!("cannot open: {e}"))),
+    }
+    let mut reader = image::io::Reader::open(path)
         .map_err(|e| error(format!("cannot open: {e}")))?
         .with_guessed_format()
         .map_err(|e| error(format!("cannot read: {e}")))?;
+    // Everything is scaled down to 28×28: a picture beyond 8192 pixels a side, or one that
+    // would decode to more than 256 MB, is refused before its pixels are allocated.
+    let mut limits = image::io::Limits::default();
+    limits.max_image_width = Some(MAX_IMAGE_SIDE);
+    limits.max_image_height = Some(MAX_IMAGE_SIDE);
+    limits.max_alloc = Some(256 << 20);
+    reader.limits(limits);
     if reader.format().is_none() {
         return Err(error(
             "not an image this build reads (PNG, JPEG, PGM/PPM/PBM)".into(),

@@ -40,6 +40,9 @@ fn default_baseline() -> String {
     "relu".into()
 }
 
+/// The most runs one sweep may have (each is a run directory; more is a typo, not a plan).
+pub const MAX_POINTS: usize = 100_000;
+
 /// `[grid]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -124,6 +127,9 @@ impl SweepConfig {
         let invalid = |field: &str, value: String, expected: &str| {
             EvalError::from(ConfigError::invalid(path, field, value, expected))
         };
+        if let Some(name) = &self.name {
+            actlab_train::config::check_name(path, "name", name)?;
+        }
         if self.grid.activations.is_empty() {
             return Err(invalid(
                 "grid.activations",
@@ -133,6 +139,37 @@ impl SweepConfig {
         }
         if self.grid.seeds.is_empty() {
             return Err(invalid("grid.seeds", "[]".into(), "at least one seed"));
+        }
+        let (hidden, rates) = (self.grid.hidden.as_ref(), self.grid.lr.as_ref());
+        if hidden.is_some_and(Vec::is_empty) {
+            return Err(invalid(
+                "grid.hidden",
+                "[]".into(),
+                "at least one size (or leave it out)",
+            ));
+        }
+        if rates.is_some_and(Vec::is_empty) {
+            return Err(invalid(
+                "grid.lr",
+                "[]".into(),
+                "at least one rate (or leave it out)",
+            ));
+        }
+        let points = [
+            self.grid.activations.len(),
+            hidden.map_or(1, Vec::len),
+            rates.map_or(1, Vec::len),
+            self.grid.seeds.len(),
+        ]
+        .iter()
+        .try_fold(1usize, |n, &k| n.checked_mul(k))
+        .filter(|&n| n <= MAX_POINTS);
+        if points.is_none() {
+            return Err(invalid(
+                "grid",
+                "activations × hidden × lr × seeds".into(),
+                &format!("at most {MAX_POINTS} runs"),
+            ));
         }
         let mut names: Vec<String> = self.points().into_iter().map(|p| p.name).collect();
         names.sort();
@@ -302,6 +339,30 @@ mod tests {
         assert!(m.contains("sedes"), "{m}");
         let m = sweep("lr = [-1.0]").unwrap_err().to_string();
         assert!(m.contains("train.optimizer.lr"), "{m}");
+        let m = sweep("hidden = []").unwrap_err().to_string();
+        assert!(m.contains("grid.hidden = []"), "{m}");
+        let m = sweep("lr = []").unwrap_err().to_string();
+        assert!(m.contains("grid.lr = []"), "{m}");
+        // 2 × 50,001 runs: refused before a single point is built.
+        let seeds: Vec<String> = (1..=50_001).map(|s| s.to_string()).collect();
+        let grid = format!(
+            "activations = [\"relu\", \"tanh\"]\nseeds = [{}]",
+            seeds.join(",")
+        );
+        let m = sweep(&grid).unwrap_err().to_string();
+        assert!(m.contains("at most 100000 runs"), "{m}");
+        // A name that would leave runs/.
+        for name in ["../x", "/tmp/x", "..", ""] {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("s.toml");
+            let text = format!("name = {name:?}\n[base.model]\npreset = \"prelu-mlp\"\n[grid]\n");
+            std::fs::write(&path, text).unwrap();
+            let m = SweepConfig::load(&path).unwrap_err().to_string();
+            assert!(
+                m.contains("name =") && m.contains("a plain name"),
+                "{name}: {m}"
+            );
+        }
     }
 
     #[test]

@@ -19,9 +19,14 @@ fn default_output_size() -> usize {
     10
 }
 
-/// The largest model `validate` accepts (a typo such as `hidden = [1280000]` should be an error,
-/// not an attempt to allocate tens of gigabytes).
-pub const MAX_PARAMS: usize = 1_000_000_000;
+/// The largest model `validate` accepts: training keeps weights, gradients and two Adam moments
+/// (16 bytes a parameter), so 10⁸ parameters need about 1.6 GB — a typo such as
+/// `hidden = [1000000]` (7.9·10⁸) is an error, not an allocation that aborts the process.
+pub const MAX_PARAMS: usize = 100_000_000;
+
+/// The deepest model `validate` accepts (a hundred hidden layers is already far past what an
+/// MLP on 28×28 images uses; a typo of 100,000 layers would train for days).
+pub const MAX_HIDDEN_LAYERS: usize = 100;
 
 /// How the linear layers' weights and biases are initialised.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -156,6 +161,13 @@ impl MlpConfig {
         positive("model.output_size".into(), self.output_size)?;
         for (i, width) in self.hidden.iter().enumerate() {
             positive(format!("model.hidden[{i}]"), *width)?;
+        }
+        if self.hidden.len() > MAX_HIDDEN_LAYERS {
+            return Err(ModelError::InvalidParameter {
+                field: "model.hidden".into(),
+                value: format!("{} layers", self.hidden.len()),
+                expected: format!("at most {MAX_HIDDEN_LAYERS} hidden layers"),
+            });
         }
         let params = self.parameter_estimate();
         if params.is_none_or(|n| n > MAX_PARAMS) {

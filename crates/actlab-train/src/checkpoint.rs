@@ -16,7 +16,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::diagnostics::DiagnosticRow;
 use crate::error::TrainError;
-use crate::run::{EpochRecord, files, write_file};
+use crate::run::{EpochRecord, files, read_text, write_file};
+
+/// The most `state.toml` may hold (its history and diagnostics grow by epoch; a thousand
+/// epochs of a 100-layer model's diagnostics are ~10 MB).
+const MAX_STATE_BYTES: u64 = 256 << 20;
 
 /// The checkpoint format this build writes and reads.
 pub const FORMAT: u32 = 1;
@@ -116,7 +120,7 @@ pub fn position(run_dir: &Path) -> Option<(usize, usize)> {
         epochs_completed: usize,
         steps_into_epoch: usize,
     }
-    let text = std::fs::read_to_string(dir(run_dir).join(STATE)).ok()?;
+    let text = read_text(&dir(run_dir).join(STATE), MAX_STATE_BYTES).ok()?;
     let p: Position = toml::from_str(&text).ok()?;
     Some((p.epochs_completed, p.steps_into_epoch))
 }
@@ -168,14 +172,17 @@ pub fn save(
         message: format!("cannot serialise the checkpoint state: {e}"),
     })?;
     write_file(dir.join(STATE), text.as_bytes())?;
-    // Older generations are garbage now; failing to delete one only costs disk space.
+    // Older generations and the temporary files of killed writes are garbage now; failing to
+    // delete one only costs disk space.
     if let Ok(entries) = std::fs::read_dir(&dir) {
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
             let ours = name == state.model_file || name == state.optimizer_file || name == STATE;
             let generation_file = (name.starts_with("model-") || name.starts_with("optimizer-"))
                 && name.ends_with(".bpk");
-            if generation_file && !ours {
+            // A write killed half-way leaves its temporary file (`.tmpXXXXXX`).
+            let leftover = name.starts_with(".tmp");
+            if (generation_file || leftover) && !ours {
                 let _ = std::fs::remove_file(entry.path());
             }
         }
@@ -187,7 +194,7 @@ pub fn save(
 pub fn load(run_dir: &Path) -> Result<Checkpoint, TrainError> {
     let dir = dir(run_dir);
     let state_path = dir.join(STATE);
-    let text = match std::fs::read_to_string(&state_path) {
+    let text = match read_text(&state_path, MAX_STATE_BYTES) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Err(TrainError::NoCheckpoint {

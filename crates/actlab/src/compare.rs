@@ -22,7 +22,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::data::{CliProgress, DATASETS_ROOT};
-use crate::train::INTERRUPTED;
+use crate::train::{INTERRUPTED, TERMINATED};
 
 #[derive(Debug, Args)]
 pub struct CompareArgs {
@@ -196,9 +196,12 @@ fn run_points(todo: &[Point], out: &Path, args: &CompareArgs) -> anyhow::Result<
     for dir in [&configs, &logs] {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
+    // Ctrl-C or SIGTERM: each child is sent SIGINT once (it checkpoints), then we wait.
     let stop = Arc::new(AtomicBool::new(false));
-    signal_hook::flag::register(signal_hook::consts::SIGINT, stop.clone())
-        .context("installing the Ctrl-C handler")?;
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(signal, stop.clone())
+            .context("installing the signal handlers")?;
+    }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let threads = (cores / args.jobs).max(1);
     let bar = if args.quiet {
@@ -262,7 +265,9 @@ fn run_points(todo: &[Point], out: &Path, args: &CompareArgs) -> anyhow::Result<
                             );
                             say(format!("[{done}/{}] {line}", todo.len()));
                         }
-                        Some(code) if code == i32::from(INTERRUPTED) => {
+                        Some(code)
+                            if code == i32::from(INTERRUPTED) || code == i32::from(TERMINATED) =>
+                        {
                             failures.interrupted = Some(INTERRUPTED);
                         }
                         _ => {

@@ -2,6 +2,8 @@
 //! `actlab-train`.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use actlab_data::Sources;
@@ -18,6 +20,25 @@ use crate::data::{CliProgress, DATASETS_ROOT};
 
 /// Exit status of a run stopped by Ctrl-C (128 + SIGINT, what shells report).
 pub const INTERRUPTED: u8 = 130;
+/// Exit status of a run stopped by SIGTERM (128 + 15).
+pub const TERMINATED: u8 = 143;
+
+/// Ctrl-C and SIGTERM (what Slurm and Kubernetes send before killing) set `stop`: the trainer
+/// finishes the step and checkpoints. The same signal again, with `stop` already set, exits at
+/// once. Returns a flag that says whether it was SIGTERM.
+pub fn watch_signals(stop: &Arc<AtomicBool>) -> anyhow::Result<Arc<AtomicBool>> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let terminated = Arc::new(AtomicBool::new(false));
+    for (signal, status) in [(SIGINT, INTERRUPTED), (SIGTERM, TERMINATED)] {
+        signal_hook::flag::register_conditional_shutdown(signal, i32::from(status), stop.clone())
+            .context("installing the signal handlers")?;
+        signal_hook::flag::register(signal, stop.clone())
+            .context("installing the signal handlers")?;
+    }
+    signal_hook::flag::register(SIGTERM, terminated.clone())
+        .context("installing the signal handlers")?;
+    Ok(terminated)
+}
 
 #[derive(Debug, Args)]
 pub struct TrainArgs {
@@ -92,16 +113,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<u8> {
     let data = actlab_train::load_data(&config, sources, &mut data_progress)?;
 
     let options = TrainOptions::default();
-    // Ctrl-C sets the flag (the trainer finishes the step and checkpoints); a second Ctrl-C,
-    // with the flag already set, exits at once.
-    signal_hook::flag::register_conditional_shutdown(
-        signal_hook::consts::SIGINT,
-        i32::from(INTERRUPTED),
-        options.stop.clone(),
-    )
-    .context("installing the Ctrl-C handler")?;
-    signal_hook::flag::register(signal_hook::consts::SIGINT, options.stop.clone())
-        .context("installing the Ctrl-C handler")?;
+    let terminated = watch_signals(&options.stop)?;
 
     let mut display = Display::new(live_bar);
     let outcome = if args.resume.is_some() {
@@ -134,7 +146,11 @@ pub fn run(args: TrainArgs) -> anyhow::Result<u8> {
                  step(s); continue with `actlab train --resume {}`",
                 run_dir.display()
             );
-            Ok(INTERRUPTED)
+            Ok(if terminated.load(Ordering::SeqCst) {
+                TERMINATED
+            } else {
+                INTERRUPTED
+            })
         }
     }
 }

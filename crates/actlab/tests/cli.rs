@@ -407,7 +407,16 @@ fn train_errors_are_one_clear_line() {
         ),
         (&["train", "--resume", "nowhere"], "no checkpoint"),
         (&["train", config, "--epochs", "0"], "train.epochs = 0"),
+        // Files that never end or never answer are refused before they are read.
+        (&["train", "/dev/zero"], "not a regular file"),
+        (&["summary", "/dev/zero"], "not a regular file"),
+        (&["train", "fifo.toml"], "not a regular file"),
     ];
+    let made = Command::new("mkfifo")
+        .arg(tmp.path().join("fifo.toml"))
+        .status()
+        .unwrap();
+    assert!(made.success());
     for (args, expected) in cases {
         let out = actlab(args, tmp.path());
         let stderr = text(&out.stderr);
@@ -415,6 +424,42 @@ fn train_errors_are_one_clear_line() {
         assert!(stderr.contains(expected), "{args:?}: {stderr}");
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
     }
+    // Values that parse but cannot train: sizes that do not fit the data, names that escape
+    // runs/, sizes past what fits in memory.
+    let base = std::fs::read_to_string(config).unwrap();
+    let variants = [
+        (
+            base.replace("hidden = [16]", "hidden = [16]\ninput_size = 100"),
+            "model.input_size = 100",
+        ),
+        (
+            base.replace("hidden = [16]", "hidden = [16]\noutput_size = 5"),
+            "model.output_size = 5",
+        ),
+        (format!("name = \"..\"\n{base}"), "a plain name"),
+        (
+            base.replace("batch_size = 32", "batch_size = 9223372036854775807"),
+            "train.batch_size",
+        ),
+        (
+            base.replace("hidden = [16]", "hidden = [1000000]"),
+            "at most 100000000 weights",
+        ),
+    ];
+    for (i, (toml, expected)) in variants.iter().enumerate() {
+        let path = tmp.path().join(format!("bad{i}.toml"));
+        std::fs::write(&path, toml).unwrap();
+        let out = actlab(&["train", path.to_str().unwrap(), "--offline"], tmp.path());
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{toml}: {stderr}");
+        assert!(stderr.contains(expected), "{toml}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+    }
+    assert!(
+        !tmp.path().join("config.toml").exists(),
+        "nothing trained into the cwd"
+    );
+
     // A dataset directory with a corrupt file.
     std::fs::write(data.join("t10k-labels-idx1-ubyte"), b"garbage").unwrap();
     let out = actlab(&["train", config, "--offline"], tmp.path());
@@ -423,8 +468,8 @@ fn train_errors_are_one_clear_line() {
     assert!(stderr.contains("t10k-labels-idx1-ubyte"), "{stderr}");
 }
 
-#[test]
-fn ctrl_c_saves_a_checkpoint_exits_130_and_the_run_resumes() {
+/// `kill -SIGNAL` during training: a checkpoint, exit status `code`, and the run resumes.
+fn a_signal_saves_a_checkpoint_and_the_run_resumes(signal: &str, code: i32) {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
     block_dataset(&data, 4000, 64);
@@ -445,13 +490,13 @@ fn ctrl_c_saves_a_checkpoint_exits_130_and_the_run_resumes() {
     }
     assert!(cp.exists(), "no epoch finished within 120 s");
     let status = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args([signal, &child.id().to_string()])
         .status()
         .unwrap();
     assert!(status.success());
     let out = child.wait_with_output().unwrap();
     let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert_eq!(out.status.code(), Some(code), "{stderr}");
     assert!(stderr.contains("checkpoint saved"), "{stderr}");
     assert!(stderr.contains("--resume runs/tiny"), "{stderr}");
     let state = std::fs::read_to_string(&cp).unwrap();
@@ -471,6 +516,17 @@ fn ctrl_c_saves_a_checkpoint_exits_130_and_the_run_resumes() {
         // Interrupted after epoch 2 had already finished: --epochs 2 is then below the count.
         assert!(stderr.contains("already trained"), "{stderr}");
     }
+}
+
+#[test]
+fn ctrl_c_saves_a_checkpoint_exits_130_and_the_run_resumes() {
+    a_signal_saves_a_checkpoint_and_the_run_resumes("-INT", 130);
+}
+
+/// What Slurm and Kubernetes send before they kill a job.
+#[test]
+fn sigterm_saves_a_checkpoint_exits_143_and_the_run_resumes() {
+    a_signal_saves_a_checkpoint_and_the_run_resumes("-TERM", 143);
 }
 
 #[test]
@@ -541,13 +597,36 @@ fn eval_and_predict_a_trained_run() {
         stdout.contains("test[3]") && stdout.contains("(true: "),
         "{stdout}"
     );
-    let out = actlab(&["predict", "runs/tiny", "--test-index", "64"], tmp.path());
+    // Past the end, also where index × 784 overflows into range (2^60).
+    for index in ["64", "1152921504606846976"] {
+        let out = actlab(&["predict", "runs/tiny", "--test-index", index], tmp.path());
+        assert_eq!(out.status.code(), Some(1));
+        assert!(
+            text(&out.stderr).contains("out of range"),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+    // A FIFO named like an image is refused, not waited on; the other image is still predicted.
+    let fifo = tmp.path().join("fifo.png");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let out = actlab(
+        &["predict", "runs/tiny", "fifo.png", "--test-index", "1"],
+        tmp.path(),
+    );
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        text(&out.stderr).contains("out of range"),
+        text(&out.stderr).contains("fifo.png: not a regular file"),
         "{}",
         text(&out.stderr)
     );
+    assert!(text(&out.stdout).contains("test[1]"));
     let out = actlab(&["eval", "nowhere"], tmp.path());
     assert_eq!(out.status.code(), Some(1));
     assert!(

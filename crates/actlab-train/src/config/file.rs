@@ -74,6 +74,23 @@ impl ConfigError {
     }
 }
 
+/// Checks a `name` that becomes a directory under `runs/`: one plain path component — not
+/// empty, not `.` or `..`, no separator — so no config can write outside `runs/<name>`.
+pub fn check_name(path: &Path, field: &str, name: &str) -> Result<(), ConfigError> {
+    let plain =
+        !name.is_empty() && name != "." && name != ".." && !name.contains(['/', '\\', '\0']);
+    if plain {
+        Ok(())
+    } else {
+        Err(ConfigError::invalid(
+            path,
+            field,
+            format!("{name:?}"),
+            "a plain name (not empty, not \".\" or \"..\", no path separators)",
+        ))
+    }
+}
+
 /// A run's or sweep's default name: the config file's stem.
 pub fn name_from_path(path: &Path) -> Option<String> {
     path.file_stem()
@@ -104,12 +121,17 @@ pub fn parse_toml<T: serde::de::DeserializeOwned>(
     })
 }
 
-/// Reads the TOML file `path` into `T` (see [`parse_toml`]).
+/// The most a config file may hold: real ones are a few kilobytes.
+pub const MAX_CONFIG_BYTES: u64 = 1 << 20;
+
+/// Reads the TOML file `path` into `T` (see [`parse_toml`]); a path that is not a regular file,
+/// or a file over [`MAX_CONFIG_BYTES`], is a [`ConfigError::Read`].
 pub fn read_toml<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text =
+        crate::run::read_text(path, MAX_CONFIG_BYTES).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
     parse_toml(&text, path)
 }
 

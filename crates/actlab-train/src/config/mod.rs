@@ -13,14 +13,18 @@ mod tests;
 use std::ops::Deref;
 use std::path::{Path, PathBuf};
 
+use actlab_data::{IMAGE_PIXELS, NUM_CLASSES};
 use actlab_model::{MlpConfig, ModelSpec};
 use serde::{Deserialize, Serialize};
 
 pub use backend::{BackendName, BackendSection, DeviceSpec};
-pub use file::{ConfigError, ConfigFile, load, name_from_path, parse_toml, read_toml};
+pub use file::{ConfigError, ConfigFile, check_name, load, name_from_path, parse_toml, read_toml};
 pub use sections::{
     DataSection, OptimizerConfig, OutputSection, Progress, ScheduleConfig, TrainSection,
 };
+
+/// Training images in either dataset's training file.
+const TRAIN_IMAGES: usize = 60_000;
 
 /// The datasets actlab reads (defined by the data crate).
 pub use actlab_data::DatasetName as Dataset;
@@ -129,6 +133,21 @@ impl ExperimentConfig {
             path: path.to_path_buf(),
             error,
         })?;
+        // Both datasets are 28×28 images of 10 classes: a model of other sizes cannot train.
+        let dataset = self.data.dataset;
+        for (field, value, expected) in [
+            ("model.input_size", model.input_size, IMAGE_PIXELS),
+            ("model.output_size", model.output_size, NUM_CLASSES),
+        ] {
+            if value != expected {
+                return Err(ConfigError::invalid(
+                    path,
+                    field,
+                    value.to_string(),
+                    format!("{expected} (the 28×28 images in 10 classes of {dataset})"),
+                ));
+            }
+        }
         self.check_ranges(path)?;
         let mut config = self.clone();
         config.model = self.model.filled(&model);
@@ -140,22 +159,20 @@ impl ExperimentConfig {
         let invalid = |field: &str, value: String, expected: &str| {
             ConfigError::invalid(path, field, value, expected)
         };
-        if let Some(name) = &self.name
-            && (name.is_empty() || name.contains(['/', '\\']))
-        {
-            return Err(invalid(
-                "name",
-                format!("{name:?}"),
-                "a non-empty name without path separators",
-            ));
+        if let Some(name) = &self.name {
+            check_name(path, "name", name)?;
         }
         if self.train.epochs == 0 {
             return Err(invalid("train.epochs", "0".into(), "at least 1"));
         }
-        if self.train.batch_size == 0 {
-            return Err(invalid("train.batch_size", "0".into(), "at least 1"));
+        if !(1..=TRAIN_IMAGES).contains(&self.train.batch_size) {
+            return Err(invalid(
+                "train.batch_size",
+                self.train.batch_size.to_string(),
+                "1 to 60000 (no larger than the training set)",
+            ));
         }
-        if self.data.validation_size >= 60_000 {
+        if self.data.validation_size >= TRAIN_IMAGES {
             return Err(invalid(
                 "data.validation_size",
                 self.data.validation_size.to_string(),

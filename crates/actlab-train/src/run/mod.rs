@@ -131,6 +131,31 @@ pub fn run_config(run_dir: &Path) -> Result<ExperimentConfig, TrainError> {
     Ok(config)
 }
 
+/// The most a config, `summary.json` or `metrics.csv` may hold (far more than any real one).
+pub const MAX_TEXT_BYTES: u64 = 16 << 20;
+
+/// Reads a text file of at most `limit` bytes. A path that is not a regular file (a FIFO, a
+/// device such as `/dev/zero`, a directory) and a file over the limit are errors — never a read
+/// that blocks or grows without bound.
+pub fn read_text(path: &Path, limit: u64) -> std::io::Result<String> {
+    use std::io::Read;
+    let invalid = |message: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, message);
+    let metadata = std::fs::metadata(path)?;
+    if !metadata.is_file() {
+        return Err(invalid(
+            "not a regular file (a directory, FIFO or device)".into(),
+        ));
+    }
+    let mut text = String::new();
+    std::fs::File::open(path)?
+        .take(limit + 1)
+        .read_to_string(&mut text)?;
+    if text.len() as u64 > limit {
+        return Err(invalid(format!("larger than {} MB", limit >> 20)));
+    }
+    Ok(text)
+}
+
 /// Writes `bytes` to `path` atomically: a temp file in the same directory, synced, then renamed
 /// over `path`. A crash leaves either the old file or the new one, never a torn one.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -161,7 +186,7 @@ pub fn peak_rss_mb() -> Option<f64> {
 /// Reads a CSV file written by this module: the header names the columns, and `columns` picks
 /// them (in that order) from every row. A missing file is `Ok(None)`.
 fn read_csv(path: &Path, columns: &[&str]) -> Result<Option<Vec<Vec<String>>>, TrainError> {
-    let text = match std::fs::read_to_string(path) {
+    let text = match read_text(path, MAX_TEXT_BYTES) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(TrainError::io(path)(e)),
@@ -282,6 +307,29 @@ mod tests {
         std::fs::write(dir.join(files::SUMMARY), "{}").unwrap();
         assert_eq!(RunStatus::of(&dir), RunStatus::Finished);
         assert_eq!(RunStatus::of(&dir.join(files::CONFIG)), RunStatus::NotARun);
+    }
+
+    #[test]
+    fn text_reads_are_bounded_and_only_from_regular_files() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("x.toml");
+        std::fs::write(&path, "0123456789").unwrap();
+        assert_eq!(read_text(&path, 10).unwrap(), "0123456789");
+        let error = read_text(&path, 9).unwrap_err();
+        assert_eq!(error.kind(), std::io::ErrorKind::InvalidInput);
+        let error = read_text(tmp.path(), 10).unwrap_err().to_string();
+        assert!(error.contains("not a regular file"), "{error}");
+        // A device that never ends, and one that never answers, are refused before reading.
+        let error = read_text(Path::new("/dev/zero"), 10)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("not a regular file"), "{error}");
+        let fifo = tmp.path().join("fifo");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if made.is_ok_and(|s| s.success()) {
+            let error = read_text(&fifo, 10).unwrap_err().to_string();
+            assert!(error.contains("not a regular file"), "{error}");
+        }
     }
 
     #[test]

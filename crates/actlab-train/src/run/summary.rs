@@ -174,7 +174,7 @@ impl RunSummary {
     /// Reads `summary.json` from a run directory.
     pub fn load(run_dir: &Path) -> Result<RunSummary, TrainError> {
         let path = run_dir.join(files::SUMMARY);
-        let text = std::fs::read_to_string(&path).map_err(TrainError::io(&path))?;
+        let text = super::read_text(&path, super::MAX_TEXT_BYTES).map_err(TrainError::io(&path))?;
         serde_json::from_str(&text).map_err(|e| TrainError::Corrupt {
             path,
             message: format!("not a run summary: {e}"),
