@@ -28,6 +28,12 @@ pub enum EvalError {
         /// Test images.
         count: usize,
     },
+    /// A directory to read from does not exist.
+    #[error("{path}: no such directory")]
+    NoDirectory {
+        /// The path given.
+        path: PathBuf,
+    },
     /// Writing a report failed.
     #[error("cannot write {path}: {source}")]
     Io {

@@ -31,10 +31,7 @@ pub fn collect_runs(roots: &[PathBuf]) -> Result<(Vec<RunRecord>, Vec<String>), 
     let mut dirs = BTreeSet::new();
     for root in roots {
         if !root.is_dir() {
-            return Err(EvalError::Io {
-                path: root.clone(),
-                source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such directory"),
-            });
+            return Err(EvalError::NoDirectory { path: root.clone() });
         }
         find_runs(root, 0, &mut dirs);
     }

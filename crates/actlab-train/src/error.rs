@@ -34,6 +34,17 @@ pub enum TrainError {
         /// What was found there.
         found: String,
     },
+    /// Another command works in the directory.
+    #[error(
+        "{dir} is in use by process {pid} (another actlab command); wait for it to finish, or \
+         use another directory"
+    )]
+    Busy {
+        /// The directory.
+        dir: PathBuf,
+        /// The holder's process id, as it wrote it.
+        pid: String,
+    },
     /// A fresh run would write into a directory that holds other things than a run.
     #[error(
         "{dir} exists and is not an actlab run directory (it holds other files); nothing was \

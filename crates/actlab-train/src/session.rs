@@ -2,7 +2,7 @@
 //! checkpoint), [`load_data`] (the dataset a config names). The loop itself is
 //! `crate::trainer`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
@@ -12,7 +12,7 @@ use crate::checkpoint::{self, Checkpoint};
 use crate::config::{ConfigError, Experiment, ExperimentConfig};
 use crate::error::TrainError;
 use crate::observer::Observer;
-use crate::run::{self, RunStatus, RunSummary, files};
+use crate::run::{self, DirLock, RunStatus, RunSummary, files};
 use crate::trainer::Trainer;
 
 /// Knobs that are not part of the experiment.
@@ -70,39 +70,50 @@ pub fn train(
     options: &TrainOptions,
     observer: &mut dyn Observer,
 ) -> Result<Outcome, TrainError> {
-    let run_dir = fresh_run_dir(experiment)?;
-    start(experiment, data, &run_dir, None, options, observer)
+    let lock = fresh_run_dir(experiment)?;
+    start(experiment, data, lock, None, options, observer)
 }
 
-/// The run directory of a fresh run, created; an error when it holds a run or anything else.
-fn fresh_run_dir(experiment: &Experiment) -> Result<PathBuf, TrainError> {
+/// The run directory of a fresh run, created and locked; an error when it holds a run or
+/// anything else, or another command works there.
+fn fresh_run_dir(experiment: &Experiment) -> Result<DirLock, TrainError> {
     let run_dir = experiment.run_dir();
+    // Someone else's directory is refused before anything (the lock file) is written into it.
+    if RunStatus::of(&run_dir) == RunStatus::NotARun {
+        return Err(TrainError::NotARunDir { dir: run_dir });
+    }
+    let lock = DirLock::acquire(&run_dir)?;
     let exists = |found: &str| TrainError::RunExists {
         dir: run_dir.clone(),
         found: found.into(),
     };
     match RunStatus::of(&run_dir) {
-        RunStatus::Finished => return Err(exists("a summary.json")),
-        RunStatus::Checkpointed { .. } => return Err(exists("a checkpoint")),
-        RunStatus::NotARun => return Err(TrainError::NotARunDir { dir: run_dir }),
-        RunStatus::Empty if run_dir.join(files::MODEL).exists() => {
-            return Err(exists("final weights"));
-        }
-        RunStatus::Empty => {}
+        RunStatus::Finished => Err(exists("a summary.json")),
+        RunStatus::Checkpointed { .. } => Err(exists("a checkpoint")),
+        RunStatus::NotARun => Err(TrainError::NotARunDir { dir: run_dir }),
+        RunStatus::Empty if run_dir.join(files::MODEL).exists() => Err(exists("final weights")),
+        RunStatus::Empty => Ok(lock),
     }
-    std::fs::create_dir_all(&run_dir).map_err(TrainError::io(&run_dir))?;
-    Ok(run_dir)
 }
 
-/// Records the resolved config in `run_dir` and runs the loop (from `checkpoint`, if any).
+/// Records the resolved config in the locked run directory and runs the loop (from
+/// `checkpoint`, if any). The temporary files of writes killed earlier are removed first.
 fn start(
     experiment: &Experiment,
     data: &MnistData,
-    run_dir: &Path,
+    lock: DirLock,
     checkpoint: Option<Checkpoint>,
     options: &TrainOptions,
     observer: &mut dyn Observer,
 ) -> Result<Outcome, TrainError> {
+    let run_dir = lock.dir();
+    if let Ok(entries) = std::fs::read_dir(run_dir) {
+        for entry in entries.flatten() {
+            if entry.file_name().to_string_lossy().starts_with(".tmp") {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
     let mut resolved = experiment.config().clone();
     resolved.name = Some(experiment.name());
     resolved.output.dir = Some(run_dir.to_path_buf());
@@ -142,6 +153,13 @@ pub fn resume(
     observer: &mut dyn Observer,
 ) -> Result<Outcome, TrainError> {
     let run_dir = experiment.run_dir();
+    if !run_dir.is_dir() {
+        return Err(TrainError::NoCheckpoint {
+            reason: "no such directory".into(),
+            dir: run_dir,
+        });
+    }
+    let lock = DirLock::acquire(&run_dir)?;
     let checkpoint = checkpoint::load(&run_dir)?;
     let done = checkpoint.state.train.epochs_completed;
     let too_few = |expected: String| -> TrainError {
@@ -166,12 +184,5 @@ pub fn resume(
     {
         return Ok(Outcome::AlreadyComplete(summary));
     }
-    start(
-        experiment,
-        data,
-        &run_dir,
-        Some(checkpoint),
-        options,
-        observer,
-    )
+    start(experiment, data, lock, Some(checkpoint), options, observer)
 }

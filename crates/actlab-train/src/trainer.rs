@@ -207,10 +207,18 @@ impl<'a> Trainer<'a> {
             path: cp_dir.join(&cp.state.optimizer_file),
             message: format!("not an optimizer state: {e}"),
         })?;
+        // The state is the record: a run killed between writing it and the CSVs gets CSVs that
+        // match it again (rows of an epoch the state does not have are dropped, missing ones
+        // written).
+        let state = cp.state.train;
+        run::metrics::write(&self.run_dir, &state.history)?;
+        if !state.diagnostics.is_empty() {
+            run::diagnostics::write(&self.run_dir, &state.diagnostics)?;
+        }
         Ok(Live {
             model,
             optim,
-            state: cp.state.train,
+            state,
         })
     }
 

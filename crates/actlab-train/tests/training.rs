@@ -482,6 +482,23 @@ fn misuse_is_a_clear_error() {
     .unwrap_err();
     assert!(matches!(error, TrainError::NotARunDir { .. }), "{error}");
     assert_eq!(std::fs::read_dir(&foreign).unwrap().count(), 1);
+    // Even when the user's files carry a run's names (their own config.toml and metrics.csv).
+    let own = tmp.path().join("own");
+    std::fs::create_dir_all(&own).unwrap();
+    std::fs::write(own.join("config.toml"), "# my notes").unwrap();
+    std::fs::write(own.join("metrics.csv"), "mine").unwrap();
+    let error = train(
+        &valid(&config(&own, "ndarray", "")),
+        &data,
+        &TrainOptions::default(),
+        &mut Quiet,
+    )
+    .unwrap_err();
+    assert!(matches!(error, TrainError::NotARunDir { .. }), "{error}");
+    assert_eq!(
+        std::fs::read_to_string(own.join("config.toml")).unwrap(),
+        "# my notes"
+    );
     assert_eq!(
         std::fs::read_to_string(foreign.join("chapter1.tex")).unwrap(),
         "mine"
@@ -534,6 +551,8 @@ fn a_first_checkpoint_cut_short_is_restartable() {
     std::fs::create_dir_all(&cp).unwrap();
     std::fs::write(cp.join("model-e0001-s000000.bpk"), b"half").unwrap();
     std::fs::write(cp.join(".tmpAbC123"), b"torn").unwrap();
+    std::fs::write(dir.join(".tmpXyZ789"), b"torn").unwrap();
+    std::fs::write(dir.join(actlab_train::run::LOCK), b"4242").unwrap(); // it was ours
     assert_eq!(
         actlab_train::RunStatus::of(&dir),
         actlab_train::RunStatus::Empty
@@ -560,4 +579,70 @@ fn a_first_checkpoint_cut_short_is_restartable() {
         std::fs::read(cp.join("model-e0001-s000000.bpk")).unwrap(),
         b"half"
     );
+    assert!(
+        !dir.join(".tmpXyZ789").exists(),
+        "the run directory's leftovers too"
+    );
+}
+
+/// Killed after an epoch's checkpoint state but before its `metrics.csv` row (or after a row
+/// whose state never landed): resuming makes the CSV match the state again.
+#[test]
+fn resume_rebuilds_the_metrics_the_state_records() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = data(256, 64);
+    let dir = tmp.path().join("run");
+    let mut c = config(&dir, "ndarray", "diagnostics = true");
+    c.train.epochs = 2;
+    finished(train(&valid(&c), &data, &TrainOptions::default(), &mut Quiet).unwrap());
+    let full = metrics(&dir);
+    assert_eq!(full.len(), 3, "a header and two epochs");
+    let diagnostics = std::fs::read_to_string(dir.join("diagnostics.csv")).unwrap();
+    // Epoch 2's rows lost, and a stray third row that no state has.
+    let mut damaged: Vec<String> = std::fs::read_to_string(dir.join("metrics.csv"))
+        .unwrap()
+        .lines()
+        .take(2)
+        .map(str::to_string)
+        .collect();
+    damaged.push("3,0.1,0.9,0.1,0.9,0.001,1.0,1.0".into());
+    std::fs::write(dir.join("metrics.csv"), damaged.join("\n")).unwrap();
+    std::fs::write(dir.join("diagnostics.csv"), "epoch\n").unwrap();
+    let three = resume_config(&dir, Some(3)).unwrap();
+    finished(resume(&three, &data, &TrainOptions::default(), &mut Quiet).unwrap());
+    let now = metrics(&dir);
+    assert_eq!(now.len(), 4);
+    assert_eq!(
+        now[..3],
+        full[..],
+        "epochs 1 and 2 as the state recorded them"
+    );
+    let rows = std::fs::read_to_string(dir.join("diagnostics.csv")).unwrap();
+    assert!(rows.starts_with(&diagnostics), "{rows}");
+}
+
+/// Two commands on one run directory: the second is refused, naming the first.
+#[test]
+fn a_run_directory_in_use_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = data(256, 64);
+    let dir = tmp.path().join("run");
+    let held = actlab_train::run::DirLock::acquire(&dir).unwrap();
+    let error = train(
+        &valid(&config(&dir, "ndarray", "")),
+        &data,
+        &TrainOptions::default(),
+        &mut Quiet,
+    )
+    .unwrap_err();
+    assert!(matches!(error, TrainError::Busy { .. }), "{error}");
+    assert!(
+        error.to_string().contains(&std::process::id().to_string()),
+        "{error}"
+    );
+    assert!(!dir.join("config.toml").exists(), "nothing written");
+    drop(held);
+    let mut c = config(&dir, "ndarray", "");
+    c.train.epochs = 1;
+    finished(train(&valid(&c), &data, &TrainOptions::default(), &mut Quiet).unwrap());
 }

@@ -16,6 +16,7 @@ use actlab_data::Sources;
 use actlab_eval::output;
 use actlab_eval::report;
 use actlab_eval::sweep::{Point, Shard, SweepConfig};
+use actlab_train::run::DirLock;
 use actlab_train::{RunStatus, RunSummary};
 use anyhow::{Context, bail};
 use clap::Args;
@@ -93,6 +94,11 @@ pub fn report(args: ReportArgs) -> anyhow::Result<()> {
         .out
         .clone()
         .unwrap_or_else(|| args.runs[0].join("report"));
+    // Every directory must exist before the lock creates `out`.
+    if let Some(missing) = args.runs.iter().find(|dir| !dir.is_dir()) {
+        bail!("{}: no such directory", missing.display());
+    }
+    let _lock = DirLock::acquire(&out)?;
     write_report(&args.runs, &out, &args.baseline)
 }
 
@@ -108,6 +114,8 @@ pub fn compare(args: CompareArgs) -> anyhow::Result<u8> {
     anyhow::ensure!(args.jobs >= 1, "--jobs must be at least 1");
     let sweep = SweepConfig::load(&args.sweep)?;
     let out = args.out.clone().unwrap_or_else(|| sweep.out_dir());
+    // One compare at a time on a sweep directory: a second one gets "in use by process N".
+    let _lock = DirLock::acquire(&out)?;
     let all = sweep.points();
     let points: Vec<Point> = match args.shard {
         Some(shard) => shard.select(&all),

@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+use actlab_train::run::DirLock;
+
 use super::{json, write_texts};
 use crate::error::EvalError;
 use crate::eval::EvalReport;
@@ -11,6 +13,7 @@ use crate::plot::confusion;
 /// Writes `eval.json`, `confusion.csv` and the heatmap (`confusion.svg`, `confusion.png`) into
 /// `run_dir`; returns the files written.
 pub fn write_report(run_dir: &Path, report: &EvalReport) -> Result<Vec<PathBuf>, EvalError> {
+    let _lock = DirLock::acquire(run_dir)?;
     let files = [
         ("eval.json", json(run_dir, report)?),
         ("confusion.csv", confusion_csv(report)),

@@ -17,6 +17,7 @@
 //! [`RunStatus`] says what a directory holds; `compare`, `train` and `report` decide by it.
 
 pub mod diagnostics;
+mod lock;
 pub mod metrics;
 mod summary;
 mod weights;
@@ -28,6 +29,7 @@ use crate::checkpoint;
 use crate::config::ExperimentConfig;
 use crate::error::TrainError;
 
+pub use lock::{DirLock, LOCK};
 pub use metrics::EpochRecord;
 pub use summary::{RunFacts, RunSummary};
 pub use weights::{load_model, load_weights, parameter_values, write_weights};
@@ -58,10 +60,20 @@ pub mod files {
         "confusion.png",
     ];
 
-    /// Whether `name` is a file a run directory may hold.
+    /// Whether `name` is a file a run directory may hold (its temporary files included).
     pub fn is_run_file(name: &str) -> bool {
-        [CONFIG, METRICS, CHECKPOINT, MODEL, DIAGNOSTICS, SUMMARY].contains(&name)
+        [
+            CONFIG,
+            METRICS,
+            CHECKPOINT,
+            MODEL,
+            DIAGNOSTICS,
+            SUMMARY,
+            super::LOCK,
+        ]
+        .contains(&name)
             || EVAL.contains(&name)
+            || name.starts_with(".tmp")
     }
 }
 
@@ -78,11 +90,11 @@ pub enum RunStatus {
         /// Steps finished of the next epoch.
         step: usize,
     },
-    /// Nothing to continue: the directory does not exist, is empty, or holds only files a run
-    /// writes before its first checkpoint.
+    /// Nothing to continue: the directory does not exist, is empty, or is marked as actlab's
+    /// ([`LOCK`]) and holds only files a run writes before its first complete checkpoint.
     Empty,
-    /// The path exists but is not a run directory (a file, or a directory with other things in
-    /// it): nothing of actlab's is written there.
+    /// The path exists but is not a run directory (a file, a directory with other things in
+    /// it, or run-like files without actlab's marker): nothing of actlab's is written there.
     NotARun,
 }
 
@@ -105,13 +117,16 @@ impl RunStatus {
         let Ok(entries) = std::fs::read_dir(dir) else {
             return RunStatus::NotARun;
         };
-        let foreign = entries
+        let names: Vec<String> = entries
             .flatten()
-            .any(|entry| !files::is_run_file(&entry.file_name().to_string_lossy()));
-        if foreign {
-            RunStatus::NotARun
-        } else {
+            .map(|entry| entry.file_name().to_string_lossy().into_owned())
+            .collect();
+        let ours = names.iter().all(|name| files::is_run_file(name));
+        let marked = names.iter().any(|name| name == LOCK);
+        if names.is_empty() || (ours && marked) {
             RunStatus::Empty
+        } else {
+            RunStatus::NotARun
         }
     }
 }
@@ -290,7 +305,17 @@ mod tests {
         assert_eq!(RunStatus::of(&dir), RunStatus::Empty, "empty");
         std::fs::write(dir.join(files::CONFIG), "x").unwrap();
         std::fs::write(dir.join(files::METRICS), "x").unwrap();
-        assert_eq!(RunStatus::of(&dir), RunStatus::Empty, "no checkpoint yet");
+        assert_eq!(
+            RunStatus::of(&dir),
+            RunStatus::NotARun,
+            "someone's own config.toml and metrics.csv"
+        );
+        std::fs::write(dir.join(LOCK), "1").unwrap();
+        assert_eq!(
+            RunStatus::of(&dir),
+            RunStatus::Empty,
+            "ours, no checkpoint yet"
+        );
         std::fs::write(dir.join("thesis.tex"), "x").unwrap();
         assert_eq!(RunStatus::of(&dir), RunStatus::NotARun, "a user's file");
         std::fs::remove_file(dir.join("thesis.tex")).unwrap();
