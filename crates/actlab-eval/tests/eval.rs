@@ -262,6 +262,16 @@ fn bad_inputs_are_clear_errors() {
 
     // Corrupt weights, then missing weights, then not a run at all.
     let weights = run.join("model.bpk");
+    // One byte flipped: the hash summary.json recorded catches it before the weights are used.
+    let mut bytes = std::fs::read(&weights).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x01;
+    std::fs::write(&weights, &bytes).unwrap();
+    let error = Predictor::open(&run, None).err().unwrap().to_string();
+    assert!(
+        error.contains("model.bpk") && error.contains("SHA-256"),
+        "{error}"
+    );
     std::fs::write(&weights, b"garbage").unwrap();
     let error = Predictor::open(&run, None).err().unwrap();
     assert!(error.to_string().contains("model.bpk"), "{error}");

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::diagnostics::DiagnosticRow;
 use crate::error::TrainError;
-use crate::run::{EpochRecord, files, read_text, write_file};
+use crate::run::{EpochRecord, files, read_text, sha256, verify, write_file};
 
 /// The most `state.toml` may hold (its history and diagnostics grow by epoch; a thousand
 /// epochs of a 100-layer model's diagnostics are ~10 MB).
@@ -89,6 +89,12 @@ pub struct CheckpointState {
     pub model_file: String,
     /// The optimizer state file, in `checkpoint/`.
     pub optimizer_file: String,
+    /// SHA-256 of the model file (empty in checkpoints written before it was recorded).
+    #[serde(default)]
+    pub model_sha256: String,
+    /// SHA-256 of the optimizer file.
+    #[serde(default)]
+    pub optimizer_sha256: String,
 }
 
 /// A loaded checkpoint.
@@ -146,6 +152,8 @@ pub fn save_state(
         train: train.clone(),
         model_file: String::new(),
         optimizer_file: String::new(),
+        model_sha256: String::new(),
+        optimizer_sha256: String::new(),
     };
     save(run_dir, state, model, optimizer)
 }
@@ -165,6 +173,8 @@ pub fn save(
     );
     state.model_file = format!("model-{generation}.bpk");
     state.optimizer_file = format!("optimizer-{generation}.bpk");
+    state.model_sha256 = sha256(model);
+    state.optimizer_sha256 = sha256(optimizer);
     write_file(dir.join(&state.model_file), model)?;
     write_file(dir.join(&state.optimizer_file), optimizer)?;
     let text = toml::to_string(&state).map_err(|e| TrainError::Corrupt {
@@ -228,7 +238,19 @@ pub fn load(run_dir: &Path) -> Result<Checkpoint, TrainError> {
         std::fs::read(&path).map_err(TrainError::io(path))
     };
     let model = read(&state.model_file)?;
+    verify(
+        &dir.join(&state.model_file),
+        &model,
+        &state.model_sha256,
+        STATE,
+    )?;
     let optimizer = read(&state.optimizer_file)?;
+    verify(
+        &dir.join(&state.optimizer_file),
+        &optimizer,
+        &state.optimizer_sha256,
+        STATE,
+    )?;
     Ok(Checkpoint {
         state,
         model,
@@ -255,6 +277,8 @@ mod tests {
             },
             model_file: String::new(),
             optimizer_file: String::new(),
+            model_sha256: String::new(),
+            optimizer_sha256: String::new(),
         }
     }
 
@@ -301,5 +325,18 @@ mod tests {
         std::fs::remove_file(dir(run.path()).join("model-e0001-s000000.bpk")).unwrap();
         let error = load(run.path()).unwrap_err().to_string();
         assert!(error.contains("model-e0001-s000000.bpk"), "{error}");
+
+        // One byte changed after writing: the recorded hash says so, naming the file.
+        save(run.path(), state(1), b"model", b"optim").unwrap();
+        std::fs::write(
+            dir(run.path()).join("optimizer-e0001-s000000.bpk"),
+            b"optiM",
+        )
+        .unwrap();
+        let error = load(run.path()).unwrap_err().to_string();
+        assert!(
+            error.contains("optimizer-e0001-s000000.bpk") && error.contains("SHA-256"),
+            "{error}"
+        );
     }
 }

@@ -486,15 +486,17 @@ impl<'a> Trainer<'a> {
             &self.backend,
             self.experiment.train.batch_size,
         )?;
+        let params = inference.num_params();
+        let learned = inference.learned_activation_values()?;
         let facts = RunFacts {
-            params: inference.num_params(),
-            learned: inference.learned_activation_values()?,
+            params,
+            learned,
             history: live.state.history,
             test,
             train_samples: self.steps * self.experiment.train.batch_size,
             validation_samples: self.validation_ix.len(),
+            model_sha256: run::write_weights(&self.run_dir, inference)?,
         };
-        run::write_weights(&self.run_dir, inference)?;
         let summary = RunSummary::build(self.experiment, facts);
         summary.write(&self.run_dir)?;
         Ok(summary)

@@ -88,8 +88,11 @@ fn finished(outcome: Outcome) -> RunSummary {
     }
 }
 
-/// The summary without its timing and memory fields.
+/// The summary without its timing and memory fields, and without the weights file's hash
+/// (burnpack files carry random parameter ids: equal weights, different bytes).
 fn timeless(mut s: RunSummary) -> RunSummary {
+    assert!(s.model_sha256.as_ref().is_some_and(|h| h.len() == 64));
+    s.model_sha256 = None;
     s.epoch_seconds.clear();
     s.epoch_wall_seconds.clear();
     s.samples_per_second = 0.0;

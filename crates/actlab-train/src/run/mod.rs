@@ -146,6 +146,29 @@ pub fn run_config(run_dir: &Path) -> Result<ExperimentConfig, TrainError> {
     Ok(config)
 }
 
+/// The SHA-256 of `bytes`, in hex: recorded beside every weights and checkpoint file when it is
+/// written, checked before the file is used.
+pub fn sha256(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    format!("{:x}", Sha256::digest(bytes))
+}
+
+/// Checks `bytes` (read from `path`) against the SHA-256 `recorded` in `record`; an empty
+/// record (written before hashes were kept) checks nothing.
+pub fn verify(path: &Path, bytes: &[u8], recorded: &str, record: &str) -> Result<(), TrainError> {
+    let actual = sha256(bytes);
+    if recorded.is_empty() || actual == recorded {
+        return Ok(());
+    }
+    Err(TrainError::Corrupt {
+        path: path.to_path_buf(),
+        message: format!(
+            "SHA-256 {actual} differs from the {recorded} recorded in {record}: the file was \
+             changed or damaged after it was written"
+        ),
+    })
+}
+
 /// The most a config, `summary.json` or `metrics.csv` may hold (far more than any real one).
 pub const MAX_TEXT_BYTES: u64 = 16 << 20;
 

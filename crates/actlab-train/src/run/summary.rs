@@ -79,6 +79,10 @@ pub struct RunSummary {
     /// Learned Swish β per hidden layer (learnable-β Swish only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub swish_beta: Option<Vec<f32>>,
+    /// SHA-256 of `model.bpk` when it was written; loading the weights checks it. Absent in
+    /// summaries written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_sha256: Option<String>,
     /// Peak resident memory of the training process in MB (Linux; none elsewhere).
     pub peak_rss_mb: Option<f64>,
     /// Burn's version.
@@ -102,6 +106,8 @@ pub struct RunFacts {
     pub validation_samples: usize,
     /// The activations' learned values, one list per hidden layer.
     pub learned: Vec<Vec<f32>>,
+    /// SHA-256 of `model.bpk` as written.
+    pub model_sha256: String,
 }
 
 impl RunSummary {
@@ -114,6 +120,7 @@ impl RunSummary {
             train_samples,
             validation_samples,
             learned,
+            model_sha256,
         } = facts;
         let mlp = experiment.model();
         let train = &experiment.train;
@@ -165,6 +172,7 @@ impl RunSummary {
                 }
             )
             .then(|| learned.iter().filter_map(|l| l.first().copied()).collect()),
+            model_sha256: Some(model_sha256),
             peak_rss_mb: super::peak_rss_mb(),
             burn_version: BURN_VERSION.to_string(),
             actlab_version: env!("CARGO_PKG_VERSION").to_string(),

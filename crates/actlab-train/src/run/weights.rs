@@ -12,8 +12,9 @@ use super::{files, write_file};
 use crate::config::Experiment;
 use crate::error::TrainError;
 
-/// Writes `model` (an inference model) as `run_dir/model.bpk` (atomically).
-pub fn write_weights(run_dir: &Path, model: Mlp) -> Result<(), TrainError> {
+/// Writes `model` (an inference model) as `run_dir/model.bpk` (atomically); returns the file's
+/// SHA-256, for `summary.json`.
+pub fn write_weights(run_dir: &Path, model: Mlp) -> Result<String, TrainError> {
     let path = run_dir.join(files::MODEL);
     let bytes = model
         .into_record()
@@ -22,11 +23,13 @@ pub fn write_weights(run_dir: &Path, model: Mlp) -> Result<(), TrainError> {
             path: path.clone(),
             message: format!("cannot serialise the weights: {e}"),
         })?;
-    write_file(path, &bytes)
+    write_file(path, &bytes)?;
+    Ok(super::sha256(&bytes))
 }
 
 /// The trained model of a run directory: the experiment's model (the run's `config.toml`) built on
-/// `device` — any backend, whichever one trained it — with the final weights (`model.bpk`).
+/// `device` — any backend, whichever one trained it — with the final weights (`model.bpk`),
+/// checked against the SHA-256 in `summary.json`.
 pub fn load_model(
     run_dir: &Path,
     experiment: &Experiment,
@@ -35,6 +38,12 @@ pub fn load_model(
     let model = experiment.model().init(device)?;
     let path = run_dir.join(files::MODEL);
     let bytes = std::fs::read(&path).map_err(TrainError::io(&path))?;
+    // Checked against the hash the summary recorded when the weights were written.
+    if let Ok(summary) = super::RunSummary::load(run_dir)
+        && let Some(recorded) = &summary.model_sha256
+    {
+        super::verify(&path, &bytes, recorded, files::SUMMARY)?;
+    }
     load_weights(model, &path, bytes)
 }
 
