@@ -165,9 +165,25 @@ fn unfinished_and_unreadable_runs_are_listed_with_the_reason() {
         "epoch,train_loss\n1,0.5\n",
     )
     .unwrap();
+    // Numbers no run produces (the report used to spin forever drawing ±1e308).
+    for (seed, accuracy) in [(2, 1e308), (3, -1e308)] {
+        let mut s = summary("relu", "relu", seed, 0.5);
+        s.test_accuracy = accuracy;
+        let dir = tmp.path().join(&s.name);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("summary.json"), serde_json::to_string(&s).unwrap()).unwrap();
+    }
     let (runs, skipped) = collect_runs(&[tmp.path().to_path_buf()]).unwrap();
     assert_eq!(runs.len(), 1);
-    assert_eq!(skipped.len(), 2, "{skipped:?}");
+    assert_eq!(skipped.len(), 4, "{skipped:?}");
+    assert_eq!(
+        skipped
+            .iter()
+            .filter(|s| s.contains("is not an accuracy in [0, 1]"))
+            .count(),
+        2,
+        "{skipped:?}"
+    );
     assert!(
         skipped.iter().any(|s| s.contains("unfinished")
             && s.contains("not finished")

@@ -70,7 +70,7 @@ impl Figure for Curves<'_> {
         let epochs = all.clone().map(|p| p.0).fold(1.0, f64::max);
         let lo = all.clone().map(|p| p.1 - p.2).fold(f64::INFINITY, f64::min);
         let hi = all.map(|p| p.1 + p.2).fold(f64::NEG_INFINITY, f64::max);
-        let (lo, hi) = if lo.is_finite() && hi.is_finite() {
+        let (lo, hi) = if lo.is_finite() && hi.is_finite() && (hi - lo).is_finite() {
             (lo, hi)
         } else {
             (0.0, 1.0)
@@ -162,7 +162,7 @@ fn draw_bars<DB: DrawingBackend>(
         .iter()
         .map(|r| finite(r.accuracy.high, r.max))
         .fold(f64::NEG_INFINITY, f64::max);
-    let (lo, hi) = if lo.is_finite() && hi.is_finite() {
+    let (lo, hi) = if lo.is_finite() && hi.is_finite() && (hi - lo).is_finite() {
         (lo, hi)
     } else {
         (0.0, 1.0)

@@ -31,7 +31,8 @@ fn draw_gradients<DB: DrawingBackend>(
         .filter(|n| n.is_finite() && *n > 0.0);
     let lo = norms.clone().fold(f64::INFINITY, f64::min);
     let hi = norms.fold(f64::NEG_INFINITY, f64::max);
-    let (lo, hi) = if lo.is_finite() && hi.is_finite() {
+    // A log axis: any finite positive range works, but never an infinite one.
+    let (lo, hi) = if lo.is_finite() && (hi * 2.0).is_finite() {
         (lo / 2.0, hi * 2.0)
     } else {
         (1e-6, 1.0)

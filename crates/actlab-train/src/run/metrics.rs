@@ -75,7 +75,8 @@ pub fn read(run_dir: &Path) -> Result<Vec<EpochRecord>, TrainError> {
         return Ok(Vec::new());
     };
     let p = path.as_path();
-    rows.iter()
+    let history = rows
+        .iter()
         .map(|row| {
             Ok(EpochRecord {
                 epoch: required(p, COLUMNS[0], &row[0])?,
@@ -88,7 +89,24 @@ pub fn read(run_dir: &Path) -> Result<Vec<EpochRecord>, TrainError> {
                 wall_seconds: required(p, COLUMNS[7], &row[7])?,
             })
         })
-        .collect()
+        .collect::<Result<Vec<_>, TrainError>>()?;
+    // Accuracies are fractions and losses finite: anything else was not written by a run.
+    for r in &history {
+        let accuracies = [Some(r.train_acc), r.val_acc].into_iter().flatten();
+        let losses = [Some(r.train_loss), r.val_loss].into_iter().flatten();
+        if accuracies.clone().any(|a| !(0.0..=1.0).contains(&a))
+            || losses.clone().any(|l| !l.is_finite())
+        {
+            return Err(TrainError::Corrupt {
+                path: path.clone(),
+                message: format!(
+                    "epoch {}: an accuracy outside [0, 1] or a loss that is not finite",
+                    r.epoch
+                ),
+            });
+        }
+    }
+    Ok(history)
 }
 
 #[cfg(test)]

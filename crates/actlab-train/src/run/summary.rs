@@ -183,10 +183,51 @@ impl RunSummary {
     pub fn load(run_dir: &Path) -> Result<RunSummary, TrainError> {
         let path = run_dir.join(files::SUMMARY);
         let text = super::read_text(&path, super::MAX_TEXT_BYTES).map_err(TrainError::io(&path))?;
-        serde_json::from_str(&text).map_err(|e| TrainError::Corrupt {
-            path,
+        let summary: RunSummary = serde_json::from_str(&text).map_err(|e| TrainError::Corrupt {
+            path: path.clone(),
             message: format!("not a run summary: {e}"),
-        })
+        })?;
+        summary
+            .check()
+            .map_err(|message| TrainError::Corrupt { path, message })?;
+        Ok(summary)
+    }
+
+    /// Values no run can produce (an accuracy outside [0, 1], a time or loss that is not a
+    /// finite number): a summary holding one was not written by actlab, and reports and plots
+    /// must not be handed it.
+    fn check(&self) -> Result<(), String> {
+        let fraction = |field: &str, v: f64| {
+            if (0.0..=1.0).contains(&v) {
+                Ok(())
+            } else {
+                Err(format!("{field} = {v} is not an accuracy in [0, 1]"))
+            }
+        };
+        let finite = |field: &str, v: f64| {
+            if v.is_finite() {
+                Ok(())
+            } else {
+                Err(format!("{field} = {v} is not a finite number"))
+            }
+        };
+        fraction("test_accuracy", self.test_accuracy)?;
+        fraction("final_train_accuracy", self.final_train_accuracy)?;
+        if let Some(best) = self.best_val_accuracy {
+            fraction("best_val_accuracy", best)?;
+        }
+        finite("test_loss", self.test_loss)?;
+        finite("final_train_loss", self.final_train_loss)?;
+        finite("lr", self.lr)?;
+        finite("samples_per_second", self.samples_per_second)?;
+        for &s in self.epoch_seconds.iter().chain(&self.epoch_wall_seconds) {
+            finite("epoch_seconds", s)?;
+        }
+        let learned = self.prelu_slopes.iter().flatten().flatten();
+        for &v in learned.chain(self.swish_beta.iter().flatten()) {
+            finite("learned values", f64::from(v))?;
+        }
+        Ok(())
     }
 
     /// Writes `run_dir/summary.json` (atomically): the last file a finished run gets.
