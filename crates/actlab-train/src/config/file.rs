@@ -103,10 +103,24 @@ pub fn parse_toml<T: serde::de::DeserializeOwned>(
     text: &str,
     path: &Path,
 ) -> Result<T, ConfigError> {
-    let parse_error = |field: String, error: toml::de::Error| ConfigError::Parse {
-        path: path.to_path_buf(),
-        field,
-        message: error.to_string().trim_end().to_string(),
+    // One line: what is wrong, then where (toml's own rendering adds a multi-line snippet).
+    let parse_error = |field: String, error: toml::de::Error| {
+        let message = error.message().trim_end().replace('\n', " ");
+        let place =
+            error
+                .span()
+                .and_then(|span| text.get(..span.start))
+                .map_or(String::new(), |before| {
+                    let line = before.matches('\n').count() + 1;
+                    let start = before.rfind('\n').map_or(0, |i| i + 1);
+                    let column = before[start..].chars().count() + 1;
+                    format!(" (line {line}, column {column})")
+                });
+        ConfigError::Parse {
+            path: path.to_path_buf(),
+            field,
+            message: format!("{message}{place}"),
+        }
     };
     let deserializer =
         toml::Deserializer::parse(text).map_err(|e| parse_error("(syntax)".into(), e))?;

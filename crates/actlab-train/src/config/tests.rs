@@ -101,6 +101,15 @@ fn errors_name_the_file_the_field_and_what_is_allowed() {
 
     let m = message("[model\n");
     assert!(m.starts_with("configs/test.toml: (syntax)"), "{m}");
+    assert!(m.contains("(line 1, column"), "{m}");
+
+    // Every message is one line, with the place.
+    let m = message("[model]\npreset = \"prelu-mlp\"\n[train]\nepochs = \"ten\"\n");
+    assert_eq!(m.lines().count(), 1, "{m}");
+    assert!(
+        m.contains("train.epochs") && m.contains("(line 4, column 10)"),
+        "{m}"
+    );
 
     let m = message("[data]\ndataset = \"mnist\"\n");
     assert!(m.contains("model"), "{m}");
