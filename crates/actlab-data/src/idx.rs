@@ -66,7 +66,18 @@ fn dtype_name(code: u8) -> &'static str {
 /// `available` is an upper bound on the body bytes the reader can yield, when known (a raw
 /// file's length minus the header, or a bound derived from a compressed size): a header
 /// promising more is reported as truncated before anything is allocated.
-pub fn parse_idx<R: Read>(mut reader: R, available: Option<u64>) -> Result<IdxArray, IdxError> {
+pub fn parse_idx<R: Read>(reader: R, available: Option<u64>) -> Result<IdxArray, IdxError> {
+    parse_idx_within(reader, available, MAX_IDX_BYTES)
+}
+
+/// [`parse_idx`] for a body of at most `cap` bytes: a header promising more is
+/// [`IdxError::TooLarge`] before anything is read or allocated (a gzip bomb stops there).
+pub fn parse_idx_within<R: Read>(
+    mut reader: R,
+    available: Option<u64>,
+    cap: u64,
+) -> Result<IdxArray, IdxError> {
+    let cap = cap.min(MAX_IDX_BYTES);
     let mut prefix = [0u8; 4];
     read_header_part(&mut reader, &mut prefix, 0)?;
     if prefix[0] != 0 || prefix[1] != 0 {
@@ -91,11 +102,11 @@ pub fn parse_idx<R: Read>(mut reader: R, available: Option<u64>) -> Result<IdxAr
         .map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]))
         .collect();
     let expected: u128 = dims.iter().map(|&d| u128::from(d)).product();
-    if expected > u128::from(MAX_IDX_BYTES) {
+    if expected > u128::from(cap) {
         return Err(IdxError::TooLarge {
             dims,
             bytes: expected,
-            cap: MAX_IDX_BYTES,
+            cap,
         });
     }
     let expected = expected as u64;
@@ -143,6 +154,19 @@ fn read_header_part<R: Read>(
 
 /// Reads an IDX file, raw or gzip-compressed (recognised by its content, not its name).
 pub fn read_idx_file(path: &Path) -> Result<IdxArray, IdxError> {
+    read_idx_file_within(path, MAX_IDX_BYTES)
+}
+
+/// [`read_idx_file`] for a body of at most `cap` bytes (see [`parse_idx_within`]). Only regular
+/// files are opened: a FIFO or device would block or never end.
+pub fn read_idx_file_within(path: &Path, cap: u64) -> Result<IdxArray, IdxError> {
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a regular file (a directory, FIFO or device)",
+        )
+        .into());
+    }
     let file = File::open(path)?;
     let len = file.metadata()?.len();
     let mut reader = BufReader::with_capacity(1 << 16, file);
@@ -150,9 +174,9 @@ pub fn read_idx_file(path: &Path) -> Result<IdxArray, IdxError> {
     if head.starts_with(&[0x1f, 0x8b]) {
         // Deflate expands at most ~1032×: a header promising more than that cannot be honest.
         let bound = len.saturating_mul(1032);
-        parse_idx(MultiGzDecoder::new(reader), Some(bound))
+        parse_idx_within(MultiGzDecoder::new(reader), Some(bound), cap)
     } else {
-        parse_idx(reader, Some(len))
+        parse_idx_within(reader, Some(len), cap)
     }
 }
 

@@ -8,7 +8,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::error::DataError;
-use crate::idx::{IdxArray, read_idx_file};
+use crate::idx::{IdxArray, read_idx_file_within};
 use crate::spec::{DatasetName, FileRole, FileSpec, IMAGE_PIXELS, IMAGE_SIDE, NUM_CLASSES};
 
 /// One split (train or test): `len` images of 784 bytes, row-major, and their labels.
@@ -212,7 +212,16 @@ fn read_one(dir: &Path, spec: &'static FileSpec) -> Result<Read, DataError> {
         dir: dir.to_path_buf(),
         missing: vec![format!("{}[.gz]", spec.base)],
     })?;
-    let array = read_idx_file(&path).map_err(|source| DataError::Idx {
+    // No file is larger than its part of the published dataset (60,000 or 10,000 images).
+    let count = match spec.role {
+        FileRole::TrainImages | FileRole::TrainLabels => 60_000,
+        FileRole::TestImages | FileRole::TestLabels => 10_000,
+    };
+    let per_item = match spec.role {
+        FileRole::TrainImages | FileRole::TestImages => IMAGE_PIXELS as u64,
+        FileRole::TrainLabels | FileRole::TestLabels => 1,
+    };
+    let array = read_idx_file_within(&path, count * per_item).map_err(|source| DataError::Idx {
         path: path.clone(),
         source,
     })?;

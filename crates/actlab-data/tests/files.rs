@@ -75,7 +75,8 @@ fn every_corruption_is_a_one_line_error_naming_the_file() {
             "truncated: the header declares 15680 data bytes, the file has 4984",
         ),
         (1, trailing, "trailing garbage"),
-        (2, hostile, "more than the 1073741824-byte limit"),
+        // The test images file may hold at most the published 10,000 images.
+        (2, hostile, "more than the 7840000-byte limit"),
         (
             1,
             bad_label.to_bytes(),
@@ -119,6 +120,16 @@ fn typed_errors_carry_the_numbers() {
         idx_error(broken(1, hostile, false)),
         IdxError::TooLarge { .. }
     ));
+    // A gzip bomb: 10,001 test images of zeros (7.8 MB) in a few kilobytes. The published test
+    // file has 10,000: refused from the header, before a byte is inflated.
+    let bomb = actlab_data::idx::IdxArray {
+        dims: vec![10_001, 28, 28],
+        data: vec![0; 10_001 * 784],
+    };
+    match idx_error(broken(2, bomb.to_bytes(), true)) {
+        IdxError::TooLarge { cap, .. } => assert_eq!(cap, 10_000 * 784),
+        other => panic!("{other}"),
+    }
     let not_gzip = [0x1f, 0x8b, 1, 2, 3].to_vec();
     assert!(matches!(
         idx_error(broken(1, not_gzip, false)),
