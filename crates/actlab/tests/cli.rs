@@ -466,6 +466,8 @@ fn train_errors_are_one_clear_line() {
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("t10k-labels-idx1-ubyte"), "{stderr}");
+    // The cause is said once (it used to follow its own quotation: "…: bad magic…: bad magic…").
+    assert_eq!(stderr.matches("bad magic").count(), 1, "{stderr}");
 }
 
 /// `kill -SIGNAL` during training: a checkpoint, exit status `code`, and the run resumes.
