@@ -185,12 +185,15 @@ impl MnistData {
 
 /// Where a file of `spec` is in `dir`: the raw file if present (no decompression), else `.gz`.
 pub fn find_file(dir: &Path, spec: &FileSpec) -> Option<PathBuf> {
+    // Anything at the name counts as there (a FIFO, a symlink loop, an unreadable file): reading
+    // it then says what is wrong, instead of calling it missing.
+    let present = |path: &PathBuf| std::fs::symlink_metadata(path).is_ok();
     let raw = dir.join(spec.base);
-    if raw.is_file() {
+    if present(&raw) {
         return Some(raw);
     }
     let gz = dir.join(spec.gz_name());
-    gz.is_file().then_some(gz)
+    present(&gz).then_some(gz)
 }
 
 /// The files of `name` that `dir` lacks (as `base[.gz]`).

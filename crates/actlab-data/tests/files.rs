@@ -205,3 +205,41 @@ fn sources_are_tried_in_order_and_reported() {
     assert_eq!((found.source, found.attempts.len()), (Config, 1));
     assert_eq!(found.dir, root.path().join("mine"));
 }
+
+/// A FIFO, a symlink loop or a directory where a file should be is named with what is wrong,
+/// not reported missing (and a FIFO is never waited on).
+#[test]
+fn odd_files_say_what_they_are() {
+    type Make = fn(&std::path::Path);
+    let cases: [(&str, Make); 3] = [
+        ("not a regular file", |path| {
+            assert!(
+                std::process::Command::new("mkfifo")
+                    .arg(path)
+                    .status()
+                    .unwrap()
+                    .success()
+            );
+        }),
+        ("symbolic links", |path| {
+            std::os::unix::fs::symlink(path, path).unwrap();
+        }),
+        ("not a regular file", |path| {
+            std::fs::create_dir(path).unwrap()
+        }),
+    ];
+    for (want, make) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        write_dataset(dir.path(), 20, 10, false);
+        let path = dir.path().join(FILES[1]);
+        std::fs::remove_file(&path).unwrap();
+        make(&path);
+        let message = actlab_data::load_dir(dir.path(), DatasetName::Mnist)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.contains(FILES[1]) && message.contains(want),
+            "{want}: {message}"
+        );
+    }
+}
