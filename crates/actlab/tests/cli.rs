@@ -491,6 +491,14 @@ fn a_signal_saves_a_checkpoint_and_the_run_resumes(signal: &str, code: i32) {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     assert!(cp.exists(), "no epoch finished within 120 s");
+    // While it trains, a second command on the same directory is refused, naming the first.
+    let out = actlab(&["train", "--resume", "runs/tiny", "--quiet"], tmp.path());
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!("in use by process {}", child.id())),
+        "{stderr}"
+    );
     let status = Command::new("kill")
         .args([signal, &child.id().to_string()])
         .status()
@@ -635,6 +643,42 @@ fn eval_and_predict_a_trained_run() {
         text(&out.stderr).contains("not a finished run"),
         "{}",
         text(&out.stderr)
+    );
+
+    // A report over a run whose summary holds an impossible accuracy: that run is skipped with
+    // the reason, the report is written from the others (it used to spin forever on ±1e308).
+    let summary = std::fs::read_to_string(tmp.path().join("runs/tiny/summary.json")).unwrap();
+    let value: serde_json::Value = serde_json::from_str(&summary).unwrap();
+    let accuracy = value["test_accuracy"].to_string();
+    std::fs::create_dir_all(tmp.path().join("runs/bad")).unwrap();
+    std::fs::write(
+        tmp.path().join("runs/bad/summary.json"),
+        summary.replace(
+            &format!("\"test_accuracy\": {accuracy}"),
+            "\"test_accuracy\": 1e308",
+        ),
+    )
+    .unwrap();
+    let out = actlab(&["report", "runs", "--out", "runs/report"], tmp.path());
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("runs/bad/summary.json") && stderr.contains("test_accuracy = 1e308"),
+        "{stderr}"
+    );
+
+    // One byte of the final weights changed: caught by the hash in summary.json.
+    let weights = tmp.path().join("runs/tiny/model.bpk");
+    let mut bytes = std::fs::read(&weights).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x10;
+    std::fs::write(&weights, bytes).unwrap();
+    let out = actlab(&["predict", "runs/tiny", "--test-index", "0"], tmp.path());
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("model.bpk") && stderr.contains("SHA-256"),
+        "{stderr}"
     );
 }
 

@@ -197,11 +197,22 @@ impl RunSummary {
     /// finite number): a summary holding one was not written by actlab, and reports and plots
     /// must not be handed it.
     fn check(&self) -> Result<(), String> {
+        // Huge values in exponent form (1e308, not 309 digits).
+        let show = |v: f64| {
+            if v.abs() >= 1e6 {
+                format!("{v:e}")
+            } else {
+                v.to_string()
+            }
+        };
         let fraction = |field: &str, v: f64| {
             if (0.0..=1.0).contains(&v) {
                 Ok(())
             } else {
-                Err(format!("{field} = {v} is not an accuracy in [0, 1]"))
+                Err(format!(
+                    "{field} = {} is not an accuracy in [0, 1]",
+                    show(v)
+                ))
             }
         };
         let finite = |field: &str, v: f64| {
