@@ -5,64 +5,8 @@ use std::path::PathBuf;
 
 use crate::source::Attempt;
 
-/// What is wrong with one IDX stream.
-#[derive(Debug, thiserror::Error)]
-pub enum IdxError {
-    /// Reading failed (including a corrupt gzip stream).
-    #[error("cannot read: {0}")]
-    Io(#[from] io::Error),
-    /// The stream ends inside the header.
-    #[error("truncated header: the file ends after {found} bytes")]
-    TruncatedHeader {
-        /// Bytes present.
-        found: usize,
-    },
-    /// The first two bytes are not zero.
-    #[error("not an IDX file: bad magic number (starts with {found:02x?}, expected [00, 00])")]
-    BadMagic {
-        /// The first two bytes.
-        found: [u8; 2],
-    },
-    /// An element type other than unsigned bytes.
-    #[error(
-        "unsupported IDX element type 0x{code:02x} ({name}); only unsigned bytes (0x08) are supported"
-    )]
-    UnsupportedDtype {
-        /// The type code.
-        code: u8,
-        /// Its name, when it is a known IDX type.
-        name: &'static str,
-    },
-    /// A rank outside 1..=4.
-    #[error("IDX header declares {0} dimensions; expected 1 to 4")]
-    BadRank(u8),
-    /// The header describes more data than the reader will hold.
-    #[error(
-        "IDX header dimensions {dims:?} describe {bytes} bytes, more than the {cap}-byte limit"
-    )]
-    TooLarge {
-        /// The dimensions read.
-        dims: Vec<u32>,
-        /// Their product.
-        bytes: u128,
-        /// [`crate::idx::MAX_IDX_BYTES`].
-        cap: u64,
-    },
-    /// Fewer data bytes than the header declares.
-    #[error("truncated: the header declares {expected} data bytes, the file has {found}")]
-    Truncated {
-        /// Bytes declared.
-        expected: u64,
-        /// Bytes present.
-        found: u64,
-    },
-    /// More data bytes than the header declares.
-    #[error("trailing garbage after the {expected} data bytes the header declares")]
-    TrailingData {
-        /// Bytes declared.
-        expected: u64,
-    },
-}
+/// What is wrong with one IDX stream (defined by the `actlab-idx` crate).
+pub use actlab_idx::IdxError;
 
 /// What went wrong finding, fetching, reading or checking a dataset.
 #[derive(Debug, thiserror::Error)]

@@ -12,7 +12,8 @@ pub mod apt;
 pub mod batch;
 pub mod download;
 pub mod error;
-pub mod idx;
+/// The strict IDX reader (the `actlab-idx` crate).
+pub use actlab_idx as idx;
 pub mod mnist;
 pub mod source;
 pub mod spec;

@@ -1,5 +1,8 @@
 //! The IDX format (LeCun's MNIST files): a strict reader for unsigned-byte arrays, raw or gzipped.
 //!
+//! A crate of its own, with no Burn in its dependencies, so that a fuzzer builds it in seconds
+//! (`fuzz/`); `actlab-data` re-exports it as `actlab_data::idx`.
+//!
 //! ```text
 //! [0x00, 0x00, dtype, rank]  [rank × u32 big-endian dimensions]  [product(dims) elements]
 //! ```
@@ -13,8 +16,6 @@ use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
 
 use flate2::bufread::MultiGzDecoder;
-
-use crate::error::IdxError;
 
 /// The largest body the reader accepts: 1 GiB (MNIST's training images are 47 MB).
 pub const MAX_IDX_BYTES: u64 = 1 << 30;
@@ -152,6 +153,65 @@ fn read_header_part<R: Read>(
     Ok(())
 }
 
+/// What is wrong with one IDX stream.
+#[derive(Debug, thiserror::Error)]
+pub enum IdxError {
+    /// Reading failed (including a corrupt gzip stream).
+    #[error("cannot read: {0}")]
+    Io(#[from] io::Error),
+    /// The stream ends inside the header.
+    #[error("truncated header: the file ends after {found} bytes")]
+    TruncatedHeader {
+        /// Bytes present.
+        found: usize,
+    },
+    /// The first two bytes are not zero.
+    #[error("not an IDX file: bad magic number (starts with {found:02x?}, expected [00, 00])")]
+    BadMagic {
+        /// The first two bytes.
+        found: [u8; 2],
+    },
+    /// An element type other than unsigned bytes.
+    #[error(
+        "unsupported IDX element type 0x{code:02x} ({name}); only unsigned bytes (0x08) are supported"
+    )]
+    UnsupportedDtype {
+        /// The type code.
+        code: u8,
+        /// Its name, when it is a known IDX type.
+        name: &'static str,
+    },
+    /// A rank outside 1..=4.
+    #[error("IDX header declares {0} dimensions; expected 1 to 4")]
+    BadRank(u8),
+    /// The header describes more data than the reader will hold.
+    #[error(
+        "IDX header dimensions {dims:?} describe {bytes} bytes, more than the {cap}-byte limit"
+    )]
+    TooLarge {
+        /// The dimensions read.
+        dims: Vec<u32>,
+        /// Their product.
+        bytes: u128,
+        /// [`MAX_IDX_BYTES`].
+        cap: u64,
+    },
+    /// Fewer data bytes than the header declares.
+    #[error("truncated: the header declares {expected} data bytes, the file has {found}")]
+    Truncated {
+        /// Bytes declared.
+        expected: u64,
+        /// Bytes present.
+        found: u64,
+    },
+    /// More data bytes than the header declares.
+    #[error("trailing garbage after the {expected} data bytes the header declares")]
+    TrailingData {
+        /// Bytes declared.
+        expected: u64,
+    },
+}
+
 /// Reads an IDX file, raw or gzip-compressed (recognised by its content, not its name).
 pub fn read_idx_file(path: &Path) -> Result<IdxArray, IdxError> {
     read_idx_file_within(path, MAX_IDX_BYTES)
@@ -169,7 +229,16 @@ pub fn read_idx_file_within(path: &Path, cap: u64) -> Result<IdxArray, IdxError>
     }
     let file = File::open(path)?;
     let len = file.metadata()?.len();
-    let mut reader = BufReader::with_capacity(1 << 16, file);
+    parse_raw_or_gzip(BufReader::with_capacity(1 << 16, file), len, cap)
+}
+
+/// [`read_idx_file_within`] for bytes in memory: raw or gzip, recognised by content.
+pub fn read_idx_bytes(bytes: &[u8], cap: u64) -> Result<IdxArray, IdxError> {
+    parse_raw_or_gzip(bytes, bytes.len() as u64, cap)
+}
+
+/// `len` bytes from `reader`, gzip when they start with its magic number.
+fn parse_raw_or_gzip<R: BufRead>(mut reader: R, len: u64, cap: u64) -> Result<IdxArray, IdxError> {
     let head = reader.fill_buf()?;
     if head.starts_with(&[0x1f, 0x8b]) {
         // Deflate expands at most ~1032×: a header promising more than that cannot be honest.
