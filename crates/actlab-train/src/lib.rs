@@ -14,6 +14,7 @@ pub mod config;
 pub mod diagnostics;
 mod error;
 pub mod evaluate;
+mod feed;
 pub mod observer;
 mod optim;
 pub mod run;

@@ -13,10 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-use actlab_data::{
-    DataError, DeviceLayout, DeviceSplit, MnistBatch, MnistData, Scaling, Split, epoch_order,
-    train_validation,
-};
+use actlab_data::{MnistData, Scaling, epoch_order, train_validation};
 use actlab_model::Mlp;
 use burn::module::Module;
 use burn::optim::ModuleOptimizer;
@@ -28,35 +25,12 @@ use crate::config::Experiment;
 use crate::diagnostics::{self, DiagnosticRow};
 use crate::error::TrainError;
 use crate::evaluate::evaluate;
+use crate::feed::TrainFeed;
 use crate::observer::{Observer, RunInfo, StepProgress};
 use crate::optim;
 use crate::run::{self, EpochRecord, RunFacts, RunSummary};
 use crate::session::{Outcome, TrainOptions};
 use crate::step::{Flow, StepResult, train_steps};
-
-/// Training batches: resident bytes on CPU backends, host batches elsewhere.
-#[allow(clippy::large_enum_variant)] // one per run; Burn's `Device` is what is large
-enum TrainFeed<'a> {
-    Resident(DeviceSplit),
-    Host {
-        split: &'a Split,
-        table: [f32; 256],
-        device: Device,
-    },
-}
-
-impl TrainFeed<'_> {
-    fn batch(&self, indices: &[u32]) -> Result<MnistBatch, DataError> {
-        match self {
-            TrainFeed::Resident(split) => split.batch(indices),
-            TrainFeed::Host {
-                split,
-                table,
-                device,
-            } => split.batch_with_table(indices, table, device),
-        }
-    }
-}
 
 /// The sums of an epoch in progress: what is already on the host, and the per-step values
 /// still on the device.
@@ -143,7 +117,7 @@ impl<'a> Trainer<'a> {
         observer: &mut dyn Observer,
     ) -> Result<Outcome, TrainError> {
         let mut live = self.restore(checkpoint)?;
-        let feed = self.feed();
+        let feed = TrainFeed::new(&self.data.train, &self.backend, &self.device);
         let epochs = self.experiment.train.epochs;
         observer.started(&self.info(&live));
         let fresh = live.state.epochs_completed == 0 && live.state.steps_into_epoch == 0;
@@ -220,23 +194,6 @@ impl<'a> Trainer<'a> {
             optim,
             state,
         })
-    }
-
-    fn feed(&self) -> TrainFeed<'a> {
-        if self.backend.resident_bytes {
-            TrainFeed::Resident(DeviceSplit::new(
-                &self.data.train,
-                &self.device,
-                DeviceLayout::Bytes,
-                Scaling::Unit,
-            ))
-        } else {
-            TrainFeed::Host {
-                split: &self.data.train,
-                table: Scaling::Unit.table(),
-                device: self.device.clone(),
-            }
-        }
     }
 
     fn info(&self, live: &Live) -> RunInfo {
