@@ -52,6 +52,9 @@ pub struct RunInfo {
     pub epochs_completed: usize,
     /// Steps already finished of the next epoch (resume).
     pub steps_into_epoch: usize,
+    /// A fresh run in a directory where an earlier attempt died before its first complete
+    /// checkpoint: started afresh, that attempt's leftovers removed.
+    pub restarted: bool,
 }
 
 /// Progress inside an epoch.

@@ -107,6 +107,9 @@ fn start(
     observer: &mut dyn Observer,
 ) -> Result<Outcome, TrainError> {
     let run_dir = lock.dir();
+    // A fresh start where a checkpoint directory exists: an earlier attempt died before its
+    // first complete checkpoint (its files go with the first checkpoint written now).
+    let restarted = checkpoint.is_none() && checkpoint::dir(run_dir).exists();
     if let Ok(entries) = std::fs::read_dir(run_dir) {
         for entry in entries.flatten() {
             if entry.file_name().to_string_lossy().starts_with(".tmp") {
@@ -118,7 +121,9 @@ fn start(
     resolved.name = Some(experiment.name());
     resolved.output.dir = Some(run_dir.to_path_buf());
     resolved.write_atomic(&run_dir.join(files::CONFIG))?;
-    Trainer::new(experiment, data, run_dir)?.run(checkpoint, options, observer)
+    Trainer::new(experiment, data, run_dir)?
+        .restarted(restarted)
+        .run(checkpoint, options, observer)
 }
 
 /// The raw config recorded in `run_dir`, to resume it: change what the command line says

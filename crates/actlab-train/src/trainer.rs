@@ -65,6 +65,7 @@ pub(crate) struct Trainer<'a> {
     validation_ix: Vec<u32>,
     test_ix: Vec<u32>,
     steps: usize,
+    restarted: bool,
 }
 
 impl<'a> Trainer<'a> {
@@ -107,7 +108,14 @@ impl<'a> Trainer<'a> {
             validation_ix: split.validation,
             test_ix: (0..test_count as u32).collect(),
             steps,
+            restarted: false,
         })
+    }
+
+    /// Marks a fresh run that replaces an attempt which died before its first checkpoint.
+    pub(crate) fn restarted(mut self, restarted: bool) -> Self {
+        self.restarted = restarted;
+        self
     }
 
     pub(crate) fn run(
@@ -210,6 +218,7 @@ impl<'a> Trainer<'a> {
             steps_per_epoch: self.steps,
             epochs_completed: live.state.epochs_completed,
             steps_into_epoch: live.state.steps_into_epoch,
+            restarted: self.restarted,
         }
     }
 

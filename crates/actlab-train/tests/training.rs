@@ -564,7 +564,20 @@ fn a_first_checkpoint_cut_short_is_restartable() {
     assert!(matches!(error, TrainError::NoCheckpoint { .. }), "{error}");
     let mut c = config(&dir, "ndarray", "");
     c.train.epochs = 1;
-    finished(train(&valid(&c), &data, &TrainOptions::default(), &mut Quiet).unwrap());
+    // The run says so (the CLI prints it).
+    struct Restarted(Option<bool>);
+    impl Observer for Restarted {
+        fn started(&mut self, info: &actlab_train::RunInfo) {
+            self.0 = Some(info.restarted);
+        }
+    }
+    let mut seen = Restarted(None);
+    finished(train(&valid(&c), &data, &TrainOptions::default(), &mut seen).unwrap());
+    assert_eq!(seen.0, Some(true));
+    let mut fresh = Restarted(None);
+    let c = config(&tmp.path().join("new"), "ndarray", "");
+    finished(train(&valid(&c), &data, &TrainOptions::default(), &mut fresh).unwrap());
+    assert_eq!(fresh.0, Some(false), "a new directory is no restart");
     let mut left: Vec<String> = std::fs::read_dir(&cp)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

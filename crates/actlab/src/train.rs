@@ -234,6 +234,13 @@ impl Observer for Display {
             info.train_samples / info.steps_per_epoch.max(1),
             info.run_dir.display()
         );
+        if info.restarted {
+            eprintln!(
+                "an earlier attempt in {} stopped before its first complete checkpoint: starting \
+                 afresh (its leftovers are removed)",
+                info.run_dir.display()
+            );
+        }
         if info.epochs_completed > 0 || info.steps_into_epoch > 0 {
             eprintln!(
                 "resuming after epoch {}, step {} (of {} epochs)",
