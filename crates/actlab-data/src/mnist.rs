@@ -210,23 +210,25 @@ struct Read {
     file: LoadedFile,
 }
 
-fn read_one(dir: &Path, spec: &'static FileSpec) -> Result<Read, DataError> {
+fn read_one(dir: &Path, name: DatasetName, spec: &'static FileSpec) -> Result<Read, DataError> {
     let path = find_file(dir, spec).ok_or_else(|| DataError::Incomplete {
         dir: dir.to_path_buf(),
         missing: vec![format!("{}[.gz]", spec.base)],
     })?;
-    // No file is larger than its part of the published dataset (60,000 or 10,000 images).
+    // No file is larger than its part of the published dataset.
     let count = match spec.role {
-        FileRole::TrainImages | FileRole::TrainLabels => 60_000,
-        FileRole::TestImages | FileRole::TestLabels => 10_000,
+        FileRole::TrainImages | FileRole::TrainLabels => name.train_count(),
+        FileRole::TestImages | FileRole::TestLabels => name.test_count(),
     };
     let per_item = match spec.role {
-        FileRole::TrainImages | FileRole::TestImages => IMAGE_PIXELS as u64,
+        FileRole::TrainImages | FileRole::TestImages => IMAGE_PIXELS,
         FileRole::TrainLabels | FileRole::TestLabels => 1,
     };
-    let array = read_idx_file_within(&path, count * per_item).map_err(|source| DataError::Idx {
-        path: path.clone(),
-        source,
+    let array = read_idx_file_within(&path, (count * per_item) as u64).map_err(|source| {
+        DataError::Idx {
+            path: path.clone(),
+            source,
+        }
     })?;
     let want_rank = match spec.role {
         FileRole::TrainImages | FileRole::TestImages => 3,
@@ -283,8 +285,8 @@ fn split(images: Read, labels: Read) -> Result<Split, DataError> {
 pub fn load_dir(dir: &Path, name: DatasetName) -> Result<MnistData, DataError> {
     let [train_images, train_labels, test_images, test_labels] = name.files();
     let (train_images, rest) = std::thread::scope(|scope| {
-        let big = scope.spawn(|| read_one(dir, train_images));
-        let rest = [train_labels, test_images, test_labels].map(|spec| read_one(dir, spec));
+        let big = scope.spawn(|| read_one(dir, name, train_images));
+        let rest = [train_labels, test_images, test_labels].map(|spec| read_one(dir, name, spec));
         let big = big
             .join()
             .unwrap_or_else(|_| Err(DataError::Split("the IDX reader thread panicked".into())));

@@ -154,15 +154,10 @@ pub fn load_image(path: &Path, invert: bool) -> Result<Vec<f32>, EvalError> {
         message,
     };
     // A FIFO or device would block or never end: only regular files are opened.
-    match std::fs::metadata(path) {
-        Ok(m) if m.is_file() => {}
-        Ok(_) => {
-            return Err(error(
-                "not a regular file (a directory, FIFO or device)".into(),
-            ));
-        }
-        Err(e) => return Err(error(format!("cannot open: {e}"))),
-    }
+    actlab_data::idx::regular_file(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::InvalidInput => error(e.to_string()),
+        _ => error(format!("cannot open: {e}")),
+    })?;
     let mut reader = image::io::Reader::open(path)
         .map_err(|e| error(format!("cannot open: {e}")))?
         .with_guessed_format()

@@ -171,16 +171,17 @@ impl SweepConfig {
                 &format!("at most {MAX_POINTS} runs"),
             ));
         }
-        let mut names: Vec<String> = self.points().into_iter().map(|p| p.name).collect();
-        names.sort();
+        let points = self.points();
+        let mut names: Vec<&str> = points.iter().map(|p| p.name.as_str()).collect();
+        names.sort_unstable();
         if let Some(pair) = names.windows(2).find(|w| w[0] == w[1]) {
             return Err(invalid(
                 "grid",
-                pair[0].clone(),
+                pair[0].to_string(),
                 "no repeated activation, size, rate or seed",
             ));
         }
-        for point in self.points() {
+        for point in &points {
             point.config.validate(path)?;
         }
         Ok(())

@@ -75,19 +75,6 @@ impl Mutator {
     }
 }
 
-/// Peak resident memory of this process in MB (Linux), to bound what the mutants allocate.
-pub fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
-}
-
 /// Mutants per target (a few seconds each in release).
 const MUTANTS: u64 = 3000;
 /// What all mutants of a target together may add to the peak resident memory.
@@ -100,6 +87,8 @@ fn repo() -> PathBuf {
 /// Runs `check` on `MUTANTS` mutants of each corpus entry; a panic fails the test (naming the
 /// seed), and so does memory growth past [`MAX_GROWTH_MB`].
 fn fuzz(name: &str, corpus: &[Vec<u8>], mut check: impl FnMut(&[u8])) {
+    // Peak resident memory (Linux; 0 where unknown), to bound what the mutants allocate.
+    let peak_rss_mb = || actlab_train::run::peak_rss_mb().unwrap_or(0.0);
     let before = peak_rss_mb();
     for (i, input) in corpus.iter().enumerate() {
         check(input); // the corpus itself

@@ -212,6 +212,20 @@ pub enum IdxError {
     },
 }
 
+/// `Ok` when `path` is a regular file (symlinks followed): a FIFO would block a reader, a device
+/// such as `/dev/zero` would never end, a directory is no file. Every reader of a file a user
+/// names checks this first (here, actlab-train's `read_text`, `predict`'s images).
+pub fn regular_file(path: &Path) -> io::Result<()> {
+    if std::fs::metadata(path)?.is_file() {
+        Ok(())
+    } else {
+        Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a regular file (a directory, FIFO or device)",
+        ))
+    }
+}
+
 /// Reads an IDX file, raw or gzip-compressed (recognised by its content, not its name).
 pub fn read_idx_file(path: &Path) -> Result<IdxArray, IdxError> {
     read_idx_file_within(path, MAX_IDX_BYTES)
@@ -220,13 +234,7 @@ pub fn read_idx_file(path: &Path) -> Result<IdxArray, IdxError> {
 /// [`read_idx_file`] for a body of at most `cap` bytes (see [`parse_idx_within`]). Only regular
 /// files are opened: a FIFO or device would block or never end.
 pub fn read_idx_file_within(path: &Path, cap: u64) -> Result<IdxArray, IdxError> {
-    if !std::fs::metadata(path)?.is_file() {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "not a regular file (a directory, FIFO or device)",
-        )
-        .into());
-    }
+    regular_file(path)?;
     let file = File::open(path)?;
     let len = file.metadata()?.len();
     parse_raw_or_gzip(BufReader::with_capacity(1 << 16, file), len, cap)

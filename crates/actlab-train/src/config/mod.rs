@@ -23,9 +23,6 @@ pub use sections::{
     DataSection, OptimizerConfig, OutputSection, Progress, ScheduleConfig, TrainSection,
 };
 
-/// Training images in either dataset's training file.
-const TRAIN_IMAGES: usize = 60_000;
-
 /// The datasets actlab reads (defined by the data crate).
 pub use actlab_data::DatasetName as Dataset;
 /// Which training images are held out for validation.
@@ -165,18 +162,19 @@ impl ExperimentConfig {
         if self.train.epochs == 0 {
             return Err(invalid("train.epochs", "0".into(), "at least 1"));
         }
-        if !(1..=TRAIN_IMAGES).contains(&self.train.batch_size) {
+        let train_images = self.data.dataset.train_count();
+        if !(1..=train_images).contains(&self.train.batch_size) {
             return Err(invalid(
                 "train.batch_size",
                 self.train.batch_size.to_string(),
-                "1 to 60000 (no larger than the training set)",
+                &format!("1 to {train_images} (no larger than the training set)"),
             ));
         }
-        if self.data.validation_size >= TRAIN_IMAGES {
+        if self.data.validation_size >= train_images {
             return Err(invalid(
                 "data.validation_size",
                 self.data.validation_size.to_string(),
-                "fewer than the 60000 training images",
+                &format!("fewer than the {train_images} training images"),
             ));
         }
         for (field, limit) in [

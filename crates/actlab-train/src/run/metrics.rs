@@ -92,11 +92,12 @@ pub fn read(run_dir: &Path) -> Result<Vec<EpochRecord>, TrainError> {
         .collect::<Result<Vec<_>, TrainError>>()?;
     // Accuracies are fractions and losses finite: anything else was not written by a run.
     for r in &history {
-        let accuracies = [Some(r.train_acc), r.val_acc].into_iter().flatten();
-        let losses = [Some(r.train_loss), r.val_loss].into_iter().flatten();
-        if accuracies.clone().any(|a| !(0.0..=1.0).contains(&a))
-            || losses.clone().any(|l| !l.is_finite())
-        {
+        let accuracy = |a: f64| (0.0..=1.0).contains(&a);
+        let fine = accuracy(r.train_acc)
+            && r.val_acc.is_none_or(accuracy)
+            && r.train_loss.is_finite()
+            && r.val_loss.is_none_or(f64::is_finite);
+        if !fine {
             return Err(TrainError::Corrupt {
                 path: path.clone(),
                 message: format!(

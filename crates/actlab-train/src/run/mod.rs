@@ -177,19 +177,16 @@ pub const MAX_TEXT_BYTES: u64 = 16 << 20;
 /// that blocks or grows without bound.
 pub fn read_text(path: &Path, limit: u64) -> std::io::Result<String> {
     use std::io::Read;
-    let invalid = |message: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, message);
-    let metadata = std::fs::metadata(path)?;
-    if !metadata.is_file() {
-        return Err(invalid(
-            "not a regular file (a directory, FIFO or device)".into(),
-        ));
-    }
+    actlab_data::idx::regular_file(path)?;
     let mut text = String::new();
     std::fs::File::open(path)?
         .take(limit + 1)
         .read_to_string(&mut text)?;
     if text.len() as u64 > limit {
-        return Err(invalid(format!("larger than {} MB", limit >> 20)));
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("larger than {} MB", limit >> 20),
+        ));
     }
     Ok(text)
 }
