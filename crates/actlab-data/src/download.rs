@@ -57,9 +57,9 @@ pub fn download_dataset(
     mirrors: &[String],
     progress: &mut dyn Progress,
 ) -> Result<(), DataError> {
-    fs::create_dir_all(dest).map_err(|source| DataError::Io {
+    fs::create_dir_all(dest).map_err(|error| DataError::Io {
         path: dest.to_path_buf(),
-        source,
+        error,
     })?;
     if mirrors.is_empty() {
         return Err(DataError::Split("no download mirror configured".into()));
@@ -111,9 +111,9 @@ pub fn download_file(
     })?;
     let expected = response.body().content_length();
     progress.download_start(url, expected);
-    let io_error = |source| DownloadError::Io {
+    let io_error = |error| DownloadError::Io {
         path: dest.to_path_buf(),
-        source,
+        error,
     };
     let mut temp = tempfile::Builder::new()
         .prefix(".download-")

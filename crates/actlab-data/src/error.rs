@@ -12,12 +12,12 @@ pub use actlab_idx::IdxError;
 #[derive(Debug, thiserror::Error)]
 pub enum DataError {
     /// A file is not valid IDX.
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {error}", path.display())]
     Idx {
         /// The file.
         path: PathBuf,
-        /// Why.
-        source: IdxError,
+        /// Why (quoted in the message, so not also a `source`: printed once).
+        error: IdxError,
     },
     /// A file is valid IDX but not what the dataset needs (shape, labels, counts).
     #[error("{}: {reason}", path.display())]
@@ -47,12 +47,12 @@ pub enum DataError {
     #[error(transparent)]
     Download(#[from] DownloadError),
     /// A local file operation failed.
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {error}", path.display())]
     Io {
         /// The file or directory.
         path: PathBuf,
-        /// Why.
-        source: io::Error,
+        /// Why (quoted in the message, so not also a `source`: printed once).
+        error: io::Error,
     },
     /// A split or batch request that does not fit the data.
     #[error("{0}")]
@@ -114,11 +114,11 @@ pub enum DownloadError {
         found: String,
     },
     /// Writing the download failed.
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {error}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
-        /// Why.
-        source: io::Error,
+        /// Why (quoted in the message, so not also a `source`: printed once).
+        error: io::Error,
     },
 }

@@ -224,12 +224,11 @@ fn read_one(dir: &Path, name: DatasetName, spec: &'static FileSpec) -> Result<Re
         FileRole::TrainImages | FileRole::TestImages => IMAGE_PIXELS,
         FileRole::TrainLabels | FileRole::TestLabels => 1,
     };
-    let array = read_idx_file_within(&path, (count * per_item) as u64).map_err(|source| {
-        DataError::Idx {
+    let array =
+        read_idx_file_within(&path, (count * per_item) as u64).map_err(|error| DataError::Idx {
             path: path.clone(),
-            source,
-        }
-    })?;
+            error,
+        })?;
     let want_rank = match spec.role {
         FileRole::TrainImages | FileRole::TestImages => 3,
         FileRole::TrainLabels | FileRole::TestLabels => 1,

@@ -42,7 +42,7 @@ fn broken(file: usize, bytes: Vec<u8>, gz: bool) -> DataError {
 
 fn idx_error(error: DataError) -> IdxError {
     match error {
-        DataError::Idx { source, .. } => source,
+        DataError::Idx { error, .. } => error,
         other => panic!("expected an IDX error, got {other}"),
     }
 }

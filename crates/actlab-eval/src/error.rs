@@ -35,12 +35,12 @@ pub enum EvalError {
         path: PathBuf,
     },
     /// Writing a report failed.
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {path}: {error}")]
     Io {
         /// The file.
         path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
+        /// The I/O error (quoted in the message, so not also a `source`: printed once).
+        error: std::io::Error,
     },
     /// Drawing failed.
     #[error(transparent)]

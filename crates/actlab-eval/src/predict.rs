@@ -200,9 +200,9 @@ pub fn image_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, EvalError> {
     let mut out = Vec::new();
     for path in paths {
         if path.is_dir() {
-            let entries = std::fs::read_dir(path).map_err(|source| EvalError::Io {
+            let entries = std::fs::read_dir(path).map_err(|error| TrainError::Io {
                 path: path.clone(),
-                source,
+                error,
             })?;
             let mut found: Vec<PathBuf> = entries
                 .flatten()

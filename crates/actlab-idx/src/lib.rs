@@ -156,9 +156,10 @@ fn read_header_part<R: Read>(
 /// What is wrong with one IDX stream.
 #[derive(Debug, thiserror::Error)]
 pub enum IdxError {
-    /// Reading failed (including a corrupt gzip stream).
+    /// Reading failed (including a corrupt gzip stream). The cause is quoted in the message,
+    /// so it is not also a `source` (a chain would print it twice).
     #[error("cannot read: {0}")]
-    Io(#[from] io::Error),
+    Io(io::Error),
     /// The stream ends inside the header.
     #[error("truncated header: the file ends after {found} bytes")]
     TruncatedHeader {
@@ -210,6 +211,12 @@ pub enum IdxError {
         /// Bytes declared.
         expected: u64,
     },
+}
+
+impl From<io::Error> for IdxError {
+    fn from(error: io::Error) -> Self {
+        IdxError::Io(error)
+    }
 }
 
 /// `Ok` when `path` is a regular file (symlinks followed): a FIFO would block a reader, a device

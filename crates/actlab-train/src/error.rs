@@ -79,12 +79,12 @@ pub enum TrainError {
         message: String,
     },
     /// Reading or writing the run directory failed.
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Io {
         /// The file or directory.
         path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
+        /// The I/O error (quoted in the message, so not also a `source`: printed once).
+        error: std::io::Error,
     },
     /// The loss stopped being a finite number.
     #[error(
@@ -126,6 +126,6 @@ pub enum TrainError {
 impl TrainError {
     pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> TrainError {
         let path = path.into();
-        move |source| TrainError::Io { path, source }
+        move |error| TrainError::Io { path, error }
     }
 }

@@ -78,6 +78,9 @@ fn write_report(dirs: &[PathBuf], out: &Path, baseline: &str) -> anyhow::Result<
                 .join(", ")
         );
     }
+    // The report directory is locked while it is written (after the runs were found: a missing
+    // directory is an error, not something the lock creates).
+    let _lock = DirLock::acquire(out)?;
     let built = report::build_report(&runs, baseline);
     let deep = output::diagnose::find_diagnosis(dirs);
     let claims = actlab_eval::claims::claims(&built, &runs, deep.as_ref());
@@ -94,11 +97,6 @@ pub fn report(args: ReportArgs) -> anyhow::Result<()> {
         .out
         .clone()
         .unwrap_or_else(|| args.runs[0].join("report"));
-    // Every directory must exist before the lock creates `out`.
-    if let Some(missing) = args.runs.iter().find(|dir| !dir.is_dir()) {
-        bail!("{}: no such directory", missing.display());
-    }
-    let _lock = DirLock::acquire(&out)?;
     write_report(&args.runs, &out, &args.baseline)
 }
 

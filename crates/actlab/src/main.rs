@@ -84,27 +84,11 @@ fn backend_help(what: &str) -> String {
     )
 }
 
-/// An error and its causes on one line, each cause once: many of our errors already quote
-/// their cause (`path: truncated: …`), and `{:#}` would repeat it.
-fn one_line(error: &anyhow::Error) -> String {
-    let mut line = String::new();
-    for cause in error.chain() {
-        let text = cause.to_string();
-        if !line.contains(&text) {
-            if !line.is_empty() {
-                line.push_str(": ");
-            }
-            line.push_str(&text);
-        }
-    }
-    line.replace('\n', " ")
-}
-
 fn main() -> ExitCode {
     match run(Cli::parse()) {
         Ok(status) => ExitCode::from(status),
         Err(error) => {
-            eprintln!("error: {}", one_line(&error));
+            eprintln!("error: {error:#}");
             ExitCode::FAILURE
         }
     }

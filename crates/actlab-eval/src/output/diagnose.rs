@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use actlab_train::run;
+use actlab_train::{TrainError, run};
 
 use crate::diagnose::DiagnoseReport;
 use crate::error::EvalError;
@@ -40,15 +40,17 @@ pub fn write(report: &DiagnoseReport, out: &Path) -> Result<Vec<PathBuf>, EvalEr
     Ok(written)
 }
 
-/// Reads a `diagnose.json`.
+/// Reads a `diagnose.json` (a regular file of bounded size, like every file actlab reads).
 pub fn read(path: &Path) -> Result<DiagnoseReport, EvalError> {
-    let text = std::fs::read_to_string(path).map_err(|source| EvalError::Io {
+    let text = run::read_text(path, run::MAX_TEXT_BYTES).map_err(|error| TrainError::Io {
         path: path.to_path_buf(),
-        source,
+        error,
     })?;
-    serde_json::from_str(&text).map_err(|e| EvalError::Io {
-        path: path.to_path_buf(),
-        source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
+    serde_json::from_str(&text).map_err(|e| {
+        EvalError::Train(TrainError::Corrupt {
+            path: path.to_path_buf(),
+            message: format!("not a diagnose.json: {e}"),
+        })
     })
 }
 

@@ -17,17 +17,17 @@ use crate::error::EvalError;
 /// Writes each `(file name, text)` into `dir` (created if needed), atomically; returns the
 /// paths.
 fn write_texts(dir: &Path, files: &[(&str, String)]) -> Result<Vec<PathBuf>, EvalError> {
-    std::fs::create_dir_all(dir).map_err(|source| EvalError::Io {
+    std::fs::create_dir_all(dir).map_err(|error| EvalError::Io {
         path: dir.to_path_buf(),
-        source,
+        error,
     })?;
     files
         .iter()
         .map(|(name, text)| {
             let path = dir.join(name);
-            write_atomic(&path, text.as_bytes()).map_err(|source| EvalError::Io {
+            write_atomic(&path, text.as_bytes()).map_err(|error| EvalError::Io {
                 path: path.clone(),
-                source,
+                error,
             })?;
             Ok(path)
         })
@@ -38,6 +38,6 @@ fn write_texts(dir: &Path, files: &[(&str, String)]) -> Result<Vec<PathBuf>, Eva
 fn json(dir: &Path, value: &impl Serialize) -> Result<String, EvalError> {
     serde_json::to_string_pretty(value).map_err(|e| EvalError::Io {
         path: dir.to_path_buf(),
-        source: std::io::Error::other(e),
+        error: std::io::Error::other(e),
     })
 }
