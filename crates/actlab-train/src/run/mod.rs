@@ -52,15 +52,10 @@ pub mod files {
     pub const DIAGNOSTICS: &str = "diagnostics.csv";
     /// The summary.
     pub const SUMMARY: &str = "summary.json";
-    /// What `actlab eval` adds.
-    pub const EVAL: [&str; 4] = [
-        "eval.json",
-        "confusion.csv",
-        "confusion.svg",
-        "confusion.png",
-    ];
 
-    /// Whether `name` is a file a run directory may hold (its temporary files included).
+    /// Whether `name` is a file a run directory holds before it has a checkpoint or a summary
+    /// (its temporary files included) — what `RunStatus` needs to tell a run from other things.
+    /// `actlab eval`'s files need no entry: it writes only into finished runs.
     pub fn is_run_file(name: &str) -> bool {
         [
             CONFIG,
@@ -72,7 +67,6 @@ pub mod files {
             super::LOCK,
         ]
         .contains(&name)
-            || EVAL.contains(&name)
             || name.starts_with(".tmp")
     }
 }
