@@ -16,7 +16,7 @@ pub mod error;
 pub use actlab_idx as idx;
 pub mod mnist;
 pub mod source;
-pub mod spec;
+pub use actlab_format::dataset as spec;
 pub mod split;
 
 pub use batch::{

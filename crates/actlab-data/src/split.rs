@@ -5,24 +5,12 @@
 //! depends only on `(seed, epoch)`: a resumed run needs no saved RNG state to shuffle exactly as
 //! an uninterrupted one.
 
+use crate::error::DataError;
 use chacha20::ChaCha8Rng;
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
-use serde::{Deserialize, Serialize};
 
-use crate::error::DataError;
-
-/// Which training images are held out for validation.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Holdout {
-    /// The last `size` images of the training file (the default; what Keras' `validation_split`
-    /// does).
-    #[default]
-    Last,
-    /// `size` images drawn at random with the run's seed.
-    Random,
-}
+pub use actlab_format::dataset::Holdout;
 
 /// Training and validation indices into the training split, each sorted ascending.
 #[derive(Debug, Clone, PartialEq, Eq)]

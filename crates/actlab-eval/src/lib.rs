@@ -17,7 +17,7 @@ pub mod plot;
 pub mod predict;
 pub mod report;
 pub mod stats;
-pub mod sweep;
+pub use actlab_format::sweep;
 
 pub use error::EvalError;
 pub use eval::{EvalReport, eval_run};

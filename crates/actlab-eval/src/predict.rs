@@ -1,27 +1,22 @@
 //! `actlab predict`: a trained run's opinion about images.
 //!
-//! An image of any size (PNG, JPEG, PGM/PPM/PBM) is converted to 8-bit grayscale, resized to
-//! 28×28 (triangle filter), optionally inverted — MNIST and Fashion-MNIST are light objects on
-//! black, a photo of ink on paper is the opposite — and scaled to [0, 1] exactly as training
-//! scales its pixels.
+//! An image of any size (PNG, JPEG, PGM/PPM/PBM) is decoded by `actlab_format::image` (8-bit
+//! grayscale, 28×28, optionally inverted) and scaled to [0, 1] exactly as training scales its
+//! pixels.
 
 use std::path::{Path, PathBuf};
 
-use actlab_data::{IMAGE_PIXELS, IMAGE_SIDE, Scaling};
+use actlab_data::{IMAGE_PIXELS, Scaling};
+use actlab_format::image::read_image;
 use actlab_model::Mlp;
 use actlab_train::run::{self, files, load_model};
 use actlab_train::{Backend, BackendSection, Experiment, TrainError};
 use burn::tensor::{Tensor, TensorData};
-use image::imageops::FilterType;
 use serde::Serialize;
 
 use crate::error::EvalError;
 
-/// The largest width or height `predict` decodes.
-pub const MAX_IMAGE_SIDE: u32 = 8192;
-
-/// File extensions a directory argument picks up.
-pub const IMAGE_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "pgm", "ppm", "pbm", "pnm"];
+pub use actlab_format::image::{IMAGE_EXTENSIONS, MAX_IMAGE_SIDE};
 
 /// A class and its probability.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -149,43 +144,10 @@ impl Predictor {
 
 /// Reads an image file as 784 pixels scaled like the training data.
 pub fn load_image(path: &Path, invert: bool) -> Result<Vec<f32>, EvalError> {
-    let error = |message: String| EvalError::Image {
-        path: path.to_path_buf(),
-        message,
-    };
-    // A FIFO or device would block or never end: only regular files are opened.
-    actlab_data::idx::regular_file(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::InvalidInput => error(e.to_string()),
-        _ => error(format!("cannot open: {e}")),
+    let pixels = read_image(path, invert).map_err(|e| EvalError::Image {
+        path: e.path,
+        message: e.message,
     })?;
-    let mut reader = image::io::Reader::open(path)
-        .map_err(|e| error(format!("cannot open: {e}")))?
-        .with_guessed_format()
-        .map_err(|e| error(format!("cannot read: {e}")))?;
-    // Everything is scaled down to 28×28: a picture beyond 8192 pixels a side, or one that
-    // would decode to more than 256 MB, is refused before its pixels are allocated.
-    let mut limits = image::io::Limits::default();
-    limits.max_image_width = Some(MAX_IMAGE_SIDE);
-    limits.max_image_height = Some(MAX_IMAGE_SIDE);
-    limits.max_alloc = Some(256 << 20);
-    reader.limits(limits);
-    if reader.format().is_none() {
-        return Err(error(
-            "not an image this build reads (PNG, JPEG, PGM/PPM/PBM)".into(),
-        ));
-    }
-    let image = reader
-        .decode()
-        .map_err(|e| error(format!("cannot decode: {e}")))?;
-    if image.width() == 0 || image.height() == 0 {
-        return Err(error("the image is empty".into()));
-    }
-    let side = IMAGE_SIDE as u32;
-    let gray = image::imageops::resize(&image.to_luma8(), side, side, FilterType::Triangle);
-    let pixels: Vec<u8> = gray
-        .pixels()
-        .map(|p| if invert { 255 - p.0[0] } else { p.0[0] })
-        .collect();
     Ok(scale_pixels(&pixels))
 }
 

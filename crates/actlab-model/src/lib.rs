@@ -2,16 +2,16 @@
 //! models of the reference article as presets.
 //!
 //! Architecture invariant: this crate never touches the file system, the network, the command
-//! line or the environment. It turns configs into Burn modules and nothing else.
+//! line or the environment. It turns configs into Burn modules and nothing else. The configs
+//! themselves ([`ActivationConfig`], [`MlpConfig`], [`ModelSpec`], [`Preset`], [`ModelError`])
+//! are defined in the Burn-free `actlab-format` and re-exported here.
 
 pub mod activation;
-mod error;
 pub mod mlp;
-pub mod preset;
 pub mod summary;
 
-pub use activation::{Activation, ActivationConfig, activation_kinds};
-pub use error::ModelError;
-pub use mlp::{Init, Mlp, MlpConfig, ModelSpec};
-pub use preset::Preset;
+pub use activation::{Activation, ActivationConfig, ActivationInit, activation_kinds};
+pub use actlab_format::preset;
+pub use actlab_format::{ModelError, Preset};
+pub use mlp::{Init, Mlp, MlpConfig, MlpInit, ModelSpec};
 pub use summary::{LayerSummary, ModelSummary};

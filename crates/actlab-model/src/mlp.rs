@@ -1,4 +1,5 @@
-//! A multi-layer perceptron generic over its activation, and the `[model]` config section.
+//! A multi-layer perceptron generic over its activation, built from an [`MlpConfig`] (the
+//! config types themselves live in the Burn-free `actlab-format`).
 
 use burn::module::{Module, Param};
 use burn::nn::{Initializer, Linear, LinearConfig};
@@ -6,55 +7,19 @@ use burn::tensor::activation::softmax;
 use burn::tensor::{Device, Tensor, TensorData};
 use chacha20::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
-use serde::{Deserialize, Serialize};
 
-use crate::activation::{Activation, ActivationConfig};
-use crate::error::ModelError;
-use crate::preset::Preset;
+use crate::ModelError;
+use crate::activation::{Activation, ActivationInit};
 
-fn default_input_size() -> usize {
-    784
-}
-fn default_output_size() -> usize {
-    10
-}
+pub use actlab_format::model::{Init, MAX_HIDDEN_LAYERS, MAX_PARAMS, MlpConfig, ModelSpec};
 
-/// The largest model `validate` accepts: training keeps weights, gradients and two Adam moments
-/// (16 bytes a parameter), so 10⁸ parameters need about 1.6 GB — a typo such as
-/// `hidden = [1000000]` (7.9·10⁸) is an error, not an allocation that aborts the process.
-pub const MAX_PARAMS: usize = 100_000_000;
-
-/// The deepest model `validate` accepts (a hundred hidden layers is already far past what an
-/// MLP on 28×28 images uses; a typo of 100,000 layers would train for days).
-pub const MAX_HIDDEN_LAYERS: usize = 100;
-
-/// How the linear layers' weights and biases are initialised.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Init {
-    /// PyTorch's `nn.Linear` default (Burn's default too): weights and biases
-    /// `U(-1/√fan_in, 1/√fan_in)`.
-    #[default]
-    #[serde(alias = "torch")]
-    Pytorch,
-    /// Glorot/Xavier uniform weights `U(-√(6/(fan_in+fan_out)), +…)`, zero biases: Keras' default.
-    #[serde(alias = "xavier")]
-    Glorot,
-    /// He/Kaiming normal weights `N(0, 2/fan_in)`, zero biases: made for ReLU-like units.
-    #[serde(alias = "kaiming")]
-    He,
+/// How [`Init`] draws a linear layer (Burn's initialisers, or host-side seeded values).
+trait InitLinear {
+    fn linear(self, d_input: usize, d_output: usize, device: &Device) -> Linear;
+    fn sample(self, d_input: usize, d_output: usize, rng: &mut ChaCha8Rng) -> (Vec<f32>, Vec<f32>);
 }
 
-impl Init {
-    /// The config name (`pytorch`, `glorot`, `he`).
-    pub fn name(self) -> &'static str {
-        match self {
-            Init::Pytorch => "pytorch",
-            Init::Glorot => "glorot",
-            Init::He => "he",
-        }
-    }
-
+impl InitLinear for Init {
     fn linear(self, d_input: usize, d_output: usize, device: &Device) -> Linear {
         let initializer = match self {
             Init::Pytorch => Initializer::KaimingUniform {
@@ -113,120 +78,18 @@ impl Init {
     }
 }
 
-impl std::fmt::Display for Init {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// A fully specified MLP: `input → [Linear → activation] × hidden.len() → Linear → (softmax)`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MlpConfig {
-    /// Input features [784 = 28×28].
-    #[serde(default = "default_input_size")]
-    pub input_size: usize,
-    /// Widths of the hidden layers, any depth (empty: a linear classifier).
-    pub hidden: Vec<usize>,
-    /// The activation after every hidden layer; each layer gets its own instance (and its own
-    /// learnable parameters, if any).
-    pub activation: ActivationConfig,
-    /// Output classes [10].
-    #[serde(default = "default_output_size")]
-    pub output_size: usize,
-    /// Applied by [`Mlp::probabilities`] and listed in the summary; only softmax over the class
-    /// dimension is allowed. [`Mlp::forward`] always returns logits.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub output_activation: Option<ActivationConfig>,
-    /// Weight initialisation [pytorch].
-    #[serde(default)]
-    pub init: Init,
-}
-
-impl MlpConfig {
-    /// Checks sizes and activation parameters; errors name the `model.…` field.
-    pub fn validate(&self) -> Result<(), ModelError> {
-        let positive = |field: String, value: usize| {
-            if value == 0 {
-                Err(ModelError::InvalidParameter {
-                    field,
-                    value: "0".into(),
-                    expected: "a size ≥ 1".into(),
-                })
-            } else {
-                Ok(())
-            }
-        };
-        positive("model.input_size".into(), self.input_size)?;
-        positive("model.output_size".into(), self.output_size)?;
-        for (i, width) in self.hidden.iter().enumerate() {
-            positive(format!("model.hidden[{i}]"), *width)?;
-        }
-        if self.hidden.len() > MAX_HIDDEN_LAYERS {
-            return Err(ModelError::InvalidParameter {
-                field: "model.hidden".into(),
-                value: format!("{} layers", self.hidden.len()),
-                expected: format!("at most {MAX_HIDDEN_LAYERS} hidden layers"),
-            });
-        }
-        let params = self.parameter_estimate();
-        if params.is_none_or(|n| n > MAX_PARAMS) {
-            return Err(ModelError::InvalidParameter {
-                field: "model.hidden".into(),
-                value: format!("{:?}", self.hidden),
-                expected: format!(
-                    "layer sizes giving at most {MAX_PARAMS} weights (this MLP would need {})",
-                    params.map_or("more than usize can count".to_string(), |n| n.to_string())
-                ),
-            });
-        }
-        self.activation.validate("model.activation")?;
-        if let ActivationConfig::Softmax { .. } = self.activation {
-            return Err(ModelError::InvalidParameter {
-                field: "model.activation".into(),
-                value: "\"softmax\"".into(),
-                expected: "an element-wise activation (softmax belongs in model.output_activation)"
-                    .into(),
-            });
-        }
-        match &self.output_activation {
-            None | Some(ActivationConfig::Softmax { dim: -1 | 1 }) => Ok(()),
-            Some(ActivationConfig::Softmax { dim }) => Err(ModelError::InvalidParameter {
-                field: "model.output_activation.dim".into(),
-                value: dim.to_string(),
-                expected: "1 or -1 (the class dimension of [batch, classes])".into(),
-            }),
-            Some(other) => Err(ModelError::InvalidParameter {
-                field: "model.output_activation".into(),
-                value: format!("\"{}\"", other.kind()),
-                expected: "\"softmax\" (or leave it out)".into(),
-            }),
-        }
-    }
-
-    /// The widths from input to output: `[input_size, hidden…, output_size]`.
-    pub fn layer_sizes(&self) -> Vec<usize> {
-        std::iter::once(self.input_size)
-            .chain(self.hidden.iter().copied())
-            .chain([self.output_size])
-            .collect()
-    }
-
-    /// Weights and biases of the linear layers (activation parameters not included), or `None`
-    /// on overflow.
-    fn parameter_estimate(&self) -> Option<usize> {
-        self.layer_sizes()
-            .windows(2)
-            .try_fold(0usize, |total, pair| {
-                pair[0]
-                    .checked_mul(pair[1])?
-                    .checked_add(pair[1])?
-                    .checked_add(total)
-            })
-    }
-
+/// Building an [`Mlp`] from its [`MlpConfig`].
+pub trait MlpInit {
     /// Validates, then builds the model on `device`.
-    pub fn init(&self, device: &Device) -> Result<Mlp, ModelError> {
+    fn init(&self, device: &Device) -> Result<Mlp, ModelError>;
+    /// Validates, then builds the model with its linear layers' initial values drawn on the host
+    /// from `seed` (see the implementation).
+    fn init_seeded(&self, device: &Device, seed: u64) -> Result<Mlp, ModelError>;
+}
+
+impl MlpInit for MlpConfig {
+    /// Validates, then builds the model on `device`.
+    fn init(&self, device: &Device) -> Result<Mlp, ModelError> {
         self.validate()?;
         let mut hidden = Vec::with_capacity(self.hidden.len());
         let mut activations = Vec::with_capacity(self.hidden.len());
@@ -246,15 +109,13 @@ impl MlpConfig {
                 .map(|a| a.init(self.output_size, device)),
         })
     }
-}
 
-impl MlpConfig {
     /// Validates, then builds the model with its linear layers' initial values drawn on the host
     /// from `seed` (ChaCha8, its own stream): the same numbers on every backend and in every
     /// process, independent of Burn's per-backend (on ndarray, process-global) RNG. The
     /// distributions are those of [`Init`]; activation parameters start at their configured
     /// constants.
-    pub fn init_seeded(&self, device: &Device, seed: u64) -> Result<Mlp, ModelError> {
+    fn init_seeded(&self, device: &Device, seed: u64) -> Result<Mlp, ModelError> {
         let mut model = self.init(device)?;
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         rng.set_stream(WEIGHT_STREAM);
@@ -276,7 +137,7 @@ impl MlpConfig {
     }
 }
 
-/// The ChaCha8 stream of [`MlpConfig::init_seeded`] (the data crate uses streams 0 and
+/// The ChaCha8 stream of [`MlpInit::init_seeded`] (the data crate uses streams 0 and
 /// `1 + epoch` of the same seed for the split and the shuffles).
 pub const WEIGHT_STREAM: u64 = u64::MAX;
 
@@ -331,115 +192,5 @@ impl Mlp {
             .iter()
             .map(Activation::learned_values)
             .collect()
-    }
-}
-
-/// The `[model]` section of a config: a preset, an explicit MLP, or a preset with some fields
-/// overridden (`preset = "swish-mlp"` + `activation = { kind = "swish", trainable = true }`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ModelSpec {
-    /// Start from this preset.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub preset: Option<Preset>,
-    /// See [`MlpConfig::input_size`].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub input_size: Option<usize>,
-    /// See [`MlpConfig::hidden`].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub hidden: Option<Vec<usize>>,
-    /// See [`MlpConfig::activation`].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub activation: Option<ActivationConfig>,
-    /// See [`MlpConfig::output_size`].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub output_size: Option<usize>,
-    /// See [`MlpConfig::output_activation`]; `"identity"` removes a preset's softmax.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub output_activation: Option<ActivationConfig>,
-    /// See [`MlpConfig::init`].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub init: Option<Init>,
-}
-
-impl From<Preset> for ModelSpec {
-    fn from(preset: Preset) -> Self {
-        Self {
-            preset: Some(preset),
-            ..Self::default()
-        }
-    }
-}
-
-impl ModelSpec {
-    /// The MLP this section describes, validated.
-    pub fn resolve(&self) -> Result<MlpConfig, ModelError> {
-        let base = self.preset.map(Preset::config);
-        let missing = |field: &str| ModelError::MissingField {
-            field: format!("model.{field}"),
-            hint: format!(
-                "give `preset = \"{}\"` or `{field} = …`",
-                Preset::ALL.map(Preset::name).join("\" | \"")
-            ),
-        };
-        let hidden = match (&self.hidden, &base) {
-            (Some(hidden), _) => hidden.clone(),
-            (None, Some(base)) => base.hidden.clone(),
-            (None, None) => return Err(missing("hidden")),
-        };
-        let activation = match (&self.activation, &base) {
-            (Some(activation), _) => activation.clone(),
-            (None, Some(base)) => base.activation.clone(),
-            (None, None) => return Err(missing("activation")),
-        };
-        let output_activation = match &self.output_activation {
-            Some(ActivationConfig::Identity) => None,
-            Some(other) => Some(other.clone()),
-            None => base.as_ref().and_then(|b| b.output_activation.clone()),
-        };
-        let config = MlpConfig {
-            input_size: self
-                .input_size
-                .or(base.as_ref().map(|b| b.input_size))
-                .unwrap_or_else(default_input_size),
-            hidden,
-            activation,
-            output_size: self
-                .output_size
-                .or(base.as_ref().map(|b| b.output_size))
-                .unwrap_or_else(default_output_size),
-            output_activation,
-            init: self
-                .init
-                .or(base.as_ref().map(|b| b.init))
-                .unwrap_or_default(),
-        };
-        config.validate()?;
-        Ok(config)
-    }
-
-    /// This section with every field filled in from [`ModelSpec::resolve`] (what a run directory
-    /// records, so the model can be rebuilt without knowing the presets' contents).
-    pub fn resolved(&self) -> Result<ModelSpec, ModelError> {
-        Ok(self.filled(&self.resolve()?))
-    }
-
-    /// This section with every field filled in from `config`, the result of
-    /// [`ModelSpec::resolve`] (for callers that already have it).
-    pub fn filled(&self, config: &MlpConfig) -> ModelSpec {
-        ModelSpec {
-            preset: self.preset,
-            input_size: Some(config.input_size),
-            hidden: Some(config.hidden.clone()),
-            activation: Some(config.activation.clone()),
-            output_size: Some(config.output_size),
-            output_activation: Some(
-                config
-                    .output_activation
-                    .clone()
-                    .unwrap_or(ActivationConfig::Identity),
-            ),
-            init: Some(config.init),
-        }
     }
 }

@@ -5,7 +5,7 @@
 
 mod common;
 
-use actlab_model::{ActivationConfig, activation_kinds};
+use actlab_model::{ActivationConfig, ActivationInit, activation_kinds};
 use burn::tensor::Tensor;
 use common::*;
 

@@ -5,7 +5,7 @@
 
 mod common;
 
-use actlab_model::{Activation, ActivationConfig};
+use actlab_model::{Activation, ActivationConfig, ActivationInit};
 use burn::module::Module;
 use burn::optim::{GradientsParams, SgdConfig};
 use common::*;

@@ -4,7 +4,7 @@
 
 mod common;
 
-use actlab_model::{ActivationConfig, Init, MlpConfig, ModelError, ModelSpec, Preset};
+use actlab_model::{ActivationConfig, Init, MlpConfig, MlpInit, ModelError, ModelSpec, Preset};
 use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::{AdamConfig, GradientsParams};

@@ -12,90 +12,18 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-use crate::diagnostics::DiagnosticRow;
 use crate::error::TrainError;
-use crate::run::{EpochRecord, files, read_text, sha256, verify, write_file};
+use crate::run::{files, read_text, sha256, verify, write_file};
+
+pub use actlab_format::state::{
+    CheckpointState, FORMAT, PartialEpoch, RngState, STATE, TrainState,
+};
 
 /// The most `state.toml` may hold (its history and diagnostics grow by epoch; a thousand
 /// epochs of a 100-layer model's diagnostics are ~10 MB).
 const MAX_STATE_BYTES: u64 = 256 << 20;
-
-/// The checkpoint format this build writes and reads.
-pub const FORMAT: u32 = 1;
-
-/// TOML rather than JSON: serde_json (without its `float_roundtrip` feature, which would rebuild
-/// Burn) may read a float back one ulp off, and resumed metrics must be bit-identical. The toml
-/// crate writes shortest round-trip floats and parses them exactly.
-const STATE: &str = "state.toml";
-
-/// Sums over the finished steps of an epoch cut short by an interruption.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct PartialEpoch {
-    /// Σ of the per-step mean losses, in step order (f64).
-    pub loss_sum: f64,
-    /// Steps summed.
-    pub steps: usize,
-    /// Correctly classified training images.
-    pub correct: u64,
-    /// Training images seen.
-    pub seen: u64,
-    /// Training seconds spent so far.
-    pub seconds: f64,
-}
-
-/// Where the shuffle stream stands.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RngState {
-    /// `chacha8`.
-    pub algorithm: String,
-    /// The run's seed.
-    pub seed: u64,
-    /// The stream of the epoch to continue (`1 + epoch`, 0-based epoch).
-    pub stream: u64,
-    /// Batches of that epoch already drawn.
-    pub position: usize,
-}
-
-/// Where a run stands: the part of the trainer's state that is not weights or optimizer
-/// moments. The trainer keeps one and updates it step by step; a checkpoint saves it as is.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct TrainState {
-    /// Epochs fully finished.
-    pub epochs_completed: usize,
-    /// Steps finished of the next epoch (0 at an epoch boundary).
-    pub steps_into_epoch: usize,
-    /// The next epoch's sums so far, when `steps_into_epoch > 0`.
-    pub partial: Option<PartialEpoch>,
-    /// Every finished epoch.
-    pub history: Vec<EpochRecord>,
-    /// Diagnostics measured so far (`[train] diagnostics = true`).
-    #[serde(default)]
-    pub diagnostics: Vec<DiagnosticRow>,
-}
-
-/// `checkpoint/state.toml`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CheckpointState {
-    /// [`FORMAT`].
-    pub format: u32,
-    /// Where the run stands (its fields sit at the top level of the file).
-    #[serde(flatten)]
-    pub train: TrainState,
-    /// The shuffle's state.
-    pub rng: RngState,
-    /// The model weights file, in `checkpoint/`.
-    pub model_file: String,
-    /// The optimizer state file, in `checkpoint/`.
-    pub optimizer_file: String,
-    /// SHA-256 of the model file (empty in checkpoints written before it was recorded).
-    #[serde(default)]
-    pub model_sha256: String,
-    /// SHA-256 of the optimizer file.
-    #[serde(default)]
-    pub optimizer_sha256: String,
-}
 
 /// A loaded checkpoint.
 #[derive(Debug)]
@@ -214,27 +142,12 @@ pub fn load(run_dir: &Path) -> Result<Checkpoint, TrainError> {
         }
         Err(e) => return Err(TrainError::io(&state_path)(e)),
     };
-    let state: CheckpointState = toml::from_str(&text).map_err(|e| TrainError::Corrupt {
+    let state = CheckpointState::parse(&text).map_err(|message| TrainError::Corrupt {
         path: state_path.clone(),
-        message: format!("not a checkpoint state: {e}"),
+        message,
     })?;
-    if state.format != FORMAT {
-        return Err(TrainError::Corrupt {
-            path: state_path,
-            message: format!(
-                "checkpoint format {} (this build reads format {FORMAT})",
-                state.format
-            ),
-        });
-    }
     let read = |name: &str| {
         let path = dir.join(name);
-        if name.contains(['/', '\\']) {
-            return Err(TrainError::Corrupt {
-                path,
-                message: "a checkpoint file name may not contain a path".into(),
-            });
-        }
         std::fs::read(&path).map_err(TrainError::io(path))
     };
     let model = read(&state.model_file)?;

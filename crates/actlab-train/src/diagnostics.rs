@@ -7,13 +7,13 @@
 //! image. Derivatives come from autodiff of the activation module itself, so every activation —
 //! including learned PReLU slopes and Swish β — is measured the same way.
 
+use crate::error::TrainError;
 use actlab_model::Mlp;
 use burn::nn::Linear;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::tensor::{Int, Tensor};
-use serde::{Deserialize, Serialize};
 
-use crate::error::TrainError;
+pub use actlab_format::state::{DiagnosticRow, LayerDiagnostics, f64_or_nan};
 
 /// At most this |f′(z)| on every probe image: a dead unit.
 pub const DEAD_DERIVATIVE: f64 = 1e-6;
@@ -21,38 +21,6 @@ pub const DEAD_DERIVATIVE: f64 = 1e-6;
 pub const SATURATED_DERIVATIVE: f64 = 0.01;
 /// Probe images (the first validation images, else the first training images).
 pub const PROBE_IMAGES: usize = 256;
-
-/// One layer at one moment.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LayerDiagnostics {
-    /// 1-based; the last is the output layer.
-    pub layer: usize,
-    /// ‖∂loss/∂W‖₂ of the layer's weights on the probe batch (mean cross-entropy); NaN when
-    /// the loss was not finite (`null` in JSON).
-    #[serde(deserialize_with = "f64_or_nan")]
-    pub grad_norm: f64,
-    /// Fraction of the layer's units that are dead (hidden layers only).
-    pub dead_fraction: Option<f64>,
-    /// Fraction of the layer's units that are saturated (hidden layers only).
-    pub saturated_fraction: Option<f64>,
-    /// Mean of the activation's learned parameters (PReLU slopes, Swish β), if any.
-    pub learned_mean: Option<f64>,
-}
-
-/// A row of `diagnostics.csv`: a layer after some epoch (0 = at initialisation).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DiagnosticRow {
-    /// Epochs trained when measured.
-    pub epoch: usize,
-    /// The measurement.
-    pub layer: LayerDiagnostics,
-}
-
-/// Reads a number that JSON may hold as `null`: serde_json writes NaN and ±inf as `null`, so a
-/// value written as NaN reads back as NaN instead of failing.
-pub fn f64_or_nan<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<f64, D::Error> {
-    Ok(Option::<f64>::deserialize(deserializer)?.unwrap_or(f64::NAN))
-}
 
 fn read(tensor: Tensor<1>) -> Result<Vec<f32>, TrainError> {
     let data = tensor.try_into_data().map_err(|e| TrainError::Device {

@@ -1,7 +1,7 @@
 //! actlab's trainer: experiment configs, the backend a config names, the training loop, and the
 //! run directory it leaves (see [`run`] for the layout, with every file's writer and reader).
 //!
-//! - [`config`]: experiment files, raw ([`ExperimentConfig`]) → validated ([`Experiment`]).
+//! - [`config`] (from `actlab-format`): experiment files, raw ([`ExperimentConfig`]) → validated ([`Experiment`]).
 //! - [`backend`]: `[backend]` → a [`Backend`] (the device and its facts).
 //! - [`session`]: [`train`], [`resume`], [`load_data`]; [`trainer`]: the epochs; [`step`]: the
 //!   one training step ([`train_steps`]); [`evaluate`]: predictions and losses on a split.
@@ -10,7 +10,7 @@
 
 pub mod backend;
 pub mod checkpoint;
-pub mod config;
+pub use actlab_format::config;
 pub mod diagnostics;
 mod error;
 pub mod evaluate;

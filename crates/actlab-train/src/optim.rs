@@ -128,7 +128,7 @@ impl<O: Optimizer> DynOptimizer for Pinned<O> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use actlab_model::{ActivationConfig, Init, MlpConfig};
+    use actlab_model::{ActivationConfig, Init, MlpConfig, MlpInit};
     use burn::optim::GradientsParams;
     use burn::tensor::Tensor;
 

@@ -14,7 +14,7 @@ use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use actlab_data::{MnistData, Scaling, epoch_order, train_validation};
-use actlab_model::Mlp;
+use actlab_model::{Mlp, MlpInit};
 use burn::module::Module;
 use burn::optim::ModuleOptimizer;
 use burn::tensor::{Bytes, Device, Int, Tensor};

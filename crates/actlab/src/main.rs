@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use actlab_model::MlpInit;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 

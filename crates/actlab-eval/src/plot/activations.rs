@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use actlab_model::ActivationConfig;
+use actlab_model::{ActivationConfig, ActivationInit};
 use burn::tensor::{Device, Tensor, TensorData};
 use plotters::coord::Shift;
 use plotters::prelude::*;

@@ -17,7 +17,7 @@ mod swish;
 #[cfg(test)]
 mod tests;
 
-pub use config::{ActivationConfig, activation_kinds};
+pub use config::{ActivationConfig, ActivationInit, activation_kinds};
 pub use elu::{Elu, EluConfig, SELU_ALPHA, SELU_LAMBDA, Selu};
 pub use gelu::{Gelu, GeluConfig};
 pub use softmax::{Softmax, SoftmaxConfig};
@@ -28,7 +28,7 @@ use burn::nn::activation::{Mish, SiLU};
 use burn::nn::{Identity, LeakyRelu, PRelu, Relu, Sigmoid, Softplus, Tanh};
 use burn::tensor::Tensor;
 
-use crate::error::ModelError;
+use crate::ModelError;
 
 /// One activation layer of any supported kind.
 #[derive(Module, Debug)]

@@ -2,31 +2,10 @@
 
 use std::path::Path;
 
-use serde::{Deserialize, Serialize};
-
 use super::{cell, files, read_csv, required, write_file};
 use crate::error::TrainError;
 
-/// One finished epoch.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EpochRecord {
-    /// 1-based.
-    pub epoch: usize,
-    /// Mean cross-entropy over the epoch's training batches.
-    pub train_loss: f64,
-    /// Fraction of training images classified correctly while training.
-    pub train_acc: f64,
-    /// Mean cross-entropy on the validation images (none when `validation_size = 0`).
-    pub val_loss: Option<f64>,
-    /// Validation accuracy.
-    pub val_acc: Option<f64>,
-    /// The learning rate used.
-    pub lr: f64,
-    /// Seconds spent in training steps (forward, backward, optimizer, batching, metrics).
-    pub seconds: f64,
-    /// Seconds for the whole epoch: training, validation, checkpoint, metrics file.
-    pub wall_seconds: f64,
-}
+pub use actlab_format::state::EpochRecord;
 
 /// The columns of `metrics.csv`, in file order.
 pub const COLUMNS: [&str; 8] = [

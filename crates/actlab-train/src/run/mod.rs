@@ -22,7 +22,6 @@ pub mod metrics;
 mod summary;
 mod weights;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::checkpoint;
@@ -163,45 +162,7 @@ pub fn verify(path: &Path, bytes: &[u8], recorded: &str, record: &str) -> Result
     })
 }
 
-/// The most a config, `summary.json` or `metrics.csv` may hold (far more than any real one).
-pub const MAX_TEXT_BYTES: u64 = 16 << 20;
-
-/// Reads a text file of at most `limit` bytes. A path that is not a regular file (a FIFO, a
-/// device such as `/dev/zero`, a directory) and a file over the limit are errors — never a read
-/// that blocks or grows without bound.
-pub fn read_text(path: &Path, limit: u64) -> std::io::Result<String> {
-    use std::io::Read;
-    actlab_data::idx::regular_file(path)?;
-    let mut text = String::new();
-    std::fs::File::open(path)?
-        .take(limit + 1)
-        .read_to_string(&mut text)?;
-    if text.len() as u64 > limit {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            format!("larger than {} MB", limit >> 20),
-        ));
-    }
-    Ok(text)
-}
-
-/// Writes `bytes` to `path` atomically: a temp file in the same directory, synced, then renamed
-/// over `path`. A crash leaves either the old file or the new one, never a torn one.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    // 0o666 less the umask, as any file the user creates (tempfile's default is 0o600).
-    let mut builder = tempfile::Builder::new();
-    #[cfg(unix)]
-    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-    let mut file = builder.tempfile_in(dir)?;
-    file.write_all(bytes)?;
-    file.as_file().sync_all()?;
-    file.persist(path).map_err(|e| e.error)?;
-    Ok(())
-}
+pub use actlab_format::fsio::{MAX_TEXT_BYTES, read_text, write_atomic};
 
 pub(crate) fn write_file(path: PathBuf, bytes: &[u8]) -> Result<(), TrainError> {
     write_atomic(&path, bytes).map_err(TrainError::io(path))

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use actlab_model::Mlp;
+use actlab_model::{Mlp, MlpInit};
 use burn::module::Module;
 use burn::store::ModuleRecord;
 use burn::tensor::{Bytes, Device};

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use actlab_model::ModelError;
+use crate::error::ModelError;
 
 /// What can be wrong with a config file.
 #[derive(Debug, thiserror::Error)]
@@ -142,7 +142,7 @@ pub const MAX_CONFIG_BYTES: u64 = 1 << 20;
 /// or a file over [`MAX_CONFIG_BYTES`], is a [`ConfigError::Read`].
 pub fn read_toml<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, ConfigError> {
     let text =
-        crate::run::read_text(path, MAX_CONFIG_BYTES).map_err(|source| ConfigError::Read {
+        crate::fsio::read_text(path, MAX_CONFIG_BYTES).map_err(|source| ConfigError::Read {
             path: path.to_path_buf(),
             source,
         })?;

@@ -217,6 +217,18 @@ impl fmt::Display for DatasetName {
     }
 }
 
+/// Which training images are held out for validation.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Holdout {
+    /// The last `size` images of the training file (the default; what Keras' `validation_split`
+    /// does).
+    #[default]
+    Last,
+    /// `size` images drawn at random with the run's seed.
+    Random,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

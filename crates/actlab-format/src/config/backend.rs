@@ -1,5 +1,5 @@
 //! `[backend]`: which Burn backend and which of its devices. Names only; turning them into a
-//! device is `crate::backend`'s job.
+//! device is `actlab_train::backend`'s job.
 
 use std::fmt;
 use std::str::FromStr;

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::activation::ActivationConfig;
-use crate::mlp::{Init, MlpConfig};
+use crate::model::{Init, MlpConfig};
 
 /// A named, fully specified model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

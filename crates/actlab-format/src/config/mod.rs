@@ -13,8 +13,8 @@ mod tests;
 use std::ops::Deref;
 use std::path::{Path, PathBuf};
 
-use actlab_data::{IMAGE_PIXELS, NUM_CLASSES};
-use actlab_model::{MlpConfig, ModelSpec};
+use crate::dataset::{IMAGE_PIXELS, NUM_CLASSES};
+use crate::model::{MlpConfig, ModelSpec};
 use serde::{Deserialize, Serialize};
 
 pub use backend::{BackendName, BackendSection, DeviceSpec};
@@ -23,10 +23,10 @@ pub use sections::{
     DataSection, OptimizerConfig, OutputSection, Progress, ScheduleConfig, TrainSection,
 };
 
-/// The datasets actlab reads (defined by the data crate).
-pub use actlab_data::DatasetName as Dataset;
+/// The datasets actlab reads (see [`crate::dataset`]).
+pub use crate::dataset::DatasetName as Dataset;
 /// Which training images are held out for validation.
-pub use actlab_data::Holdout;
+pub use crate::dataset::Holdout;
 
 /// A whole experiment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -279,7 +279,7 @@ impl ExperimentConfig {
         let text = self
             .to_toml()
             .map_err(|e| write_error(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))?;
-        crate::run::write_atomic(path, text.as_bytes()).map_err(write_error)?;
+        crate::fsio::write_atomic(path, text.as_bytes()).map_err(write_error)?;
         Ok(())
     }
 }

@@ -3,12 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
-use actlab_model::ActivationConfig;
-use actlab_train::config::ConfigFile;
-use actlab_train::{ConfigError, ExperimentConfig, OptimizerConfig};
+use crate::activation::ActivationConfig;
+use crate::config::ConfigFile;
+use crate::config::{ConfigError, ExperimentConfig, OptimizerConfig};
 use serde::{Deserialize, Serialize};
-
-use crate::error::EvalError;
 
 /// The activations a sweep compares when the grid names none: every hidden-layer kind at its
 /// defaults (not identity, which makes the network linear, nor softmax, which is for outputs),
@@ -77,7 +75,7 @@ pub struct SweepConfig {
     pub grid: Grid,
     /// Where runs go.
     #[serde(default)]
-    pub output: actlab_train::OutputSection,
+    pub output: crate::config::OutputSection,
 }
 
 /// One grid point: a run.
@@ -105,13 +103,13 @@ pub fn activation_slug(activation: &ActivationConfig) -> String {
 
 impl ConfigFile for SweepConfig {
     type Valid = SweepConfig;
-    type Error = EvalError;
+    type Error = ConfigError;
 
     fn name_mut(&mut self) -> &mut Option<String> {
         &mut self.name
     }
 
-    fn validate(&self, path: &Path) -> Result<SweepConfig, EvalError> {
+    fn validate(&self, path: &Path) -> Result<SweepConfig, ConfigError> {
         self.check(path)?;
         Ok(self.clone())
     }
@@ -119,16 +117,16 @@ impl ConfigFile for SweepConfig {
 
 impl SweepConfig {
     /// Reads and validates a sweep file.
-    pub fn load(path: &Path) -> Result<SweepConfig, EvalError> {
-        actlab_train::config::load::<Self>(path)
+    pub fn load(path: &Path) -> Result<SweepConfig, ConfigError> {
+        crate::config::load::<Self>(path)
     }
 
-    fn check(&self, path: &Path) -> Result<(), EvalError> {
+    fn check(&self, path: &Path) -> Result<(), ConfigError> {
         let invalid = |field: &str, value: String, expected: &str| {
-            EvalError::from(ConfigError::invalid(path, field, value, expected))
+            ConfigError::invalid(path, field, value, expected)
         };
         if let Some(name) = &self.name {
-            actlab_train::config::check_name(path, "name", name)?;
+            crate::config::check_name(path, "name", name)?;
         }
         if self.grid.activations.is_empty() {
             return Err(invalid(
@@ -285,7 +283,7 @@ impl Shard {
 mod tests {
     use super::*;
 
-    fn sweep(grid: &str) -> Result<SweepConfig, EvalError> {
+    fn sweep(grid: &str) -> Result<SweepConfig, ConfigError> {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.toml");
         std::fs::write(

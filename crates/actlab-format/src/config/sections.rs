@@ -4,10 +4,10 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-/// The datasets actlab reads (defined by the data crate).
-pub use actlab_data::DatasetName as Dataset;
+/// The datasets actlab reads (see [`crate::dataset`]).
+pub use crate::dataset::DatasetName as Dataset;
 /// Which training images are held out for validation.
-pub use actlab_data::Holdout;
+pub use crate::dataset::Holdout;
 
 fn default_validation_size() -> usize {
     5_000

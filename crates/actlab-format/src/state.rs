@@ -1,0 +1,162 @@
+//! What a run records about itself, as data: the checkpoint state (`checkpoint/state.toml`),
+//! its epoch history and per-layer diagnostics. Writing and reading the files around them
+//! (weights, CSVs, the generation files) is `actlab_train::checkpoint`'s and `run`'s job.
+
+use serde::{Deserialize, Serialize};
+
+/// TOML rather than JSON: serde_json (without its `float_roundtrip` feature, which would rebuild
+/// Burn) may read a float back one ulp off, and resumed metrics must be bit-identical. The toml
+/// crate writes shortest round-trip floats and parses them exactly.
+pub const STATE: &str = "state.toml";
+
+/// The checkpoint format this build writes and reads.
+pub const FORMAT: u32 = 1;
+
+/// Sums over the finished steps of an epoch cut short by an interruption.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PartialEpoch {
+    /// Σ of the per-step mean losses, in step order (f64).
+    pub loss_sum: f64,
+    /// Steps summed.
+    pub steps: usize,
+    /// Correctly classified training images.
+    pub correct: u64,
+    /// Training images seen.
+    pub seen: u64,
+    /// Training seconds spent so far.
+    pub seconds: f64,
+}
+
+/// Where the shuffle stream stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RngState {
+    /// `chacha8`.
+    pub algorithm: String,
+    /// The run's seed.
+    pub seed: u64,
+    /// The stream of the epoch to continue (`1 + epoch`, 0-based epoch).
+    pub stream: u64,
+    /// Batches of that epoch already drawn.
+    pub position: usize,
+}
+
+/// Where a run stands: the part of the trainer's state that is not weights or optimizer
+/// moments. The trainer keeps one and updates it step by step; a checkpoint saves it as is.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TrainState {
+    /// Epochs fully finished.
+    pub epochs_completed: usize,
+    /// Steps finished of the next epoch (0 at an epoch boundary).
+    pub steps_into_epoch: usize,
+    /// The next epoch's sums so far, when `steps_into_epoch > 0`.
+    pub partial: Option<PartialEpoch>,
+    /// Every finished epoch.
+    pub history: Vec<EpochRecord>,
+    /// Diagnostics measured so far (`[train] diagnostics = true`).
+    #[serde(default)]
+    pub diagnostics: Vec<DiagnosticRow>,
+}
+
+/// `checkpoint/state.toml`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckpointState {
+    /// [`FORMAT`].
+    pub format: u32,
+    /// Where the run stands (its fields sit at the top level of the file).
+    #[serde(flatten)]
+    pub train: TrainState,
+    /// The shuffle's state.
+    pub rng: RngState,
+    /// The model weights file, in `checkpoint/`.
+    pub model_file: String,
+    /// The optimizer state file, in `checkpoint/`.
+    pub optimizer_file: String,
+    /// SHA-256 of the model file (empty in checkpoints written before it was recorded).
+    #[serde(default)]
+    pub model_sha256: String,
+    /// SHA-256 of the optimizer file.
+    #[serde(default)]
+    pub optimizer_sha256: String,
+}
+
+/// One finished epoch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EpochRecord {
+    /// 1-based.
+    pub epoch: usize,
+    /// Mean cross-entropy over the epoch's training batches.
+    pub train_loss: f64,
+    /// Fraction of training images classified correctly while training.
+    pub train_acc: f64,
+    /// Mean cross-entropy on the validation images (none when `validation_size = 0`).
+    pub val_loss: Option<f64>,
+    /// Validation accuracy.
+    pub val_acc: Option<f64>,
+    /// The learning rate used.
+    pub lr: f64,
+    /// Seconds spent in training steps (forward, backward, optimizer, batching, metrics).
+    pub seconds: f64,
+    /// Seconds for the whole epoch: training, validation, checkpoint, metrics file.
+    pub wall_seconds: f64,
+}
+
+/// One layer at one moment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LayerDiagnostics {
+    /// 1-based; the last is the output layer.
+    pub layer: usize,
+    /// ‖∂loss/∂W‖₂ of the layer's weights on the probe batch (mean cross-entropy); NaN when
+    /// the loss was not finite (`null` in JSON).
+    #[serde(deserialize_with = "f64_or_nan")]
+    pub grad_norm: f64,
+    /// Fraction of the layer's units that are dead (hidden layers only).
+    pub dead_fraction: Option<f64>,
+    /// Fraction of the layer's units that are saturated (hidden layers only).
+    pub saturated_fraction: Option<f64>,
+    /// Mean of the activation's learned parameters (PReLU slopes, Swish β), if any.
+    pub learned_mean: Option<f64>,
+}
+
+/// A row of `diagnostics.csv`: a layer after some epoch (0 = at initialisation).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DiagnosticRow {
+    /// Epochs trained when measured.
+    pub epoch: usize,
+    /// The measurement.
+    pub layer: LayerDiagnostics,
+}
+
+/// Reads a number that JSON may hold as `null`: serde_json writes NaN and ±inf as `null`, so a
+/// value written as NaN reads back as NaN instead of failing.
+pub fn f64_or_nan<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(deserializer)?.unwrap_or(f64::NAN))
+}
+
+impl CheckpointState {
+    /// Parses `state.toml`'s text and checks what can be checked without the files it names:
+    /// the format, and file names that stay inside `checkpoint/`. The error says what is wrong
+    /// (the caller adds the path).
+    pub fn parse(text: &str) -> Result<CheckpointState, String> {
+        let state: CheckpointState =
+            toml::from_str(text).map_err(|e| format!("not a checkpoint state: {e}"))?;
+        if state.format != FORMAT {
+            return Err(format!(
+                "checkpoint format {} (this build reads format {FORMAT})",
+                state.format
+            ));
+        }
+        for name in [&state.model_file, &state.optimizer_file] {
+            let plain = !name.is_empty()
+                && name != "."
+                && name != ".."
+                && !name.contains(['/', '\\'])
+                && !name.starts_with(".tmp");
+            if !plain {
+                return Err(format!(
+                    "checkpoint file name {name:?} is not a plain file name in checkpoint/"
+                ));
+            }
+        }
+        Ok(state)
+    }
+}
