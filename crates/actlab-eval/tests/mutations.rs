@@ -1,8 +1,9 @@
 //! Seeded mutation tests of every reader of user-made input: IDX files (raw and gzip),
 //! experiment, sweep and diagnose configs, checkpoint states, run summaries, images. Thousands
 //! of mutants of real inputs (the shipped configs, tiny datasets and images made here) must
-//! each give a value or an error — never a panic — without unbounded memory. Stable toolchain,
-//! in-process, part of CI; the same readers are what a cargo-fuzz target would call.
+//! each give a value or an error — never a panic — without unbounded memory, and every value
+//! its properties (`actlab_format::invariants`, the same checks the cargo-fuzz targets in
+//! `fuzz/` run, on the same checked-in seed corpus). Stable toolchain, in-process, part of CI.
 
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
@@ -11,10 +12,9 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use actlab_data::idx::{IdxArray, parse_idx, read_idx_file_within};
-use actlab_eval::diagnose::DiagnoseConfig;
-use actlab_eval::sweep::SweepConfig;
+use actlab_format::invariants;
+use actlab_format::state::CheckpointState;
 use actlab_train::ExperimentConfig;
-use actlab_train::checkpoint::CheckpointState;
 
 /// Seeded mutations of an input (a small, dependency-free stand-in for a fuzzer's mutator): bit
 /// flips, random bytes, deletions, duplications, insertions, truncation.
@@ -143,72 +143,62 @@ fn gzipped_idx_mutants_are_values_or_errors() {
     });
 }
 
-fn files(names: &[&str]) -> Vec<Vec<u8>> {
-    names
+/// The checked-in seed corpus of a cargo-fuzz target (`fuzz/corpus/<target>/`), plus `extra`
+/// shipped files (paths from the repository root).
+fn corpus(target: &str, extra: &[&str]) -> Vec<Vec<u8>> {
+    let dir = repo().join("fuzz/corpus").join(target);
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    paths.sort();
+    paths.extend(extra.iter().map(|name| repo().join(name)));
+    assert!(!paths.is_empty(), "no corpus for {target}");
+    paths
         .iter()
-        .map(|name| std::fs::read(repo().join("configs").join(name)).unwrap())
+        .map(|path| std::fs::read(path).unwrap())
         .collect()
 }
 
 #[test]
 fn experiment_config_mutants_are_values_or_errors() {
-    let corpus = files(&[
-        "prelu-mlp.toml",
-        "swish-mlp.toml",
-        "prelu-mlp-wgpu.toml",
-        "swish-mlp-wgpu.toml",
-    ]);
-    let path = Path::new("mutant.toml");
-    fuzz("experiment config", &corpus, |bytes| {
-        let text = String::from_utf8_lossy(bytes);
-        if let Ok(raw) = ExperimentConfig::parse(&text, path)
-            && let Ok(experiment) = raw.validate(path)
-        {
-            // What passes validation must also build (sizes are bounded there).
-            let _ = experiment.to_toml();
-        }
-    });
+    let shipped = [
+        "configs/prelu-mlp.toml",
+        "configs/swish-mlp.toml",
+        "configs/prelu-mlp-wgpu.toml",
+        "configs/swish-mlp-wgpu.toml",
+    ];
+    let corpus = corpus("experiment", &shipped);
+    // The seeds themselves are valid: the round trip is really exercised.
+    for seed in &corpus {
+        let text = std::str::from_utf8(seed).unwrap();
+        let path = Path::new("seed.toml");
+        ExperimentConfig::parse(text, path)
+            .unwrap()
+            .validate(path)
+            .unwrap();
+    }
+    fuzz("experiment config", &corpus, invariants::experiment_config);
 }
 
 #[test]
 fn sweep_and_diagnose_config_mutants_are_values_or_errors() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("mutant.toml");
-    let sweeps = files(&["sweep-quick.toml", "sweep.toml"]);
-    fuzz("sweep config", &sweeps, |bytes| {
-        std::fs::write(&path, bytes).unwrap();
-        if let Ok(sweep) = SweepConfig::load(&path) {
-            assert!(sweep.points().len() <= actlab_eval::sweep::MAX_POINTS);
-        }
-    });
-    fuzz("diagnose config", &files(&["deep.toml"]), |bytes| {
-        std::fs::write(&path, bytes).unwrap();
-        let _ = DiagnoseConfig::load(&path);
-    });
+    let sweeps = corpus("sweep", &["configs/sweep-quick.toml", "configs/sweep.toml"]);
+    fuzz("sweep config", &sweeps, invariants::sweep_config);
+    let diagnoses = corpus("diagnose", &["configs/deep.toml"]);
+    fuzz("diagnose config", &diagnoses, invariants::diagnose_config);
 }
 
 #[test]
 fn checkpoint_state_and_summary_mutants_are_values_or_errors() {
-    // A real checkpoint state and summary, from a run of the trainer's own writer.
+    // Real states written by `actlab train` (finished with diagnostics; interrupted mid-epoch).
+    let states = corpus("state", &[]);
+    for seed in &states {
+        CheckpointState::parse(std::str::from_utf8(seed).unwrap()).unwrap();
+    }
+    fuzz("checkpoint state", &states, invariants::checkpoint_state);
+    // A real summary, from the trainer's own writer.
     let dir = tempfile::tempdir().unwrap();
-    let state = actlab_train::checkpoint::TrainState {
-        epochs_completed: 1,
-        steps_into_epoch: 3,
-        partial: Some(actlab_train::checkpoint::PartialEpoch {
-            loss_sum: 1.25,
-            steps: 3,
-            correct: 40,
-            seen: 96,
-            seconds: 0.5,
-        }),
-        history: Vec::new(),
-        diagnostics: Vec::new(),
-    };
-    actlab_train::checkpoint::save_state(dir.path(), 7, &state, b"m", b"o").unwrap();
-    let state_text = std::fs::read(dir.path().join("checkpoint/state.toml")).unwrap();
-    fuzz("checkpoint state", &[state_text], |bytes| {
-        let _ = toml::from_str::<CheckpointState>(&String::from_utf8_lossy(bytes));
-    });
     let summary = common::summary("prelu", "prelu(init=0.25, shared)", 1, 0.88);
     let run = dir.path().join("run");
     std::fs::create_dir_all(&run).unwrap();
@@ -224,23 +214,26 @@ fn checkpoint_state_and_summary_mutants_are_values_or_errors() {
 
 #[test]
 fn image_mutants_are_values_or_errors() {
-    let dir = tempfile::tempdir().unwrap();
-    let gray = image::GrayImage::from_fn(28, 28, |x, y| image::Luma([(x * 9 + y) as u8]));
-    let mut corpus = Vec::new();
-    for (name, format) in [
-        ("a.png", image::ImageFormat::Png),
-        ("a.pgm", image::ImageFormat::Pnm),
-        ("a.jpg", image::ImageFormat::Jpeg),
-    ] {
-        let path = dir.path().join(name);
-        gray.save_with_format(&path, format).unwrap();
-        corpus.push(std::fs::read(&path).unwrap());
+    let images = corpus("image", &[]);
+    for seed in &images {
+        assert_eq!(
+            actlab_format::image::decode_image(seed, false)
+                .unwrap()
+                .len(),
+            784
+        );
     }
+    fuzz("image (bytes)", &images, invariants::image);
+    // And through the file reader `predict` uses, on fewer mutants.
+    let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("mutant");
-    fuzz("image", &corpus, |bytes| {
-        std::fs::write(&path, bytes).unwrap();
-        if let Ok(pixels) = actlab_eval::load_image(&path, false) {
-            assert_eq!(pixels.len(), 784);
+    let mut mutator = Mutator::new(99);
+    for seed in &images {
+        for _ in 0..200 {
+            std::fs::write(&path, mutator.mutate(seed)).unwrap();
+            if let Ok(pixels) = actlab_eval::load_image(&path, false) {
+                assert_eq!(pixels.len(), 784);
+            }
         }
-    });
+    }
 }

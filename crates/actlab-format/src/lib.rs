@@ -20,6 +20,7 @@ pub mod diagnose;
 pub mod error;
 pub mod fsio;
 pub mod image;
+pub mod invariants;
 pub mod model;
 pub mod preset;
 pub mod state;

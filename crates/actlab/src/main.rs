@@ -12,6 +12,7 @@ mod compare;
 mod data;
 mod diagnose;
 mod eval;
+mod runtime_dir;
 mod train;
 
 /// Train neural networks on Burn and compare activation functions honestly.
@@ -86,6 +87,7 @@ fn backend_help(what: &str) -> String {
 }
 
 fn main() -> ExitCode {
+    runtime_dir::ensure();
     match run(Cli::parse()) {
         Ok(status) => ExitCode::from(status),
         Err(error) => {

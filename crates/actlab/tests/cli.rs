@@ -366,6 +366,28 @@ fn train_writes_a_run_directory_and_resume_continues_it() {
     assert!(recorded.contains("epochs = 3"), "{recorded}");
 }
 
+/// Without `XDG_RUNTIME_DIR` (batch jobs, containers), a wgpu run prints no libwayland noise:
+/// actlab starts itself again with a private runtime directory (`runtime_dir.rs`).
+#[test]
+fn a_wgpu_run_without_a_runtime_directory_is_quiet() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    block_dataset(&data, 96, 16);
+    let config = train_config(tmp.path(), &data, 1, 32);
+    let out = Command::new(env!("CARGO_BIN_EXE_actlab"))
+        .args(["train", config.to_str().unwrap(), "--backend", "wgpu"])
+        .args(["--out", "w"])
+        .current_dir(tmp.path())
+        .env_remove("XDG_RUNTIME_DIR")
+        .output()
+        .unwrap();
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("on wgpu"), "{stderr}");
+    assert!(!stderr.contains("XDG_RUNTIME_DIR"), "{stderr}");
+    assert!(tmp.path().join("w/summary.json").is_file());
+}
+
 #[test]
 fn train_errors_are_one_clear_line() {
     let tmp = tempfile::tempdir().unwrap();

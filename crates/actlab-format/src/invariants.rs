@@ -1,0 +1,108 @@
+//! What every reader must hold on **any** input: a value or an error — never a panic, a hang or
+//! an unbounded allocation — and, for a value, the properties listed on each function (a
+//! failed property panics). One definition, run by the cargo-fuzz targets in `fuzz/` and by
+//! the seeded mutation tests that CI runs on the stable toolchain.
+
+use std::path::Path;
+
+use crate::config::{ConfigFile, ExperimentConfig, parse_toml};
+use crate::diagnose::DiagnoseConfig;
+use crate::image::decode_image;
+use crate::state::CheckpointState;
+use crate::sweep::{MAX_POINTS, SweepConfig};
+
+const PATH: &str = "input.toml";
+
+fn text(bytes: &[u8]) -> Option<&str> {
+    // Config readers read UTF-8 text (`read_text` refuses anything else).
+    std::str::from_utf8(bytes).ok()
+}
+
+/// An experiment config: what validates writes itself out as TOML that reads and validates
+/// back to the same experiment (what a run directory records is what it ran), all but
+/// `train.progress`, which is never recorded.
+pub fn experiment_config(bytes: &[u8]) {
+    let path = Path::new(PATH);
+    let Some(text) = text(bytes) else { return };
+    let Ok(raw) = ExperimentConfig::parse(text, path) else {
+        return;
+    };
+    let Ok(experiment) = raw.validate(path) else {
+        return;
+    };
+    let written = experiment
+        .to_toml()
+        .unwrap_or_else(|e| panic!("a valid config cannot be written: {e}"));
+    let again = ExperimentConfig::parse(&written, path)
+        .and_then(|raw| raw.validate(path))
+        .unwrap_or_else(|e| panic!("a written config does not read back: {e}\n{written}"));
+    // `train.progress` is how this invocation reports, deliberately not recorded.
+    let mut back = again.into_config();
+    back.train.progress = experiment.train.progress;
+    assert_eq!(
+        &back,
+        experiment.config(),
+        "a written config reads back different"
+    );
+}
+
+/// A sweep file: a valid sweep has at most [`MAX_POINTS`] points, exactly the grid's product.
+pub fn sweep_config(bytes: &[u8]) {
+    let path = Path::new(PATH);
+    let Some(text) = text(bytes) else { return };
+    let Ok(raw) = parse_toml::<SweepConfig>(text, path) else {
+        return;
+    };
+    let Ok(sweep) = raw.validate(path) else {
+        return;
+    };
+    let grid = &sweep.grid;
+    let expected = grid.activations.len()
+        * grid.hidden.as_ref().map_or(1, Vec::len)
+        * grid.lr.as_ref().map_or(1, Vec::len)
+        * grid.seeds.len();
+    assert!(
+        expected <= MAX_POINTS,
+        "{expected} points passed validation"
+    );
+    assert_eq!(sweep.points().len(), expected);
+}
+
+/// A diagnose file: a valid one names at least one activation and every deep MLP validates.
+pub fn diagnose_config(bytes: &[u8]) {
+    let path = Path::new(PATH);
+    let Some(text) = text(bytes) else { return };
+    let Ok(raw) = parse_toml::<DiagnoseConfig>(text, path) else {
+        return;
+    };
+    let Ok(config) = raw.validate(path) else {
+        return;
+    };
+    assert!(!config.diagnose.activations.is_empty());
+    for activation in &config.diagnose.activations {
+        assert!(config.mlp(activation).validate().is_ok());
+    }
+}
+
+/// `checkpoint/state.toml`: a valid state writes itself out and reads back identical (the
+/// trainer resumes from exactly what it saved).
+pub fn checkpoint_state(bytes: &[u8]) {
+    let Some(text) = text(bytes) else { return };
+    let Ok(state) = CheckpointState::parse(text) else {
+        return;
+    };
+    let written =
+        toml::to_string(&state).unwrap_or_else(|e| panic!("a valid state cannot be written: {e}"));
+    let again = CheckpointState::parse(&written)
+        .unwrap_or_else(|e| panic!("a written state does not read back: {e}\n{written}"));
+    // NaN ≠ NaN: compare the written forms, which are exact.
+    let rewritten = toml::to_string(&again).unwrap_or_default();
+    assert_eq!(rewritten, written, "a written state reads back different");
+}
+
+/// An image for `predict`: decoded, it is 28×28 pixels.
+pub fn image(bytes: &[u8]) {
+    if let Ok(pixels) = decode_image(bytes, false) {
+        assert_eq!(pixels.len(), 28 * 28);
+    }
+}
