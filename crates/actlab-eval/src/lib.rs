@@ -16,6 +16,7 @@ pub mod output;
 pub mod plot;
 pub mod predict;
 pub mod report;
+pub mod reproduce;
 pub mod stats;
 pub use actlab_format::sweep;
 

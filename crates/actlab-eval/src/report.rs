@@ -141,6 +141,43 @@ pub struct Report {
     pub sampling_half_width: f64,
     /// One row per group, best mean first.
     pub results: Vec<ActivationResult>,
+    /// The environments the runs came from (`summary.json`'s provenance), most runs first.
+    pub environments: Vec<Environment>,
+}
+
+/// Runs that share one environment: the same determinism key (code, backend, adapter, SIMD
+/// features, threads, data), so the same config gives the same numbers among them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Environment {
+    /// One line (`flex on AMD EPYC, avx2, 2 threads, actlab 0.1.0 1a2b3c4d5e, Burn 0.22.1`), or
+    /// `not recorded` for runs written before provenance was.
+    pub description: String,
+    /// Runs from it.
+    pub runs: usize,
+}
+
+/// The runs' environments, grouped by determinism key, most runs first.
+pub fn environments(runs: &[RunRecord]) -> Vec<Environment> {
+    let mut groups: Vec<(Vec<(&'static str, String)>, Environment)> = Vec::new();
+    for run in runs {
+        let (key, description) = match &run.summary.provenance {
+            Some(p) => (p.determinism_key(), p.short()),
+            None => (Vec::new(), "not recorded".to_string()),
+        };
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, env)) => env.runs += 1,
+            None => groups.push((
+                key,
+                Environment {
+                    description,
+                    runs: 1,
+                },
+            )),
+        }
+    }
+    let mut out: Vec<Environment> = groups.into_iter().map(|(_, e)| e).collect();
+    out.sort_by(|a, b| b.runs.cmp(&a.runs).then(a.description.cmp(&b.description)));
+    out
 }
 
 /// The group each run belongs to: its activation label, plus layers / lr when they vary.
@@ -278,5 +315,6 @@ pub fn build_report(runs: &[RunRecord], baseline: &str) -> Report {
         epochs: runs.iter().map(|r| r.summary.epochs).max().unwrap_or(0),
         sampling_half_width: stats::binomial_half_width(best, test_images.max(1)),
         results,
+        environments: environments(runs),
     }
 }

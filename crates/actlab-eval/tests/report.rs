@@ -197,3 +197,55 @@ fn unfinished_and_unreadable_runs_are_listed_with_the_reason() {
         "{skipped:?}"
     );
 }
+
+fn provenance(threads: usize, features: &[&str]) -> actlab_train::Provenance {
+    actlab_train::Provenance {
+        build: actlab_train::BuildInfo::default(),
+        burn_version: "0.22.1".into(),
+        backend: "flex".into(),
+        device: "default".into(),
+        adapter: None,
+        cpu_model: Some("Test CPU".into()),
+        arch: "x86_64".into(),
+        cpu_features: features.iter().map(|f| f.to_string()).collect(),
+        logical_cores: 2,
+        threads,
+        os: "linux".into(),
+        dataset: "fashion-mnist".into(),
+        dataset_sha256: Default::default(),
+    }
+}
+
+#[test]
+fn the_report_says_which_environments_its_runs_came_from() {
+    let tmp = tempfile::tempdir().unwrap();
+    for seed in 1..=3 {
+        let mut s = summary("relu", "relu", seed, 0.88);
+        s.provenance = Some(provenance(2, &["avx2", "fma"]));
+        write_run(tmp.path(), &s);
+    }
+    let (runs, _) = collect_runs(&[tmp.path().to_path_buf()]).unwrap();
+    let report = build_report(&runs, "relu");
+    assert_eq!(report.environments.len(), 1);
+    assert_eq!(report.environments[0].runs, 3);
+    let md = markdown(&report, &[]);
+    assert!(
+        md.contains("Environment: flex on Test CPU, avx2, 2 threads"),
+        "{md}"
+    );
+
+    // One run from a machine with AVX-512 and one without provenance: three environments,
+    // the largest first, and a warning.
+    let mut s = summary("relu", "relu", 4, 0.88);
+    s.provenance = Some(provenance(2, &["avx2", "fma", "avx512f"]));
+    write_run(tmp.path(), &s);
+    write_run(tmp.path(), &summary("relu", "relu", 5, 0.88));
+    let (runs, _) = collect_runs(&[tmp.path().to_path_buf()]).unwrap();
+    let report = build_report(&runs, "relu");
+    let counts: Vec<usize> = report.environments.iter().map(|e| e.runs).collect();
+    assert_eq!(counts, [3, 1, 1]);
+    let md = markdown(&report, &[]);
+    assert!(md.contains("came from 3 different environments"), "{md}");
+    assert!(md.contains("1 run(s): not recorded"), "{md}");
+    assert!(md.contains("avx512f"), "{md}");
+}

@@ -5,7 +5,8 @@
 //! - [`backend`]: `[backend]` → a [`Backend`] (the device and its facts).
 //! - [`session`]: [`train`], [`resume`], [`load_data`]; [`trainer`]: the epochs; [`step`]: the
 //!   one training step ([`train_steps`]); [`evaluate`]: predictions and losses on a split.
-//! - [`observer`]: what a run reports while it trains.
+//! - [`observer`]: what a run reports while it trains; [`provenance`]: where a result came
+//!   from (build, device, CPU features, data).
 //! - [`checkpoint`], [`run`]: what a run leaves on disk; [`diagnostics`]: per-layer probes.
 
 pub mod backend;
@@ -17,6 +18,7 @@ pub mod evaluate;
 mod feed;
 pub mod observer;
 mod optim;
+pub mod provenance;
 pub mod run;
 pub mod session;
 pub mod step;
@@ -32,6 +34,7 @@ pub use error::TrainError;
 pub use evaluate::{Evaluation, Predictions, evaluate, predict_split};
 pub use observer::{Observer, Quiet, RunInfo, StepProgress};
 pub use optim::build as build_optimizer;
+pub use provenance::{Adapter, BuildInfo, Provenance};
 pub use run::{BURN_VERSION, EpochRecord, RunStatus, RunSummary};
 pub use session::{
     Outcome, TrainOptions, load_data, recorded_config, resume, resume_config, train,

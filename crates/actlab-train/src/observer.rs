@@ -28,6 +28,8 @@ impl Observer for Quiet {}
 /// Facts about a run, once it is set up.
 #[derive(Debug, Clone)]
 pub struct RunInfo {
+    /// The GPU backend's adapter (a software one is worth a warning: flex is faster on a CPU).
+    pub adapter: Option<crate::provenance::Adapter>,
     /// The run's name.
     pub name: String,
     /// The run directory.

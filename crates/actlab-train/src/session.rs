@@ -22,6 +22,8 @@ pub struct TrainOptions {
     pub stop: Arc<AtomicBool>,
     /// Read metrics back and report every this many steps [25].
     pub report_every: usize,
+    /// What the program was built from, recorded in the summary's provenance.
+    pub build: crate::provenance::BuildInfo,
 }
 
 impl Default for TrainOptions {
@@ -29,6 +31,7 @@ impl Default for TrainOptions {
         TrainOptions {
             stop: Arc::new(AtomicBool::new(false)),
             report_every: 25,
+            build: crate::provenance::BuildInfo::default(),
         }
     }
 }

@@ -28,6 +28,7 @@ use crate::evaluate::evaluate;
 use crate::feed::TrainFeed;
 use crate::observer::{Observer, RunInfo, StepProgress};
 use crate::optim;
+use crate::provenance::{BuildInfo, Provenance};
 use crate::run::{self, EpochRecord, RunFacts, RunSummary};
 use crate::session::{Outcome, TrainOptions};
 use crate::step::{Flow, StepResult, train_steps};
@@ -153,7 +154,7 @@ impl<'a> Trainer<'a> {
             }
         }
         observer.testing(self.test_ix.len());
-        Ok(Outcome::Finished(self.finish(live)?))
+        Ok(Outcome::Finished(self.finish(live, &options.build)?))
     }
 
     /// The model, optimizer and position: freshly initialised from the seed, or restored from
@@ -219,6 +220,7 @@ impl<'a> Trainer<'a> {
             epochs_completed: live.state.epochs_completed,
             steps_into_epoch: live.state.steps_into_epoch,
             restarted: self.restarted,
+            adapter: crate::provenance::adapter(&self.backend),
         }
     }
 
@@ -443,7 +445,7 @@ impl<'a> Trainer<'a> {
     }
 
     /// The test set, the final weights and the summary.
-    fn finish(&self, live: Live) -> Result<RunSummary, TrainError> {
+    fn finish(&self, live: Live, build: &BuildInfo) -> Result<RunSummary, TrainError> {
         let inference = live.model.valid();
         let test = evaluate(
             &inference,
@@ -462,6 +464,12 @@ impl<'a> Trainer<'a> {
             train_samples: self.steps * self.experiment.train.batch_size,
             validation_samples: self.validation_ix.len(),
             model_sha256: run::write_weights(&self.run_dir, inference)?,
+            provenance: Provenance::collect(
+                build,
+                &self.backend,
+                &self.experiment.backend.device.to_string(),
+                self.data,
+            ),
         };
         let summary = RunSummary::build(self.experiment, facts);
         summary.write(&self.run_dir)?;

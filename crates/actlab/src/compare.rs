@@ -159,7 +159,7 @@ pub fn compare(args: CompareArgs) -> anyhow::Result<u8> {
         eprintln!("dataset {}:", sweep.base.data.dataset);
         actlab_train::load_data(&sweep.base, sources, &mut CliProgress::default())?;
     }
-    let failures = run_points(&todo, &out, &args)?;
+    let failures = run_points(&todo, &out, args.jobs, args.quiet)?;
     if let Some(code) = failures.interrupted {
         eprintln!(
             "interrupted: finished runs are kept and unfinished ones checkpointed; run the same \
@@ -185,13 +185,23 @@ pub fn compare(args: CompareArgs) -> anyhow::Result<u8> {
     Ok(if failures.failed.is_empty() { 0 } else { 1 })
 }
 
+/// What went wrong while training points: failed runs (with their logs), or an interruption.
 #[derive(Default)]
-struct Failures {
-    failed: Vec<(String, PathBuf)>,
-    interrupted: Option<u8>,
+pub struct Failures {
+    /// Runs that failed, with their log files.
+    pub failed: Vec<(String, PathBuf)>,
+    /// Set when Ctrl-C or SIGTERM stopped the runs: the exit code to return.
+    pub interrupted: Option<u8>,
 }
 
-fn run_points(todo: &[Point], out: &Path, args: &CompareArgs) -> anyhow::Result<Failures> {
+/// Trains `todo` as child `actlab train` processes, `jobs` at a time, into `out/<point name>`
+/// (configs in `out/configs`, logs in `out/logs`).
+pub fn run_points(
+    todo: &[Point],
+    out: &Path,
+    jobs: usize,
+    quiet: bool,
+) -> anyhow::Result<Failures> {
     let mut failures = Failures::default();
     if todo.is_empty() {
         return Ok(failures);
@@ -209,8 +219,8 @@ fn run_points(todo: &[Point], out: &Path, args: &CompareArgs) -> anyhow::Result<
             .context("installing the signal handlers")?;
     }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let threads = (cores / args.jobs).max(1);
-    let bar = if args.quiet {
+    let threads = (cores / jobs).max(1);
+    let bar = if quiet {
         ProgressBar::hidden()
     } else {
         let bar = ProgressBar::new(todo.len() as u64);
@@ -233,17 +243,9 @@ fn run_points(todo: &[Point], out: &Path, args: &CompareArgs) -> anyhow::Result<
     let mut done = 0usize;
     let mut forwarded = false;
     loop {
-        while running.len() < args.jobs && !stop.load(Ordering::SeqCst) {
+        while running.len() < jobs && !stop.load(Ordering::SeqCst) {
             let Some(point) = queue.next() else { break };
-            running.push(spawn(
-                &exe,
-                point,
-                out,
-                &configs,
-                &logs,
-                threads,
-                args.jobs > 1,
-            )?);
+            running.push(spawn(&exe, point, out, &configs, &logs, threads, jobs > 1)?);
         }
         if running.is_empty() {
             break;

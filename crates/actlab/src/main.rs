@@ -12,6 +12,7 @@ mod compare;
 mod data;
 mod diagnose;
 mod eval;
+mod reproduce;
 mod runtime_dir;
 mod train;
 
@@ -38,6 +39,9 @@ enum Command {
     /// Build the comparison report (report.md, results.csv, results.json, plots) from run
     /// directories.
     Report(compare::ReportArgs),
+    /// Re-train finished runs from their recorded configs and check that every number comes
+    /// out identical; say where the first difference is and how the environments differ.
+    Reproduce(reproduce::ReproduceArgs),
     /// Deep MLPs per activation: per-layer gradient norms, dead and saturated units at
     /// initialisation and after some training (the vanishing-gradient experiment).
     Diagnose(diagnose::DiagnoseArgs),
@@ -74,6 +78,16 @@ enum PlotCommand {
     },
 }
 
+/// What this binary was built from (`build.rs`), for every run's provenance.
+pub fn build_info() -> actlab_train::BuildInfo {
+    actlab_train::BuildInfo {
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        git_commit: option_env!("ACTLAB_GIT_COMMIT").map(str::to_string),
+        git_dirty: option_env!("ACTLAB_GIT_DIRTY").map(|d| d == "true"),
+        rustc: option_env!("ACTLAB_RUSTC").map(str::to_string),
+    }
+}
+
 /// `--backend`'s help: the backends this binary was built with.
 fn backend_help(what: &str) -> String {
     let names: Vec<String> = actlab_train::compiled_backends()
@@ -105,6 +119,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Compare(args) => compare::compare(args),
         Command::Diagnose(args) => diagnose::run(args).map(|()| 0),
         Command::Report(args) => compare::report(args).map(|()| 0),
+        Command::Reproduce(args) => reproduce::run(args),
         Command::Predict(args) => eval::predict(args),
         Command::Summary { config, json } => summary(&config, json).map(|()| 0),
         Command::Data { what } => data::run(what).map(|()| 0),

@@ -112,7 +112,10 @@ pub fn run(args: TrainArgs) -> anyhow::Result<u8> {
     eprintln!("dataset {}:", config.data.dataset);
     let data = actlab_train::load_data(&config, sources, &mut data_progress)?;
 
-    let options = TrainOptions::default();
+    let options = TrainOptions {
+        build: crate::build_info(),
+        ..TrainOptions::default()
+    };
     let terminated = watch_signals(&options.stop)?;
 
     let mut display = Display::new(live_bar);
@@ -220,13 +223,21 @@ impl Display {
 
 impl Observer for Display {
     fn started(&mut self, info: &RunInfo) {
+        let device = match &info.adapter {
+            Some(adapter) if adapter.is_software() => format!(
+                "{}: {}, a SOFTWARE adapter on the CPU — backend \"flex\" is faster there",
+                info.device, adapter.name
+            ),
+            Some(adapter) => format!("{}: {}", info.device, adapter.name),
+            None => info.device.clone(),
+        };
         eprintln!(
             "training {}: {} parameters on {} ({}); {} training / {} validation / {} test images; \
              {} steps of {} per epoch → {}",
             info.name,
             info.params,
             info.backend,
-            info.device,
+            device,
             info.train_samples,
             info.validation_samples,
             info.test_samples,

@@ -385,7 +385,112 @@ fn a_wgpu_run_without_a_runtime_directory_is_quiet() {
     assert!(out.status.success(), "{stderr}");
     assert!(stderr.contains("on wgpu"), "{stderr}");
     assert!(!stderr.contains("XDG_RUNTIME_DIR"), "{stderr}");
-    assert!(tmp.path().join("w/summary.json").is_file());
+    // CI has no GPU: wgpu runs on Mesa's lavapipe, which the first line and the provenance
+    // call a software adapter.
+    let first = stderr.lines().find(|l| l.starts_with("training ")).unwrap();
+    assert!(
+        first.contains("SOFTWARE adapter") && first.contains("flex"),
+        "{first}"
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(tmp.path().join("w/summary.json")).unwrap())
+            .unwrap();
+    let adapter = &summary["provenance"]["adapter"];
+    assert_eq!(adapter["kind"], "software", "{adapter}");
+    assert!(
+        adapter["name"].as_str().unwrap().contains("llvmpipe"),
+        "{adapter}"
+    );
+}
+
+/// `summary.json` records where the run came from; `reproduce` re-trains it identically, and
+/// reports an edited number as a difference on a matching environment (exit 1).
+#[test]
+fn provenance_is_recorded_and_reproduce_checks_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    block_dataset(&data, 160, 32);
+    let config = train_config(tmp.path(), &data, 2, 32);
+    let out = Command::new(env!("CARGO_BIN_EXE_actlab"))
+        .args(["train", config.to_str().unwrap(), "--out", "r", "--quiet"])
+        .current_dir(tmp.path())
+        .env("RAYON_NUM_THREADS", "1")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let summary_path = tmp.path().join("r/summary.json");
+    let mut summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&summary_path).unwrap()).unwrap();
+    let p = &summary["provenance"];
+    assert_eq!(p["backend"], "ndarray");
+    assert_eq!(p["threads"], 1, "RAYON_NUM_THREADS is the pool size");
+    assert_eq!(p["burn_version"], "0.22.1");
+    assert_eq!(p["build"]["version"], env!("CARGO_PKG_VERSION"));
+    let commit = p["build"]["git_commit"].as_str().unwrap();
+    assert_eq!(commit.len(), 40, "{commit}");
+    assert!(p["build"]["rustc"].as_str().unwrap().starts_with("rustc "));
+    assert!(p["logical_cores"].as_u64().unwrap() >= 1);
+    assert_eq!(p["dataset_sha256"].as_object().unwrap().len(), 4);
+    #[cfg(target_arch = "x86_64")]
+    {
+        let features: Vec<&str> = p["cpu_features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f.as_str().unwrap())
+            .collect();
+        assert_eq!(
+            features.contains(&"avx2"),
+            std::arch::is_x86_feature_detected!("avx2")
+        );
+        assert_eq!(
+            features.contains(&"avx512f"),
+            std::arch::is_x86_feature_detected!("avx512f")
+        );
+    }
+
+    let reproduce = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_actlab"))
+            .arg("reproduce")
+            .args(args)
+            .current_dir(tmp.path())
+            .env("RAYON_NUM_THREADS", "1")
+            .output()
+            .unwrap()
+    };
+    let same = reproduce(&["r", "--json"]);
+    let stderr = text(&same.stderr);
+    assert!(same.status.success(), "{stderr}");
+    assert!(stderr.contains("r: identical"), "{stderr}");
+    let json: serde_json::Value = serde_json::from_slice(&same.stdout).unwrap();
+    assert_eq!(json[0]["identical"], true);
+    assert_eq!(json[0]["weights_identical"], true);
+
+    // An edited summary: the reproduction disagrees with it on a matching environment.
+    summary["test_accuracy"] = serde_json::json!(0.25);
+    std::fs::write(&summary_path, summary.to_string()).unwrap();
+    let edited = reproduce(&["r", "--json"]);
+    let stderr = text(&edited.stderr);
+    assert_eq!(edited.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("DIFFERS on a matching environment"),
+        "{stderr}"
+    );
+    let json: serde_json::Value = serde_json::from_slice(&edited.stdout).unwrap();
+    assert_eq!(json[0]["first_difference"]["metric"], "test_accuracy");
+    assert_eq!(json[0]["first_difference"]["original"], 0.25);
+
+    // Another thread count is another environment: a difference is then reported, not failed.
+    let other = Command::new(env!("CARGO_BIN_EXE_actlab"))
+        .args(["reproduce", "r"])
+        .current_dir(tmp.path())
+        .env("RAYON_NUM_THREADS", "3")
+        .output()
+        .unwrap();
+    let stderr = text(&other.stderr);
+    assert!(other.status.success(), "{stderr}");
+    assert!(stderr.contains("environment differs: threads"), "{stderr}");
+    assert!(stderr.contains("threads 1 → 3"), "{stderr}");
 }
 
 #[test]

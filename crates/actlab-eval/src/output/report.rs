@@ -33,6 +33,27 @@ fn accuracy_cells(r: &ActivationResult, format: impl Fn(f64) -> String) -> [Stri
     .map(format)
 }
 
+/// Where the runs came from: one line, or a list (and a warning) when they came from several
+/// environments, whose numbers need not agree bit for bit.
+fn environment_lines(report: &Report) -> String {
+    match report.environments.as_slice() {
+        [] => String::new(),
+        [one] => format!("Environment: {}.\n\n", one.description),
+        many => {
+            let mut out = format!(
+                "**The runs came from {} different environments** (the same config gives \
+                 bit-identical numbers only within one; see `actlab reproduce`):\n\n",
+                many.len()
+            );
+            for env in many {
+                out.push_str(&format!("- {} run(s): {}\n", env.runs, env.description));
+            }
+            out.push('\n');
+            out
+        }
+    }
+}
+
 /// `report.md`: the table, the note on significance, the claims (when given) and the plots.
 pub fn markdown(report: &Report, claims: &[Claim]) -> String {
     let mut md = String::from("# Activation comparison\n\n");
@@ -44,6 +65,7 @@ pub fn markdown(report: &Report, claims: &[Claim]) -> String {
         report.epochs,
         report.test_images
     ));
+    md.push_str(&environment_lines(report));
     md.push_str("| activation | n | mean acc % | std | 95% CI | min–max | s/epoch | params | learned | vs baseline (Δ points, 95% CI, p) | verdict |\n");
     md.push_str("|---|---|---|---|---|---|---|---|---|---|---|\n");
     for r in &report.results {

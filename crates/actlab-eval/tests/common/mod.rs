@@ -43,6 +43,7 @@ pub fn summary(activation: &str, label: &str, seed: u64, accuracy: f64) -> RunSu
         peak_rss_mb: Some(120.0),
         burn_version: "0.22.1".into(),
         actlab_version: "0.1.0".into(),
+        provenance: None,
     }
 }
 

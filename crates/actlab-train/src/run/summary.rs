@@ -10,6 +10,7 @@ use super::{BURN_VERSION, EpochRecord, files, write_file};
 use crate::config::Experiment;
 use crate::error::TrainError;
 use crate::evaluate::Evaluation;
+use crate::provenance::Provenance;
 
 /// `summary.json`: what a finished run says about itself. Reports are built from these alone.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -89,6 +90,10 @@ pub struct RunSummary {
     pub burn_version: String,
     /// actlab's version.
     pub actlab_version: String,
+    /// Where the result came from: build, device, CPU features, data (absent in summaries
+    /// written before it was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<Provenance>,
 }
 
 /// What training measured, for [`RunSummary::build`].
@@ -108,6 +113,8 @@ pub struct RunFacts {
     pub learned: Vec<Vec<f32>>,
     /// SHA-256 of `model.bpk` as written.
     pub model_sha256: String,
+    /// Where the result came from.
+    pub provenance: Provenance,
 }
 
 impl RunSummary {
@@ -121,6 +128,7 @@ impl RunSummary {
             validation_samples,
             learned,
             model_sha256,
+            provenance,
         } = facts;
         let mlp = experiment.model();
         let train = &experiment.train;
@@ -175,7 +183,8 @@ impl RunSummary {
             model_sha256: Some(model_sha256),
             peak_rss_mb: super::peak_rss_mb(),
             burn_version: BURN_VERSION.to_string(),
-            actlab_version: env!("CARGO_PKG_VERSION").to_string(),
+            actlab_version: provenance.build.version.clone(),
+            provenance: Some(provenance),
         }
     }
 

@@ -4,19 +4,32 @@
 use std::path::Path;
 
 use actlab_model::{Mlp, MlpInit};
-use burn::module::Module;
+use burn::module::{Module, ModuleMapper, Param, ParamId};
 use burn::store::ModuleRecord;
-use burn::tensor::{Bytes, Device};
+use burn::tensor::{Bytes, Device, Tensor};
 
 use super::{files, write_file};
 use crate::config::Experiment;
 use crate::error::TrainError;
 
-/// Writes `model` (an inference model) as `run_dir/model.bpk` (atomically); returns the file's
-/// SHA-256, for `summary.json`.
+/// Numbers a module's parameters 1, 2, 3, … in visiting order. Burn gives every parameter a
+/// random id, which burnpack stores: without this two runs with identical weights would write
+/// different `model.bpk` files (and SHA-256s). Loading matches tensors by name, not id.
+struct StableIds(u64);
+
+impl ModuleMapper for StableIds {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        self.0 += 1;
+        Param::initialized(ParamId::from(self.0), param.into_value())
+    }
+}
+
+/// Writes `model` (an inference model) as `run_dir/model.bpk` (atomically; the same weights
+/// always give the same bytes); returns the file's SHA-256, for `summary.json`.
 pub fn write_weights(run_dir: &Path, model: Mlp) -> Result<String, TrainError> {
     let path = run_dir.join(files::MODEL);
     let bytes = model
+        .map(&mut StableIds(0))
         .into_record()
         .into_bytes()
         .map_err(|e| TrainError::Corrupt {
