@@ -208,6 +208,7 @@ fn provenance(threads: usize, features: &[&str]) -> actlab_train::Provenance {
         cpu_model: Some("Test CPU".into()),
         arch: "x86_64".into(),
         cpu_features: features.iter().map(|f| f.to_string()).collect(),
+        cpu_caches: vec!["L1d 32K 8-way".into()],
         logical_cores: 2,
         threads,
         os: "linux".into(),

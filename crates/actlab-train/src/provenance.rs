@@ -80,6 +80,13 @@ pub struct Provenance {
     pub arch: String,
     /// SIMD features detected at run time (the ones math libraries dispatch on).
     pub cpu_features: Vec<String>,
+    /// The data caches (`L1d 32K 8-way`, `L2 512K 8-way`, …) of the first CPU, from Linux's
+    /// `/sys/devices/system/cpu/cpu0/cache`: Burn's CPU matrix multiply (the `gemm` crate) sizes
+    /// its blocks from them, and the blocking changes the summation order — an L1d of 48K
+    /// 12-way gives other bits than 32K 8-way (measured: see the README). Empty where unknown
+    /// or in summaries written before it was recorded.
+    #[serde(default)]
+    pub cpu_caches: Vec<String>,
     /// Logical cores.
     pub logical_cores: usize,
     /// Threads of the pool the CPU backends compute on (`RAYON_NUM_THREADS`, else the cores).
@@ -142,6 +149,41 @@ pub fn cpu_features() -> Vec<String> {
 #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
 pub fn cpu_features() -> Vec<String> {
     Vec::new()
+}
+
+/// The data and unified caches of CPU 0, by level: `L1d 32K 8-way`, `L2 512K 8-way`, ….
+pub fn cpu_caches() -> Vec<String> {
+    let root = std::path::Path::new("/sys/devices/system/cpu/cpu0/cache");
+    let read = |dir: &std::path::Path, name: &str| {
+        std::fs::read_to_string(dir.join(name))
+            .map(|s| s.trim().to_string())
+            .ok()
+    };
+    let mut caches: Vec<(String, String)> = Vec::new();
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return Vec::new();
+    };
+    for entry in entries.flatten() {
+        let dir = entry.path();
+        let is_index = entry.file_name().to_string_lossy().starts_with("index");
+        let (Some(level), Some(kind), Some(size)) =
+            (read(&dir, "level"), read(&dir, "type"), read(&dir, "size"))
+        else {
+            continue;
+        };
+        if !is_index || kind == "Instruction" {
+            continue;
+        }
+        let ways = read(&dir, "ways_of_associativity").unwrap_or_else(|| "?".into());
+        let name = if kind == "Data" {
+            format!("L{level}d")
+        } else {
+            format!("L{level}")
+        };
+        caches.push((name.clone(), format!("{name} {size} {ways}-way")));
+    }
+    caches.sort();
+    caches.into_iter().map(|(_, text)| text).collect()
 }
 
 /// `/proc/cpuinfo`'s first `model name` (x86) or `Model` (ARM boards).
@@ -210,6 +252,7 @@ impl Provenance {
             cpu_model: cpu_model(),
             arch: std::env::consts::ARCH.to_string(),
             cpu_features: cpu_features(),
+            cpu_caches: cpu_caches(),
             logical_cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
             threads: threads(),
             os: os(),
@@ -224,8 +267,9 @@ impl Provenance {
 
     /// What a run's numbers may depend on, as `(field, value)` pairs: the code (version,
     /// commit, Burn), the backend and adapter, the instruction set (architecture and SIMD
-    /// features: Burn's CPU kernels pick code paths by them), the thread count and the data.
-    /// The CPU's model name, core count and OS are left out: they do not change results.
+    /// features: Burn's CPU kernels pick code paths by them), the cache geometry (the matrix
+    /// multiply's blocking follows it), the thread count and the data. The CPU's model name,
+    /// core count and OS are left out: they do not change results.
     pub fn determinism_key(&self) -> Vec<(&'static str, String)> {
         let commit = match (&self.build.git_commit, self.build.git_dirty) {
             (Some(commit), Some(true)) => format!("{commit} (dirty)"),
@@ -245,6 +289,7 @@ impl Provenance {
             ),
             ("arch", self.arch.clone()),
             ("cpu features", self.cpu_features.join(" ")),
+            ("caches", self.cpu_caches.join(", ")),
             ("threads", self.threads.to_string()),
             (
                 "data",

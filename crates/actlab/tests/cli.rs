@@ -431,6 +431,18 @@ fn provenance_is_recorded_and_reproduce_checks_it() {
     assert!(p["build"]["rustc"].as_str().unwrap().starts_with("rustc "));
     assert!(p["logical_cores"].as_u64().unwrap() >= 1);
     assert_eq!(p["dataset_sha256"].as_object().unwrap().len(), 4);
+    // The cache geometry, as Linux reports it for CPU 0 (read here independently).
+    let l1d = std::fs::read_to_string("/sys/devices/system/cpu/cpu0/cache/index0/size");
+    if let Ok(size) = l1d {
+        let caches = p["cpu_caches"].as_array().unwrap();
+        assert!(
+            caches[0]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("L1d {}", size.trim())),
+            "{caches:?}"
+        );
+    }
     #[cfg(target_arch = "x86_64")]
     {
         let features: Vec<&str> = p["cpu_features"]
