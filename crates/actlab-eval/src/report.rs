@@ -11,7 +11,7 @@ use actlab_train::{EpochRecord, RunSummary};
 use serde::Serialize;
 
 use crate::error::EvalError;
-use crate::stats::{self, Difference, Interval};
+use crate::stats::{self, Difference, EffectSize, Interval, TestKind};
 
 /// A finished run found on disk.
 #[derive(Debug, Clone)]
@@ -86,8 +86,48 @@ pub struct VersusBaseline {
     /// Mean accuracy difference (this − baseline) with its 95% CI and p-value.
     #[serde(flatten)]
     pub test: Difference,
-    /// "better", "worse" or "no significant difference" (at 0.05).
+    /// The p-value Holm-corrected over the table's comparisons with the baseline.
+    pub p_holm: f64,
+    /// Standardised difference: paired d_z, or Hedges' g for Welch.
+    pub effect_size: EffectSize,
+    /// The smallest difference (accuracy points) these seeds detect at 0.05 with power 0.8.
+    pub mde_points: f64,
+    /// Seeds that would detect the observed difference (same design, the observed spread);
+    /// `None` above 1000 or for no difference at all.
+    pub seeds_needed: Option<usize>,
+    /// "better", "worse" or "no significant difference", judged by `p_holm` at 0.05.
     pub verdict: &'static str,
+}
+
+/// Seeds the power analyses consider at most.
+pub const MAX_SEEDS: usize = 1000;
+
+/// Effect size and power of one comparison (`a` against the baseline `b`).
+fn power(a: &[f64], b: &[f64], test: &Difference) -> (EffectSize, f64, Option<usize>) {
+    let (effect, sd) = match test.test {
+        TestKind::Paired => {
+            let diffs: Vec<f64> = a.iter().zip(b).map(|(x, y)| x - y).collect();
+            let effect = EffectSize {
+                kind: "d_z",
+                value: stats::cohen_dz(a, b),
+            };
+            (effect, stats::sample_std(&diffs))
+        }
+        // Welch: the spread of a difference of two means with n seeds each is
+        // √(s_a² + s_b²)/√n; the power analysis plans equal seeds for both.
+        TestKind::Welch => {
+            let effect = EffectSize {
+                kind: "hedges_g",
+                value: stats::hedges_g(a, b),
+            };
+            let sd = (stats::sample_std(a).powi(2) + stats::sample_std(b).powi(2)).sqrt();
+            (effect, sd)
+        }
+    };
+    let se = (test.difference.high - test.difference.mean) / stats::t_quantile(0.975, test.df);
+    let mde = 100.0 * stats::minimal_detectable(se, test.df);
+    let needed = stats::seeds_needed(sd, test.difference.mean, MAX_SEEDS);
+    (effect, mde, needed)
 }
 
 /// One row of the results table.
@@ -143,6 +183,85 @@ pub struct Report {
     pub results: Vec<ActivationResult>,
     /// The environments the runs came from (`summary.json`'s provenance), most runs first.
     pub environments: Vec<Environment>,
+    /// Every pair of groups (with at least 2 runs each), in table order (row before column):
+    /// Δ = row − column, Holm-corrected over all pairs.
+    pub pairs: Vec<Pair>,
+    /// Seeds a paired comparison needs to detect a difference of 0.2 points at 0.05 with power
+    /// 0.8, at the median spread of the table's paired differences: `(seeds, that sd)`; `None`
+    /// without paired comparisons (`Some((None, sd))` above 1000 seeds).
+    pub seeds_for_two_tenths: Option<(Option<usize>, f64)>,
+}
+
+/// Two groups compared (paired over shared seeds, Welch otherwise).
+#[derive(Debug, Clone, Serialize)]
+pub struct Pair {
+    /// The row group (higher in the table).
+    pub row: String,
+    /// The column group.
+    pub column: String,
+    /// Mean accuracy difference row − column, with its CI and raw p-value.
+    #[serde(flatten)]
+    pub test: Difference,
+    /// The p-value Holm-corrected over all pairs of the table.
+    pub p_holm: f64,
+    /// Whether `p_holm` is below 0.05.
+    pub significant: bool,
+}
+
+/// One test per pair of groups with at least two runs, Holm-corrected over all of them.
+pub fn all_pairs(results: &[ActivationResult]) -> Vec<Pair> {
+    let unique = |seeds: &[u64]| seeds.windows(2).all(|w| w[0] != w[1]);
+    let mut tests = Vec::new();
+    for (i, a) in results.iter().enumerate() {
+        for b in results.iter().skip(i + 1) {
+            if a.n < 2 || b.n < 2 {
+                continue;
+            }
+            let test = if a.seeds == b.seeds && unique(&a.seeds) {
+                stats::paired_t(&a.accuracies, &b.accuracies)
+            } else {
+                stats::welch_t(&a.accuracies, &b.accuracies)
+            };
+            tests.push((a.name.clone(), b.name.clone(), test));
+        }
+    }
+    let corrected = stats::holm(&tests.iter().map(|(_, _, t)| t.p).collect::<Vec<_>>());
+    tests
+        .into_iter()
+        .zip(corrected)
+        .map(|((row, column, test), p_holm)| Pair {
+            row,
+            column,
+            test,
+            p_holm,
+            significant: p_holm < 0.05,
+        })
+        .collect()
+}
+
+/// The seeds a paired comparison needs to detect `delta` (an accuracy difference), at the
+/// median sd of the paired differences in `results`.
+fn seeds_for(results: &[ActivationResult], delta: f64) -> Option<(Option<usize>, f64)> {
+    let mut sds: Vec<f64> = results
+        .iter()
+        .filter_map(|r| r.vs_baseline.as_ref())
+        .filter(|v| v.test.test == TestKind::Paired)
+        .map(|v| {
+            (v.test.difference.high - v.test.difference.mean) / stats::t_quantile(0.975, v.test.df)
+                * (v.test.df + 1.0).sqrt()
+        })
+        .filter(|sd| sd.is_finite())
+        .collect();
+    if sds.is_empty() {
+        return None;
+    }
+    sds.sort_by(f64::total_cmp);
+    let median = if sds.len() % 2 == 1 {
+        sds[sds.len() / 2]
+    } else {
+        (sds[sds.len() / 2 - 1] + sds[sds.len() / 2]) / 2.0
+    };
+    Some((stats::seeds_needed(median, delta, MAX_SEEDS), median))
 }
 
 /// Runs that share one environment: the same determinism key (code, backend, adapter, SIMD
@@ -279,7 +398,8 @@ pub fn build_report(runs: &[RunRecord], baseline: &str) -> Report {
         .or_else(|| results.iter().position(|r| r.kind == baseline));
     if let Some(b) = base_index {
         let base = results[b].clone();
-        for (i, result) in results.iter_mut().enumerate() {
+        let mut tested = Vec::new();
+        for (i, result) in results.iter().enumerate() {
             if i == b || result.n < 2 || base.n < 2 {
                 continue;
             }
@@ -289,12 +409,27 @@ pub fn build_report(runs: &[RunRecord], baseline: &str) -> Report {
             } else {
                 stats::welch_t(&result.accuracies, &base.accuracies)
             };
+            tested.push((i, test));
+        }
+        // Holm over the m comparisons of the table: the verdicts use the corrected p.
+        let raw: Vec<f64> = tested.iter().map(|(_, t)| t.p).collect();
+        let corrected = stats::holm(&raw);
+        for ((i, test), p_holm) in tested.into_iter().zip(corrected) {
+            let result = &mut results[i];
+            let (effect_size, mde_points, seeds_needed) =
+                power(&result.accuracies, &base.accuracies, &test);
             result.vs_baseline = Some(VersusBaseline {
-                verdict: stats::verdict(&test),
+                verdict: stats::verdict_adjusted(&test, p_holm),
+                p_holm,
+                effect_size,
+                mde_points,
+                seeds_needed,
                 test,
             });
         }
     }
+    let power_line = seeds_for(&results, 0.002);
+    let pairs = all_pairs(&results);
     let test_images = runs
         .iter()
         .map(|r| r.summary.test_samples)
@@ -316,5 +451,7 @@ pub fn build_report(runs: &[RunRecord], baseline: &str) -> Report {
         sampling_half_width: stats::binomial_half_width(best, test_images.max(1)),
         results,
         environments: environments(runs),
+        pairs,
+        seeds_for_two_tenths: power_line,
     }
 }

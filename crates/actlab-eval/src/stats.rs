@@ -1,5 +1,7 @@
 //! The statistics of a comparison: means, sample standard deviations, Student-t confidence
-//! intervals, and paired or Welch t-tests. Quantiles and CDFs come from `statrs`.
+//! intervals, paired or Welch t-tests, Holm's correction, effect sizes (d_z, Hedges' g) and
+//! the power of a comparison (minimal detectable difference, seeds needed). Quantiles and CDFs
+//! come from `statrs`.
 
 use serde::Serialize;
 use statrs::distribution::{ContinuousCDF, StudentsT};
@@ -128,6 +130,84 @@ pub fn verdict(d: &Difference) -> &'static str {
     }
 }
 
+/// The verdict at level 0.05 judged by a corrected p-value (`p_adjusted`, e.g. Holm's) instead
+/// of the test's own.
+pub fn verdict_adjusted(d: &Difference, p_adjusted: f64) -> &'static str {
+    verdict(&Difference {
+        p: p_adjusted,
+        ..*d
+    })
+}
+
+/// Holm–Bonferroni adjusted p-values, in the order given: sort ascending, multiply the i-th
+/// smallest (1-based) by `m − i + 1`, make the sequence non-decreasing (a running maximum) and
+/// cap at 1. Ties keep their input order. NaN p-values stay NaN and do not count in `m`.
+pub fn holm(p: &[f64]) -> Vec<f64> {
+    let mut order: Vec<usize> = (0..p.len()).filter(|&i| !p[i].is_nan()).collect();
+    order.sort_by(|&a, &b| p[a].total_cmp(&p[b]));
+    let m = order.len();
+    let mut adjusted = vec![f64::NAN; p.len()];
+    let mut running = 0.0f64;
+    for (rank, &i) in order.iter().enumerate() {
+        running = running.max(((m - rank) as f64 * p[i]).min(1.0));
+        adjusted[i] = running;
+    }
+    adjusted
+}
+
+/// A standardised effect size.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct EffectSize {
+    /// `d_z` (paired: mean difference / sd of the differences) or `hedges_g` (independent
+    /// samples: difference of means / pooled sd, small-sample corrected).
+    pub kind: &'static str,
+    /// The value (positive: the first sample is higher).
+    pub value: f64,
+}
+
+/// Cohen's d_z of `a[i] − b[i]`: the mean difference over the differences' sample sd.
+pub fn cohen_dz(a: &[f64], b: &[f64]) -> f64 {
+    let diffs: Vec<f64> = a.iter().zip(b).map(|(x, y)| x - y).collect();
+    mean(&diffs) / sample_std(&diffs)
+}
+
+/// Hedges' g of `a` vs `b`: (mean a − mean b) / pooled sd, times J = 1 − 3 / (4(n_a + n_b) − 9).
+pub fn hedges_g(a: &[f64], b: &[f64]) -> f64 {
+    let (na, nb) = (a.len() as f64, b.len() as f64);
+    let pooled = (((na - 1.0) * sample_std(a).powi(2) + (nb - 1.0) * sample_std(b).powi(2))
+        / (na + nb - 2.0))
+        .sqrt();
+    let j = 1.0 - 3.0 / (4.0 * (na + nb) - 9.0);
+    j * (mean(a) - mean(b)) / pooled
+}
+
+/// The power analyses use α = 0.05 (two-sided) and power 0.8.
+pub const POWER: f64 = 0.8;
+
+/// The smallest true difference a two-sided test at 0.05 detects with probability 0.8, for a
+/// standard error `se` per unit (`sd / √n`) and `df` degrees of freedom:
+/// `(t_{0.975, df} + t_{0.8, df}) · se`. This is the usual approximation with central t
+/// quantiles (exact power needs the noncentral t; for 5 seeds the approximation is slightly
+/// optimistic).
+pub fn minimal_detectable(se: f64, df: f64) -> f64 {
+    (t_quantile(0.975, df) + t_quantile(POWER, df)) * se
+}
+
+/// For a paired design whose differences have sample sd `sd`: the smallest number of seeds
+/// (pairs, ≥ 2) whose minimal detectable difference is at most `|delta|`; `None` above `limit`.
+pub fn seeds_needed(sd: f64, delta: f64, limit: usize) -> Option<usize> {
+    if !(sd.is_finite() && delta.is_finite()) || delta == 0.0 {
+        return None;
+    }
+    if sd == 0.0 {
+        return Some(2);
+    }
+    (2..=limit).find(|&n| {
+        let n = n as f64;
+        minimal_detectable(sd / n.sqrt(), n - 1.0) <= delta.abs()
+    })
+}
+
 /// Half-width of the 95% interval of an accuracy `p` measured on `n` images (normal
 /// approximation of the binomial): the test set's own sampling error.
 pub fn binomial_half_width(p: f64, n: usize) -> f64 {
@@ -213,6 +293,55 @@ mod tests {
         assert!(d.p < 0.01, "{}", d.p);
         assert_eq!(verdict(&d), "better");
         assert_eq!(verdict(&paired_t(&b, &a)), "worse");
+    }
+
+    #[test]
+    fn holm_by_hand() {
+        // m = 4: sorted 0.005, 0.01, 0.03, 0.04 → ×4, ×3, ×2, ×1 = 0.02, 0.03, 0.06, 0.04;
+        // the running maximum makes the last 0.06. Back in input order:
+        let adjusted = holm(&[0.01, 0.04, 0.03, 0.005]);
+        for (got, want) in adjusted.iter().zip([0.03, 0.06, 0.06, 0.02]) {
+            assert!(close(*got, want, 1e-12), "{adjusted:?}");
+        }
+        // Ties: both 0.02 get ×3 and ×2 → 0.06, then the running maximum keeps 0.06.
+        let tied = holm(&[0.02, 0.02, 0.5]);
+        assert!(close(tied[0], 0.06, 1e-12) && close(tied[1], 0.06, 1e-12));
+        assert!(close(tied[2], 0.5, 1e-12));
+        // Capped at 1; NaN stays NaN and does not count in m.
+        let capped = holm(&[0.4, 0.6, f64::NAN]);
+        assert!(close(capped[0], 0.8, 1e-12) && close(capped[1], 0.8, 1e-12));
+        assert!(capped[2].is_nan());
+        assert!(holm(&[]).is_empty());
+    }
+
+    #[test]
+    fn effect_sizes_by_hand() {
+        // The paired example: differences mean 0.014, sd √0.00003 → d_z = 2.556.
+        let a = [0.90, 0.91, 0.89, 0.92, 0.90];
+        let b = [0.88, 0.90, 0.88, 0.90, 0.89];
+        assert!(close(cohen_dz(&a, &b), 0.014 / 0.00003f64.sqrt(), 1e-9));
+        // Welch's example: means 20 and 22, variances 0.5 and 8/3 with n 5 and 4: pooled
+        // variance (4·0.5 + 3·8/3) / 7 = 10/7, d = −2 / √(10/7) = −1.67332, J = 1 − 3/27.
+        let a = [19.0, 20.0, 21.0, 20.0, 20.0];
+        let b = [20.0, 24.0, 22.0, 22.0];
+        let d = -2.0 / (10.0f64 / 7.0).sqrt();
+        assert!(close(hedges_g(&a, &b), d * (1.0 - 3.0 / 27.0), 1e-12));
+        assert!(close(hedges_g(&a, &b), -1.487_40, 1e-5));
+    }
+
+    #[test]
+    fn minimal_detectable_difference_and_seeds_by_hand() {
+        // n = 5 pairs, sd 1: (t.975,4 + t.8,4) / √5 = (2.776445 + 0.940965) / 2.236068 = 1.66248.
+        let five = minimal_detectable(1.0 / 5f64.sqrt(), 4.0);
+        assert!(close(five, 1.662_48, 1e-4), "{five}");
+        // n = 20: (2.093024 + 0.860951) / 4.472136 = 0.660528.
+        let twenty = minimal_detectable(1.0 / 20f64.sqrt(), 19.0);
+        assert!(close(twenty, 0.660_53, 1e-4), "{twenty}");
+        // The seeds needed invert it: 20 pairs reach 0.6605·sd, 19 do not.
+        assert_eq!(seeds_needed(1.0, 0.6606, 1000), Some(20));
+        assert_eq!(seeds_needed(1.0, 1.6625, 1000), Some(5));
+        assert_eq!(seeds_needed(1.0, 0.01, 1000), None, "over the limit");
+        assert_eq!(seeds_needed(1.0, 0.0, 1000), None);
     }
 
     #[test]

@@ -83,6 +83,59 @@ fn statistics_tests_and_files_from_run_directories() {
             < 1e-12
     );
 
+    // Holm over the three comparisons with relu, by hand: sort the raw p-values, multiply by
+    // 3, 2, 1, keep a running maximum.
+    let raw: Vec<f64> = [0, 2, 3]
+        .iter()
+        .map(|&i| report.results[i].vs_baseline.as_ref().unwrap().test.p)
+        .collect();
+    let mut sorted = raw.clone();
+    sorted.sort_by(f64::total_cmp);
+    let mut running = 0.0f64;
+    let by_rank: Vec<f64> = sorted
+        .iter()
+        .enumerate()
+        .map(|(k, p)| {
+            running = running.max(((3 - k) as f64 * p).min(1.0));
+            running
+        })
+        .collect();
+    for (&i, p) in [0, 2, 3].iter().zip(&raw) {
+        let rank = sorted.iter().position(|q| q == p).unwrap();
+        let v = report.results[i].vs_baseline.as_ref().unwrap();
+        assert!((v.p_holm - by_rank[rank]).abs() < 1e-12, "{i}");
+        assert!(v.p_holm >= v.test.p);
+    }
+    // PReLU vs ReLU, paired: d_z and the minimal detectable difference by hand (t table, df 4).
+    let diffs: Vec<f64> = prelu.iter().zip(&relu).map(|(a, b)| a - b).collect();
+    let md_ = diffs.iter().sum::<f64>() / 5.0;
+    let sd = (diffs.iter().map(|d| (d - md_).powi(2)).sum::<f64>() / 4.0).sqrt();
+    assert_eq!(versus.effect_size.kind, "d_z");
+    assert!((versus.effect_size.value - md_ / sd).abs() < 1e-9);
+    let mde = 100.0 * (2.776_445 + 0.940_965) * sd / 5f64.sqrt();
+    assert!(
+        (versus.mde_points - mde).abs() < 1e-4,
+        "{}",
+        versus.mde_points
+    );
+    // Sigmoid vs ReLU, Welch: Hedges' g.
+    assert_eq!(sigmoid.effect_size.kind, "hedges_g");
+    assert!(sigmoid.effect_size.value < -1.0);
+    assert!(report.seeds_for_two_tenths.is_some());
+    // All pairs of the 4 groups, Holm over 6 tests: each corrected p is at least the raw one,
+    // at most 6 times it, and PReLU vs sigmoid (≈ 8.9 points, Welch) stays significant.
+    assert_eq!(report.pairs.len(), 6);
+    for p in &report.pairs {
+        assert!(p.p_holm >= p.test.p && p.p_holm <= (6.0 * p.test.p).min(1.0) + 1e-12);
+        assert_eq!(p.significant, p.p_holm < 0.05);
+    }
+    let top = report
+        .pairs
+        .iter()
+        .find(|p| p.row.starts_with("prelu") && p.column == "sigmoid")
+        .unwrap();
+    assert!(top.significant && top.test.difference.mean > 0.08);
+
     let md = markdown(&report, &[]);
     assert!(
         md.contains("| prelu(init=0.25, shared) | 5 | 89.04 |"),
@@ -114,6 +167,9 @@ fn statistics_tests_and_files_from_run_directories() {
         "test_accuracy.png",
         "train_loss.svg",
         "train_loss.png",
+        "pairs.csv",
+        "pairs.svg",
+        "pairs.png",
     ] {
         assert!(written.contains(&out.join(name)), "{name}");
         assert!(

@@ -66,8 +66,8 @@ pub fn markdown(report: &Report, claims: &[Claim]) -> String {
         report.test_images
     ));
     md.push_str(&environment_lines(report));
-    md.push_str("| activation | n | mean acc % | std | 95% CI | min–max | s/epoch | params | learned | vs baseline (Δ points, 95% CI, p) | verdict |\n");
-    md.push_str("|---|---|---|---|---|---|---|---|---|---|---|\n");
+    md.push_str("| activation | n | mean acc % | std | 95% CI | min–max | s/epoch | params | learned | vs baseline (Δ points, 95% CI, p, Holm p) | effect | MDE (points) | seeds for Δ | verdict |\n");
+    md.push_str("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for r in &report.results {
         let learned = r.learned.as_ref().map_or(String::new(), |(what, m, s)| {
             if s.is_finite() {
@@ -76,36 +76,47 @@ pub fn markdown(report: &Report, claims: &[Claim]) -> String {
                 format!("{what} {m:.3}")
             }
         });
-        let (versus, verdict) = match &r.vs_baseline {
+        let (versus, power, verdict) = match &r.vs_baseline {
             Some(v) => (
                 format!(
-                    "{:+.2} [{:+.2}, {:+.2}], p = {:.3} ({})",
+                    "{:+.2} [{:+.2}, {:+.2}], p = {:.3}, Holm p = {:.3} ({})",
                     100.0 * v.test.difference.mean,
                     100.0 * v.test.difference.low,
                     100.0 * v.test.difference.high,
                     v.test.p,
+                    v.p_holm,
                     match v.test.test {
                         TestKind::Paired => "paired",
                         TestKind::Welch => "Welch",
                     }
                 ),
+                format!(
+                    "{} = {:+.2} | {:.2} | {}",
+                    v.effect_size.kind,
+                    v.effect_size.value,
+                    v.mde_points,
+                    v.seeds_needed.map_or("—".to_string(), |n| n.to_string())
+                ),
                 v.verdict.to_string(),
             ),
-            None if r.name == report.baseline => ("baseline".into(), String::new()),
-            None => ("–".into(), String::new()),
+            None if r.name == report.baseline => ("baseline".into(), " | | ".into(), String::new()),
+            None => ("–".into(), " | | ".into(), String::new()),
         };
         let [mean, std, low, high, min, max] = accuracy_cells(r, pct);
         md.push_str(&format!(
             "| {} | {} | {mean} | {std} | [{low}, {high}] | {min}–{max} | {:.2} | {} | {learned} \
-             | {versus} | {verdict} |\n",
+             | {versus} | {power} | {verdict} |\n",
             r.name, r.n, r.epoch_seconds, r.params,
         ));
     }
     md.push_str(&format!(
-        "\nBaseline: {}{}. A difference is reported as significant when its two-sided p-value is \
-         below 0.05 (paired t-test over shared seeds, Welch's t-test otherwise); with a handful \
-         of seeds only large differences can be. For scale: the test set's own sampling error \
-         is about ±{:.2} points for one accuracy of {:.1}% measured on {} images.\n",
+        "\nBaseline: {}{}. A difference is reported as significant when its two-sided p-value, \
+         Holm-corrected over the table's comparisons with the baseline, is below 0.05 (paired \
+         t-test over shared seeds, Welch's t-test otherwise); with a handful of seeds only large \
+         differences can be. Effect: paired d_z or Hedges' g. MDE: the smallest difference these \
+         seeds detect with power 0.8; seeds for Δ: the seeds that would detect the observed \
+         difference (— above 1000). For scale: the test set's own sampling error is about \
+         ±{:.2} points for one accuracy of {:.1}% measured on {} images.\n",
         report.baseline,
         if report.baseline_found {
             ""
@@ -119,9 +130,45 @@ pub fn markdown(report: &Report, claims: &[Claim]) -> String {
             .map_or(0.0, |r| 100.0 * r.accuracy.mean),
         report.test_images
     ));
+    if let Some((seeds, sd)) = report.seeds_for_two_tenths {
+        md.push_str(&format!(
+            "\nTo separate differences of 0.2 points (power 0.8, α = 0.05, paired, at the median \
+             spread of the paired differences here, {:.2} points), run {}.\n",
+            100.0 * sd,
+            seeds.map_or("more than 1000 seeds".to_string(), |n| format!(
+                "≥ {n} seeds"
+            ))
+        ));
+    }
+    if !report.pairs.is_empty() {
+        let significant: Vec<String> = report
+            .pairs
+            .iter()
+            .filter(|p| p.significant)
+            .map(|p| {
+                format!(
+                    "{} vs {} ({:+.2} points, Holm p = {:.3})",
+                    p.row,
+                    p.column,
+                    100.0 * p.test.difference.mean,
+                    p.p_holm
+                )
+            })
+            .collect();
+        md.push_str(&format!(
+            "\nAll {} pairs (`pairs.csv`, `pairs.svg`), Holm-corrected over all of them: {}.\n",
+            report.pairs.len(),
+            if significant.is_empty() {
+                "none differs significantly".to_string()
+            } else {
+                significant.join("; ")
+            }
+        ));
+    }
     if !claims.is_empty() {
         md.push_str(&super::claims::markdown(claims));
     }
+    md.push_str("\n![all pairs](pairs.svg)\n");
     md.push_str("\n![validation accuracy](val_accuracy.svg)\n\n![test accuracy](test_accuracy.svg)\n\n![training loss](train_loss.svg)\n");
     md
 }
@@ -129,7 +176,7 @@ pub fn markdown(report: &Report, claims: &[Claim]) -> String {
 /// `results.csv`.
 pub fn csv(report: &Report) -> String {
     let mut out = String::from(
-        "activation,kind,n,mean,std,ci_low,ci_high,min,max,epoch_seconds,params,learned_mean,learned_std,diff_vs_baseline,diff_low,diff_high,p_value,test,verdict\n",
+        "activation,kind,n,mean,std,ci_low,ci_high,min,max,epoch_seconds,params,learned_mean,learned_std,diff_vs_baseline,diff_low,diff_high,p_value,test,verdict,p_holm,effect_kind,effect_size,mde_points,seeds_needed\n",
     );
     let num = |v: f64| {
         if v.is_finite() {
@@ -155,14 +202,50 @@ pub fn csv(report: &Report) -> String {
                 v.verdict.to_string(),
             )
         });
+        let power = r.vs_baseline.as_ref().map_or_else(
+            || ",,,,".to_string(),
+            |v| {
+                format!(
+                    "{},{},{},{},{}",
+                    num(v.p_holm),
+                    v.effect_size.kind,
+                    num(v.effect_size.value),
+                    num(v.mde_points),
+                    v.seeds_needed.map_or(String::new(), |n| n.to_string())
+                )
+            },
+        );
         let accuracy = accuracy_cells(r, num).join(",");
         out.push_str(&format!(
-            "\"{}\",{},{},{accuracy},{},{},{lm},{ls},{d},{dl},{dh},{p},{t},{v}\n",
+            "\"{}\",{},{},{accuracy},{},{},{lm},{ls},{d},{dl},{dh},{p},{t},{v},{power}\n",
             r.name.replace('"', "\"\""),
             r.kind,
             r.n,
             num(r.epoch_seconds),
             r.params
+        ));
+    }
+    out
+}
+
+/// `pairs.csv`: one row per pair of groups — Δ (row − column) in points with its 95% CI, the
+/// test, raw and Holm-corrected (over all pairs) p-values, significance.
+pub fn pairs_csv(report: &Report) -> String {
+    let mut out =
+        String::from("row,column,diff_points,diff_low,diff_high,test,p_value,p_holm,significant\n");
+    let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    for p in &report.pairs {
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{}\n",
+            quote(&p.row),
+            quote(&p.column),
+            100.0 * p.test.difference.mean,
+            100.0 * p.test.difference.low,
+            100.0 * p.test.difference.high,
+            format!("{:?}", p.test.test).to_lowercase(),
+            p.test.p,
+            p.p_holm,
+            p.significant
         ));
     }
     out
@@ -187,8 +270,10 @@ pub fn write(
         ("report.md", markdown(report, claims)),
         ("results.csv", csv(report)),
         ("results.json", json(out, &Comparison { report, claims })?),
+        ("pairs.csv", pairs_csv(report)),
     ];
     let mut written = write_texts(out, &files)?;
     written.extend(comparison::plot(report, runs, &group_keys(runs), out)?);
+    written.extend(crate::plot::pairs::plot(out, report)?);
     Ok(written)
 }
