@@ -55,6 +55,10 @@ pub struct TrainState {
     /// Diagnostics measured so far (`[train] diagnostics = true`).
     #[serde(default)]
     pub diagnostics: Vec<DiagnosticRow>,
+    /// Early stopping with `restore_best`: SHA-256 of `checkpoint/best-eNNNN.bpk`, the weights
+    /// of the best validation epoch so far (that epoch follows from `history`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub best_weights_sha256: Option<String>,
 }
 
 /// `checkpoint/state.toml`.

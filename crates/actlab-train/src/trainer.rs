@@ -134,6 +134,9 @@ impl<'a> Trainer<'a> {
             live.state.diagnostics = self.diagnose(&live.model, 0)?;
         }
         for epoch in live.state.epochs_completed + 1..=epochs {
+            if self.stops_early(&live.state.history) {
+                break;
+            }
             let epoch_start = Instant::now();
             let (next, end) = self.run_epoch(live, epoch, &feed, options, observer)?;
             live = next;
@@ -348,7 +351,24 @@ impl<'a> Trainer<'a> {
             let rows = self.diagnose(&live.model, epoch)?;
             live.state.diagnostics.extend(rows);
         }
+        // Early stopping that restores the best epoch keeps that epoch's weights: written
+        // before the state that records their hash, older ones removed after it.
+        let new_best = match train.early_stopping {
+            Some(early) if early.restore_best => {
+                early.decide(&val_accuracies(&live.state.history)).0 == Some(epoch)
+            }
+            _ => false,
+        };
+        if new_best {
+            let dir = checkpoint::dir(&self.run_dir);
+            std::fs::create_dir_all(&dir).map_err(TrainError::io(&dir))?;
+            let sha = run::write_weights_to(&self.best_path(epoch), live.model.valid())?;
+            live.state.best_weights_sha256 = Some(sha);
+        }
         self.save_checkpoint(live)?;
+        if new_best {
+            self.remove_older_best(epoch);
+        }
         run::metrics::write(&self.run_dir, &live.state.history)?;
         if train.diagnostics {
             run::diagnostics::write(&self.run_dir, &live.state.diagnostics)?;
@@ -444,9 +464,60 @@ impl<'a> Trainer<'a> {
         )
     }
 
+    /// Whether early stopping ends training after the epochs in `history`.
+    fn stops_early(&self, history: &[EpochRecord]) -> bool {
+        self.experiment
+            .train
+            .early_stopping
+            .is_some_and(|early| early.decide(&val_accuracies(history)).1)
+    }
+
+    /// `checkpoint/best-eNNNN.bpk`: the weights of best validation epoch `epoch`.
+    fn best_path(&self, epoch: usize) -> PathBuf {
+        checkpoint::dir(&self.run_dir).join(format!("best-e{epoch:04}.bpk"))
+    }
+
+    /// Removes the best-epoch weights of epochs other than `epoch` (failing only costs space).
+    fn remove_older_best(&self, epoch: usize) {
+        let keep = self.best_path(epoch);
+        if let Ok(entries) = std::fs::read_dir(checkpoint::dir(&self.run_dir)) {
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if name.starts_with("best-e") && name.ends_with(".bpk") && entry.path() != keep {
+                    let _ = std::fs::remove_file(entry.path());
+                }
+            }
+        }
+    }
+
+    /// The final weights: the last epoch's, or under early stopping with `restore_best` the
+    /// best validation epoch's (checked against the hash the state recorded). Returns them with
+    /// the epoch they come from.
+    fn final_weights(&self, live: &Live) -> Result<(Mlp, usize), TrainError> {
+        let history = &live.state.history;
+        let last = history.len();
+        let inference = live.model.valid();
+        let Some(early) = self.experiment.train.early_stopping else {
+            return Ok((inference, last));
+        };
+        let best = early.decide(&val_accuracies(history)).0;
+        match best {
+            Some(best) if early.restore_best && best < last => {
+                let path = self.best_path(best);
+                let bytes = std::fs::read(&path).map_err(TrainError::io(&path))?;
+                let recorded = live.state.best_weights_sha256.clone().unwrap_or_default();
+                run::verify(&path, &bytes, &recorded, "checkpoint/state.toml")?;
+                Ok((run::load_weights(inference, &path, bytes)?, best))
+            }
+            _ => Ok((inference, last)),
+        }
+    }
+
     /// The test set, the final weights and the summary.
     fn finish(&self, live: Live, build: &BuildInfo) -> Result<RunSummary, TrainError> {
-        let inference = live.model.valid();
+        let (inference, weights_epoch) = self.final_weights(&live)?;
+        let trained = live.state.history.len();
+        let stopped_epoch = (trained < self.experiment.train.epochs).then_some(trained);
         let test = evaluate(
             &inference,
             &self.data.test,
@@ -460,6 +531,8 @@ impl<'a> Trainer<'a> {
             params,
             learned,
             history: live.state.history,
+            stopped_epoch,
+            weights_epoch,
             test,
             train_samples: self.steps * self.experiment.train.batch_size,
             validation_samples: self.validation_ix.len(),
@@ -475,4 +548,9 @@ impl<'a> Trainer<'a> {
         summary.write(&self.run_dir)?;
         Ok(summary)
     }
+}
+
+/// Validation accuracy per finished epoch.
+fn val_accuracies(history: &[EpochRecord]) -> Vec<Option<f64>> {
+    history.iter().map(|r| r.val_acc).collect()
 }

@@ -88,11 +88,10 @@ fn finished(outcome: Outcome) -> RunSummary {
     }
 }
 
-/// The summary without its timing and memory fields, and without the weights file's hash
-/// (burnpack files carry random parameter ids: equal weights, different bytes).
+/// The summary without its timing and memory fields (the weights file's hash stays: equal
+/// weights give equal `model.bpk` bytes).
 fn timeless(mut s: RunSummary) -> RunSummary {
     assert!(s.model_sha256.as_ref().is_some_and(|h| h.len() == 64));
-    s.model_sha256 = None;
     s.epoch_seconds.clear();
     s.epoch_wall_seconds.clear();
     s.samples_per_second = 0.0;
@@ -661,4 +660,111 @@ fn a_run_directory_in_use_is_refused() {
     let mut c = config(&dir, "ndarray", "");
     c.train.epochs = 1;
     finished(train(&valid(&c), &data, &TrainOptions::default(), &mut Quiet).unwrap());
+}
+
+/// Early stopping: stops `patience` epochs after the best validation accuracy, ends with that
+/// epoch's weights (the test numbers are theirs), and an interrupted run resumes to exactly
+/// the same end.
+fn early_stopping_is_exact(backend: &str) {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = data(512, 128);
+    let extra = "epochs = 15\noptimizer = { kind = \"sgd\", lr = 0.05 }\n\
+                 early_stopping = { patience = 2, restore_best = true }";
+    let config = |dir: &Path| {
+        let mut c = config(dir, backend, "");
+        let with = ExperimentConfig::parse(
+            &format!("[model]\npreset = \"prelu-mlp\"\n[train]\n{extra}\n"),
+            Path::new("e.toml"),
+        )
+        .unwrap();
+        c.train = with.train;
+        c.train.batch_size = 32;
+        c.train.seed = 7;
+        c
+    };
+    let whole = tmp.path().join("whole");
+    let summary = finished(
+        train(
+            &valid(&config(&whole)),
+            &data,
+            &TrainOptions::default(),
+            &mut Quiet,
+        )
+        .unwrap(),
+    );
+    // The best epoch, recomputed from metrics.csv: the first highest validation accuracy.
+    let rows = metrics(&whole);
+    let val: Vec<f64> = rows[1..]
+        .iter()
+        .map(|r| r.split(',').nth(4).unwrap().parse().unwrap())
+        .collect();
+    let best = val.iter().copied().fold(f64::MIN, f64::max);
+    let best_epoch = val.iter().position(|&v| v == best).unwrap() + 1;
+    let stopped = summary.stopped_epoch.expect("stops before 15 epochs");
+    assert_eq!(stopped, best_epoch + 2, "{val:?}");
+    assert_eq!(val.len(), stopped);
+    assert_eq!(summary.epochs, stopped);
+    assert_eq!(summary.best_val_epoch, Some(best_epoch));
+    assert_eq!(summary.weights_epoch, Some(best_epoch));
+    // The final weights are the best epoch's: byte-identical files.
+    let best_file = whole.join(format!("checkpoint/best-e{best_epoch:04}.bpk"));
+    assert_eq!(
+        std::fs::read(whole.join("model.bpk")).unwrap(),
+        std::fs::read(&best_file).unwrap()
+    );
+
+    // Interrupted in the epoch after the best, then resumed: the same end, bit for bit.
+    let cut = tmp.path().join("cut");
+    let options = TrainOptions {
+        report_every: 3,
+        ..TrainOptions::default()
+    };
+    let mut stop = StopAt {
+        epoch: best_epoch + 1,
+        step: 4,
+        flag: options.stop.clone(),
+    };
+    let outcome = train(&valid(&config(&cut)), &data, &options, &mut stop).unwrap();
+    assert!(
+        matches!(outcome, Outcome::Interrupted { .. }),
+        "{outcome:?}"
+    );
+    let continued = resume_config(&cut, None).unwrap();
+    let resumed =
+        finished(resume(&continued, &data, &TrainOptions::default(), &mut Quiet).unwrap());
+    assert_eq!(timeless(resumed), timeless(summary));
+    assert_eq!(metrics(&cut), metrics(&whole));
+    assert_eq!(
+        std::fs::read(cut.join("model.bpk")).unwrap(),
+        std::fs::read(whole.join("model.bpk")).unwrap()
+    );
+}
+
+#[test]
+fn early_stopping_restores_the_best_epoch_and_resumes_exactly_on_ndarray() {
+    early_stopping_is_exact("ndarray");
+}
+
+#[test]
+fn early_stopping_restores_the_best_epoch_and_resumes_exactly_on_flex() {
+    early_stopping_is_exact("flex");
+}
+
+#[test]
+fn early_stopping_needs_patience_and_a_validation_set() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut c = config(tmp.path(), "flex", "early_stopping = { patience = 0 }");
+    let error = c.validate(Path::new("t.toml")).unwrap_err().to_string();
+    assert!(
+        error.contains("train.early_stopping.patience = 0"),
+        "{error}"
+    );
+    c = config(tmp.path(), "flex", "early_stopping = { patience = 2 }");
+    assert!(
+        c.train.early_stopping.unwrap().restore_best,
+        "restore_best defaults to true"
+    );
+    c.data.validation_size = 0;
+    let error = c.validate(Path::new("t.toml")).unwrap_err().to_string();
+    assert!(error.contains("a validation set"), "{error}");
 }

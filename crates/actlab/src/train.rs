@@ -172,6 +172,14 @@ fn report(summary: &RunSummary, run_dir: &Path) {
         summary.test_loss,
         summary.test_samples
     );
+    if let Some(stopped) = summary.stopped_epoch {
+        eprintln!(
+            "early stopping after epoch {stopped}: no better validation accuracy since epoch {}; \
+             the final weights (and test numbers) are epoch {}'s",
+            summary.best_val_epoch.unwrap_or(stopped),
+            summary.weights_epoch.unwrap_or(stopped)
+        );
+    }
     if let Some(slopes) = &summary.prelu_slopes {
         eprintln!("learned PReLU slopes: {}", short_list(slopes));
     }

@@ -44,6 +44,8 @@ pub fn summary(activation: &str, label: &str, seed: u64, accuracy: f64) -> RunSu
         burn_version: "0.22.1".into(),
         actlab_version: "0.1.0".into(),
         provenance: None,
+        stopped_epoch: None,
+        weights_epoch: None,
     }
 }
 

@@ -20,7 +20,8 @@ use serde::{Deserialize, Serialize};
 pub use backend::{BackendName, BackendSection, DeviceSpec};
 pub use file::{ConfigError, ConfigFile, check_name, load, name_from_path, parse_toml, read_toml};
 pub use sections::{
-    DataSection, OptimizerConfig, OutputSection, Progress, ScheduleConfig, TrainSection,
+    DataSection, EarlyStopping, OptimizerConfig, OutputSection, Progress, ScheduleConfig,
+    TrainSection,
 };
 
 /// The datasets actlab reads (see [`crate::dataset`]).
@@ -158,6 +159,22 @@ impl ExperimentConfig {
         };
         if let Some(name) = &self.name {
             check_name(path, "name", name)?;
+        }
+        if let Some(early) = &self.train.early_stopping {
+            if early.patience == 0 {
+                return Err(invalid(
+                    "train.early_stopping.patience",
+                    "0".into(),
+                    "at least 1 epoch",
+                ));
+            }
+            if self.data.validation_size == 0 {
+                return Err(invalid(
+                    "train.early_stopping",
+                    format!("{{ patience = {} }}", early.patience),
+                    "a validation set to watch (data.validation_size > 0)",
+                ));
+            }
         }
         if self.train.epochs == 0 {
             return Err(invalid("train.epochs", "0".into(), "at least 1"));

@@ -220,6 +220,41 @@ pub struct TrainSection {
     /// probe batch at initialisation and after every epoch → `diagnostics.csv` [false].
     #[serde(default)]
     pub diagnostics: bool,
+    /// Stop when validation accuracy has not improved for `patience` epochs [off].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub early_stopping: Option<EarlyStopping>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// `[train] early_stopping = { patience = 3, restore_best = true }`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EarlyStopping {
+    /// Epochs without a new best validation accuracy before stopping (ties are no improvement).
+    pub patience: usize,
+    /// End with the weights of the best validation epoch (the test numbers are theirs) [true].
+    #[serde(default = "yes")]
+    pub restore_best: bool,
+}
+
+impl EarlyStopping {
+    /// The epoch (1-based) of the best validation accuracy in `val_acc` (one per finished
+    /// epoch; the earliest of equals), and whether training should stop now.
+    pub fn decide(&self, val_acc: &[Option<f64>]) -> (Option<usize>, bool) {
+        let mut best: Option<(usize, f64)> = None;
+        for (i, acc) in val_acc.iter().enumerate() {
+            if let Some(acc) = acc
+                && best.is_none_or(|(_, b)| *acc > b)
+            {
+                best = Some((i + 1, *acc));
+            }
+        }
+        let stop = best.is_some_and(|(epoch, _)| val_acc.len() - epoch >= self.patience);
+        (best.map(|(epoch, _)| epoch), stop)
+    }
 }
 
 impl Default for TrainSection {
@@ -232,6 +267,7 @@ impl Default for TrainSection {
             seed: default_seed(),
             progress: Progress::default(),
             diagnostics: false,
+            early_stopping: None,
         }
     }
 }

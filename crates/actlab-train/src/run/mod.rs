@@ -31,7 +31,7 @@ use crate::error::TrainError;
 pub use lock::{DirLock, LOCK};
 pub use metrics::EpochRecord;
 pub use summary::{RunFacts, RunSummary};
-pub use weights::{load_model, load_weights, parameter_values, write_weights};
+pub use weights::{load_model, load_weights, parameter_values, write_weights, write_weights_to};
 
 /// The Burn release actlab is built against (pinned exactly in the workspace manifest; a test
 /// checks this against Cargo.lock).

@@ -90,6 +90,13 @@ pub struct RunSummary {
     pub burn_version: String,
     /// actlab's version.
     pub actlab_version: String,
+    /// The epoch after which early stopping ended training (absent: all epochs ran).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped_epoch: Option<usize>,
+    /// The epoch whose weights are the final ones (and give the test numbers): the last, or
+    /// the best validation epoch under early stopping with `restore_best`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weights_epoch: Option<usize>,
     /// Where the result came from: build, device, CPU features, data (absent in summaries
     /// written before it was recorded).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -101,6 +108,10 @@ pub struct RunSummary {
 pub struct RunFacts {
     /// Every finished epoch.
     pub history: Vec<EpochRecord>,
+    /// Where early stopping ended training, if it did.
+    pub stopped_epoch: Option<usize>,
+    /// The epoch of the final weights.
+    pub weights_epoch: usize,
     /// The final weights on the test images.
     pub test: Evaluation,
     /// Trainable parameters.
@@ -122,6 +133,8 @@ impl RunSummary {
     pub fn build(experiment: &Experiment, facts: RunFacts) -> RunSummary {
         let RunFacts {
             history,
+            stopped_epoch,
+            weights_epoch,
             test,
             params,
             train_samples,
@@ -185,6 +198,8 @@ impl RunSummary {
             burn_version: BURN_VERSION.to_string(),
             actlab_version: provenance.build.version.clone(),
             provenance: Some(provenance),
+            stopped_epoch,
+            weights_epoch: Some(weights_epoch),
         }
     }
 

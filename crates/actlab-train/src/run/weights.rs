@@ -27,7 +27,12 @@ impl ModuleMapper for StableIds {
 /// Writes `model` (an inference model) as `run_dir/model.bpk` (atomically; the same weights
 /// always give the same bytes); returns the file's SHA-256, for `summary.json`.
 pub fn write_weights(run_dir: &Path, model: Mlp) -> Result<String, TrainError> {
-    let path = run_dir.join(files::MODEL);
+    write_weights_to(&run_dir.join(files::MODEL), model)
+}
+
+/// [`write_weights`] to any path (the best epoch's weights under early stopping).
+pub fn write_weights_to(path: &Path, model: Mlp) -> Result<String, TrainError> {
+    let path = path.to_path_buf();
     let bytes = model
         .map(&mut StableIds(0))
         .into_record()
