@@ -137,6 +137,10 @@ pub struct ActivationResult {
     pub name: String,
     /// The activation kind.
     pub kind: String,
+    /// The activation with its parameters (the group's name without sizes or rate).
+    pub activation_label: String,
+    /// Hidden layers of the group's model.
+    pub hidden_layers: usize,
     /// Runs (seeds).
     pub n: usize,
     /// Their seeds.
@@ -372,6 +376,8 @@ pub fn build_report(runs: &[RunRecord], baseline: &str) -> Report {
             ActivationResult {
                 name: name.clone(),
                 kind: members[0].summary.activation.clone(),
+                activation_label: members[0].summary.activation_label.clone(),
+                hidden_layers: members[0].summary.layers.len().saturating_sub(2),
                 n: members.len(),
                 seeds: members.iter().map(|r| r.summary.seed).collect(),
                 accuracy: stats::ci95(&accuracies),

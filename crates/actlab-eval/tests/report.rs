@@ -306,3 +306,41 @@ fn the_report_says_which_environments_its_runs_came_from() {
     assert!(md.contains("1 run(s): not recorded"), "{md}");
     assert!(md.contains("avx512f"), "{md}");
 }
+
+#[test]
+fn several_depths_get_a_depth_figure() {
+    let tmp = tempfile::tempdir().unwrap();
+    let shallow = [0.880, 0.884, 0.879];
+    let deep = [0.870, 0.872, 0.869];
+    for (seed, (s, d)) in (1..=3).zip(shallow.iter().zip(&deep)) {
+        for (layers, acc, tag) in [
+            (vec![784, 128, 10], *s, "h1"),
+            (vec![784, 128, 128, 10], *d, "h2"),
+        ] {
+            let mut run = summary("relu", "relu", seed, acc);
+            run.name = format!("relu-{tag}-s{seed}");
+            run.layers = layers;
+            write_run(tmp.path(), &run);
+        }
+    }
+    let (runs, _) = collect_runs(&[tmp.path().to_path_buf()]).unwrap();
+    let report = build_report(&runs, "relu");
+    assert_eq!(report.results.len(), 2, "one group per depth");
+    let series = actlab_eval::plot::comparison::depth_series(&report);
+    assert_eq!(series.len(), 1, "one line: relu");
+    let points = &series[0].1;
+    assert_eq!(points.len(), 2);
+    assert_eq!((points[0].0, points[1].0), (1.0, 2.0));
+    assert!((points[0].1 - stats::mean(&shallow)).abs() < 1e-12);
+    assert!((points[1].1 - stats::mean(&deep)).abs() < 1e-12);
+    let half = 4.302_653 * stats::sample_std(&deep) / 3f64.sqrt();
+    assert!((points[1].2 - half).abs() < 1e-6);
+    let out = tmp.path().join("report");
+    write(&report, &[], &runs, &out).unwrap();
+    assert!(std::fs::metadata(out.join("depth.svg")).unwrap().len() > 200);
+    assert!(
+        std::fs::read_to_string(out.join("report.md"))
+            .unwrap()
+            .contains("depth.svg")
+    );
+}

@@ -169,6 +169,9 @@ pub fn markdown(report: &Report, claims: &[Claim]) -> String {
         md.push_str(&super::claims::markdown(claims));
     }
     md.push_str("\n![all pairs](pairs.svg)\n");
+    if !crate::plot::comparison::depth_series(report).is_empty() {
+        md.push_str("\n![test accuracy vs depth](depth.svg)\n");
+    }
     md.push_str("\n![validation accuracy](val_accuracy.svg)\n\n![test accuracy](test_accuracy.svg)\n\n![training loss](train_loss.svg)\n");
     md
 }

@@ -55,10 +55,45 @@ fn comparison_series(
         .collect()
 }
 
+/// Test accuracy against the number of hidden layers, one line per activation: `(hidden
+/// layers, mean, 95% CI half-width)` points. Empty unless the groups have several depths.
+pub fn depth_series(report: &Report) -> Vec<Series> {
+    let depths: std::collections::BTreeSet<usize> =
+        report.results.iter().map(|r| r.hidden_layers).collect();
+    if depths.len() < 2 {
+        return Vec::new();
+    }
+    let mut labels: Vec<&str> = report
+        .results
+        .iter()
+        .map(|r| r.activation_label.as_str())
+        .collect();
+    labels.sort();
+    labels.dedup();
+    labels
+        .into_iter()
+        .map(|label| {
+            let mut points: Vec<(f64, f64, f64)> = report
+                .results
+                .iter()
+                .filter(|r| r.activation_label == label)
+                .map(|r| {
+                    let half = r.accuracy.high - r.accuracy.mean;
+                    let half = if half.is_finite() { half } else { 0.0 };
+                    (r.hidden_layers as f64, r.accuracy.mean, half)
+                })
+                .collect();
+            points.sort_by(|a, b| a.0.total_cmp(&b.0));
+            (label.to_string(), points)
+        })
+        .collect()
+}
+
 /// A line per group over epochs: the mean, a band of ± one standard deviation, a marker at
 /// every epoch (a one-epoch run is a point), ticks at whole epochs.
 struct Curves<'a> {
     title: &'a str,
+    x_desc: &'a str,
     y_desc: &'a str,
     series: &'a [Series],
 }
@@ -68,6 +103,7 @@ impl Figure for Curves<'_> {
         let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
         let all = self.series.iter().flat_map(|(_, p)| p.iter());
         let epochs = all.clone().map(|p| p.0).fold(1.0, f64::max);
+        let first = all.clone().map(|p| p.0).fold(1.0, f64::min);
         let lo = all.clone().map(|p| p.1 - p.2).fold(f64::INFINITY, f64::min);
         let hi = all.map(|p| p.1 + p.2).fold(f64::NEG_INFINITY, f64::max);
         let (lo, hi) = if lo.is_finite() && hi.is_finite() && (hi - lo).is_finite() {
@@ -81,7 +117,7 @@ impl Figure for Curves<'_> {
             .margin(12)
             .x_label_area_size(36)
             .y_label_area_size(60)
-            .build_cartesian_2d(0.5..epochs + 0.5, lo - pad..hi + pad)
+            .build_cartesian_2d(first - 0.5..epochs + 0.5, lo - pad..hi + pad)
             .map_err(err)?;
         // At most one label per whole epoch, and only whole epochs labelled.
         let whole = |x: &f64| {
@@ -95,7 +131,7 @@ impl Figure for Curves<'_> {
             .configure_mesh()
             .x_labels(epochs as usize + 1)
             .x_label_formatter(&whole)
-            .x_desc("epoch")
+            .x_desc(self.x_desc)
             .y_desc(self.y_desc)
             .draw()
             .map_err(err)?;
@@ -227,7 +263,8 @@ fn draw_bars<DB: DrawingBackend>(
 
 /// Writes the comparison plots into `out` (SVG and PNG each): `val_accuracy` (validation
 /// accuracy per epoch, mean line, band = std), `test_accuracy` (bars with 95% CI whiskers),
-/// `train_loss` (training loss per epoch).
+/// `train_loss` (training loss per epoch), and `depth` (test accuracy vs hidden layers) when
+/// the groups have several depths.
 pub fn plot(
     report: &Report,
     runs: &[RunRecord],
@@ -253,10 +290,21 @@ pub fn plot(
     ] {
         let curves = Curves {
             title,
+            x_desc: "epoch",
             y_desc,
             series,
         };
         written.extend(render(&curves, &out.join(stem), (900, 600))?);
+    }
+    let depth = depth_series(report);
+    if !depth.is_empty() {
+        let curves = Curves {
+            title: "Test accuracy vs depth (mean, whiskers = 95% CI over seeds)",
+            x_desc: "hidden layers",
+            y_desc: "test accuracy",
+            series: &depth,
+        };
+        written.extend(render(&curves, &out.join("depth"), (900, 600))?);
     }
     let height = 80 + 34 * report.results.len() as u32;
     written.extend(render(
