@@ -106,6 +106,16 @@ pub fn run(args: ReproduceArgs) -> anyhow::Result<u8> {
     };
     let _lock = run::DirLock::acquire(&scratch)?;
     let names = names(&runs);
+    // Copies are trained fresh: a scratch directory that already holds one of them (an earlier
+    // `--scratch` run) would be skipped or refused by `train`, so it is refused here, first.
+    if let Some(name) = names.iter().find(|name| {
+        actlab_train::RunStatus::of(&scratch.join(name)) != actlab_train::RunStatus::Empty
+    }) {
+        bail!(
+            "{} already holds {name}: give `--scratch` an empty directory (or none: a temporary one)",
+            scratch.display()
+        );
+    }
     let mut points = Vec::new();
     for (record, name) in runs.iter().zip(&names) {
         let mut config = run::run_config(&record.dir)?;

@@ -477,6 +477,16 @@ fn provenance_is_recorded_and_reproduce_checks_it() {
     let json: serde_json::Value = serde_json::from_slice(&same.stdout).unwrap();
     assert_eq!(json[0]["identical"], true);
     assert_eq!(json[0]["weights_identical"], true);
+    // A kept scratch directory is not reused: the second time is a clear error.
+    assert!(reproduce(&["r", "--scratch", "s"]).status.success());
+    assert!(tmp.path().join("s/r/summary.json").is_file());
+    let again = reproduce(&["r", "--scratch", "s"]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        text(&again.stderr).contains("already holds r"),
+        "{}",
+        text(&again.stderr)
+    );
 
     // An edited summary: the reproduction disagrees with it on a matching environment.
     summary["test_accuracy"] = serde_json::json!(0.25);
