@@ -212,8 +212,16 @@ pub struct Pair {
     pub significant: bool,
 }
 
-/// One test per pair of groups with at least two runs, Holm-corrected over all of them.
+/// The most groups compared pairwise (19,900 pairs); above it, the pairs are skipped (and the
+/// report says so): their number grows with the square of the groups.
+pub const MAX_PAIR_GROUPS: usize = 200;
+
+/// One test per pair of groups with at least two runs, Holm-corrected over all of them; none
+/// above [`MAX_PAIR_GROUPS`] groups.
 pub fn all_pairs(results: &[ActivationResult]) -> Vec<Pair> {
+    if results.len() > MAX_PAIR_GROUPS {
+        return Vec::new();
+    }
     let unique = |seeds: &[u64]| seeds.windows(2).all(|w| w[0] != w[1]);
     let mut tests = Vec::new();
     for (i, a) in results.iter().enumerate() {
@@ -459,5 +467,49 @@ pub fn build_report(runs: &[RunRecord], baseline: &str) -> Report {
         environments: environments(runs),
         pairs,
         seeds_for_two_tenths: power_line,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn group(name: &str, accuracies: &[f64]) -> ActivationResult {
+        ActivationResult {
+            name: name.into(),
+            kind: "relu".into(),
+            activation_label: "relu".into(),
+            hidden_layers: 1,
+            n: accuracies.len(),
+            seeds: (1..=accuracies.len() as u64).collect(),
+            accuracies: accuracies.to_vec(),
+            accuracy: stats::ci95(accuracies),
+            std: stats::sample_std(accuracies),
+            min: 0.0,
+            max: 1.0,
+            epoch_seconds: 1.0,
+            params: 1,
+            learned: None,
+            vs_baseline: None,
+        }
+    }
+
+    #[test]
+    fn pairs_are_bounded_by_the_number_of_groups() {
+        let few: Vec<ActivationResult> = (0..3)
+            .map(|i| group(&format!("g{i}"), &[0.8 + 0.01 * i as f64, 0.81, 0.79]))
+            .collect();
+        assert_eq!(all_pairs(&few).len(), 3);
+        // A group with one run is in no pair.
+        let mut with_single = few.clone();
+        with_single.push(group("single", &[0.9]));
+        assert_eq!(all_pairs(&with_single).len(), 3);
+        let many: Vec<ActivationResult> = (0..=MAX_PAIR_GROUPS)
+            .map(|i| group(&format!("g{i}"), &[0.8, 0.81, 0.79]))
+            .collect();
+        assert!(
+            all_pairs(&many).is_empty(),
+            "201 groups: skipped, not 20,100 tests"
+        );
     }
 }

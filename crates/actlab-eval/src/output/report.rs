@@ -140,6 +140,13 @@ pub fn markdown(report: &Report, claims: &[Claim]) -> String {
             ))
         ));
     }
+    if report.results.len() > crate::report::MAX_PAIR_GROUPS {
+        md.push_str(&format!(
+            "\nAll-pairs tests skipped: {} groups (at most {}).\n",
+            report.results.len(),
+            crate::report::MAX_PAIR_GROUPS
+        ));
+    }
     if !report.pairs.is_empty() {
         let significant: Vec<String> = report
             .pairs
@@ -168,7 +175,9 @@ pub fn markdown(report: &Report, claims: &[Claim]) -> String {
     if !claims.is_empty() {
         md.push_str(&super::claims::markdown(claims));
     }
-    md.push_str("\n![all pairs](pairs.svg)\n");
+    if (2..=crate::plot::pairs::MAX_GROUPS).contains(&report.results.len()) {
+        md.push_str("\n![all pairs](pairs.svg)\n");
+    }
     if !crate::plot::comparison::depth_series(report).is_empty() {
         md.push_str("\n![test accuracy vs depth](depth.svg)\n");
     }

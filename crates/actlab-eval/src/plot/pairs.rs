@@ -107,9 +107,14 @@ fn draw_pairs<DB: DrawingBackend>(
     Ok(())
 }
 
-/// Writes `pairs.svg` and `pairs.png` into `dir` (nothing for fewer than two groups).
+/// The most groups the heatmap draws (40 × 58 px a side: a 2,500-px PNG); `pairs.csv` has
+/// every pair whatever the number.
+pub const MAX_GROUPS: usize = 40;
+
+/// Writes `pairs.svg` and `pairs.png` into `dir` (nothing for fewer than two groups or more
+/// than [`MAX_GROUPS`]).
 pub fn plot(dir: &Path, report: &Report) -> Result<Vec<PathBuf>, PlotError> {
-    if report.results.len() < 2 {
+    if report.results.len() < 2 || report.results.len() > MAX_GROUPS {
         return Ok(Vec::new());
     }
     let cells = CELL * report.results.len() as i32;
