@@ -124,8 +124,7 @@ fn power(a: &[f64], b: &[f64], test: &Difference) -> (EffectSize, f64, Option<us
             (effect, sd)
         }
     };
-    let se = (test.difference.high - test.difference.mean) / stats::t_quantile(0.975, test.df);
-    let mde = 100.0 * stats::minimal_detectable(se, test.df);
+    let mde = 100.0 * stats::minimal_detectable(test.se, test.df);
     let needed = stats::seeds_needed(sd, test.difference.mean, MAX_SEEDS);
     (effect, mde, needed)
 }
@@ -258,10 +257,8 @@ fn seeds_for(results: &[ActivationResult], delta: f64) -> Option<(Option<usize>,
         .iter()
         .filter_map(|r| r.vs_baseline.as_ref())
         .filter(|v| v.test.test == TestKind::Paired)
-        .map(|v| {
-            (v.test.difference.high - v.test.difference.mean) / stats::t_quantile(0.975, v.test.df)
-                * (v.test.df + 1.0).sqrt()
-        })
+        // Paired: se = sd / √n with n = df + 1.
+        .map(|v| v.test.se * (v.test.df + 1.0).sqrt())
         .filter(|sd| sd.is_finite())
         .collect();
     if sds.is_empty() {

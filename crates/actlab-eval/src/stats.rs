@@ -75,6 +75,8 @@ pub enum TestKind {
 pub struct Difference {
     /// Mean difference and its CI.
     pub difference: Interval,
+    /// The standard error of the mean difference.
+    pub se: f64,
     /// The t statistic.
     pub t: f64,
     /// Degrees of freedom.
@@ -94,6 +96,7 @@ fn difference(mean: f64, se: f64, df: f64, test: TestKind) -> Difference {
             low: mean - half,
             high: mean + half,
         },
+        se,
         t,
         df,
         p: two_sided_p(t, df),
