@@ -12,6 +12,7 @@
 
 use std::path::{Path, PathBuf};
 
+use actlab_model::Mlp;
 use serde::Deserialize;
 
 use crate::error::TrainError;
@@ -126,6 +127,48 @@ pub fn save(
         }
     }
     Ok(())
+}
+
+/// `checkpoint/best-eNNNN.bpk`: under early stopping with `restore_best`, the weights of best
+/// validation epoch `epoch`.
+fn best_path(run_dir: &Path, epoch: usize) -> PathBuf {
+    dir(run_dir).join(format!("best-e{epoch:04}.bpk"))
+}
+
+/// Writes the weights of a new best validation epoch; returns their SHA-256 for the state,
+/// which is saved after them (so a crash leaves the state's best file in place).
+pub fn write_best(run_dir: &Path, epoch: usize, model: Mlp) -> Result<String, TrainError> {
+    let dir = dir(run_dir);
+    std::fs::create_dir_all(&dir).map_err(TrainError::io(&dir))?;
+    crate::run::write_weights_to(&best_path(run_dir, epoch), model)
+}
+
+/// Removes the best-epoch weights of other epochs, once the state names `epoch`'s (failing
+/// only costs disk space).
+pub fn remove_older_best(run_dir: &Path, epoch: usize) {
+    let keep = best_path(run_dir, epoch);
+    if let Ok(entries) = std::fs::read_dir(dir(run_dir)) {
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with("best-e") && name.ends_with(".bpk") && entry.path() != keep {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+}
+
+/// Loads best epoch `epoch`'s weights into `model`, checked against the SHA-256 the state
+/// recorded.
+pub fn load_best(
+    run_dir: &Path,
+    epoch: usize,
+    recorded: &str,
+    model: Mlp,
+) -> Result<Mlp, TrainError> {
+    let path = best_path(run_dir, epoch);
+    let bytes = std::fs::read(&path).map_err(TrainError::io(&path))?;
+    verify(&path, &bytes, recorded, STATE)?;
+    crate::run::load_weights(model, &path, bytes)
 }
 
 /// Reads the checkpoint of `run_dir`.

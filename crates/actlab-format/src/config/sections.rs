@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use crate::state::EpochRecord;
+
 /// The datasets actlab reads (see [`crate::dataset`]).
 pub use crate::dataset::DatasetName as Dataset;
 /// Which training images are held out for validation.
@@ -241,18 +243,19 @@ pub struct EarlyStopping {
 }
 
 impl EarlyStopping {
-    /// The epoch (1-based) of the best validation accuracy in `val_acc` (one per finished
-    /// epoch; the earliest of equals), and whether training should stop now.
-    pub fn decide(&self, val_acc: &[Option<f64>]) -> (Option<usize>, bool) {
+    /// The epoch (1-based) of the best validation accuracy in `history` (the earliest of
+    /// equals), and whether training should stop after it: a pure function of the history, so a
+    /// resumed run decides exactly as an uninterrupted one.
+    pub fn decide(&self, history: &[EpochRecord]) -> (Option<usize>, bool) {
         let mut best: Option<(usize, f64)> = None;
-        for (i, acc) in val_acc.iter().enumerate() {
+        for (i, acc) in history.iter().map(|r| r.val_acc).enumerate() {
             if let Some(acc) = acc
-                && best.is_none_or(|(_, b)| *acc > b)
+                && best.is_none_or(|(_, b)| acc > b)
             {
-                best = Some((i + 1, *acc));
+                best = Some((i + 1, acc));
             }
         }
-        let stop = best.is_some_and(|(epoch, _)| val_acc.len() - epoch >= self.patience);
+        let stop = best.is_some_and(|(epoch, _)| history.len() - epoch >= self.patience);
         (best.map(|(epoch, _)| epoch), stop)
     }
 }

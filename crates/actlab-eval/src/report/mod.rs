@@ -3,6 +3,12 @@
 //! directories alone (so runs made on several machines merge by copying their directories
 //! together). `crate::output::report` writes it out.
 
+mod environment;
+mod pairs;
+
+pub use environment::{Environment, environments};
+pub use pairs::{MAX_PAIR_GROUPS, Pair, all_pairs};
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -195,61 +201,6 @@ pub struct Report {
     pub seeds_for_two_tenths: Option<(Option<usize>, f64)>,
 }
 
-/// Two groups compared (paired over shared seeds, Welch otherwise).
-#[derive(Debug, Clone, Serialize)]
-pub struct Pair {
-    /// The row group (higher in the table).
-    pub row: String,
-    /// The column group.
-    pub column: String,
-    /// Mean accuracy difference row − column, with its CI and raw p-value.
-    #[serde(flatten)]
-    pub test: Difference,
-    /// The p-value Holm-corrected over all pairs of the table.
-    pub p_holm: f64,
-    /// Whether `p_holm` is below 0.05.
-    pub significant: bool,
-}
-
-/// The most groups compared pairwise (19,900 pairs); above it, the pairs are skipped (and the
-/// report says so): their number grows with the square of the groups.
-pub const MAX_PAIR_GROUPS: usize = 200;
-
-/// One test per pair of groups with at least two runs, Holm-corrected over all of them; none
-/// above [`MAX_PAIR_GROUPS`] groups.
-pub fn all_pairs(results: &[ActivationResult]) -> Vec<Pair> {
-    if results.len() > MAX_PAIR_GROUPS {
-        return Vec::new();
-    }
-    let unique = |seeds: &[u64]| seeds.windows(2).all(|w| w[0] != w[1]);
-    let mut tests = Vec::new();
-    for (i, a) in results.iter().enumerate() {
-        for b in results.iter().skip(i + 1) {
-            if a.n < 2 || b.n < 2 {
-                continue;
-            }
-            let test = if a.seeds == b.seeds && unique(&a.seeds) {
-                stats::paired_t(&a.accuracies, &b.accuracies)
-            } else {
-                stats::welch_t(&a.accuracies, &b.accuracies)
-            };
-            tests.push((a.name.clone(), b.name.clone(), test));
-        }
-    }
-    let corrected = stats::holm(&tests.iter().map(|(_, _, t)| t.p).collect::<Vec<_>>());
-    tests
-        .into_iter()
-        .zip(corrected)
-        .map(|((row, column, test), p_holm)| Pair {
-            row,
-            column,
-            test,
-            p_holm,
-            significant: p_holm < 0.05,
-        })
-        .collect()
-}
-
 /// The seeds a paired comparison needs to detect `delta` (an accuracy difference), at the
 /// median sd of the paired differences in `results`.
 fn seeds_for(results: &[ActivationResult], delta: f64) -> Option<(Option<usize>, f64)> {
@@ -271,41 +222,6 @@ fn seeds_for(results: &[ActivationResult], delta: f64) -> Option<(Option<usize>,
         (sds[sds.len() / 2 - 1] + sds[sds.len() / 2]) / 2.0
     };
     Some((stats::seeds_needed(median, delta, MAX_SEEDS), median))
-}
-
-/// Runs that share one environment: the same determinism key (code, backend, adapter, SIMD
-/// features, threads, data), so the same config gives the same numbers among them.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Environment {
-    /// One line (`flex on AMD EPYC, avx2, 2 threads, actlab 0.1.0 1a2b3c4d5e, Burn 0.22.1`), or
-    /// `not recorded` for runs written before provenance was.
-    pub description: String,
-    /// Runs from it.
-    pub runs: usize,
-}
-
-/// The runs' environments, grouped by determinism key, most runs first.
-pub fn environments(runs: &[RunRecord]) -> Vec<Environment> {
-    let mut groups: Vec<(Vec<(&'static str, String)>, Environment)> = Vec::new();
-    for run in runs {
-        let (key, description) = match &run.summary.provenance {
-            Some(p) => (p.determinism_key(), p.short()),
-            None => (Vec::new(), "not recorded".to_string()),
-        };
-        match groups.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, env)) => env.runs += 1,
-            None => groups.push((
-                key,
-                Environment {
-                    description,
-                    runs: 1,
-                },
-            )),
-        }
-    }
-    let mut out: Vec<Environment> = groups.into_iter().map(|(_, e)| e).collect();
-    out.sort_by(|a, b| b.runs.cmp(&a.runs).then(a.description.cmp(&b.description)));
-    out
 }
 
 /// The group each run belongs to: its activation label, plus layers / lr when they vary.
@@ -464,49 +380,5 @@ pub fn build_report(runs: &[RunRecord], baseline: &str) -> Report {
         environments: environments(runs),
         pairs,
         seeds_for_two_tenths: power_line,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn group(name: &str, accuracies: &[f64]) -> ActivationResult {
-        ActivationResult {
-            name: name.into(),
-            kind: "relu".into(),
-            activation_label: "relu".into(),
-            hidden_layers: 1,
-            n: accuracies.len(),
-            seeds: (1..=accuracies.len() as u64).collect(),
-            accuracies: accuracies.to_vec(),
-            accuracy: stats::ci95(accuracies),
-            std: stats::sample_std(accuracies),
-            min: 0.0,
-            max: 1.0,
-            epoch_seconds: 1.0,
-            params: 1,
-            learned: None,
-            vs_baseline: None,
-        }
-    }
-
-    #[test]
-    fn pairs_are_bounded_by_the_number_of_groups() {
-        let few: Vec<ActivationResult> = (0..3)
-            .map(|i| group(&format!("g{i}"), &[0.8 + 0.01 * i as f64, 0.81, 0.79]))
-            .collect();
-        assert_eq!(all_pairs(&few).len(), 3);
-        // A group with one run is in no pair.
-        let mut with_single = few.clone();
-        with_single.push(group("single", &[0.9]));
-        assert_eq!(all_pairs(&with_single).len(), 3);
-        let many: Vec<ActivationResult> = (0..=MAX_PAIR_GROUPS)
-            .map(|i| group(&format!("g{i}"), &[0.8, 0.81, 0.79]))
-            .collect();
-        assert!(
-            all_pairs(&many).is_empty(),
-            "201 groups: skipped, not 20,100 tests"
-        );
     }
 }

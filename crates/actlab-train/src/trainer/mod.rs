@@ -9,6 +9,8 @@
 //! summed on the host in f64 in step order — so the sums do not depend on where a run was
 //! interrupted — checked for NaN/inf, and reported.
 
+mod finish;
+
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::time::Instant;
@@ -28,8 +30,7 @@ use crate::evaluate::evaluate;
 use crate::feed::TrainFeed;
 use crate::observer::{Observer, RunInfo, StepProgress};
 use crate::optim;
-use crate::provenance::{BuildInfo, Provenance};
-use crate::run::{self, EpochRecord, RunFacts, RunSummary};
+use crate::run::{self, EpochRecord};
 use crate::session::{Outcome, TrainOptions};
 use crate::step::{Flow, StepResult, train_steps};
 
@@ -134,7 +135,8 @@ impl<'a> Trainer<'a> {
             live.state.diagnostics = self.diagnose(&live.model, 0)?;
         }
         for epoch in live.state.epochs_completed + 1..=epochs {
-            if self.stops_early(&live.state.history) {
+            let early = self.experiment.train.early_stopping;
+            if early.is_some_and(|early| early.decide(&live.state.history).1) {
                 break;
             }
             let epoch_start = Instant::now();
@@ -353,21 +355,16 @@ impl<'a> Trainer<'a> {
         }
         // Early stopping that restores the best epoch keeps that epoch's weights: written
         // before the state that records their hash, older ones removed after it.
-        let new_best = match train.early_stopping {
-            Some(early) if early.restore_best => {
-                early.decide(&val_accuracies(&live.state.history)).0 == Some(epoch)
-            }
-            _ => false,
-        };
+        let new_best = train.early_stopping.is_some_and(|early| {
+            early.restore_best && early.decide(&live.state.history).0 == Some(epoch)
+        });
         if new_best {
-            let dir = checkpoint::dir(&self.run_dir);
-            std::fs::create_dir_all(&dir).map_err(TrainError::io(&dir))?;
-            let sha = run::write_weights_to(&self.best_path(epoch), live.model.valid())?;
+            let sha = checkpoint::write_best(&self.run_dir, epoch, live.model.valid())?;
             live.state.best_weights_sha256 = Some(sha);
         }
         self.save_checkpoint(live)?;
         if new_best {
-            self.remove_older_best(epoch);
+            checkpoint::remove_older_best(&self.run_dir, epoch);
         }
         run::metrics::write(&self.run_dir, &live.state.history)?;
         if train.diagnostics {
@@ -463,94 +460,4 @@ impl<'a> Trainer<'a> {
             &optim,
         )
     }
-
-    /// Whether early stopping ends training after the epochs in `history`.
-    fn stops_early(&self, history: &[EpochRecord]) -> bool {
-        self.experiment
-            .train
-            .early_stopping
-            .is_some_and(|early| early.decide(&val_accuracies(history)).1)
-    }
-
-    /// `checkpoint/best-eNNNN.bpk`: the weights of best validation epoch `epoch`.
-    fn best_path(&self, epoch: usize) -> PathBuf {
-        checkpoint::dir(&self.run_dir).join(format!("best-e{epoch:04}.bpk"))
-    }
-
-    /// Removes the best-epoch weights of epochs other than `epoch` (failing only costs space).
-    fn remove_older_best(&self, epoch: usize) {
-        let keep = self.best_path(epoch);
-        if let Ok(entries) = std::fs::read_dir(checkpoint::dir(&self.run_dir)) {
-            for entry in entries.flatten() {
-                let name = entry.file_name().to_string_lossy().into_owned();
-                if name.starts_with("best-e") && name.ends_with(".bpk") && entry.path() != keep {
-                    let _ = std::fs::remove_file(entry.path());
-                }
-            }
-        }
-    }
-
-    /// The final weights: the last epoch's, or under early stopping with `restore_best` the
-    /// best validation epoch's (checked against the hash the state recorded). Returns them with
-    /// the epoch they come from.
-    fn final_weights(&self, live: &Live) -> Result<(Mlp, usize), TrainError> {
-        let history = &live.state.history;
-        let last = history.len();
-        let inference = live.model.valid();
-        let Some(early) = self.experiment.train.early_stopping else {
-            return Ok((inference, last));
-        };
-        let best = early.decide(&val_accuracies(history)).0;
-        match best {
-            Some(best) if early.restore_best && best < last => {
-                let path = self.best_path(best);
-                let bytes = std::fs::read(&path).map_err(TrainError::io(&path))?;
-                let recorded = live.state.best_weights_sha256.clone().unwrap_or_default();
-                run::verify(&path, &bytes, &recorded, "checkpoint/state.toml")?;
-                Ok((run::load_weights(inference, &path, bytes)?, best))
-            }
-            _ => Ok((inference, last)),
-        }
-    }
-
-    /// The test set, the final weights and the summary.
-    fn finish(&self, live: Live, build: &BuildInfo) -> Result<RunSummary, TrainError> {
-        let (inference, weights_epoch) = self.final_weights(&live)?;
-        let trained = live.state.history.len();
-        let stopped_epoch = (trained < self.experiment.train.epochs).then_some(trained);
-        let test = evaluate(
-            &inference,
-            &self.data.test,
-            &self.test_ix,
-            &self.backend,
-            self.experiment.train.batch_size,
-        )?;
-        let params = inference.num_params();
-        let learned = inference.learned_activation_values()?;
-        let facts = RunFacts {
-            params,
-            learned,
-            history: live.state.history,
-            stopped_epoch,
-            weights_epoch,
-            test,
-            train_samples: self.steps * self.experiment.train.batch_size,
-            validation_samples: self.validation_ix.len(),
-            model_sha256: run::write_weights(&self.run_dir, inference)?,
-            provenance: Provenance::collect(
-                build,
-                &self.backend,
-                &self.experiment.backend.device.to_string(),
-                self.data,
-            ),
-        };
-        let summary = RunSummary::build(self.experiment, facts);
-        summary.write(&self.run_dir)?;
-        Ok(summary)
-    }
-}
-
-/// Validation accuracy per finished epoch.
-fn val_accuracies(history: &[EpochRecord]) -> Vec<Option<f64>> {
-    history.iter().map(|r| r.val_acc).collect()
 }

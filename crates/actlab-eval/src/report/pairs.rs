@@ -1,0 +1,105 @@
+//! Every pair of groups tested against each other, Holm-corrected over all pairs.
+
+use serde::Serialize;
+
+use super::ActivationResult;
+use crate::stats::{self, Difference};
+
+/// Two groups compared (paired over shared seeds, Welch otherwise).
+#[derive(Debug, Clone, Serialize)]
+pub struct Pair {
+    /// The row group (higher in the table).
+    pub row: String,
+    /// The column group.
+    pub column: String,
+    /// Mean accuracy difference row − column, with its CI and raw p-value.
+    #[serde(flatten)]
+    pub test: Difference,
+    /// The p-value Holm-corrected over all pairs of the table.
+    pub p_holm: f64,
+    /// Whether `p_holm` is below 0.05.
+    pub significant: bool,
+}
+
+/// The most groups compared pairwise (19,900 pairs); above it, the pairs are skipped (and the
+/// report says so): their number grows with the square of the groups.
+pub const MAX_PAIR_GROUPS: usize = 200;
+
+/// One test per pair of groups with at least two runs, Holm-corrected over all of them; none
+/// above [`MAX_PAIR_GROUPS`] groups.
+pub fn all_pairs(results: &[ActivationResult]) -> Vec<Pair> {
+    if results.len() > MAX_PAIR_GROUPS {
+        return Vec::new();
+    }
+    let unique = |seeds: &[u64]| seeds.windows(2).all(|w| w[0] != w[1]);
+    let mut tests = Vec::new();
+    for (i, a) in results.iter().enumerate() {
+        for b in results.iter().skip(i + 1) {
+            if a.n < 2 || b.n < 2 {
+                continue;
+            }
+            let test = if a.seeds == b.seeds && unique(&a.seeds) {
+                stats::paired_t(&a.accuracies, &b.accuracies)
+            } else {
+                stats::welch_t(&a.accuracies, &b.accuracies)
+            };
+            tests.push((a.name.clone(), b.name.clone(), test));
+        }
+    }
+    let corrected = stats::holm(&tests.iter().map(|(_, _, t)| t.p).collect::<Vec<_>>());
+    tests
+        .into_iter()
+        .zip(corrected)
+        .map(|((row, column, test), p_holm)| Pair {
+            row,
+            column,
+            test,
+            p_holm,
+            significant: p_holm < 0.05,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn group(name: &str, accuracies: &[f64]) -> ActivationResult {
+        ActivationResult {
+            name: name.into(),
+            kind: "relu".into(),
+            activation_label: "relu".into(),
+            hidden_layers: 1,
+            n: accuracies.len(),
+            seeds: (1..=accuracies.len() as u64).collect(),
+            accuracies: accuracies.to_vec(),
+            accuracy: stats::ci95(accuracies),
+            std: stats::sample_std(accuracies),
+            min: 0.0,
+            max: 1.0,
+            epoch_seconds: 1.0,
+            params: 1,
+            learned: None,
+            vs_baseline: None,
+        }
+    }
+
+    #[test]
+    fn pairs_are_bounded_by_the_number_of_groups() {
+        let few: Vec<ActivationResult> = (0..3)
+            .map(|i| group(&format!("g{i}"), &[0.8 + 0.01 * i as f64, 0.81, 0.79]))
+            .collect();
+        assert_eq!(all_pairs(&few).len(), 3);
+        // A group with one run is in no pair.
+        let mut with_single = few.clone();
+        with_single.push(group("single", &[0.9]));
+        assert_eq!(all_pairs(&with_single).len(), 3);
+        let many: Vec<ActivationResult> = (0..=MAX_PAIR_GROUPS)
+            .map(|i| group(&format!("g{i}"), &[0.8, 0.81, 0.79]))
+            .collect();
+        assert!(
+            all_pairs(&many).is_empty(),
+            "201 groups: skipped, not 20,100 tests"
+        );
+    }
+}
