@@ -45,6 +45,14 @@ pub enum EvalError {
     /// Drawing failed.
     #[error(transparent)]
     Plot(#[from] PlotError),
+    /// A file the report reads (e.g. `tune/selection.json`) is not what actlab writes.
+    #[error("{path}: {message}")]
+    BadFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
 }
 
 impl From<actlab_data::DataError> for EvalError {

@@ -106,8 +106,8 @@ fn every_claim_supported_when_the_data_says_so() {
     assert!((final_dead_fraction(&relu1.dir).unwrap() - 0.21).abs() < 1e-12);
     let report = build_report(&runs, "relu");
     let found = claims(&report, &runs, Some(&deep(1e-8, 1e-4, 0.5)));
-    assert_eq!(found.iter().map(|c| c.id).collect::<String>(), "abcdef");
-    assert_eq!(verdicts(&found), "SSSSSS", "{found:#?}");
+    assert_eq!(found.iter().map(|c| c.id).collect::<String>(), "abcdefg");
+    assert_eq!(verdicts(&found), "SSSSSSI", "{found:#?}");
     assert!(
         found[1].evidence.contains("ReLU 23.00%"),
         "{}",
@@ -153,7 +153,7 @@ fn contradictions_and_missing_evidence() {
     let report = build_report(&runs, "relu");
     let found = claims(&report, &runs, None);
     // (c) still moved: the slopes are 0.11–0.15 against 0.25.
-    assert_eq!(verdicts(&found), "ICSCCC", "{found:#?}");
+    assert_eq!(verdicts(&found), "ICSCCCI", "{found:#?}");
 
     // The initial slope comes from the runs' activation config, not from their labels.
     let other = tempfile::tempdir().unwrap();
@@ -184,5 +184,66 @@ fn contradictions_and_missing_evidence() {
     write_run(tmp.path(), &summary("gelu", "gelu", 1, 0.88));
     let (runs, _) = collect_runs(&[tmp.path().to_path_buf()]).unwrap();
     let report = build_report(&runs, "relu");
-    assert_eq!(verdicts(&claims(&report, &runs, None)), "IIIIII");
+    assert_eq!(verdicts(&claims(&report, &runs, None)), "IIIIIII");
+}
+
+/// Runs of `kind` (relu or swish) with `depth` hidden layers, seeds 1, 2, …
+fn at_depth(root: &Path, kind: &str, depth: usize, accuracies: &[f64]) {
+    let label = if kind == "swish" {
+        "swish(beta=1, fixed)"
+    } else {
+        "relu"
+    };
+    for (i, &a) in accuracies.iter().enumerate() {
+        let mut s = summary(kind, label, i as u64 + 1, a);
+        s.name = format!("{kind}-d{depth}-s{}", i + 1);
+        s.layers = std::iter::once(784)
+            .chain(std::iter::repeat_n(32, depth))
+            .chain(std::iter::once(10))
+            .collect();
+        write_run(root, &s);
+    }
+}
+
+#[test]
+fn the_advantage_growing_with_depth_is_a_paired_difference_of_differences() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Swish's advantage per seed: depth 1: +0.01, +0.00, +0.02; depth 3: +0.03, +0.04, +0.05.
+    at_depth(tmp.path(), "relu", 1, &[0.80, 0.81, 0.82]);
+    at_depth(tmp.path(), "swish", 1, &[0.81, 0.81, 0.84]);
+    at_depth(tmp.path(), "relu", 3, &[0.70, 0.71, 0.72]);
+    at_depth(tmp.path(), "swish", 3, &[0.73, 0.75, 0.77]);
+    let (runs, _) = collect_runs(&[tmp.path().to_path_buf()]).unwrap();
+    let report = build_report(&runs, "relu");
+    let g = &claims(&report, &runs, None)[6];
+    assert_eq!(g.id, 'g');
+    // Growth per seed: 0.02, 0.04, 0.03 → mean 0.03, sd 0.01, t = 0.03/(0.01/√3) = 5.196 on
+    // 2 df: two-sided p = 0.0351 (t tables); one comparison, so Holm p = p.
+    assert!(
+        g.evidence.contains("at 3 hidden layers minus at 1")
+            && g.evidence.contains("Δ = +3.00 points")
+            && g.evidence.contains("p = 0.035, Holm p = 0.035"),
+        "{}",
+        g.evidence
+    );
+    assert_eq!(g.verdict, Verdict::Supported, "{}", g.evidence);
+
+    // The advantage shrinking with depth contradicts the claim.
+    let tmp = tempfile::tempdir().unwrap();
+    at_depth(tmp.path(), "relu", 1, &[0.80, 0.81, 0.82]);
+    at_depth(tmp.path(), "swish", 1, &[0.83, 0.85, 0.87]);
+    at_depth(tmp.path(), "relu", 2, &[0.70, 0.71, 0.72]);
+    at_depth(tmp.path(), "swish", 2, &[0.70, 0.72, 0.72]);
+    let (runs, _) = collect_runs(&[tmp.path().to_path_buf()]).unwrap();
+    let g = &claims(&build_report(&runs, "relu"), &runs, None)[6];
+    assert_eq!(g.verdict, Verdict::Contradicted, "{}", g.evidence);
+
+    // One depth: the claim does not apply, and says what would make it.
+    let tmp = tempfile::tempdir().unwrap();
+    at_depth(tmp.path(), "relu", 1, &[0.80, 0.81, 0.82]);
+    at_depth(tmp.path(), "swish", 1, &[0.81, 0.81, 0.84]);
+    let (runs, _) = collect_runs(&[tmp.path().to_path_buf()]).unwrap();
+    let g = &claims(&build_report(&runs, "relu"), &runs, None)[6];
+    assert_eq!(g.verdict, Verdict::Inconclusive);
+    assert!(g.evidence.contains("[grid] hidden"), "{}", g.evidence);
 }

@@ -25,6 +25,7 @@ pub mod model;
 pub mod preset;
 pub mod state;
 pub mod sweep;
+pub mod tune;
 
 pub use activation::{ActivationConfig, activation_kinds};
 pub use config::{ConfigError, Experiment, ExperimentConfig};

@@ -76,6 +76,9 @@ pub struct SweepConfig {
     /// Where runs go.
     #[serde(default)]
     pub output: crate::config::OutputSection,
+    /// A tuning stage: each activation's learning rate chosen on validation accuracy first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tune: Option<crate::tune::Tune>,
 }
 
 /// One grid point: a run.
@@ -83,6 +86,9 @@ pub struct SweepConfig {
 pub struct Point {
     /// Its directory name (`relu-s1`, `swish-beta1-learnable-h256-lr0.001-s3`).
     pub name: String,
+    /// Its group: the name without the seed (and, in a tuned sweep, the group a rate is chosen
+    /// for: activation and hidden sizes).
+    pub group: String,
     /// Its full training config.
     pub config: ExperimentConfig,
 }
@@ -153,6 +159,16 @@ impl SweepConfig {
                 "at least one rate (or leave it out)",
             ));
         }
+        if let Some(tune) = &self.tune {
+            tune.check(self, path)?;
+            if tune.runs(self).is_none_or(|n| n > MAX_POINTS) {
+                return Err(invalid(
+                    "tune",
+                    "activations × hidden × tune.lr × tune.seeds".into(),
+                    &format!("at most {MAX_POINTS} tuning runs"),
+                ));
+            }
+        }
         let points = [
             self.grid.activations.len(),
             hidden.map_or(1, Vec::len),
@@ -182,6 +198,9 @@ impl SweepConfig {
         for point in &points {
             point.config.validate(path)?;
         }
+        for point in crate::tune::tune_points(self) {
+            point.point.config.validate(path)?;
+        }
         Ok(())
     }
 
@@ -191,6 +210,27 @@ impl SweepConfig {
             .dir
             .clone()
             .unwrap_or_else(|| Path::new("runs").join(self.name.as_deref().unwrap_or("sweep")))
+    }
+
+    /// One point per group of activation and hidden sizes (at the base rate and the first
+    /// seed): what a tuning stage chooses a rate for.
+    pub fn group_points(&self) -> Vec<Point> {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut out = Vec::new();
+        let grid = Grid {
+            lr: None,
+            ..self.grid.clone()
+        };
+        let sweep = SweepConfig {
+            grid,
+            ..self.clone()
+        };
+        for point in sweep.points() {
+            if seen.insert(point.group.clone()) {
+                out.push(point);
+            }
+        }
+        out
     }
 
     /// Every grid point, in a fixed order: activation, then hidden sizes, then learning rate,
@@ -222,15 +262,27 @@ impl SweepConfig {
                             name.push_str(&format!("-lr{lr}"));
                         }
                         config.train.seed = seed;
+                        let group = name.clone();
                         name.push_str(&format!("-s{seed}"));
                         config.name = Some(name.clone());
                         config.output.dir = None;
-                        points.push(Point { name, config });
+                        points.push(Point {
+                            name,
+                            group,
+                            config,
+                        });
                     }
                 }
             }
         }
         points
+    }
+}
+
+impl Point {
+    /// Sets the run's learning rate.
+    pub fn set_lr(&mut self, lr: f64) {
+        set_lr(&mut self.config.train.optimizer, lr);
     }
 }
 

@@ -24,6 +24,9 @@ pub struct TrainOptions {
     pub report_every: usize,
     /// What the program was built from, recorded in the summary's provenance.
     pub build: crate::provenance::BuildInfo,
+    /// Stop with a checkpoint after this epoch (if it is not the last): `--pause-after`, what a
+    /// tuning stage's halving uses. Resuming continues exactly as if it had not stopped.
+    pub pause_after: Option<usize>,
 }
 
 impl Default for TrainOptions {
@@ -32,6 +35,7 @@ impl Default for TrainOptions {
             stop: Arc::new(AtomicBool::new(false)),
             report_every: 25,
             build: crate::provenance::BuildInfo::default(),
+            pause_after: None,
         }
     }
 }
@@ -50,6 +54,11 @@ pub enum Outcome {
     },
     /// `--resume` on a run that already has all its epochs.
     AlreadyComplete(RunSummary),
+    /// Stopped with a checkpoint after [`TrainOptions::pause_after`] epochs.
+    Paused {
+        /// Epochs finished.
+        epochs_completed: usize,
+    },
 }
 
 /// Finds and loads the dataset a config names: `[data] dir` first, then the usual sources.

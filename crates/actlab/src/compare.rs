@@ -24,6 +24,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::data::{CliProgress, DATASETS_ROOT};
 use crate::train::{INTERRUPTED, TERMINATED};
+use crate::tune::TuneEnd;
 
 #[derive(Debug, Args)]
 pub struct CompareArgs {
@@ -81,7 +82,8 @@ fn write_report(dirs: &[PathBuf], out: &Path, baseline: &str) -> anyhow::Result<
     // The report directory is locked while it is written (after the runs were found: a missing
     // directory is an error, not something the lock creates).
     let _lock = DirLock::acquire(out)?;
-    let built = report::build_report(&runs, baseline);
+    let mut built = report::build_report(&runs, baseline);
+    report::tuning::attach(&mut built, dirs, baseline)?;
     let deep = output::diagnose::find_diagnosis(dirs);
     let claims = actlab_eval::claims::claims(&built, &runs, deep.as_ref());
     let written = output::report::write(&built, &claims, &runs, out)?;
@@ -112,9 +114,75 @@ pub fn compare(args: CompareArgs) -> anyhow::Result<u8> {
     anyhow::ensure!(args.jobs >= 1, "--jobs must be at least 1");
     let sweep = SweepConfig::load(&args.sweep)?;
     let out = args.out.clone().unwrap_or_else(|| sweep.out_dir());
-    // One compare at a time on a sweep directory: a second one gets "in use by process N".
-    let _lock = DirLock::acquire(&out)?;
-    let all = sweep.points();
+    // One compare at a time on a sweep directory (a second one gets "in use by process N"),
+    // or on a shard of it: shards run side by side, each run directory locked by its trainer.
+    let _lock = match args.shard {
+        None => DirLock::acquire(&out)?,
+        Some(s) => DirLock::acquire(
+            &out.join("shards")
+                .join(format!("{}-of-{}", s.index, s.count)),
+        )?,
+    };
+    // Find (or fetch) the data once, before any child looks for it.
+    let mut data_ready = false;
+    let mut ensure_data = || -> anyhow::Result<()> {
+        if !data_ready {
+            let mut sources = Sources::standard(DATASETS_ROOT);
+            if args.offline {
+                sources = sources.offline();
+            }
+            eprintln!("dataset {}:", sweep.base.data.dataset);
+            actlab_train::load_data(&sweep.base, sources, &mut CliProgress::default())?;
+            data_ready = true;
+        }
+        Ok(())
+    };
+    let all = match &sweep.tune {
+        None => sweep.points(),
+        Some(tune) => {
+            eprintln!(
+                "tuning: {} runs ({} groups × {} rates × {} seeds, {} epochs{}) → {}",
+                actlab_format::tune::tune_points(&sweep).len(),
+                sweep.group_points().len(),
+                tune.lr.len(),
+                tune.seeds.len(),
+                tune.epochs(&sweep),
+                tune.halving.as_ref().map_or(String::new(), |h| format!(
+                    ", halving after epochs {:?} keeping {}",
+                    h.after, h.keep
+                )),
+                out.join("tune").display()
+            );
+            match crate::tune::run(
+                &sweep,
+                &out,
+                args.shard,
+                args.jobs,
+                args.quiet,
+                &mut ensure_data,
+            )? {
+                TuneEnd::Interrupted(code) => {
+                    eprintln!(
+                        "interrupted: finished runs are kept and unfinished ones checkpointed; \
+                         run the same command again to continue"
+                    );
+                    return Ok(code);
+                }
+                TuneEnd::Done(selection) => {
+                    let chosen: Vec<String> = selection
+                        .groups
+                        .iter()
+                        .map(|g| format!("{} {}", g.group, g.tuned_lr))
+                        .collect();
+                    eprintln!(
+                        "tuned rates (best mean validation accuracy): {}",
+                        chosen.join(", ")
+                    );
+                    selection.final_points(&sweep)
+                }
+            }
+        }
+    };
     let points: Vec<Point> = match args.shard {
         Some(shard) => shard.select(&all),
         None => all.clone(),
@@ -149,17 +217,10 @@ pub fn compare(args: CompareArgs) -> anyhow::Result<u8> {
         todo.len() - partial,
         args.jobs
     );
-
     if !todo.is_empty() {
-        // Find (or fetch) the data once, before any child looks for it.
-        let mut sources = Sources::standard(DATASETS_ROOT);
-        if args.offline {
-            sources = sources.offline();
-        }
-        eprintln!("dataset {}:", sweep.base.data.dataset);
-        actlab_train::load_data(&sweep.base, sources, &mut CliProgress::default())?;
+        ensure_data()?;
     }
-    let failures = run_points(&todo, &out, args.jobs, args.quiet)?;
+    let failures = run_points(&todo, &out, args.jobs, args.quiet, None)?;
     if let Some(code) = failures.interrupted {
         eprintln!(
             "interrupted: finished runs are kept and unfinished ones checkpointed; run the same \
@@ -195,12 +256,15 @@ pub struct Failures {
 }
 
 /// Trains `todo` as child `actlab train` processes, `jobs` at a time, into `out/<point name>`
-/// (configs in `out/configs`, logs in `out/logs`).
+/// (configs in `out/configs`, logs in `out/logs`); with `pause_after`, each stops with a
+/// checkpoint after that epoch. A point whose directory another process holds (another shard
+/// training it) is skipped.
 pub fn run_points(
     todo: &[Point],
     out: &Path,
     jobs: usize,
     quiet: bool,
+    pause_after: Option<usize>,
 ) -> anyhow::Result<Failures> {
     let mut failures = Failures::default();
     if todo.is_empty() {
@@ -245,7 +309,22 @@ pub fn run_points(
     loop {
         while running.len() < jobs && !stop.load(Ordering::SeqCst) {
             let Some(point) = queue.next() else { break };
-            running.push(spawn(&exe, point, out, &configs, &logs, threads, jobs > 1)?);
+            if DirLock::is_held(&out.join(&point.name)) {
+                done += 1;
+                bar.inc(1);
+                say(format!(
+                    "[{done}/{}] {}: another process is training it; skipped",
+                    todo.len(),
+                    point.name
+                ));
+                continue;
+            }
+            let job = Job {
+                point,
+                pause_after,
+                threads: (jobs > 1).then_some(threads),
+            };
+            running.push(spawn(&exe, &job, out, &configs, &logs)?);
         }
         if running.is_empty() {
             break;
@@ -262,7 +341,12 @@ pub fn run_points(
                     match status.code() {
                         Some(0) => {
                             let line = RunSummary::load(&job.dir).map_or_else(
-                                |_| format!("{}: done ({seconds:.1} s)", job.name),
+                                |_| match pause_after {
+                                    Some(e) => {
+                                        format!("{}: at epoch {e} ({seconds:.1} s)", job.name)
+                                    }
+                                    None => format!("{}: done ({seconds:.1} s)", job.name),
+                                },
                                 |s| {
                                     format!(
                                         "{}: test accuracy {:.2}% ({seconds:.1} s)",
@@ -312,15 +396,21 @@ pub fn run_points(
     Ok(failures)
 }
 
+/// One child to start: the point, where to pause, and the threads to give it (`None`: all).
+struct Job<'a> {
+    point: &'a Point,
+    pause_after: Option<usize>,
+    threads: Option<usize>,
+}
+
 fn spawn(
     exe: &Path,
-    point: &Point,
+    job: &Job,
     out: &Path,
     configs: &Path,
     logs: &Path,
-    threads: usize,
-    limit_threads: bool,
 ) -> anyhow::Result<Running> {
+    let point = job.point;
     let dir = out.join(&point.name);
     let mut command = Command::new(exe);
     match RunStatus::of(&dir) {
@@ -336,9 +426,12 @@ fn spawn(
         }
     }
     command.arg("--quiet");
+    if let Some(epoch) = job.pause_after {
+        command.args(["--pause-after", &epoch.to_string()]);
+    }
     #[cfg(unix)]
     std::os::unix::process::CommandExt::process_group(&mut command, 0);
-    if limit_threads {
+    if let Some(threads) = job.threads {
         command.env("RAYON_NUM_THREADS", threads.to_string());
     }
     let log_path = logs.join(format!("{}.log", point.name));

@@ -15,6 +15,7 @@ mod eval;
 mod reproduce;
 mod runtime_dir;
 mod train;
+mod tune;
 
 /// Train neural networks on Burn and compare activation functions honestly.
 #[derive(Debug, Parser)]

@@ -122,6 +122,7 @@ pub fn run(args: ReproduceArgs) -> anyhow::Result<u8> {
         config.name = Some(name.clone());
         points.push(Point {
             name: name.clone(),
+            group: name.clone(),
             config,
         });
     }
@@ -144,7 +145,7 @@ pub fn run(args: ReproduceArgs) -> anyhow::Result<u8> {
             actlab_train::load_data(&experiment, sources, &mut CliProgress::default())?;
         }
     }
-    let failures = run_points(&points, &scratch, args.jobs, true)?;
+    let failures = run_points(&points, &scratch, args.jobs, true, None)?;
     if let Some(code) = failures.interrupted {
         eprintln!("interrupted");
         return Ok(code);

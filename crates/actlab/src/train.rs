@@ -69,6 +69,10 @@ pub struct TrainArgs {
     /// Use local dataset copies only (no download, no apt-get).
     #[arg(long)]
     offline: bool,
+    /// Stop with a checkpoint after this epoch (exit status 0); `--resume` continues exactly
+    /// as if the run had not stopped. What `compare`'s successive halving uses.
+    #[arg(long, value_name = "EPOCH")]
+    pause_after: Option<usize>,
 }
 
 /// Runs `actlab train`; returns the process exit status.
@@ -114,6 +118,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<u8> {
 
     let options = TrainOptions {
         build: crate::build_info(),
+        pause_after: args.pause_after,
         ..TrainOptions::default()
     };
     let terminated = watch_signals(&options.stop)?;
@@ -138,6 +143,14 @@ pub fn run(args: TrainArgs) -> anyhow::Result<u8> {
                 summary.epochs
             );
             report(&summary, &run_dir);
+            Ok(0)
+        }
+        Outcome::Paused { epochs_completed } => {
+            eprintln!(
+                "paused after epoch {epochs_completed} (--pause-after): continue with `actlab \
+                 train --resume {}`",
+                run_dir.display()
+            );
             Ok(0)
         }
         Outcome::Interrupted {

@@ -6,6 +6,7 @@
 //! Evidence comes from run directories (summaries, `metrics.csv`, `diagnostics.csv`) and from
 //! a `diagnose.json` (the deep-network experiment of `actlab diagnose`) when one is given.
 
+mod depth;
 mod gradients;
 mod training;
 
@@ -44,7 +45,7 @@ impl std::fmt::Display for Verdict {
 /// One claim.
 #[derive(Debug, Clone, Serialize)]
 pub struct Claim {
-    /// `a` … `f`.
+    /// `a` … `g`.
     pub id: char,
     /// The claim, in one line.
     pub claim: &'static str,
@@ -64,6 +65,7 @@ pub fn claims(report: &Report, runs: &[RunRecord], deep: Option<&DiagnoseReport>
         training::swish_beats_relu(report),
         training::swish_converges_faster(runs),
         training::tanh_trains_faster(runs),
+        depth::advantage_grows_with_depth(report),
     ]
 }
 

@@ -6,6 +6,7 @@ pub mod claims;
 pub mod diagnose;
 pub mod eval;
 pub mod report;
+pub mod tuning;
 
 use std::path::{Path, PathBuf};
 

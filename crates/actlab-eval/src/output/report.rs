@@ -172,6 +172,7 @@ pub fn markdown(report: &Report, claims: &[Claim]) -> String {
             }
         ));
     }
+    md.push_str(&super::tuning::markdown(report));
     if !claims.is_empty() {
         md.push_str(&super::claims::markdown(claims));
     }
@@ -287,5 +288,9 @@ pub fn write(
     let mut written = write_texts(out, &files)?;
     written.extend(comparison::plot(report, runs, &group_keys(runs), out)?);
     written.extend(crate::plot::pairs::plot(out, report)?);
+    if let Some(tuning) = &report.tuning {
+        let names = crate::report::tuning::display_names(tuning, &report.results);
+        written.extend(crate::plot::lr::plot(&tuning.selection, &names, out)?);
+    }
     Ok(written)
 }

@@ -1,12 +1,14 @@
 //! Figures, each as SVG and PNG, one file per family: `activations` (every activation and its
 //! derivative), `confusion` (eval's heatmap), `comparison` (a report's curves and bars),
-//! `gradients` (diagnose's per-layer norms), `pairs` (a report's all-pairs Δ heatmap). A figure implements [`Figure`]; [`render`] draws
+//! `gradients` (diagnose's per-layer norms), `pairs` (a report's all-pairs Δ heatmap), `lr` (a tuned sweep's
+//! learning-rate sensitivity). A figure implements [`Figure`]; [`render`] draws
 //! it to both formats.
 
 pub mod activations;
 pub mod comparison;
 pub mod confusion;
 pub mod gradients;
+pub mod lr;
 pub mod pairs;
 
 use std::path::{Path, PathBuf};

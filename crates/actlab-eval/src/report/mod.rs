@@ -5,6 +5,7 @@
 
 mod environment;
 mod pairs;
+pub mod tuning;
 
 pub use environment::{Environment, environments};
 pub use pairs::{MAX_PAIR_GROUPS, Pair, all_pairs};
@@ -79,7 +80,8 @@ fn find_runs(dir: &Path, depth: usize, out: &mut BTreeSet<PathBuf>) {
     }
     if let Ok(entries) = std::fs::read_dir(dir) {
         for entry in entries.flatten() {
-            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+            // A sweep's tuning runs (`<sweep>/tune/`) are not its results: `tuning` reads them.
+            if entry.file_type().is_ok_and(|t| t.is_dir()) && entry.file_name() != "tune" {
                 find_runs(&entry.path(), depth + 1, out);
             }
         }
@@ -146,6 +148,8 @@ pub struct ActivationResult {
     pub activation_label: String,
     /// Hidden layers of the group's model.
     pub hidden_layers: usize,
+    /// Their sizes.
+    pub hidden: Vec<usize>,
     /// Runs (seeds).
     pub n: usize,
     /// Their seeds.
@@ -168,6 +172,12 @@ pub struct ActivationResult {
     pub learned: Option<(String, f64, f64)>,
     /// Against the baseline (absent for the baseline itself or with fewer than 2 runs).
     pub vs_baseline: Option<VersusBaseline>,
+    /// In a tuned sweep: the rate chosen on validation accuracy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tuned_lr: Option<f64>,
+    /// In a tuned sweep: every candidate rate's mean validation accuracy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lr_curve: Option<Vec<actlab_format::tune::RateScore>>,
 }
 
 /// The whole comparison.
@@ -199,6 +209,12 @@ pub struct Report {
     /// 0.8, at the median spread of the table's paired differences: `(seeds, that sd)`; `None`
     /// without paired comparisons (`Some((None, sd))` above 1000 seeds).
     pub seeds_for_two_tenths: Option<(Option<usize>, f64)>,
+    /// The tuning stage of a tuned sweep ([`tuning::attach`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tuning: Option<tuning::Tuning>,
+    /// Why there is no `tuning` although the sweep has a tuning stage.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tuning_note: Option<String>,
 }
 
 /// The seeds a paired comparison needs to detect `delta` (an accuracy difference), at the
@@ -224,13 +240,36 @@ fn seeds_for(results: &[ActivationResult], delta: f64) -> Option<(Option<usize>,
     Some((stats::seeds_needed(median, delta, MAX_SEEDS), median))
 }
 
-/// The group each run belongs to: its activation label, plus layers / lr when they vary.
+/// The sizes of the hidden layers in a summary's `layers` (input and output dropped).
+fn hidden_sizes(layers: &[usize]) -> Vec<usize> {
+    match layers {
+        [_, hidden @ .., _] => hidden.to_vec(),
+        _ => Vec::new(),
+    }
+}
+
+/// The group each run belongs to: its activation label, plus layers when they vary, plus the
+/// rate when one activation (with its layers) ran at several rates — a rate grid; a tuned sweep
+/// runs each activation at its one chosen rate and groups by activation.
 pub fn group_keys(runs: &[RunRecord]) -> Vec<String> {
     let layers: BTreeSet<String> = runs
         .iter()
         .map(|r| format!("{:?}", r.summary.layers))
         .collect();
-    let rates: BTreeSet<String> = runs.iter().map(|r| r.summary.lr.to_string()).collect();
+    let rates: BTreeSet<(String, String, String)> = runs
+        .iter()
+        .map(|r| {
+            (
+                r.summary.activation_label.clone(),
+                format!("{:?}", r.summary.layers),
+                r.summary.lr.to_string(),
+            )
+        })
+        .collect();
+    let several_rates = rates
+        .iter()
+        .zip(rates.iter().skip(1))
+        .any(|(a, b)| a.0 == b.0 && a.1 == b.1);
     runs.iter()
         .map(|r| {
             let mut key = r.summary.activation_label.clone();
@@ -238,7 +277,7 @@ pub fn group_keys(runs: &[RunRecord]) -> Vec<String> {
                 let sizes: Vec<String> = r.summary.layers.iter().map(ToString::to_string).collect();
                 key.push_str(&format!(" [{}]", sizes.join("-")));
             }
-            if rates.len() > 1 {
+            if several_rates {
                 key.push_str(&format!(" lr={}", r.summary.lr));
             }
             key
@@ -299,6 +338,7 @@ pub fn build_report(runs: &[RunRecord], baseline: &str) -> Report {
                 kind: members[0].summary.activation.clone(),
                 activation_label: members[0].summary.activation_label.clone(),
                 hidden_layers: members[0].summary.layers.len().saturating_sub(2),
+                hidden: hidden_sizes(&members[0].summary.layers),
                 n: members.len(),
                 seeds: members.iter().map(|r| r.summary.seed).collect(),
                 accuracy: stats::ci95(&accuracies),
@@ -314,6 +354,8 @@ pub fn build_report(runs: &[RunRecord], baseline: &str) -> Report {
                 params: members[0].summary.params,
                 learned,
                 vs_baseline: None,
+                tuned_lr: None,
+                lr_curve: None,
             }
         })
         .collect();
@@ -380,5 +422,7 @@ pub fn build_report(runs: &[RunRecord], baseline: &str) -> Report {
         environments: environments(runs),
         pairs,
         seeds_for_two_tenths: power_line,
+        tuning: None,
+        tuning_note: None,
     }
 }

@@ -70,6 +70,7 @@ mod tests {
             kind: "relu".into(),
             activation_label: "relu".into(),
             hidden_layers: 1,
+            hidden: vec![128],
             n: accuracies.len(),
             seeds: (1..=accuracies.len() as u64).collect(),
             accuracies: accuracies.to_vec(),
@@ -81,6 +82,8 @@ mod tests {
             params: 1,
             learned: None,
             vs_baseline: None,
+            tuned_lr: None,
+            lr_curve: None,
         }
     }
 

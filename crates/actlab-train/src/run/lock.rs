@@ -56,6 +56,15 @@ impl DirLock {
         })
     }
 
+    /// Whether another process (or another lock in this one) holds `dir`'s lock now. Creates
+    /// nothing: a directory without a lock file is not held.
+    pub fn is_held(dir: &Path) -> bool {
+        let Ok(file) = OpenOptions::new().read(true).open(dir.join(LOCK)) else {
+            return false;
+        };
+        matches!(file.try_lock_shared(), Err(TryLockError::WouldBlock))
+    }
+
     /// The locked directory.
     pub fn dir(&self) -> &Path {
         &self.dir
@@ -80,7 +89,10 @@ mod tests {
             "{error}"
         );
         assert!(error.to_string().contains("in use by process"), "{error}");
+        assert!(DirLock::is_held(&dir));
         drop(first);
+        assert!(!DirLock::is_held(&dir));
+        assert!(!DirLock::is_held(&tmp.path().join("nothing")));
         DirLock::acquire(&dir).unwrap();
     }
 }

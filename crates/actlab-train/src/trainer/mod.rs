@@ -157,6 +157,12 @@ impl<'a> Trainer<'a> {
                     steps_into_epoch: 0,
                 });
             }
+            if options.pause_after == Some(epoch) && epoch < epochs {
+                // This epoch's checkpoint is on disk: resuming continues from it.
+                return Ok(Outcome::Paused {
+                    epochs_completed: epoch,
+                });
+            }
         }
         observer.testing(self.test_ix.len());
         Ok(Outcome::Finished(self.finish(live, &options.build)?))

@@ -1,0 +1,171 @@
+//! The tuning stage of `actlab compare`: trains what [`plan`] asks for, in
+//! `<sweep>/tune/<point>/`, until every activation's rate is chosen, then writes
+//! `tune/selection.json`. Everything is re-derived from the run directories each round, so a
+//! stopped stage resumes and shards agree. A shard trains its own slice first; at a halving
+//! epoch it then also trains the runs of other shards that no process is training (a job
+//! array that runs one task at a time cannot deadlock), and waits for those another process
+//! holds.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use actlab_format::tune::{Observed, Plan, SELECTION, Selection, TunePoint, plan, tune_points};
+use actlab_train::run::{self, DirLock};
+use actlab_train::{RunStatus, RunSummary};
+use anyhow::bail;
+
+use crate::compare::run_points;
+use actlab_eval::sweep::{Point, Shard, SweepConfig};
+
+/// How the tuning stage ended.
+pub enum TuneEnd {
+    /// Every rate is chosen (and `selection.json` written).
+    Done(Selection),
+    /// Ctrl-C or SIGTERM: the exit status to return.
+    Interrupted(u8),
+}
+
+/// How often a waiting shard looks again.
+const POLL: Duration = Duration::from_secs(3);
+/// Attempts at a run that fails without another process holding it.
+const ATTEMPTS: usize = 2;
+
+/// What a tuning run in `dir` has recorded: validation accuracy per finished epoch (read from
+/// `metrics.csv`; the test numbers in `summary.json` are never read).
+pub fn observe(dir: &Path) -> Observed {
+    let (epochs, finished) = match RunStatus::of(dir) {
+        RunStatus::Finished => (usize::MAX, true),
+        RunStatus::Checkpointed { epoch, .. } => (epoch, false),
+        RunStatus::Empty | RunStatus::NotARun => return Observed::default(),
+    };
+    let Ok(history) = run::metrics::read(dir) else {
+        return Observed::default();
+    };
+    Observed {
+        val_acc: history
+            .iter()
+            .take(epochs)
+            .map(|r| r.val_acc.unwrap_or(f64::NAN))
+            .collect(),
+        finished,
+    }
+}
+
+/// Runs the tuning stage of `sweep` into `out/tune`; `before_training` is called once before
+/// the first run starts (to find the data).
+pub fn run(
+    sweep: &SweepConfig,
+    out: &Path,
+    shard: Option<Shard>,
+    jobs: usize,
+    quiet: bool,
+    before_training: &mut dyn FnMut() -> anyhow::Result<()>,
+) -> anyhow::Result<TuneEnd> {
+    let dir = out.join("tune");
+    let all = tune_points(sweep);
+    let mine: BTreeSet<String> = match shard {
+        Some(s) => s.select(&all).into_iter().map(|p| p.point.name).collect(),
+        None => all.iter().map(|p| p.point.name.clone()).collect(),
+    };
+    let by_name: BTreeMap<&str, &TunePoint> =
+        all.iter().map(|p| (p.point.name.as_str(), p)).collect();
+    let mut failed: BTreeMap<String, usize> = BTreeMap::new();
+    let mut waiting_since: Option<Instant> = None;
+    let mut started = false;
+    loop {
+        let next = plan(sweep, &mut |p| observe(&dir.join(&p.point.name)));
+        let Some(Plan::Train {
+            epoch,
+            pause,
+            points,
+        }) = next
+        else {
+            let Some(Plan::Done(selection)) = next else {
+                bail!("the sweep has no [tune] section");
+            };
+            let text = serde_json::to_string_pretty(&selection)?;
+            actlab_format::fsio::write_atomic(&dir.join(SELECTION), text.as_bytes())?;
+            return Ok(TuneEnd::Done(selection));
+        };
+        // Own runs first, then other shards' that nobody is training.
+        let (own, others): (Vec<&str>, Vec<&str>) = points
+            .iter()
+            .map(String::as_str)
+            .filter(|name| !DirLock::is_held(&dir.join(name)))
+            .partition(|name| mine.contains(*name));
+        let todo: Vec<Point> = own
+            .iter()
+            .chain(&others)
+            .map(|name| by_name[name].point.clone())
+            .collect();
+        if todo.is_empty() {
+            // Everything left is being trained by other processes.
+            if waiting_since.is_none_or(|t| t.elapsed() > Duration::from_secs(60)) {
+                eprintln!(
+                    "tuning: waiting for {} run(s) other processes are training to reach epoch \
+                     {epoch}",
+                    points.len()
+                );
+                waiting_since = Some(Instant::now());
+            }
+            std::thread::sleep(POLL);
+            continue;
+        }
+        if !started {
+            before_training()?;
+            started = true;
+        }
+        let what = if pause {
+            format!("to epoch {epoch}, then halving")
+        } else {
+            format!("to its last epoch ({epoch})")
+        };
+        eprintln!(
+            "tuning: {} run(s) {what}{}",
+            todo.len(),
+            if others.is_empty() {
+                String::new()
+            } else {
+                format!(" ({} of other shards, idle)", others.len())
+            }
+        );
+        let failures = run_points(&todo, &dir, jobs, quiet, pause.then_some(epoch))?;
+        if let Some(code) = failures.interrupted {
+            return Ok(TuneEnd::Interrupted(code));
+        }
+        for (name, log) in failures.failed {
+            let point_dir = dir.join(&name);
+            if DirLock::is_held(&point_dir) {
+                continue; // another shard took it at the same moment
+            }
+            let count = failed.entry(name.clone()).or_default();
+            *count += 1;
+            if *count >= ATTEMPTS {
+                bail!(
+                    "tuning run {name} failed {ATTEMPTS} times (see {}): the rates cannot be \
+                     chosen without it",
+                    log.display()
+                );
+            }
+        }
+        // A run that "succeeded" but recorded nothing new would loop forever.
+        let stuck: Vec<&Point> = todo
+            .iter()
+            .filter(|p| !failed.contains_key(&p.name) && !DirLock::is_held(&dir.join(&p.name)))
+            .filter(|p| {
+                let seen = observe(&dir.join(&p.name));
+                !(seen.finished || seen.val_acc.len() >= epoch)
+            })
+            .collect();
+        if let Some(p) = stuck.first() {
+            let summary = RunSummary::load(&dir.join(&p.name)).ok();
+            bail!(
+                "tuning run {} ended without reaching epoch {epoch} (summary: {}); its metrics.csv \
+                 is missing or unreadable",
+                dir.join(&p.name).display(),
+                summary.map_or("none", |_| "present")
+            );
+        }
+    }
+}
