@@ -344,3 +344,75 @@ fn several_depths_get_a_depth_figure() {
             .contains("depth.svg")
     );
 }
+
+/// Runs of `kind` at `lr` with these accuracies (seeds 1, 2, …) under `root`.
+fn at_rate(root: &std::path::Path, kind: &str, lr: f64, accuracies: &[f64]) {
+    for (i, &a) in accuracies.iter().enumerate() {
+        let mut s = summary(kind, kind, i as u64 + 1, a);
+        s.name = format!("{kind}-lr{lr}-s{}", i + 1);
+        s.lr = lr;
+        write_run(root, &s);
+    }
+}
+
+#[test]
+fn rates_split_groups_only_when_one_activation_has_several() {
+    // A tuned sweep: each activation at its own rate — one group per activation.
+    let tmp = tempfile::tempdir().unwrap();
+    at_rate(tmp.path(), "relu", 1e-3, &[0.88, 0.89]);
+    at_rate(tmp.path(), "tanh", 1e-2, &[0.87, 0.86]);
+    let (runs, _) = collect_runs(&[tmp.path().to_path_buf()]).unwrap();
+    let names: Vec<String> = build_report(&runs, "relu")
+        .results
+        .into_iter()
+        .map(|r| r.name)
+        .collect();
+    assert_eq!(names, ["relu", "tanh"]);
+    // A rate grid: ReLU at two rates — every group names its rate.
+    at_rate(tmp.path(), "relu", 1e-2, &[0.85, 0.86]);
+    let (runs, _) = collect_runs(&[tmp.path().to_path_buf()]).unwrap();
+    let names: Vec<String> = build_report(&runs, "relu")
+        .results
+        .into_iter()
+        .map(|r| r.name)
+        .collect();
+    assert_eq!(names, ["relu lr=0.001", "tanh lr=0.01", "relu lr=0.01"]);
+    // A sweep's tuning runs (`tune/`) are not among its results.
+    let sweep = tempfile::tempdir().unwrap();
+    at_rate(sweep.path(), "relu", 1e-3, &[0.88, 0.89]);
+    at_rate(&sweep.path().join("tune"), "relu", 1e-2, &[0.5, 0.5]);
+    let (runs, _) = collect_runs(&[sweep.path().to_path_buf()]).unwrap();
+    assert_eq!(runs.len(), 2);
+}
+
+#[test]
+fn rank_changes_compare_positions_among_shared_groups() {
+    let shared_dir = tempfile::tempdir().unwrap();
+    let tuned_dir = tempfile::tempdir().unwrap();
+    // Shared: relu > tanh > sigmoid; tuned: sigmoid > relu > tanh, and gelu only when tuned.
+    at_rate(shared_dir.path(), "relu", 1e-3, &[0.90, 0.91]);
+    at_rate(shared_dir.path(), "tanh", 1e-3, &[0.88, 0.89]);
+    at_rate(shared_dir.path(), "sigmoid", 1e-3, &[0.80, 0.81]);
+    at_rate(tuned_dir.path(), "sigmoid", 3e-3, &[0.95, 0.96]);
+    at_rate(tuned_dir.path(), "gelu", 1e-3, &[0.94, 0.94]);
+    at_rate(tuned_dir.path(), "relu", 1e-3, &[0.90, 0.91]);
+    at_rate(tuned_dir.path(), "tanh", 3e-4, &[0.88, 0.89]);
+    let report = |dir: &tempfile::TempDir| {
+        let (runs, _) = collect_runs(&[dir.path().to_path_buf()]).unwrap();
+        build_report(&runs, "relu").results
+    };
+    let changes =
+        actlab_eval::report::tuning::rank_changes(&report(&shared_dir), &report(&tuned_dir));
+    let seen: Vec<(String, usize, usize)> = changes
+        .into_iter()
+        .map(|c| (c.name, c.shared, c.tuned))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("relu".to_string(), 1, 2),
+            ("tanh".to_string(), 2, 3),
+            ("sigmoid".to_string(), 3, 1)
+        ]
+    );
+}

@@ -66,6 +66,18 @@ pub fn sweep_config(bytes: &[u8]) {
         "{expected} points passed validation"
     );
     assert_eq!(sweep.points().len(), expected);
+    // A tuning stage: every group × candidate × tuning seed, none on a final seed, and the
+    // final runs (at whatever rates are chosen) are the grid's points.
+    if let Some(tune) = &sweep.tune {
+        let runs = crate::tune::tune_points(&sweep);
+        let groups = grid.activations.len() * grid.hidden.as_ref().map_or(1, Vec::len);
+        assert_eq!(runs.len(), groups * tune.lr.len() * tune.seeds.len());
+        assert!(
+            runs.iter()
+                .all(|p| !grid.seeds.contains(&p.point.config.train.seed))
+        );
+        assert!(runs.len() <= MAX_POINTS);
+    }
 }
 
 /// A diagnose file: a valid one names at least one activation and every deep MLP validates.

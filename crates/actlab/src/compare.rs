@@ -191,6 +191,9 @@ pub fn compare(args: CompareArgs) -> anyhow::Result<u8> {
     let (mut finished, mut partial) = (0, 0);
     for point in &points {
         let dir = out.join(&point.name);
+        if sweep.tune.is_some() {
+            check_rate(&dir, point)?;
+        }
         match RunStatus::of(&dir) {
             RunStatus::Finished => finished += 1,
             RunStatus::Checkpointed { .. } => {
@@ -244,6 +247,25 @@ pub fn compare(args: CompareArgs) -> anyhow::Result<u8> {
         write_report(std::slice::from_ref(&out), &out.join("report"), &baseline)?;
     }
     Ok(if failures.failed.is_empty() { 0 } else { 1 })
+}
+
+/// A final run of a tuned sweep that already exists must be at the rate tuning chose (it was
+/// not, for instance, after the tuning runs or `[tune]` changed): never reused silently.
+fn check_rate(dir: &Path, point: &Point) -> anyhow::Result<()> {
+    if matches!(RunStatus::of(dir), RunStatus::Empty | RunStatus::NotARun) {
+        return Ok(());
+    }
+    let recorded = actlab_train::run::run_config(dir)?.train.optimizer.lr();
+    let chosen = point.config.train.optimizer.lr();
+    if (recorded - chosen).abs() > 1e-12 * chosen.abs() {
+        bail!(
+            "{} was trained at lr = {recorded}, but tuning now chooses {chosen} for {}: move it \
+             away (or restore the tuning runs it came from); nothing was changed",
+            dir.display(),
+            point.group
+        );
+    }
+    Ok(())
 }
 
 /// What went wrong while training points: failed runs (with their logs), or an interruption.

@@ -2,24 +2,12 @@
 
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn actlab(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_actlab"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use common::{actlab, block_dataset, root, text, write_idx};
 
 #[test]
 fn summary_of_the_shipped_configs() {
@@ -136,15 +124,6 @@ fn plot_activations_writes_pictures() {
     }
 }
 
-fn write_idx(dir: &Path, base: &str, dims: &[u32], data: Vec<u8>) {
-    std::fs::create_dir_all(dir).unwrap();
-    let array = actlab_data::idx::IdxArray {
-        dims: dims.to_vec(),
-        data,
-    };
-    std::fs::write(dir.join(base), array.to_bytes()).unwrap();
-}
-
 /// A tiny MNIST-shaped dataset: 20 training and 10 test images.
 fn tiny_dataset(dir: &Path) {
     for (prefix, n) in [("train", 20u32), ("t10k", 10)] {
@@ -252,29 +231,6 @@ fn data_verify_a_valid_unknown_dataset() {
     );
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("4 of 4 files differ from the published fashion-mnist"));
-}
-
-/// A learnable MNIST-shaped dataset: class `c` lights a block at a class-specific place.
-fn block_dataset(dir: &Path, train: u32, test: u32) {
-    for (prefix, n) in [("train", train), ("t10k", test)] {
-        let mut pixels = vec![0u8; n as usize * 784];
-        let labels: Vec<u8> = (0..n).map(|i| ((i * 7 + i / 3) % 10) as u8).collect();
-        for (i, &label) in labels.iter().enumerate() {
-            let (row0, col0) = (2 + (label as usize / 5) * 12, 1 + (label as usize % 5) * 5);
-            for r in row0..row0 + 7 {
-                for c in col0..col0 + 5 {
-                    pixels[i * 784 + r * 28 + c] = 200 + (i % 50) as u8;
-                }
-            }
-        }
-        write_idx(
-            dir,
-            &format!("{prefix}-images-idx3-ubyte"),
-            &[n, 28, 28],
-            pixels,
-        );
-        write_idx(dir, &format!("{prefix}-labels-idx1-ubyte"), &[n], labels);
-    }
 }
 
 fn train_config(dir: &Path, data: &Path, epochs: usize, batch: usize) -> PathBuf {
@@ -829,163 +785,6 @@ fn eval_and_predict_a_trained_run() {
         stderr.contains("model.bpk") && stderr.contains("SHA-256"),
         "{stderr}"
     );
-}
-
-#[test]
-fn compare_runs_shards_resumes_and_reports() {
-    let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("data");
-    block_dataset(&data, 256, 64);
-    std::fs::write(
-        tmp.path().join("tiny-sweep.toml"),
-        format!(
-            "[base.model]\npreset = \"prelu-mlp\"\nhidden = [16]\n[base.data]\ndir = \"{}\"\n\
-             validation_size = 32\n[base.train]\nepochs = 1\nbatch_size = 32\n\
-             [base.backend]\nname = \"ndarray\"\n[grid]\nactivations = [\"relu\", \"tanh\"]\n\
-             seeds = [1, 2]\n",
-            data.display()
-        ),
-    )
-    .unwrap();
-    let out_dir = tmp.path().join("runs/tiny-sweep");
-    let summary_time = |run: &str| {
-        std::fs::metadata(out_dir.join(run).join("summary.json"))
-            .unwrap()
-            .modified()
-            .unwrap()
-    };
-
-    // Half the grid, as one task of a job array would.
-    let out = actlab(
-        &["compare", "tiny-sweep.toml", "--shard", "1/2", "--quiet"],
-        tmp.path(),
-    );
-    let stderr = text(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
-    assert!(
-        stderr.contains("0 finished, 0 to resume, 2 to train"),
-        "{stderr}"
-    );
-    assert!(stderr.contains("actlab report"), "{stderr}");
-    assert!(out_dir.join("relu-s1/summary.json").is_file());
-    assert!(out_dir.join("tanh-s1/summary.json").is_file());
-    assert!(!out_dir.join("relu-s2").exists());
-    let before = summary_time("relu-s1");
-
-    // The whole sweep: the finished half is skipped, not retrained.
-    let out = actlab(
-        &["compare", "tiny-sweep.toml", "--jobs", "2", "--quiet"],
-        tmp.path(),
-    );
-    let stderr = text(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
-    assert!(
-        stderr.contains("2 finished, 0 to resume, 2 to train"),
-        "{stderr}"
-    );
-    assert_eq!(summary_time("relu-s1"), before);
-    let report = std::fs::read_to_string(out_dir.join("report/report.md")).unwrap();
-    assert!(
-        report.contains("| relu | 2 |") && report.contains("| tanh | 2 |"),
-        "{report}"
-    );
-    for file in [
-        "results.csv",
-        "results.json",
-        "test_accuracy.svg",
-        "val_accuracy.png",
-    ] {
-        assert!(out_dir.join("report").join(file).is_file(), "{file}");
-    }
-
-    // A run that lost its summary and weights but kept its checkpoint is resumed, not redone.
-    std::fs::remove_file(out_dir.join("tanh-s2/summary.json")).unwrap();
-    std::fs::remove_file(out_dir.join("tanh-s2/model.bpk")).unwrap();
-    let out = actlab(&["compare", "tiny-sweep.toml", "--quiet"], tmp.path());
-    let stderr = text(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
-    assert!(
-        stderr.contains("3 finished, 1 to resume, 0 to train"),
-        "{stderr}"
-    );
-    assert!(out_dir.join("tanh-s2/summary.json").is_file());
-
-    // Merging run directories from elsewhere: `report` over two roots.
-    let other = tmp.path().join("elsewhere");
-    std::fs::create_dir_all(&other).unwrap();
-    std::fs::rename(out_dir.join("tanh-s1"), other.join("tanh-s1")).unwrap();
-    let out = actlab(
-        &["report", "runs/tiny-sweep", "elsewhere", "--out", "merged"],
-        tmp.path(),
-    );
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let merged = std::fs::read_to_string(tmp.path().join("merged/report.md")).unwrap();
-    assert!(merged.contains("| tanh | 2 |"), "{merged}");
-    let out = actlab(&["report", "nowhere"], tmp.path());
-    assert_eq!(out.status.code(), Some(1));
-
-    let out = actlab(
-        &["compare", "tiny-sweep.toml", "--shard", "3/2"],
-        tmp.path(),
-    );
-    assert!(!out.status.success());
-    assert!(text(&out.stderr).contains("i/N"), "{}", text(&out.stderr));
-}
-
-#[test]
-fn an_interrupted_compare_resumes_without_retraining_finished_runs() {
-    let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("data");
-    block_dataset(&data, 3000, 64);
-    std::fs::write(
-        tmp.path().join("slow.toml"),
-        format!(
-            "[base.model]\npreset = \"prelu-mlp\"\nhidden = [16]\n[base.data]\ndir = \"{}\"\n\
-             validation_size = 32\n[base.train]\nepochs = 3\nbatch_size = 4\n\
-             [base.backend]\nname = \"ndarray\"\n[grid]\nactivations = [\"relu\", \"tanh\"]\n\
-             seeds = [1, 2]\n",
-            data.display()
-        ),
-    )
-    .unwrap();
-    let out_dir = tmp.path().join("runs/slow");
-    let child = Command::new(env!("CARGO_BIN_EXE_actlab"))
-        .args(["compare", "slow.toml", "--quiet"])
-        .current_dir(tmp.path())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let first = out_dir.join("relu-s1/summary.json");
-    let start = std::time::Instant::now();
-    while !first.exists() && start.elapsed().as_secs() < 120 {
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    assert!(first.exists(), "the first run did not finish within 120 s");
-    let finished_at = std::fs::metadata(&first).unwrap().modified().unwrap();
-    Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let stderr = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(130), "{stderr}");
-    assert!(stderr.contains("interrupted"), "{stderr}");
-    assert!(!out_dir.join("report").exists());
-
-    let out = actlab(&["compare", "slow.toml", "--quiet"], tmp.path());
-    let stderr = text(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
-    assert!(!stderr.contains(" 0 finished"), "{stderr}");
-    assert_eq!(
-        std::fs::metadata(&first).unwrap().modified().unwrap(),
-        finished_at,
-        "a finished run was trained again"
-    );
-    for run in ["relu-s1", "relu-s2", "tanh-s1", "tanh-s2"] {
-        assert!(out_dir.join(run).join("summary.json").is_file(), "{run}");
-    }
-    assert!(out_dir.join("report/report.md").is_file());
 }
 
 #[test]

@@ -93,10 +93,7 @@ pub(super) fn advantage_grows_with_depth(report: &Report) -> Claim {
                 100.0 * test.difference.high,
                 test.p
             ));
-            let adjusted = Difference {
-                p: p_holm,
-                ..*test
-            };
+            let adjusted = Difference { p: p_holm, ..*test };
             verdicts.push(directional(Some(&adjusted), 1.0));
         }
         let verdict = if verdicts.contains(&Verdict::Contradicted) {

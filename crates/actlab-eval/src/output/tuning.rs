@@ -79,9 +79,19 @@ pub fn markdown(report: &Report) -> String {
 fn shared_board(report: &Report, tuning: &Tuning) -> String {
     let lr = tuning.selection.shared_lr;
     let Some(shared) = &tuning.shared else {
+        let why = if tuning.selection.shared_is_candidate {
+            let mut why = String::from(
+                "no activation finished its tuning runs at this rate (halving stopped it):\n\n",
+            );
+            for line in &tuning.absent {
+                why.push_str(&format!("- {line}\n"));
+            }
+            why
+        } else {
+            "it is not one of the candidates, so no activation was trained at it.\n".to_string()
+        };
         return format!(
-            "\n### At the shared rate\n\nAbsent: the shared rate {lr} (`base.train`'s) is not \
-             one of the candidates, so no activation was trained at it.\n"
+            "\n### At the shared rate\n\nAbsent for the shared rate {lr} (`base.train`'s): {why}"
         );
     };
     let mut md = format!(
