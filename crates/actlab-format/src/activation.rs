@@ -1,6 +1,8 @@
 //! [`ActivationConfig`]: which activation, with its parameters — a bare name or a
 //! `{ kind = "…", … }` table in TOML. `actlab-model` builds the module it describes.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::ModelError;
@@ -86,6 +88,24 @@ pub enum ActivationConfig {
     },
     /// `x·tanh(softplus(x))`.
     Mish,
+    /// A formula in `x` (see [`crate::expr`]): `f = "x * sigmoid(beta * x)"`, with named
+    /// parameters, any of them learnable.
+    Expr {
+        /// The formula.
+        f: String,
+        /// Its parameters and their (initial) values.
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        params: BTreeMap<String, f64>,
+        /// The parameters learned in training [none].
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        learnable: Vec<String>,
+        /// One value of each learnable parameter per hidden unit [false: one per layer].
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        per_unit: bool,
+        /// The label in reports and run names [the formula].
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+    },
     /// `e^{x_i} / Σ_j e^{x_j}` along `dim`; for outputs only.
     Softmax {
         /// The dimension to normalise; negative counts from the end [-1].
@@ -243,6 +263,7 @@ impl ActivationConfig {
             Self::Selu => "selu",
             Self::Softplus { .. } => "softplus",
             Self::Mish => "mish",
+            Self::Expr { .. } => "expr",
             Self::Softmax { .. } => "softmax",
         }
     }
@@ -263,6 +284,7 @@ impl ActivationConfig {
             Self::Elu { alpha } => format!("elu(alpha={alpha})"),
             Self::Softplus { beta } => format!("softplus(beta={beta})"),
             Self::Softmax { dim } => format!("softmax(dim={dim})"),
+            Self::Expr { f, name, .. } => name.clone().unwrap_or_else(|| f.clone()),
             other => other.kind().to_string(),
         }
     }
@@ -288,7 +310,30 @@ impl ActivationConfig {
             Self::Softplus { beta } if !(beta.is_finite() && beta > 0.0) => {
                 Err(bad("beta", beta, "a finite number > 0"))
             }
+            Self::Expr { .. } => self.formula(field).map(|_| ()),
             _ => Ok(()),
         }
+    }
+
+    /// A formula activation parsed and checked: the tree, the parameter names (sorted) and
+    /// their values. Errors name `field` (`model.activation`): a parse error with the column
+    /// and a caret, an unknown or unused name, or the first x of the check grid where the
+    /// value is not a finite f32.
+    pub fn formula(&self, field: &str) -> Result<crate::expr::Formula, ModelError> {
+        let Self::Expr {
+            f,
+            params,
+            learnable,
+            name,
+            ..
+        } = self
+        else {
+            return Err(ModelError::InvalidParameter {
+                field: field.to_string(),
+                value: self.kind().to_string(),
+                expected: "a formula (kind = \"expr\")".into(),
+            });
+        };
+        crate::expr::Formula::check(f, params, learnable, name.as_deref(), field)
     }
 }

@@ -21,6 +21,15 @@ pub enum ModelError {
         /// How to fix it.
         hint: String,
     },
+    /// A formula activation (`kind = "expr"`) that cannot be used: where and why (for a parse
+    /// error, the message ends with the formula and a caret under the column).
+    #[error("{field} = {message}")]
+    Formula {
+        /// The dotted config path, e.g. `model.activation.f`.
+        field: String,
+        /// The formula quoted, then what is wrong.
+        message: String,
+    },
     /// A parameter's values could not be read back from the device.
     #[error("cannot read the {what} back from the device: {message}")]
     Read {

@@ -18,6 +18,7 @@ pub mod config;
 pub mod dataset;
 pub mod diagnose;
 pub mod error;
+pub mod expr;
 pub mod fsio;
 pub mod image;
 pub mod invariants;

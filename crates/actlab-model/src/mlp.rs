@@ -96,7 +96,7 @@ impl MlpInit for MlpConfig {
         let mut width = self.input_size;
         for &units in &self.hidden {
             hidden.push(self.init.linear(width, units, device));
-            activations.push(self.activation.init(units, device));
+            activations.push(self.activation.init(units, device)?);
             width = units;
         }
         Ok(Mlp {
@@ -106,7 +106,8 @@ impl MlpInit for MlpConfig {
             output_activation: self
                 .output_activation
                 .as_ref()
-                .map(|a| a.init(self.output_size, device)),
+                .map(|a| a.init(self.output_size, device))
+                .transpose()?,
         })
     }
 

@@ -30,7 +30,7 @@ fn values_match_the_f64_reference() {
     for (backend, device) in backends() {
         for config in elementwise() {
             // A per-unit PReLU applies slope k to column k: give it a [1, n] input with n slopes.
-            let layer = config.init(GRID.len(), &device);
+            let layer = config.init(GRID.len(), &device).unwrap();
             let input: Tensor<2> = tensor(GRID, &device).reshape([1, GRID.len()]);
             let out = to_vec(layer.forward(input));
             for (x, y) in GRID.iter().zip(&out) {
@@ -53,7 +53,7 @@ fn gradients_match_the_analytic_derivative() {
     for (backend, device) in backends() {
         let device = device.autodiff();
         for config in elementwise() {
-            let layer = config.init(GRID.len(), &device);
+            let layer = config.init(GRID.len(), &device).unwrap();
             let x = tensor(GRID, &device).require_grad();
             let y = layer.forward(x.clone().reshape([1, GRID.len()]));
             let grads = y.sum().backward();
@@ -96,7 +96,7 @@ fn gradients_match_the_analytic_derivative() {
 #[test]
 fn softmax_is_stable_and_matches_the_reference() {
     for (backend, device) in backends() {
-        let layer = ActivationConfig::softmax().init(2, &device);
+        let layer = ActivationConfig::softmax().init(2, &device).unwrap();
         let big = to_vec(layer.forward(tensor(&[1000.0, 0.0], &device)));
         assert_eq!(big, vec![1.0, 0.0], "{backend}");
         let tiny = to_vec(layer.forward(tensor(&[-1e4, 1e4], &device)));
@@ -127,7 +127,7 @@ fn softmax_gradient_is_the_jacobian_vector_product() {
     let sw: f64 = s.iter().zip(&ws).map(|(a, b)| a * b).sum();
     for (backend, device) in backends() {
         let device = device.autodiff();
-        let layer = ActivationConfig::softmax().init(4, &device);
+        let layer = ActivationConfig::softmax().init(4, &device).unwrap();
         let x = tensor(&xs, &device).require_grad();
         let loss = (layer.forward(x.clone()) * tensor(&ws, &device)).sum();
         let dx = to_vec(x.grad(&loss.backward()).expect("x is tracked"));
@@ -151,11 +151,13 @@ fn backends_agree() {
         let ya = to_vec(
             config
                 .init(GRID.len(), a)
+                .unwrap()
                 .forward(tensor(GRID, a).reshape([1, GRID.len()])),
         );
         let yb = to_vec(
             config
                 .init(GRID.len(), b)
+                .unwrap()
                 .forward(tensor(GRID, b).reshape([1, GRID.len()])),
         );
         for ((x, p), q) in GRID.iter().zip(&ya).zip(&yb) {

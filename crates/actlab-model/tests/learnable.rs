@@ -26,7 +26,7 @@ fn learned(layer: &Activation) -> Vec<f64> {
 fn shared_prelu_slope_gradient_is_the_sum_of_negative_inputs() {
     for (backend, device) in backends() {
         let device = device.autodiff();
-        let layer = ActivationConfig::prelu().init(XS.len(), &device);
+        let layer = ActivationConfig::prelu().init(XS.len(), &device).unwrap();
         assert_eq!(layer.num_params(), 1);
         let x = tensor(&XS, &device).reshape([1, XS.len()]);
         let grads = layer.forward(x).sum().backward();
@@ -61,7 +61,7 @@ fn per_unit_prelu_slopes_each_get_their_own_input() {
             slope: 0.25,
             per_unit: true,
         };
-        let layer = config.init(XS.len(), &device);
+        let layer = config.init(XS.len(), &device).unwrap();
         assert_eq!(layer.num_params(), XS.len());
         // Two rows: gradient for unit k is Σ over rows of x[row, k] where negative.
         let rows: Vec<f64> = XS
@@ -95,7 +95,8 @@ fn learnable_swish_beta_gradient_is_x2_sigma_one_minus_sigma() {
             beta,
             trainable: true,
         }
-        .init(XS.len(), &device);
+        .init(XS.len(), &device)
+        .unwrap();
         assert_eq!(layer.num_params(), 1);
         let x = tensor(&XS, &device).reshape([1, XS.len()]);
         let grads = layer.forward(x).sum().backward();
@@ -134,7 +135,7 @@ fn fixed_activations_have_nothing_to_learn() {
         ActivationConfig::leaky_relu(),
         ActivationConfig::Relu,
     ] {
-        let layer = config.init(4, &device);
+        let layer = config.init(4, &device).unwrap();
         assert_eq!(layer.num_params(), 0, "{}", config.label());
         assert!(layer.learned_values().unwrap().is_empty());
     }

@@ -78,13 +78,13 @@ pub fn activation_curve(
     let x = Tensor::<1>::from_data(TensorData::new(data, [n]), &device).require_grad();
     let (output, title) = match config {
         ActivationConfig::Softmax { .. } => {
-            let layer = config.init(2, &device);
+            let layer = config.init(2, &device)?;
             let pairs = Tensor::stack::<2>(vec![x.clone(), Tensor::zeros([n], &device)], 1);
             let first = layer.forward(pairs).narrow(1, 0, 1).reshape([n]);
             (first, "softmax([x, 0])₀ = σ(x)".to_string())
         }
         _ => {
-            let layer = config.init(1, &device);
+            let layer = config.init(1, &device)?;
             (layer.forward(x.clone()), config.label())
         }
     };

@@ -43,6 +43,9 @@ pub enum PlotError {
     /// A tensor could not be read back.
     #[error("cannot read the computed curve: {0}")]
     Tensor(String),
+    /// The activation cannot be built (a formula that fails its checks).
+    #[error(transparent)]
+    Model(#[from] actlab_model::ModelError),
 }
 
 /// Something drawable on a white canvas.

@@ -7,22 +7,24 @@ use burn::tensor::Device;
 
 use super::Activation;
 use super::elu::{EluConfig, Selu};
+use super::expr::ExprActivation;
 use super::gelu::GeluConfig;
 use super::softmax::SoftmaxConfig;
 use super::swish::SwishConfig;
+use crate::ModelError;
 
 pub use actlab_format::activation::{ActivationConfig, activation_kinds};
 
 /// Building an [`Activation`] from its config.
 pub trait ActivationInit {
     /// Builds the module. `units` is the width of the layer it follows: a per-unit PReLU gets
-    /// that many slopes.
-    fn init(&self, units: usize, device: &Device) -> Activation;
+    /// that many slopes. Fails only for a formula that does not pass its checks.
+    fn init(&self, units: usize, device: &Device) -> Result<Activation, ModelError>;
 }
 
 impl ActivationInit for ActivationConfig {
-    fn init(&self, units: usize, device: &Device) -> Activation {
-        match *self {
+    fn init(&self, units: usize, device: &Device) -> Result<Activation, ModelError> {
+        Ok(match *self {
             Self::Identity => Activation::Identity(Identity::new()),
             Self::Sigmoid => Activation::Sigmoid(Sigmoid::new()),
             Self::Tanh => Activation::Tanh(Tanh::new()),
@@ -53,6 +55,12 @@ impl ActivationInit for ActivationConfig {
             }
             Self::Mish => Activation::Mish(Mish::new()),
             Self::Softmax { dim } => Activation::Softmax(SoftmaxConfig::new().with_dim(dim).init()),
-        }
+            Self::Expr { per_unit, .. } => Activation::Expr(ExprActivation::new(
+                self.formula("activation")?,
+                per_unit,
+                units,
+                device,
+            )),
+        })
     }
 }

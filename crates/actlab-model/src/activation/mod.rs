@@ -11,6 +11,7 @@
 
 mod config;
 mod elu;
+mod expr;
 mod gelu;
 mod softmax;
 mod swish;
@@ -19,6 +20,7 @@ mod tests;
 
 pub use config::{ActivationConfig, ActivationInit, activation_kinds};
 pub use elu::{Elu, EluConfig, SELU_ALPHA, SELU_LAMBDA, Selu};
+pub use expr::ExprActivation;
 pub use gelu::{Gelu, GeluConfig};
 pub use softmax::{Softmax, SoftmaxConfig};
 pub use swish::{Swish, SwishConfig};
@@ -61,6 +63,8 @@ pub enum Activation {
     Mish(Mish),
     /// See [`ActivationConfig::Softmax`].
     Softmax(Softmax),
+    /// See [`ActivationConfig::Expr`].
+    Expr(ExprActivation),
 }
 
 impl Activation {
@@ -85,6 +89,7 @@ impl Activation {
             Self::Softplus(m) => m.forward(input),
             Self::Mish(m) => m.forward(input),
             Self::Softmax(m) => m.forward(input),
+            Self::Expr(m) => m.forward(input),
         }
     }
 
@@ -105,6 +110,7 @@ impl Activation {
             Self::Softplus(_) => "Softplus",
             Self::Mish(_) => "Mish",
             Self::Softmax(_) => "Softmax",
+            Self::Expr(_) => "Formula",
         }
     }
 
@@ -118,6 +124,13 @@ impl Activation {
                 Some(beta) => ("Swish β", beta.val()),
                 None => return Ok(Vec::new()),
             },
+            Self::Expr(m) => {
+                return Ok(m
+                    .learned_values()?
+                    .into_iter()
+                    .flat_map(|(_, values)| values)
+                    .collect());
+            }
             _ => return Ok(Vec::new()),
         };
         let read = |message: String| ModelError::Read { what, message };

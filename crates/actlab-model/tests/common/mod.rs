@@ -110,11 +110,22 @@ pub fn reference(config: &ActivationConfig, x: f64) -> f64 {
         ActivationConfig::Softplus { beta } => softplus(beta * x) / beta,
         ActivationConfig::Mish => x * softplus(x).tanh(),
         ActivationConfig::Softmax { .. } => unreachable!("softmax is not element-wise"),
+        ActivationConfig::Expr { .. } => {
+            let formula = config.formula("test").unwrap();
+            formula.expr.eval(x, &formula.values)
+        }
     }
 }
 
-/// f'(x) in f64, analytically.
+/// f'(x) in f64, analytically (for a formula: a central difference of its f64 evaluation,
+/// Richardson-extrapolated).
 pub fn derivative(config: &ActivationConfig, x: f64) -> f64 {
+    if let ActivationConfig::Expr { .. } = config {
+        let f = |x: f64| reference(config, x);
+        let d = |h: f64| (f(x + h) - f(x - h)) / (2.0 * h);
+        let h = 1e-3 * x.abs().max(1.0);
+        return (4.0 * d(h / 2.0) - d(h)) / 3.0;
+    }
     match *config {
         ActivationConfig::Identity => 1.0,
         ActivationConfig::Sigmoid => sigmoid(x) * sigmoid(-x),
@@ -154,6 +165,7 @@ pub fn derivative(config: &ActivationConfig, x: f64) -> f64 {
             t + x * (1.0 - t * t) * sigmoid(x)
         }
         ActivationConfig::Softmax { .. } => unreachable!("softmax is not element-wise"),
+        ActivationConfig::Expr { .. } => unreachable!("handled above"),
     }
 }
 

@@ -1,0 +1,243 @@
+//! A formula activation (`kind = "expr"`): the [`Formula`] tree parsed by `actlab-format`,
+//! evaluated with Burn tensor operations, so the gradient for `x` and for every learnable
+//! parameter comes from autodiff on every backend. Constants fold to scalars; learnable
+//! parameters are `Param<Tensor<1>>` of shape `[1]` (shared) or `[units]` (per unit).
+//!
+//! Numerically safe forms, as the built-ins: `sigmoid` is Burn's; `softplus(a)` is `a` above
+//! 20 and `log1p(exp(min(a, 20)))` below; `exp` clamps its input at 88 (f32's largest finite
+//! exponent is ≈ 88.7) so that a branch `where` does not take cannot turn its gradient into
+//! NaN (`0 · ∞`); the load-time check (`actlab-format`) refuses formulas that are not finite.
+
+use actlab_format::expr::{Expr, Formula, Func, Op, SOFTPLUS_LINEAR};
+use burn::module::{Module, Param};
+use burn::tensor::activation::{relu, sigmoid};
+use burn::tensor::{Device, Tensor};
+
+use crate::ModelError;
+
+/// The largest input `exp` sees (f32 overflows just above 88.72).
+const EXP_MAX: f64 = 88.0;
+
+/// A formula activation layer.
+#[derive(Module, Debug)]
+pub struct ExprActivation {
+    /// The learnable parameters, in the order of `formula.learnable`.
+    pub learned: Vec<Param<Tensor<1>>>,
+    /// The checked formula.
+    #[module(skip)]
+    pub formula: Formula,
+    /// Whether each learnable parameter has one value per unit.
+    #[module(skip)]
+    pub per_unit: bool,
+}
+
+/// A value while evaluating: a constant, or a tensor of the input's shape (short-lived, one
+/// per tree node on the stack: its size does not matter).
+#[allow(clippy::large_enum_variant)]
+enum Value<const D: usize> {
+    Scalar(f64),
+    Tensor(Tensor<D>),
+}
+
+impl<const D: usize> Value<D> {
+    /// As a tensor shaped like `like`.
+    fn tensor(self, like: &Tensor<D>) -> Tensor<D> {
+        match self {
+            Value::Scalar(v) => like.zeros_like().add_scalar(v),
+            Value::Tensor(t) => t,
+        }
+    }
+}
+
+impl ExprActivation {
+    /// Builds the layer: learnable parameters start at their configured values, `units` of each
+    /// when `per_unit`.
+    pub fn new(formula: Formula, per_unit: bool, units: usize, device: &Device) -> Self {
+        let width = if per_unit { units.max(1) } else { 1 };
+        let learned = formula
+            .learnable
+            .iter()
+            .map(|&k| {
+                let values = vec![formula.values[k] as f32; width];
+                Param::from_tensor(Tensor::<1>::from_floats(values.as_slice(), device))
+            })
+            .collect();
+        ExprActivation {
+            learned,
+            formula,
+            per_unit,
+        }
+    }
+
+    /// Applies the formula element-wise.
+    ///
+    /// # Shapes
+    /// - input: `[..., units]` (per-unit parameters need `units` in the last dimension)
+    /// - output: same as input
+    pub fn forward<const D: usize>(&self, input: Tensor<D>) -> Tensor<D> {
+        let out = self.eval(&self.formula.expr, &input);
+        out.tensor(&input)
+    }
+
+    fn param<const D: usize>(&self, k: usize, x: &Tensor<D>) -> Value<D> {
+        match self.formula.learnable.iter().position(|&l| l == k) {
+            Some(slot) => {
+                let p = self.learned[slot].val();
+                let mut shape = [1usize; D];
+                shape[D - 1] = p.dims()[0];
+                Value::Tensor(x.zeros_like() + p.reshape(shape))
+            }
+            None => Value::Scalar(self.formula.values[k]),
+        }
+    }
+
+    fn eval<const D: usize>(&self, e: &Expr, x: &Tensor<D>) -> Value<D> {
+        use Value::{Scalar as S, Tensor as T};
+        match e {
+            Expr::Num(v) => S(*v),
+            Expr::X => T(x.clone()),
+            Expr::Param(k) => self.param(*k, x),
+            Expr::Neg(a) => match self.eval(a, x) {
+                S(v) => S(-v),
+                T(t) => T(t.neg()),
+            },
+            Expr::Bin(Op::Pow, a, b) => {
+                let base = self.eval(a, x);
+                if let Some(n) = b.integer_power() {
+                    return match base {
+                        S(v) => S(v.powi(n)),
+                        T(t) => T(int_power(t, n)),
+                    };
+                }
+                match (base, self.eval(b, x)) {
+                    (S(l), S(r)) => S(l.powf(r)),
+                    (T(t), S(r)) => T(t.powf_scalar(r)),
+                    (l, r) => T(l.tensor(x).powf(r.tensor(x))),
+                }
+            }
+            Expr::Bin(op, a, b) => match (self.eval(a, x), self.eval(b, x)) {
+                (S(l), S(r)) => S(match op {
+                    Op::Add => l + r,
+                    Op::Sub => l - r,
+                    Op::Mul => l * r,
+                    _ => l / r,
+                }),
+                (T(l), S(r)) => T(match op {
+                    Op::Add => l.add_scalar(r),
+                    Op::Sub => l.sub_scalar(r),
+                    Op::Mul => l.mul_scalar(r),
+                    _ => l.div_scalar(r),
+                }),
+                (S(l), T(r)) => T(match op {
+                    Op::Add => r.add_scalar(l),
+                    Op::Sub => r.neg().add_scalar(l),
+                    Op::Mul => r.mul_scalar(l),
+                    _ => r.recip().mul_scalar(l),
+                }),
+                (T(l), T(r)) => T(match op {
+                    Op::Add => l + r,
+                    Op::Sub => l - r,
+                    Op::Mul => l * r,
+                    _ => l / r,
+                }),
+            },
+            Expr::Call(f, args) => self.call(*f, args, x),
+        }
+    }
+
+    fn call<const D: usize>(&self, f: Func, args: &[Expr], x: &Tensor<D>) -> Value<D> {
+        use Value::{Scalar as S, Tensor as T};
+        if let Func::Where = f {
+            return match self.eval(&args[0], x) {
+                S(c) => self.eval(&args[if c > 0.0 { 1 } else { 2 }], x),
+                T(c) => {
+                    let mask = c.greater_elem(0.0);
+                    let yes = self.eval(&args[1], x).tensor(x);
+                    let no = self.eval(&args[2], x).tensor(x);
+                    T(no.mask_where(mask, yes))
+                }
+            };
+        }
+        if let Func::Min | Func::Max = f {
+            let (a, b) = (self.eval(&args[0], x), self.eval(&args[1], x));
+            let min = f == Func::Min;
+            return match (a, b) {
+                (S(a), S(b)) => S(if min { a.min(b) } else { a.max(b) }),
+                (T(t), S(s)) | (S(s), T(t)) => T(if min { t.clamp_max(s) } else { t.clamp_min(s) }),
+                (T(a), T(b)) => T(if min { a.min_pair(b) } else { a.max_pair(b) }),
+            };
+        }
+        let a = match self.eval(&args[0], x) {
+            // A function of a constant is a constant: the f64 evaluator computes it.
+            S(v) => return S(Expr::Call(f, vec![Expr::Num(v)]).eval(0.0, &[])),
+            T(t) => t,
+        };
+        T(match f {
+            Func::Exp => a.clamp_max(EXP_MAX).exp(),
+            Func::Log => a.log(),
+            Func::Log1p => a.log1p(),
+            Func::Sqrt => a.sqrt(),
+            Func::Abs => a.abs(),
+            Func::Sin => a.sin(),
+            Func::Cos => a.cos(),
+            Func::Tanh => a.tanh(),
+            Func::Sigmoid => sigmoid(a),
+            Func::Softplus => {
+                let linear = a.clone().greater_elem(SOFTPLUS_LINEAR);
+                let curved = a.clone().clamp_max(SOFTPLUS_LINEAR).exp().log1p();
+                curved.mask_where(linear, a)
+            }
+            Func::Relu => relu(a),
+            Func::Erf => a.erf(),
+            Func::Min | Func::Max | Func::Where => a, // handled above
+        })
+    }
+
+    /// The learnable parameters' current values, in `formula.learnable` order, each with its
+    /// name (`per_unit` gives several values per name).
+    pub fn learned_values(&self) -> Result<Vec<(String, Vec<f32>)>, ModelError> {
+        self.formula
+            .learnable
+            .iter()
+            .zip(&self.learned)
+            .map(|(&k, p)| {
+                let read = |message: String| ModelError::Read {
+                    what: "formula parameters",
+                    message,
+                };
+                let values = p
+                    .val()
+                    .try_into_data()
+                    .map_err(|e| read(e.to_string()))?
+                    .try_to_vec::<f32>()
+                    .map_err(|e| read(format!("{e:?}")))?;
+                Ok((self.formula.names[k].clone(), values))
+            })
+            .collect()
+    }
+}
+
+/// `t^n` for an integer `n` by repeated squaring (negative bases stay real), `1/t^|n|` below 0.
+fn int_power<const D: usize>(t: Tensor<D>, n: i32) -> Tensor<D> {
+    if n == 0 {
+        return t.ones_like();
+    }
+    let mut result: Option<Tensor<D>> = None;
+    let mut base = t;
+    let mut k = n.unsigned_abs();
+    loop {
+        if k & 1 == 1 {
+            result = Some(match result {
+                Some(r) => r * base.clone(),
+                None => base.clone(),
+            });
+        }
+        k >>= 1;
+        if k == 0 {
+            break;
+        }
+        base = base.clone() * base;
+    }
+    let positive = result.unwrap_or(base);
+    if n < 0 { positive.recip() } else { positive }
+}
