@@ -95,6 +95,14 @@ pub struct Point {
 
 /// A short file-name-safe form of an activation with its parameters.
 pub fn activation_slug(activation: &ActivationConfig) -> String {
+    // A formula without a name: `expr-` and a short hash of the formula and its parameters.
+    if let ActivationConfig::Expr { name: None, .. } = activation {
+        use sha2::{Digest, Sha256};
+        let text = serde_json::to_string(activation).unwrap_or_default();
+        let digest = Sha256::digest(text.as_bytes());
+        let hex: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
+        return format!("expr-{hex}");
+    }
     let label = activation.label();
     let mut slug = String::new();
     for c in label.chars() {
@@ -414,6 +422,33 @@ mod tests {
                 "{name}: {m}"
             );
         }
+    }
+
+    #[test]
+    fn formula_points_are_named_by_their_name_or_a_hash() {
+        let s = sweep(
+            "activations = [\"relu\", { kind = \"expr\", f = \"x * sigmoid(b * x)\", params = { b = 1.0 }, learnable = [\"b\"], name = \"Swish-B\" }, { kind = \"expr\", f = \"x * erf(x)\" }, { kind = \"expr\", f = \"x * erf(2 * x)\" }]\nseeds = [1]",
+        )
+        .unwrap();
+        let names: Vec<String> = s.points().into_iter().map(|p| p.name).collect();
+        assert_eq!(names[1], "swish-b-s1");
+        assert!(names[2].starts_with("expr-") && names[2].len() == "expr-01234567-s1".len());
+        assert_ne!(
+            names[2], names[3],
+            "different formulas, different directories"
+        );
+        assert_eq!(
+            sweep("activations = [{ kind = \"expr\", f = \"x * erf(x)\" }]\nseeds = [1]")
+                .unwrap()
+                .points()[0]
+                .name,
+            names[2],
+            "the hash is stable"
+        );
+        let m = sweep("activations = [{ kind = \"expr\", f = \"x * sigmod(x)\" }]")
+            .unwrap_err()
+            .to_string();
+        assert!(m.contains("column 5") && m.contains("sigmod"), "{m}");
     }
 
     #[test]

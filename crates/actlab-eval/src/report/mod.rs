@@ -13,6 +13,7 @@ pub use pairs::{MAX_PAIR_GROUPS, Pair, all_pairs};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use actlab_model::ActivationConfig;
 use actlab_train::run::{self, RunStatus};
 use actlab_train::{EpochRecord, RunSummary};
 use serde::Serialize;
@@ -296,6 +297,19 @@ fn learned(summary: &RunSummary) -> Option<(String, f64)> {
     if let Some(beta) = &summary.swish_beta {
         let all: Vec<f64> = beta.iter().map(|&v| f64::from(v)).collect();
         return mean(all).map(|m| ("Swish β".to_string(), m));
+    }
+    // A formula's first learnable parameter (the one the label names).
+    if let (Some(layers), Some(ActivationConfig::Expr { learnable, .. })) =
+        (&summary.learned_params, &summary.activation_config)
+    {
+        let first = learnable.first()?;
+        let per_layer = layers.first().map_or(0, Vec::len) / learnable.len().max(1);
+        let all: Vec<f64> = layers
+            .iter()
+            .flat_map(|l| l.iter().take(per_layer))
+            .map(|&v| f64::from(v))
+            .collect();
+        return mean(all).map(|m| (first.clone(), m));
     }
     None
 }

@@ -80,6 +80,10 @@ pub struct RunSummary {
     /// Learned Swish β per hidden layer (learnable-β Swish only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub swish_beta: Option<Vec<f32>>,
+    /// A formula activation's learned parameters, one list per hidden layer: each learnable
+    /// parameter in `learnable` order (per unit: `units` values each).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub learned_params: Option<Vec<Vec<f32>>>,
     /// SHA-256 of `model.bpk` when it was written; loading the weights checks it. Absent in
     /// summaries written before it existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -193,6 +197,11 @@ impl RunSummary {
                 }
             )
             .then(|| learned.iter().filter_map(|l| l.first().copied()).collect()),
+            learned_params: matches!(
+                &mlp.activation,
+                ActivationConfig::Expr { learnable, .. } if !learnable.is_empty()
+            )
+            .then(|| learned.clone()),
             model_sha256: Some(model_sha256),
             peak_rss_mb: super::peak_rss_mb(),
             burn_version: BURN_VERSION.to_string(),
@@ -259,7 +268,11 @@ impl RunSummary {
             finite("epoch_seconds", s)?;
         }
         let learned = self.prelu_slopes.iter().flatten().flatten();
-        for &v in learned.chain(self.swish_beta.iter().flatten()) {
+        let formula = self.learned_params.iter().flatten().flatten();
+        for &v in learned
+            .chain(self.swish_beta.iter().flatten())
+            .chain(formula)
+        {
             finite("learned values", f64::from(v))?;
         }
         Ok(())

@@ -1,0 +1,151 @@
+//! Formula activations through the real binary: a formula trains like the built-in it
+//! spells out, resumes bit-identically with learnable parameters, and bad formulas are refused
+//! before any training.
+
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
+mod common;
+
+use std::path::Path;
+
+use common::{actlab, block_dataset, text};
+
+fn config(dir: &Path, data: &Path, name: &str, activation: &str, backend: &str) -> String {
+    let path = dir.join(format!("{name}.toml"));
+    std::fs::write(
+        &path,
+        format!(
+            "[model]\npreset = \"prelu-mlp\"\nhidden = [16]\nactivation = {activation}\n\
+             [data]\ndir = \"{}\"\nvalidation_size = 32\n[train]\nepochs = 2\nbatch_size = 32\n\
+             [backend]\nname = \"{backend}\"\n",
+            data.display()
+        ),
+    )
+    .unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+/// `metrics.csv` as numbers, without the timing columns.
+fn metrics(run: &Path) -> Vec<Vec<f64>> {
+    let text = std::fs::read_to_string(run.join("metrics.csv")).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    lines
+        .map(|l| {
+            l.split(',')
+                .zip(&header)
+                .filter(|(_, h)| !h.contains("seconds"))
+                .map(|(v, _)| v.parse().unwrap())
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn a_formula_trains_like_the_builtin_it_spells_out() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    block_dataset(&data, 256, 64);
+    for backend in ["ndarray", "flex"] {
+        let mut runs = Vec::new();
+        for (name, activation) in [
+            ("silu", "\"silu\"".to_string()),
+            (
+                "formula",
+                "{ kind = \"expr\", f = \"x * sigmoid(x)\" }".to_string(),
+            ),
+        ] {
+            let path = config(tmp.path(), &data, name, &activation, backend);
+            let run = tmp.path().join(format!("{backend}-{name}"));
+            let out = actlab(
+                &["train", &path, "--out", run.to_str().unwrap(), "--quiet"],
+                tmp.path(),
+            );
+            assert!(out.status.success(), "{}", text(&out.stderr));
+            runs.push(run);
+        }
+        let (a, b) = (metrics(&runs[0]), metrics(&runs[1]));
+        assert_eq!(a.len(), 2);
+        for (row_a, row_b) in a.iter().zip(&b) {
+            for (x, y) in row_a.iter().zip(row_b) {
+                assert!(
+                    (x - y).abs() <= 1e-4 * x.abs().max(1e-3),
+                    "{backend}: {row_a:?} vs {row_b:?}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn learnable_formula_parameters_resume_bit_identically() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    block_dataset(&data, 256, 64);
+    let activation = "{ kind = \"expr\", f = \"x * sigmoid(beta * x) + c * x\", \
+                      params = { beta = 1.0, c = 0.1 }, learnable = [\"beta\", \"c\"], \
+                      per_unit = true, name = \"swish-b-lin\" }";
+    for backend in ["ndarray", "flex"] {
+        let path = config(tmp.path(), &data, backend, activation, backend);
+        let whole = tmp.path().join(format!("{backend}-whole"));
+        let paused = tmp.path().join(format!("{backend}-paused"));
+        let out = actlab(
+            &["train", &path, "--out", whole.to_str().unwrap(), "--quiet"],
+            tmp.path(),
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let args = ["train", &path, "--out", paused.to_str().unwrap(), "--quiet"];
+        let out = actlab(&[&args[..], &["--pause-after", "1"]].concat(), tmp.path());
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let out = actlab(
+            &["train", "--resume", paused.to_str().unwrap(), "--quiet"],
+            tmp.path(),
+        );
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert_eq!(
+            std::fs::read(whole.join("model.bpk")).unwrap(),
+            std::fs::read(paused.join("model.bpk")).unwrap(),
+            "{backend}"
+        );
+        let summary: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(whole.join("summary.json")).unwrap())
+                .unwrap();
+        // One hidden layer of 16 units: 16 β then 16 c, and they moved.
+        let learned = summary["learned_params"][0].as_array().unwrap();
+        assert_eq!(learned.len(), 32, "{backend}");
+        assert!(
+            learned.iter().any(|v| v.as_f64().unwrap() != 1.0),
+            "{backend}"
+        );
+        assert_eq!(summary["activation_label"], "swish-b-lin");
+    }
+}
+
+#[test]
+fn bad_formulas_are_refused_before_training_with_the_column() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    block_dataset(&data, 64, 16);
+    for (activation, expected) in [
+        (
+            "{ kind = \"expr\", f = \"x * sigmod(x)\" }",
+            "model.activation.f = \"x * sigmod(x)\": column 5: unknown function `sigmod`",
+        ),
+        (
+            "{ kind = \"expr\", f = \"exp(x)\" }",
+            "not a finite number at x = 100",
+        ),
+        (
+            "{ kind = \"expr\", f = \"x\", params = { a = 1.0 } }",
+            "`a` is declared in `params` but the formula does not use it",
+        ),
+    ] {
+        let path = config(tmp.path(), &data, "bad", activation, "ndarray");
+        let out = actlab(&["train", &path, "--quiet"], tmp.path());
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains(expected), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert!(!tmp.path().join("runs/bad").exists());
+    }
+}
