@@ -190,3 +190,31 @@ fn per_unit_parameters_have_one_value_per_unit_each_with_its_own_gradient() {
         assert_eq!(layer.learned_values().unwrap().len(), 6);
     }
 }
+
+#[test]
+fn the_derivative_check_flags_a_wrong_gradient_and_nothing_else() {
+    use actlab_model::activation::derivative_mismatches;
+    for (backend, device) in backends() {
+        // Every built-in's formula: autodiff agrees with the finite difference away from kinks.
+        for (builtin, formula) in builtins_as_formulas() {
+            let checked = formula.formula("model.activation").unwrap();
+            let found = derivative_mismatches(&checked, &device);
+            assert!(found.is_empty(), "{backend} {}: {found:?}", builtin.label());
+        }
+        // exp clamps its input at 88 in f32 (so that an unused where-branch cannot make a NaN
+        // gradient): past that, its gradient is 0 while the f64 difference is e^x — flagged.
+        let unchecked = actlab_format::expr::Formula {
+            expr: actlab_format::expr::parse("exp(x)", &[]).unwrap(),
+            names: vec![],
+            values: vec![],
+            learnable: vec![],
+        };
+        let found = derivative_mismatches(&unchecked, &device);
+        let at_100 = found.iter().find(|m| m.0 == 100.0);
+        assert!(
+            at_100.is_some_and(|m| m.1 == 0.0 && (m.2 / 100f64.exp() - 1.0).abs() < 1e-3),
+            "{backend}: {found:?}"
+        );
+        assert!(found.iter().all(|m| m.0 > 88.0), "{backend}: {found:?}");
+    }
+}

@@ -107,6 +107,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<u8> {
     }
     let live_bar = !args.quiet && config.train.progress == Progress::Bar;
     let config = config.validate(&origin)?;
+    warn_about_formula(&config.model().activation);
 
     let mut sources = Sources::standard(DATASETS_ROOT);
     if args.offline {
@@ -168,6 +169,24 @@ pub fn run(args: TrainArgs) -> anyhow::Result<u8> {
                 INTERRUPTED
             })
         }
+    }
+}
+
+/// A formula whose autodiff derivative disagrees with a finite difference of its values is
+/// trained anyway (the formula is what the user wrote), with a warning naming the x.
+pub fn warn_about_formula(activation: &actlab_model::ActivationConfig) {
+    let Ok(formula) = activation.formula("model.activation") else {
+        return;
+    };
+    let mismatches =
+        actlab_model::activation::derivative_mismatches(&formula, &burn::tensor::Device::flex());
+    if let Some((x, auto, fd)) = mismatches.first() {
+        eprintln!(
+            "warning: model.activation.f: autodiff's derivative {auto:.6} differs from a finite \
+             difference {fd:.6} at x = {x} ({} point(s) of the check grid); the gradient \
+             training uses is autodiff's",
+            mismatches.len()
+        );
     }
 }
 

@@ -241,3 +241,45 @@ fn int_power<const D: usize>(t: Tensor<D>, n: i32) -> Tensor<D> {
     let positive = result.unwrap_or(base);
     if n < 0 { positive.recip() } else { positive }
 }
+
+/// Points of the check grid where autodiff's derivative of `formula` (in f32 on `device`, the
+/// parameters at their initial values) and a central difference of its f64 evaluation
+/// disagree: `(x, autodiff, finite difference)`. Points at a kink (where the one-sided
+/// differences disagree) and where the values are beyond f32's precision are skipped. A
+/// mismatch means a formula whose gradient Burn computes differently from its values — worth a
+/// warning, not a refusal.
+pub fn derivative_mismatches(formula: &Formula, device: &Device) -> Vec<(f64, f64, f64)> {
+    let device = device.clone().autodiff();
+    let xs: Vec<f64> = actlab_format::expr::check_grid()
+        .into_iter()
+        .filter(|x| x.abs() <= 100.0)
+        .collect();
+    let layer = ExprActivation::new(formula.clone(), false, 1, &device);
+    let data: Vec<f32> = xs.iter().map(|&x| x as f32).collect();
+    let x = Tensor::<1>::from_floats(data.as_slice(), &device).require_grad();
+    let y = layer.forward(x.clone().reshape([1, xs.len()]));
+    let grads = y.sum().backward();
+    let Some(auto) = x
+        .grad(&grads)
+        .and_then(|g| g.into_data().try_to_vec::<f32>().ok())
+    else {
+        return Vec::new();
+    };
+    let f = |x: f64| formula.expr.eval(x, &formula.values);
+    let central = |x: f64, h: f64| (f(x + h) - f(x - h)) / (2.0 * h);
+    xs.iter()
+        .zip(auto)
+        .filter_map(|(&x, auto)| {
+            let h = 1e-4 * x.abs().max(1.0);
+            let fine = central(x, h / 2.0);
+            // A kink at x: the one-sided slopes differ (a symmetric one fools the central).
+            let k = 1e-6 * x.abs().max(1.0);
+            let (right, left) = ((f(x + k) - f(x)) / k, (f(x) - f(x - k)) / k);
+            let smooth = (right - left).abs() <= 1e-2 * fine.abs().max(1.0);
+            let auto = f64::from(auto);
+            let differs = (auto - fine).abs() > 1e-2 * fine.abs().max(1.0);
+            (fine.is_finite() && smooth && (differs || !auto.is_finite()))
+                .then_some((x, auto, fine))
+        })
+        .collect()
+}

@@ -20,7 +20,7 @@ mod tests;
 
 pub use config::{ActivationConfig, ActivationInit, activation_kinds};
 pub use elu::{Elu, EluConfig, SELU_ALPHA, SELU_LAMBDA, Selu};
-pub use expr::ExprActivation;
+pub use expr::{ExprActivation, derivative_mismatches};
 pub use gelu::{Gelu, GeluConfig};
 pub use softmax::{Softmax, SoftmaxConfig};
 pub use swish::{Swish, SwishConfig};
