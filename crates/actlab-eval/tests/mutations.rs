@@ -187,6 +187,8 @@ fn sweep_and_diagnose_config_mutants_are_values_or_errors() {
     fuzz("sweep config", &sweeps, invariants::sweep_config);
     let diagnoses = corpus("diagnose", &["configs/deep.toml"]);
     fuzz("diagnose config", &diagnoses, invariants::diagnose_config);
+    let formulas = corpus("expr", &[]);
+    fuzz("activation formula", &formulas, invariants::formula);
 }
 
 #[test]

@@ -118,3 +118,28 @@ pub fn image(bytes: &[u8]) {
         assert_eq!(pixels.len(), 28 * 28);
     }
 }
+
+/// An activation formula (the bytes as the formula, parameters `a` and `b`): a tree or an
+/// error whose column lies within the formula (or just past its end); a tree evaluates without
+/// panicking anywhere on the check grid, and the load-time check gives a value or an error.
+pub fn formula(bytes: &[u8]) {
+    let Some(text) = text(bytes) else { return };
+    let names = vec!["a".to_string(), "b".to_string()];
+    match crate::expr::parse(text, &names) {
+        Ok(expr) => {
+            for x in crate::expr::check_grid() {
+                let _ = expr.eval(x, &[0.5, -2.0]);
+            }
+        }
+        Err(e) => {
+            let length = text.chars().count();
+            assert!(
+                e.column >= 1 && e.column <= length.max(crate::expr::MAX_FORMULA_CHARS) + 1,
+                "column {} of {length}",
+                e.column
+            );
+        }
+    }
+    let params = [("a".to_string(), 0.5), ("b".to_string(), -2.0)].into();
+    let _ = crate::expr::Formula::check(text, &params, &names, None, "model.activation");
+}
