@@ -23,5 +23,7 @@ pub use actlab_format::sweep;
 pub use error::EvalError;
 pub use eval::{EvalReport, eval_run};
 pub use plot::PlotError;
-pub use plot::activations::{Curve, activation_curve, plot_activations, plotted_activations};
+pub use plot::activations::{
+    Curve, activation_curve, plot_activations, plot_these, plotted_activations,
+};
 pub use predict::{ClassProbability, Prediction, Predictor, load_image};

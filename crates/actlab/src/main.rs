@@ -76,7 +76,48 @@ enum PlotCommand {
         /// Output directory.
         #[arg(long, default_value = "runs/plots/activations")]
         out: PathBuf,
+        /// Plot the activations of this config or sweep file (its formulas included) instead
+        /// of the built-ins.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// With --config: built-ins to draw beside them, e.g. relu,gelu.
+        #[arg(long, value_name = "A,B", requires = "config", value_delimiter = ',')]
+        also: Vec<String>,
     },
+}
+
+/// The activations `plot activations --config FILE --also …` draws: a sweep's grid, or an
+/// experiment's hidden activation, then the named built-ins; each with its run-name slug.
+fn activations_of(
+    path: &std::path::Path,
+    also: &[String],
+) -> anyhow::Result<Vec<(String, actlab_model::ActivationConfig)>> {
+    use actlab_eval::sweep::{SweepConfig, activation_slug};
+    let text = actlab_format::fsio::read_text(path, actlab_format::fsio::MAX_TEXT_BYTES)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let is_sweep = text
+        .parse::<toml::Table>()
+        .is_ok_and(|t| t.contains_key("grid"));
+    let mut list: Vec<actlab_model::ActivationConfig> = if is_sweep {
+        SweepConfig::load(path)?.grid.activations
+    } else {
+        let config = actlab_train::ExperimentConfig::read(path)?.validate(path)?;
+        vec![config.model().activation.clone()]
+    };
+    for name in also {
+        let parsed: actlab_model::ActivationConfig =
+            serde_json::from_value(serde_json::Value::String(name.trim().to_string()))
+                .map_err(|e| anyhow::anyhow!("--also {name}: {e}"))?;
+        list.push(parsed);
+    }
+    let mut out: Vec<(String, actlab_model::ActivationConfig)> = Vec::new();
+    for config in list {
+        let slug = activation_slug(&config);
+        if !out.iter().any(|(s, _)| *s == slug) {
+            out.push((slug, config));
+        }
+    }
+    Ok(out)
 }
 
 /// What this binary was built from (`build.rs`), for every run's provenance.
@@ -125,9 +166,12 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Summary { config, json } => summary(&config, json).map(|()| 0),
         Command::Data { what } => data::run(what).map(|()| 0),
         Command::Plot {
-            what: PlotCommand::Activations { out },
+            what: PlotCommand::Activations { out, config, also },
         } => {
-            let files = actlab_eval::plot_activations(&out)?;
+            let files = match config {
+                Some(path) => actlab_eval::plot_these(&activations_of(&path, &also)?, &out)?,
+                None => actlab_eval::plot_activations(&out)?,
+            };
             eprintln!("wrote {} files to {}", files.len(), out.display());
             for file in files {
                 println!("{}", file.display());

@@ -149,3 +149,51 @@ fn bad_formulas_are_refused_before_training_with_the_column() {
         assert!(!tmp.path().join("runs/bad").exists());
     }
 }
+
+#[test]
+fn plot_activations_draws_a_configs_formulas_beside_named_builtins() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let path = config(
+        tmp.path(),
+        &data,
+        "mine",
+        "{ kind = \"expr\", f = \"x * erf(x)\", name = \"x-erf-x\" }",
+        "ndarray",
+    );
+    let out = actlab(
+        &[
+            "plot",
+            "activations",
+            "--config",
+            &path,
+            "--also",
+            "relu,gelu",
+            "--out",
+            "pics",
+        ],
+        tmp.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    for file in [
+        "x-erf-x.svg",
+        "x-erf-x.png",
+        "relu.png",
+        "gelu.svg",
+        "activations.png",
+    ] {
+        assert!(tmp.path().join("pics").join(file).is_file(), "{file}");
+    }
+    // Only those three: the built-in gallery is not drawn with --config.
+    assert!(!tmp.path().join("pics/tanh.png").exists());
+    let out = actlab(
+        &["plot", "activations", "--config", &path, "--also", "rellu"],
+        tmp.path(),
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("--also rellu") && stderr.contains("relu"),
+        "{stderr}"
+    );
+}

@@ -204,6 +204,15 @@ impl Figure for Grid<'_> {
 /// Writes `<slug>.svg` and `<slug>.png` for every activation of [`plotted_activations`], and
 /// `activations.svg`/`.png` with all of them on one page, into `out_dir`. Returns the files.
 pub fn plot_activations(out_dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
+    plot_these(&plotted_activations(), out_dir)
+}
+
+/// Writes `<slug>.svg`/`.png` for each `(slug, activation)` — formulas included — and
+/// `activations.svg`/`.png` with all of them, into `out_dir`. Returns the files.
+pub fn plot_these(
+    activations: &[(String, ActivationConfig)],
+    out_dir: &Path,
+) -> Result<Vec<PathBuf>, PlotError> {
     std::fs::create_dir_all(out_dir).map_err(|source| PlotError::CreateDir {
         path: out_dir.to_path_buf(),
         source,
@@ -212,7 +221,7 @@ pub fn plot_activations(out_dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
     let xs: Vec<f64> = (0..=600)
         .map(|i| -6.0 + 12.0 * f64::from(i) / 600.0)
         .collect();
-    let curves = plotted_activations()
+    let curves = activations
         .iter()
         .map(|(slug, config)| activation_curve(slug, config, &xs, &device))
         .collect::<Result<Vec<_>, _>>()?;
