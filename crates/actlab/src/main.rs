@@ -200,6 +200,21 @@ fn summary(path: &std::path::Path, json: bool) -> anyhow::Result<()> {
             mlp.init,
         );
         print!("{summary}");
+        if let actlab_model::ActivationConfig::Expr {
+            f,
+            learnable,
+            per_unit,
+            ..
+        } = &mlp.activation
+        {
+            let learned = if learnable.is_empty() {
+                "no learnable parameters".to_string()
+            } else {
+                let each = if *per_unit { "per unit" } else { "per layer" };
+                format!("learnable: {} ({each})", learnable.join(", "))
+            };
+            println!("Formula: f(x) = {f}; {learned}");
+        }
     }
     Ok(())
 }

@@ -184,6 +184,16 @@ fn plot_activations_draws_a_configs_formulas_beside_named_builtins() {
     ] {
         assert!(tmp.path().join("pics").join(file).is_file(), "{file}");
     }
+    // `summary` shows the formula layer and the formula.
+    let out = actlab(&["summary", &path], tmp.path());
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        stdout.contains("activation x-erf-x")
+            && stdout.contains("(Formula)")
+            && stdout.contains("Formula: f(x) = x * erf(x); no learnable parameters"),
+        "{stdout}"
+    );
     // Only those three: the built-in gallery is not drawn with --config.
     assert!(!tmp.path().join("pics/tanh.png").exists());
     let out = actlab(
