@@ -40,11 +40,13 @@ enum Value<const D: usize> {
 }
 
 impl<const D: usize> Value<D> {
-    /// As a tensor shaped like `like`.
+    /// As a tensor shaped like `like` (a parameter's `[1, …, units]` is broadcast only here,
+    /// where an operation needs equal shapes: arithmetic broadcasts by itself).
     fn tensor(self, like: &Tensor<D>) -> Tensor<D> {
         match self {
             Value::Scalar(v) => like.zeros_like().add_scalar(v),
-            Value::Tensor(t) => t,
+            Value::Tensor(t) if t.dims() == like.dims() => t,
+            Value::Tensor(t) => like.zeros_like() + t,
         }
     }
 }
@@ -79,13 +81,13 @@ impl ExprActivation {
         out.tensor(&input)
     }
 
-    fn param<const D: usize>(&self, k: usize, x: &Tensor<D>) -> Value<D> {
+    fn param<const D: usize>(&self, k: usize) -> Value<D> {
         match self.formula.learnable.iter().position(|&l| l == k) {
             Some(slot) => {
                 let p = self.learned[slot].val();
                 let mut shape = [1usize; D];
                 shape[D - 1] = p.dims()[0];
-                Value::Tensor(x.zeros_like() + p.reshape(shape))
+                Value::Tensor(p.reshape(shape))
             }
             None => Value::Scalar(self.formula.values[k]),
         }
@@ -96,7 +98,7 @@ impl ExprActivation {
         match e {
             Expr::Num(v) => S(*v),
             Expr::X => T(x.clone()),
-            Expr::Param(k) => self.param(*k, x),
+            Expr::Param(k) => self.param(*k),
             Expr::Neg(a) => match self.eval(a, x) {
                 S(v) => S(-v),
                 T(t) => T(t.neg()),
@@ -151,7 +153,7 @@ impl ExprActivation {
             return match self.eval(&args[0], x) {
                 S(c) => self.eval(&args[if c > 0.0 { 1 } else { 2 }], x),
                 T(c) => {
-                    let mask = c.greater_elem(0.0);
+                    let mask = T(c).tensor(x).greater_elem(0.0);
                     let yes = self.eval(&args[1], x).tensor(x);
                     let no = self.eval(&args[2], x).tensor(x);
                     T(no.mask_where(mask, yes))
@@ -164,7 +166,10 @@ impl ExprActivation {
             return match (a, b) {
                 (S(a), S(b)) => S(if min { a.min(b) } else { a.max(b) }),
                 (T(t), S(s)) | (S(s), T(t)) => T(if min { t.clamp_max(s) } else { t.clamp_min(s) }),
-                (T(a), T(b)) => T(if min { a.min_pair(b) } else { a.max_pair(b) }),
+                (T(a), T(b)) => {
+                    let (a, b) = (T(a).tensor(x), T(b).tensor(x));
+                    T(if min { a.min_pair(b) } else { a.max_pair(b) })
+                }
             };
         }
         let a = match self.eval(&args[0], x) {
