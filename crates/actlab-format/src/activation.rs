@@ -19,6 +19,12 @@ fn one() -> f64 {
 fn last_dim() -> isize {
     -1
 }
+fn default_degrees() -> [usize; 2] {
+    [5, 4]
+}
+fn default_rational_init() -> Box<ActivationConfig> {
+    Box::new(ActivationConfig::leaky_relu())
+}
 
 /// Which activation to build, with its parameters (documented defaults in brackets).
 ///
@@ -103,6 +109,23 @@ pub enum ActivationConfig {
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         per_unit: bool,
         /// The label in reports and run names [the formula].
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+    },
+    /// A learnable safe rational function (a Padé Activation Unit, see [`crate::rational`]):
+    /// `(a0 + a1 x + … + am x^m) / (1 + |b1 x + … + bn x^n|)`, its coefficients fitted to
+    /// `init` on [−3, 3] when the model is built, then learned.
+    Rational {
+        /// `[m, n]`: the numerator's and the denominator's degree [[5, 4]].
+        #[serde(default = "default_degrees")]
+        degrees: [usize; 2],
+        /// The activation the coefficients start as: a built-in or a formula [leaky_relu].
+        #[serde(default = "default_rational_init")]
+        init: Box<ActivationConfig>,
+        /// One set of coefficients per hidden unit [false: one per layer].
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        per_unit: bool,
+        /// The label in reports and run names [`rational(m/n, init=…)`].
         #[serde(default, skip_serializing_if = "Option::is_none")]
         name: Option<String>,
     },
@@ -264,6 +287,7 @@ impl ActivationConfig {
             Self::Softplus { .. } => "softplus",
             Self::Mish => "mish",
             Self::Expr { .. } => "expr",
+            Self::Rational { .. } => "rational",
             Self::Softmax { .. } => "softmax",
         }
     }
@@ -285,6 +309,15 @@ impl ActivationConfig {
             Self::Softplus { beta } => format!("softplus(beta={beta})"),
             Self::Softmax { dim } => format!("softmax(dim={dim})"),
             Self::Expr { f, name, .. } => name.clone().unwrap_or_else(|| f.clone()),
+            Self::Rational {
+                degrees: [m, n],
+                init,
+                per_unit,
+                name,
+            } => name.clone().unwrap_or_else(|| {
+                let each = if *per_unit { ", per unit" } else { "" };
+                format!("rational({m}/{n}, init={}{each})", init.label())
+            }),
             other => other.kind().to_string(),
         }
     }
@@ -311,6 +344,7 @@ impl ActivationConfig {
                 Err(bad("beta", beta, "a finite number > 0"))
             }
             Self::Expr { .. } => self.formula(field).map(|_| ()),
+            Self::Rational { .. } => self.rational_fit(field).map(|_| ()),
             _ => Ok(()),
         }
     }

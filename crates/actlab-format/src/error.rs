@@ -30,6 +30,14 @@ pub enum ModelError {
         /// The formula quoted, then what is wrong.
         message: String,
     },
+    /// A rational activation (`kind = "rational"`) whose initial fit fails: where and why.
+    #[error("{field}: {message}")]
+    Rational {
+        /// The dotted config path, e.g. `model.activation.init`.
+        field: String,
+        /// What went wrong.
+        message: String,
+    },
     /// A parameter's values could not be read back from the device.
     #[error("cannot read the {what} back from the device: {message}")]
     Read {

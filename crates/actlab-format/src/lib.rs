@@ -24,6 +24,7 @@ pub mod image;
 pub mod invariants;
 pub mod model;
 pub mod preset;
+pub mod rational;
 pub mod state;
 pub mod sweep;
 pub mod tune;

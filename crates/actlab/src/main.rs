@@ -215,6 +215,24 @@ fn summary(path: &std::path::Path, json: bool) -> anyhow::Result<()> {
             };
             println!("Formula: f(x) = {f}; {learned}");
         }
+        if let actlab_model::ActivationConfig::Rational {
+            degrees: [m, n],
+            init,
+            per_unit,
+            ..
+        } = &mlp.activation
+        {
+            let fit = mlp.activation.rational_fit("model.activation")?;
+            let each = if *per_unit { "per unit" } else { "per layer" };
+            println!(
+                "Rational: R(x) = P{m}(x) / (1 + |Q{n}(x)|), {} learnable coefficients {each}; \
+                 initialised to {} by least squares on [-3, 3]: max error {:.3e} (at x = {:.4})",
+                m + n + 1,
+                init.label(),
+                fit.max_error,
+                fit.worst_x,
+            );
+        }
     }
     Ok(())
 }

@@ -9,6 +9,7 @@ use super::Activation;
 use super::elu::{EluConfig, Selu};
 use super::expr::ExprActivation;
 use super::gelu::GeluConfig;
+use super::rational::RationalActivation;
 use super::softmax::SoftmaxConfig;
 use super::swish::SwishConfig;
 use crate::ModelError;
@@ -18,7 +19,8 @@ pub use actlab_format::activation::{ActivationConfig, activation_kinds};
 /// Building an [`Activation`] from its config.
 pub trait ActivationInit {
     /// Builds the module. `units` is the width of the layer it follows: a per-unit PReLU gets
-    /// that many slopes. Fails only for a formula that does not pass its checks.
+    /// that many slopes. Fails only for a formula or a rational that does not pass its
+    /// checks.
     fn init(&self, units: usize, device: &Device) -> Result<Activation, ModelError>;
 }
 
@@ -57,6 +59,12 @@ impl ActivationInit for ActivationConfig {
             Self::Softmax { dim } => Activation::Softmax(SoftmaxConfig::new().with_dim(dim).init()),
             Self::Expr { per_unit, .. } => Activation::Expr(ExprActivation::new(
                 self.formula("activation")?,
+                per_unit,
+                units,
+                device,
+            )),
+            Self::Rational { per_unit, .. } => Activation::Rational(RationalActivation::new(
+                self.rational_fit("activation")?,
                 per_unit,
                 units,
                 device,

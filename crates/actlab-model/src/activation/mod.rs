@@ -13,6 +13,7 @@ mod config;
 mod elu;
 mod expr;
 mod gelu;
+mod rational;
 mod softmax;
 mod swish;
 #[cfg(test)]
@@ -22,6 +23,7 @@ pub use config::{ActivationConfig, ActivationInit, activation_kinds};
 pub use elu::{Elu, EluConfig, SELU_ALPHA, SELU_LAMBDA, Selu};
 pub use expr::{ExprActivation, derivative_mismatches};
 pub use gelu::{Gelu, GeluConfig};
+pub use rational::RationalActivation;
 pub use softmax::{Softmax, SoftmaxConfig};
 pub use swish::{Swish, SwishConfig};
 
@@ -65,6 +67,8 @@ pub enum Activation {
     Softmax(Softmax),
     /// See [`ActivationConfig::Expr`].
     Expr(ExprActivation),
+    /// See [`ActivationConfig::Rational`].
+    Rational(RationalActivation),
 }
 
 impl Activation {
@@ -90,6 +94,7 @@ impl Activation {
             Self::Mish(m) => m.forward(input),
             Self::Softmax(m) => m.forward(input),
             Self::Expr(m) => m.forward(input),
+            Self::Rational(m) => m.forward(input),
         }
     }
 
@@ -111,11 +116,13 @@ impl Activation {
             Self::Mish(_) => "Mish",
             Self::Softmax(_) => "Softmax",
             Self::Expr(_) => "Formula",
+            Self::Rational(_) => "Rational",
         }
     }
 
-    /// Learned scalars worth reporting: the PReLU slopes or a learnable Swish β (empty for
-    /// activations without learnable parameters). A failed read from the device is an error,
+    /// Learned scalars worth reporting: the PReLU slopes, a learnable Swish β, a formula's
+    /// learnable parameters or a rational's coefficients (empty for activations without
+    /// learnable parameters). A failed read from the device is an error,
     /// never an empty list.
     pub fn learned_values(&self) -> Result<Vec<f32>, ModelError> {
         let (what, tensor) = match self {
@@ -131,6 +138,7 @@ impl Activation {
                     .flat_map(|(_, values)| values)
                     .collect());
             }
+            Self::Rational(m) => return m.learned_values(),
             _ => return Ok(Vec::new()),
         };
         let read = |message: String| ModelError::Read { what, message };

@@ -114,13 +114,14 @@ pub fn reference(config: &ActivationConfig, x: f64) -> f64 {
             let formula = config.formula("test").unwrap();
             formula.expr.eval(x, &formula.values)
         }
+        ActivationConfig::Rational { .. } => config.rational_fit("test").unwrap().value(x),
     }
 }
 
-/// f'(x) in f64, analytically (for a formula: a central difference of its f64 evaluation,
-/// Richardson-extrapolated).
+/// f'(x) in f64, analytically (for a formula or a rational: a central difference of its f64
+/// evaluation, Richardson-extrapolated).
 pub fn derivative(config: &ActivationConfig, x: f64) -> f64 {
-    if let ActivationConfig::Expr { .. } = config {
+    if let ActivationConfig::Expr { .. } | ActivationConfig::Rational { .. } = config {
         let f = |x: f64| reference(config, x);
         let d = |h: f64| (f(x + h) - f(x - h)) / (2.0 * h);
         let h = 1e-3 * x.abs().max(1.0);
@@ -165,7 +166,9 @@ pub fn derivative(config: &ActivationConfig, x: f64) -> f64 {
             t + x * (1.0 - t * t) * sigmoid(x)
         }
         ActivationConfig::Softmax { .. } => unreachable!("softmax is not element-wise"),
-        ActivationConfig::Expr { .. } => unreachable!("handled above"),
+        ActivationConfig::Expr { .. } | ActivationConfig::Rational { .. } => {
+            unreachable!("handled above")
+        }
     }
 }
 
@@ -199,5 +202,17 @@ pub fn elementwise() -> Vec<ActivationConfig> {
         A::Softplus { beta: 1.0 },
         A::Softplus { beta: 2.0 },
         A::Mish,
+        A::Rational {
+            degrees: [5, 4],
+            init: Box::new(A::leaky_relu()),
+            per_unit: false,
+            name: None,
+        },
+        A::Rational {
+            degrees: [3, 2],
+            init: Box::new(A::Gelu { approximate: false }),
+            per_unit: true,
+            name: None,
+        },
     ]
 }

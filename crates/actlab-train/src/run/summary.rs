@@ -81,7 +81,8 @@ pub struct RunSummary {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub swish_beta: Option<Vec<f32>>,
     /// A formula activation's learned parameters, one list per hidden layer: each learnable
-    /// parameter in `learnable` order (per unit: `units` values each).
+    /// parameter in `learnable` order (per unit: `units` values each); for a rational
+    /// activation its coefficients `a0 … am, b1 … bn` (per unit: `units` values each).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub learned_params: Option<Vec<Vec<f32>>>,
     /// SHA-256 of `model.bpk` when it was written; loading the weights checks it. Absent in
@@ -197,10 +198,11 @@ impl RunSummary {
                 }
             )
             .then(|| learned.iter().filter_map(|l| l.first().copied()).collect()),
-            learned_params: matches!(
-                &mlp.activation,
-                ActivationConfig::Expr { learnable, .. } if !learnable.is_empty()
-            )
+            learned_params: match &mlp.activation {
+                ActivationConfig::Expr { learnable, .. } => !learnable.is_empty(),
+                ActivationConfig::Rational { .. } => true,
+                _ => false,
+            }
             .then(|| learned.clone()),
             model_sha256: Some(model_sha256),
             peak_rss_mb: super::peak_rss_mb(),
