@@ -8,7 +8,7 @@
 //! including learned PReLU slopes and Swish β — is measured the same way.
 
 use crate::error::TrainError;
-use actlab_model::Mlp;
+use actlab_model::{Activation, Mlp};
 use burn::nn::Linear;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::tensor::{Int, Tensor};
@@ -89,7 +89,12 @@ pub fn probe(
             };
             row.dead_fraction = Some(share(&|d| d <= DEAD_DERIVATIVE));
             row.saturated_fraction = Some(share(&|d| d < SATURATED_DERIVATIVE));
-            let learned = activation.learned_values()?;
+            // One number per layer for a slope or a β; a rational's coefficients have no
+            // meaningful mean (they stay in summary.json).
+            let learned = match activation {
+                Activation::Rational(_) => Vec::new(),
+                _ => activation.learned_values()?,
+            };
             if !learned.is_empty() {
                 row.learned_mean =
                     Some(learned.iter().map(|&v| f64::from(v)).sum::<f64>() / learned.len() as f64);
