@@ -8,10 +8,12 @@
 
 pub mod activation;
 pub mod mlp;
+pub mod pack;
 pub mod summary;
 
 pub use activation::{Activation, ActivationConfig, ActivationInit, activation_kinds};
 pub use actlab_format::preset;
 pub use actlab_format::{ModelError, Preset};
 pub use mlp::{Init, Mlp, MlpConfig, MlpInit, ModelSpec};
+pub use pack::PackedMlp;
 pub use summary::{LayerSummary, ModelSummary};

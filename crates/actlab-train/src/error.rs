@@ -14,6 +14,9 @@ pub enum TrainError {
     /// The config is invalid.
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// Runs that cannot be trained as one pack, or a pack that stopped.
+    #[error("pack: {0}")]
+    Pack(String),
     /// The backend cannot be used.
     #[error(transparent)]
     Backend(#[from] BackendError),

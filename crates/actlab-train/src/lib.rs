@@ -8,6 +8,7 @@
 //! - [`observer`]: what a run reports while it trains; [`provenance`]: where a result came
 //!   from (build, device, CPU features, data).
 //! - [`checkpoint`], [`run`]: what a run leaves on disk; [`diagnostics`]: per-layer probes.
+//! - [`pack`]: runs that differ only in activation and learning rate, trained as one network.
 
 pub mod backend;
 pub mod checkpoint;
@@ -18,6 +19,7 @@ pub mod evaluate;
 mod feed;
 pub mod observer;
 mod optim;
+pub mod pack;
 pub mod provenance;
 pub mod run;
 pub mod session;

@@ -17,7 +17,7 @@ use crate::config::OptimizerConfig;
 
 /// Adam's ε: PyTorch's and Keras' order of magnitude (Burn's default is 1e-5), so the article's
 /// runs are reproduced with the optimizer they used.
-const ADAM_EPSILON: f32 = 1e-8;
+pub(crate) const ADAM_EPSILON: f32 = 1e-8;
 
 /// Builds the optimizer for `model`. Parameters of `model.activations` get the same update rule
 /// without weight decay. Saved optimizer state is restored onto `state_device` (Burn would use

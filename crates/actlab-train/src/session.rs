@@ -88,7 +88,7 @@ pub fn train(
 
 /// The run directory of a fresh run, created and locked; an error when it holds a run or
 /// anything else, or another command works there.
-fn fresh_run_dir(experiment: &Experiment) -> Result<DirLock, TrainError> {
+pub(crate) fn fresh_run_dir(experiment: &Experiment) -> Result<DirLock, TrainError> {
     let run_dir = experiment.run_dir();
     // Someone else's directory is refused before anything (the lock file) is written into it.
     if RunStatus::of(&run_dir) == RunStatus::NotARun {

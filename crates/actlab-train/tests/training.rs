@@ -3,83 +3,17 @@
 
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use actlab_data::{DatasetName, IMAGE_PIXELS, MnistData, Split};
 use actlab_train::{
-    Experiment, ExperimentConfig, Observer, Outcome, Quiet, RunSummary, StepProgress, TrainError,
-    TrainOptions, resume, resume_config, train,
+    ExperimentConfig, Observer, Outcome, Quiet, RunSummary, StepProgress, TrainError, TrainOptions,
+    resume, resume_config, train,
 };
 
-/// A learnable 10-class problem: class `c` lights a 7×7 block at a class-specific place, over
-/// noise; every image is different (xorshift noise), labels cycle through the classes.
-fn synthetic(n: usize, seed: u64) -> Split {
-    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
-    let mut images = vec![0u8; n * IMAGE_PIXELS];
-    let mut labels = vec![0u8; n];
-    for i in 0..n {
-        let class = (next() % 10) as usize;
-        labels[i] = class as u8;
-        let image = &mut images[i * IMAGE_PIXELS..(i + 1) * IMAGE_PIXELS];
-        for p in image.iter_mut() {
-            *p = (next() % 90) as u8;
-        }
-        let (row0, col0) = (2 + (class / 5) * 12, 1 + (class % 5) * 5);
-        for r in row0..row0 + 7 {
-            for c in col0..(col0 + 7).min(28) {
-                image[r * 28 + c] = 160 + (next() % 96) as u8;
-            }
-        }
-    }
-    Split::new(images, labels).unwrap()
-}
-
-fn data(train: usize, test: usize) -> MnistData {
-    MnistData {
-        name: DatasetName::FashionMnist,
-        dir: PathBuf::from("(synthetic)"),
-        train: synthetic(train, 1),
-        test: synthetic(test, 2),
-        files: Vec::new(),
-    }
-}
-
-fn config(dir: &Path, backend: &str, extra_train: &str) -> ExperimentConfig {
-    let text = format!(
-        r#"
-        name = "t"
-        [model]
-        preset = "prelu-mlp"
-        hidden = [32]
-        [data]
-        validation_size = 64
-        [train]
-        epochs = 3
-        batch_size = 32
-        seed = 7
-        {extra_train}
-        [backend]
-        name = "{backend}"
-        [output]
-        dir = "{}"
-        "#,
-        dir.display()
-    );
-    ExperimentConfig::parse(&text, Path::new("test.toml")).unwrap()
-}
-
-/// The config, validated as the trainer requires.
-fn valid(config: &ExperimentConfig) -> Experiment {
-    config.validate(Path::new("test.toml")).unwrap()
-}
+mod common;
+use common::{config, data, valid};
 
 fn finished(outcome: Outcome) -> RunSummary {
     match outcome {

@@ -40,6 +40,7 @@ pub fn summary(activation: &str, label: &str, seed: u64, accuracy: f64) -> RunSu
         prelu_slopes: (activation == "prelu").then(|| vec![vec![0.2 + seed as f32 * 0.01]]),
         swish_beta: None,
         learned_params: None,
+        packed_with: None,
         model_sha256: None,
         peak_rss_mb: Some(120.0),
         burn_version: "0.22.1".into(),

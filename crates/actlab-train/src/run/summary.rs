@@ -85,6 +85,10 @@ pub struct RunSummary {
     /// activation its coefficients `a0 … am, b1 … bn` (per unit: `units` values each).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub learned_params: Option<Vec<Vec<f32>>>,
+    /// The other runs this one was trained with as one packed network (`compare --pack`);
+    /// absent for a run trained alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub packed_with: Option<Vec<String>>,
     /// SHA-256 of `model.bpk` when it was written; loading the weights checks it. Absent in
     /// summaries written before it existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -204,6 +208,7 @@ impl RunSummary {
                 _ => false,
             }
             .then(|| learned.clone()),
+            packed_with: None,
             model_sha256: Some(model_sha256),
             peak_rss_mb: super::peak_rss_mb(),
             burn_version: BURN_VERSION.to_string(),

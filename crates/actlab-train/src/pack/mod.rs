@@ -1,0 +1,285 @@
+//! Packed training: runs that differ only in activation and learning rate, trained as one
+//! network in one process ([`actlab_model::PackedMlp`]; the step and its per-member Adam in
+//! `step.rs`). Same seed, so the same split, batches and batch order; every member starts from
+//! the weights `init_seeded` gives its unpacked run and leaves the run directory an unpacked run
+//! leaves (`config.toml`, `metrics.csv`, `model.bpk` as a plain `Mlp`, `summary.json` with
+//! `packed_with`), so eval, predict and reports need no change.
+//!
+//! What a pack does not do (yet): checkpoints — a stopped pack restarts its members from the
+//! beginning; diagnostics and early stopping — runs with either are not packed ([`pack_key`]).
+//! A member whose loss stops being finite is frozen (rate 0) and fails alone with the
+//! unpacked run's error; the others go on.
+
+mod step;
+
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use actlab_data::{MnistData, epoch_order, train_validation};
+use actlab_model::{ActivationConfig, MlpInit, PackedMlp};
+use burn::module::Module;
+use burn::tensor::{Int, Tensor};
+
+use crate::backend;
+use crate::config::{Experiment, OptimizerConfig};
+use crate::error::TrainError;
+use crate::evaluate::evaluate;
+use crate::feed::TrainFeed;
+use crate::provenance::Provenance;
+use crate::run::{self, DirLock, EpochRecord, RunFacts, RunSummary, files};
+use crate::session::TrainOptions;
+use step::PackStep;
+
+/// What runs must share to be packed: everything but the activation, the learning rate, the
+/// name and the output directory. `None` for a run that is never packed (diagnostics, early
+/// stopping, or an optimizer other than Adam).
+pub fn pack_key(experiment: &Experiment) -> Option<String> {
+    let train = &experiment.train;
+    if train.diagnostics || train.early_stopping.is_some() {
+        return None;
+    }
+    let OptimizerConfig::Adam { weight_decay, .. } = train.optimizer else {
+        return None;
+    };
+    let mut model = experiment.model().clone();
+    model.activation = ActivationConfig::Identity;
+    let mut train = train.clone();
+    train.optimizer = OptimizerConfig::Adam {
+        lr: 0.0,
+        weight_decay,
+    };
+    train.progress = Default::default();
+    serde_json::to_string(&(model, &experiment.data, train, &experiment.backend)).ok()
+}
+
+/// Trains `experiments` as one pack. The outer error stops the whole pack (a directory in the
+/// way, the device); each member's own result is in the list, in order. `say` gets a line per
+/// epoch.
+pub fn train_pack(
+    experiments: &[Experiment],
+    data: &MnistData,
+    options: &TrainOptions,
+    say: &mut dyn FnMut(String),
+) -> Result<Vec<Result<RunSummary, TrainError>>, TrainError> {
+    let Some(first) = experiments.first() else {
+        return Ok(Vec::new());
+    };
+    let key = pack_key(first);
+    if key.is_none() || experiments.iter().any(|e| pack_key(e) != key) {
+        return Err(TrainError::Pack(
+            "the runs of a pack must differ only in activation and learning rate, use Adam, \
+             and have neither diagnostics nor early stopping"
+                .into(),
+        ));
+    }
+    let locks: Vec<DirLock> = experiments
+        .iter()
+        .map(crate::session::fresh_run_dir)
+        .collect::<Result<_, _>>()?;
+    for (experiment, lock) in experiments.iter().zip(&locks) {
+        let mut resolved = experiment.config().clone();
+        resolved.name = Some(experiment.name());
+        resolved.output.dir = Some(lock.dir().to_path_buf());
+        resolved.write_atomic(&lock.dir().join(files::CONFIG))?;
+    }
+    let backend = backend::device(&first.backend)?;
+    let device = backend.device.clone().autodiff();
+    let train = &first.train;
+    let split = train_validation(
+        data.train.len(),
+        first.data.validation_size,
+        first.data.holdout,
+        train.seed,
+    )?;
+    let mut train_ix = split.train;
+    if let Some(limit) = first.data.train_limit {
+        train_ix.truncate(limit);
+    }
+    let test_count = first
+        .data
+        .test_limit
+        .map_or(data.test.len(), |l| l.min(data.test.len()));
+    let test_ix: Vec<u32> = (0..test_count as u32).collect();
+    let batch = train.batch_size;
+    let steps = train_ix.len() / batch;
+    if steps == 0 {
+        return Err(TrainError::TooFewImages {
+            images: train_ix.len(),
+            batch_size: batch,
+        });
+    }
+    let members = experiments
+        .iter()
+        .map(|e| e.model().init_seeded(&device, train.seed))
+        .collect::<Result<Vec<_>, _>>()?;
+    let configs: Vec<ActivationConfig> = experiments
+        .iter()
+        .map(|e| e.model().activation.clone())
+        .collect();
+    let weight_decay = match train.optimizer {
+        OptimizerConfig::Adam { weight_decay, .. } => weight_decay,
+        _ => 0.0,
+    };
+    let mut pack = PackStep::new(PackedMlp::new(&members, &configs)?, weight_decay);
+    drop(members);
+    let feed = TrainFeed::new(&data.train, &backend, &device);
+    let k = experiments.len();
+    let mut failed: Vec<Option<TrainError>> = (0..k).map(|_| None).collect();
+    let mut histories: Vec<Vec<EpochRecord>> = vec![Vec::new(); k];
+    let names: Vec<String> = experiments.iter().map(Experiment::name).collect();
+    say(format!(
+        "pack of {k} on {} ({} activation call(s) per layer): {}",
+        backend.name.as_str(),
+        pack.net.activation_groups(),
+        names.join(", ")
+    ));
+    for epoch in 1..=train.epochs {
+        let epoch_start = Instant::now();
+        let lrs: Vec<f64> = experiments
+            .iter()
+            .zip(&failed)
+            .map(|(e, f)| {
+                if f.is_some() {
+                    0.0
+                } else {
+                    e.train.lr_at(epoch)
+                }
+            })
+            .collect();
+        let mut lrs = lrs;
+        let order = epoch_order(&train_ix, train.seed, (epoch - 1) as u64);
+        let mut sums = vec![(0.0f64, 0u64); k];
+        let mut pending: Vec<(Tensor<1>, Tensor<1, Int>)> = Vec::new();
+        for s in 0..steps {
+            if options.stop.load(Ordering::SeqCst) {
+                return Err(TrainError::Pack(
+                    "stopped: a pack keeps no checkpoint, so its runs start again next time".into(),
+                ));
+            }
+            let b = feed.batch(&order[s * batch..(s + 1) * batch])?;
+            pending.push(pack.step(b.images, b.targets, &lrs));
+            if pending.len() >= options.report_every || s + 1 == steps {
+                let first_step = s + 1 - pending.len();
+                let (losses, hits) = read_back(std::mem::take(&mut pending), &backend)?;
+                for (i, (row, hit_row)) in losses.chunks(k).zip(hits.chunks(k)).enumerate() {
+                    for m in 0..k {
+                        if failed[m].is_some() {
+                            continue;
+                        }
+                        if !row[m].is_finite() {
+                            failed[m] = Some(TrainError::NonFinite {
+                                epoch,
+                                step: first_step + i + 1,
+                                steps,
+                                loss: row[m],
+                            });
+                            lrs[m] = 0.0;
+                            say(format!("{}: training diverged; stopped alone", names[m]));
+                            continue;
+                        }
+                        sums[m].0 += f64::from(row[m]);
+                        sums[m].1 += u64::try_from(hit_row[m]).unwrap_or(0);
+                    }
+                }
+            }
+        }
+        // Each member's share of the pack's time: what it cost in this pack.
+        let seconds = epoch_start.elapsed().as_secs_f64() / k as f64;
+        let mut line = Vec::new();
+        for m in (0..k).filter(|&m| failed[m].is_none()) {
+            let model = pack
+                .net
+                .member(m, experiments[m].model().output_activation.as_ref())?;
+            let (val_loss, val_acc) = if split.validation.is_empty() {
+                (None, None)
+            } else {
+                let eval = evaluate(
+                    &model.valid(),
+                    &data.train,
+                    &split.validation,
+                    &backend,
+                    batch,
+                )?;
+                line.push(format!("{} {:.2}%", names[m], 100.0 * eval.accuracy));
+                (Some(eval.loss), Some(eval.accuracy))
+            };
+            histories[m].push(EpochRecord {
+                epoch,
+                train_loss: sums[m].0 / steps as f64,
+                train_acc: sums[m].1 as f64 / (steps * batch) as f64,
+                val_loss,
+                val_acc,
+                lr: experiments[m].train.lr_at(epoch),
+                seconds,
+                wall_seconds: epoch_start.elapsed().as_secs_f64() / k as f64,
+            });
+            run::metrics::write(locks[m].dir(), &histories[m])?;
+        }
+        say(format!(
+            "epoch {epoch}/{}: validation {}",
+            train.epochs,
+            line.join(", ")
+        ));
+    }
+    let mut results = Vec::with_capacity(k);
+    for (m, experiment) in experiments.iter().enumerate() {
+        if let Some(error) = failed[m].take() {
+            results.push(Err(error));
+            continue;
+        }
+        let model = pack
+            .net
+            .member(m, experiment.model().output_activation.as_ref())?
+            .valid();
+        let test = evaluate(&model, &data.test, &test_ix, &backend, batch)?;
+        let facts = RunFacts {
+            params: model.num_params(),
+            learned: model.learned_activation_values()?,
+            history: std::mem::take(&mut histories[m]),
+            stopped_epoch: None,
+            weights_epoch: train.epochs,
+            test,
+            train_samples: steps * batch,
+            validation_samples: split.validation.len(),
+            model_sha256: run::write_weights(locks[m].dir(), model)?,
+            provenance: Provenance::collect(
+                &options.build,
+                &backend,
+                &experiment.backend.device.to_string(),
+                data,
+            ),
+        };
+        let mut summary = RunSummary::build(experiment, facts);
+        summary.packed_with = Some(
+            names
+                .iter()
+                .enumerate()
+                .filter(|&(i, _)| i != m)
+                .map(|(_, n)| n.clone())
+                .collect(),
+        );
+        summary.write(locks[m].dir())?;
+        results.push(Ok(summary));
+    }
+    Ok(results)
+}
+
+/// The pending per-step losses and hit counts, read back in one synchronisation: `[steps·K]`
+/// each, step-major.
+fn read_back(
+    pending: Vec<(Tensor<1>, Tensor<1, Int>)>,
+    backend: &backend::Backend,
+) -> Result<(Vec<f32>, Vec<i64>), TrainError> {
+    let read_error = |e: &dyn std::fmt::Display| TrainError::Device {
+        backend: backend.name.as_str(),
+        message: e.to_string(),
+    };
+    let (losses, hits): (Vec<_>, Vec<_>) = pending.into_iter().unzip();
+    let losses = Tensor::cat(losses, 0)
+        .try_into_data()
+        .map_err(|e| read_error(&e))?;
+    let hits = Tensor::cat(hits, 0)
+        .try_into_data()
+        .map_err(|e| read_error(&e))?;
+    Ok((losses.iter::<f32>().collect(), hits.iter::<i64>().collect()))
+}
