@@ -207,12 +207,24 @@ pub enum DeviceLayout {
     /// Four pixels per `i32` (little-endian within the word): `[n, 196]`, unpacked per batch.
     /// Works on every backend.
     Packed,
+    /// Already-scaled `f32` pixels, in chunks of at most [`FLOAT_CHUNK_IMAGES`] images (GPUs
+    /// cap one buffer: Fashion-MNIST's 60,000 images are 188 MB as f32). A batch is one
+    /// selection per chunk it touches and a concatenation — no conversion, no host pixels.
+    /// Rows come grouped by chunk (the targets in the same order), which changes only the
+    /// order of a batch's sums.
+    Float,
 }
+
+/// Images per chunk of [`DeviceLayout::Float`]: 16,384 × 784 × 4 bytes = 51 MB, under the
+/// 64 MB that every wgpu adapter allows for one storage buffer.
+pub const FLOAT_CHUNK_IMAGES: usize = 16_384;
 
 /// A whole split resident on a device; batches are index selections there.
 #[derive(Debug, Clone)]
 pub struct DeviceSplit {
     images: Tensor<2, Int>,
+    /// [`DeviceLayout::Float`]'s chunks (`images` is then empty).
+    chunks: Vec<Tensor<2>>,
     labels: Tensor<1, Int>,
     layout: DeviceLayout,
     scale: (f32, f32),
@@ -229,6 +241,7 @@ impl DeviceSplit {
                 let options = TensorCreationOptions::new(device.clone()).with_dtype(DType::U8);
                 Tensor::<2, Int>::from_data(data, options)
             }
+            DeviceLayout::Float => Tensor::<2, Int>::empty([0, IMAGE_PIXELS], device),
             DeviceLayout::Packed => {
                 let words: Vec<i32> = split
                     .pixels()
@@ -241,8 +254,28 @@ impl DeviceSplit {
             }
         };
         let labels: Vec<i64> = split.labels().iter().map(|&l| i64::from(l)).collect();
+        let chunks = match layout {
+            DeviceLayout::Float => {
+                let table = scaling.table();
+                split
+                    .pixels()
+                    .chunks(FLOAT_CHUNK_IMAGES * IMAGE_PIXELS)
+                    .map(|part| {
+                        let values: Vec<f32> =
+                            part.iter().map(|&p| table[usize::from(p)]).collect();
+                        let rows = part.len() / IMAGE_PIXELS;
+                        Tensor::<2>::from_data(
+                            TensorData::new(values, [rows, IMAGE_PIXELS]),
+                            device,
+                        )
+                    })
+                    .collect()
+            }
+            _ => Vec::new(),
+        };
         DeviceSplit {
             images,
+            chunks,
             labels: Tensor::from_data(TensorData::new(labels, [n]), device),
             layout,
             scale: scaling.affine(),
@@ -260,13 +293,50 @@ impl DeviceSplit {
         self.len == 0
     }
 
-    /// The batch at `indices` (uploaded as one small integer tensor).
+    /// The batch at `indices` (uploaded as one small integer tensor per chunk it touches).
     pub fn batch(&self, indices: &[u32]) -> Result<MnistBatch, DataError> {
         check_indices(indices, self.len)?;
+        if self.layout == DeviceLayout::Float {
+            return Ok(self.float_batch(indices));
+        }
         let ids: Vec<i64> = indices.iter().map(|&i| i64::from(i)).collect();
         let device = self.labels.device();
         let ids = Tensor::<1, Int>::from_data(TensorData::new(ids, [indices.len()]), &device);
         Ok(self.batch_from_device(ids))
+    }
+
+    /// [`DeviceLayout::Float`]: one selection per chunk, rows grouped by chunk.
+    fn float_batch(&self, indices: &[u32]) -> MnistBatch {
+        let device = self.labels.device();
+        let upload = |ids: Vec<i64>| {
+            let n = ids.len();
+            Tensor::<1, Int>::from_data(TensorData::new(ids, [n]), &device)
+        };
+        let mut grouped: Vec<i64> = Vec::with_capacity(indices.len());
+        let mut parts = Vec::new();
+        for (c, chunk) in self.chunks.iter().enumerate() {
+            let start = (c * FLOAT_CHUNK_IMAGES) as u32;
+            let end = start + chunk.dims()[0] as u32;
+            let local: Vec<i64> = indices
+                .iter()
+                .filter(|&&i| (start..end).contains(&i))
+                .map(|&i| i64::from(i - start))
+                .collect();
+            if local.is_empty() {
+                continue;
+            }
+            grouped.extend(local.iter().map(|&l| l + i64::from(start)));
+            parts.push(chunk.clone().select(0, upload(local)));
+        }
+        let images = if parts.len() == 1 {
+            parts.remove(0)
+        } else {
+            Tensor::cat(parts, 0)
+        };
+        MnistBatch {
+            images,
+            targets: self.labels.clone().select(0, upload(grouped)),
+        }
     }
 
     /// The batch at `indices`, already a tensor on the device (e.g. a slice of an epoch's
@@ -275,7 +345,7 @@ impl DeviceSplit {
         let n = indices.dims()[0];
         let rows = self.images.clone().select(0, indices.clone());
         let bytes = match self.layout {
-            DeviceLayout::Bytes => rows,
+            DeviceLayout::Bytes | DeviceLayout::Float => rows,
             DeviceLayout::Packed => {
                 let planes: Vec<Tensor<2, Int>> = (0..4)
                     .map(|k| {

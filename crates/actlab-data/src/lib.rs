@@ -20,7 +20,8 @@ pub use actlab_format::dataset as spec;
 pub mod split;
 
 pub use batch::{
-    DeviceLayout, DeviceSplit, MnistBatch, MnistBatcher, MnistItem, Scaling, SplitDataset,
+    DeviceLayout, DeviceSplit, FLOAT_CHUNK_IMAGES, MnistBatch, MnistBatcher, MnistItem, Scaling,
+    SplitDataset,
 };
 pub use error::{DataError, DownloadError, IdxError};
 pub use mnist::{ChecksumStatus, FileChecksum, LoadedFile, MnistData, Split, load_dir};

@@ -81,9 +81,13 @@ fn every_path_gives_the_same_batch_on_every_backend() {
             // wgpu has no u8 storage (its WGSL cast kernel fails validation): bytes only on
             // the CPU backends, packed everywhere.
             let layouts = if name == "wgpu" {
-                vec![DeviceLayout::Packed]
+                vec![DeviceLayout::Packed, DeviceLayout::Float]
             } else {
-                vec![DeviceLayout::Bytes, DeviceLayout::Packed]
+                vec![
+                    DeviceLayout::Bytes,
+                    DeviceLayout::Packed,
+                    DeviceLayout::Float,
+                ]
             };
             for layout in layouts {
                 let resident = DeviceSplit::new(&split, &device, layout, scaling);
@@ -134,4 +138,40 @@ fn subsets_and_bad_indices() {
     );
     let resident = DeviceSplit::new(&split, &device, DeviceLayout::Packed, Scaling::Unit);
     assert!(resident.batch(&[21]).is_err());
+}
+
+#[test]
+fn float_chunks_serve_a_batch_that_spans_them_grouped_by_chunk() {
+    use actlab_data::{FLOAT_CHUNK_IMAGES, IMAGE_PIXELS, Split};
+    // Two chunks and a bit: image i has pixel p = (7i + p) mod 256 and label i mod 10.
+    let n = FLOAT_CHUNK_IMAGES + 300;
+    let pixels: Vec<u8> = (0..n * IMAGE_PIXELS)
+        .map(|j| ((7 * (j / IMAGE_PIXELS) + j % IMAGE_PIXELS) % 256) as u8)
+        .collect();
+    let labels: Vec<u8> = (0..n).map(|i| (i % 10) as u8).collect();
+    let split = Split::new(pixels, labels).unwrap();
+    let indices = [
+        FLOAT_CHUNK_IMAGES as u32 + 5,
+        3,
+        FLOAT_CHUNK_IMAGES as u32,
+        17,
+        1,
+    ];
+    // Chunk 0's rows first (in the order asked), then chunk 1's.
+    let grouped = [
+        3u32,
+        17,
+        1,
+        FLOAT_CHUNK_IMAGES as u32 + 5,
+        FLOAT_CHUNK_IMAGES as u32,
+    ];
+    for (name, device) in devices() {
+        let resident = DeviceSplit::new(&split, &device, DeviceLayout::Float, Scaling::Unit);
+        let (images, targets, dims) = values(resident.batch(&indices).unwrap());
+        assert_eq!(dims, [5, 784], "{name}");
+        let host = values(split.batch(&grouped, Scaling::Unit, &device).unwrap());
+        assert_eq!(targets, host.1, "{name}");
+        assert_eq!(images, host.0, "{name}");
+        assert!(resident.batch(&[n as u32]).is_err(), "{name}: past the end");
+    }
 }

@@ -1,13 +1,16 @@
-//! Where the trainer's batches come from: the training split resident on the device as bytes
-//! (CPU backends: an index selection is cheapest), or host batches uploaded per step (GPU
-//! backends: wgpu has no byte storage, and on lavapipe the host path measured 2.6× faster).
+//! Where the trainer's batches come from: the training split resident on the device — as
+//! bytes on CPU backends (an index selection is cheapest), as already-scaled f32 in chunks under
+//! a GPU's buffer limit on GPU backends (wgpu has no byte storage; the packed-i32 layout cost
+//! more in unpacking than the host path, `actlab bench --pack` measures this one against both).
+//! Host batches uploaded per step remain for that comparison.
 
 use actlab_data::{DataError, DeviceLayout, DeviceSplit, MnistBatch, Scaling, Split};
 use burn::tensor::Device;
 
 use crate::backend::Backend;
 
-/// Training batches: resident bytes on CPU backends, host batches elsewhere.
+/// Training batches: resident bytes on CPU backends, resident f32 chunks on GPU backends, or
+/// host batches (benchmarks only).
 #[allow(clippy::large_enum_variant)] // one per run; Burn's `Device` is what is large
 pub(crate) enum TrainFeed<'a> {
     Resident(DeviceSplit),
@@ -34,19 +37,11 @@ impl TrainFeed<'_> {
 impl<'a> TrainFeed<'a> {
     /// The feed for `split` on `backend`; batches land on `device` (the autodiff device).
     pub(crate) fn new(split: &'a Split, backend: &Backend, device: &Device) -> TrainFeed<'a> {
-        if backend.resident_bytes {
-            TrainFeed::Resident(DeviceSplit::new(
-                split,
-                device,
-                DeviceLayout::Bytes,
-                Scaling::Unit,
-            ))
+        let layout = if backend.resident_bytes {
+            DeviceLayout::Bytes
         } else {
-            TrainFeed::Host {
-                split,
-                table: Scaling::Unit.table(),
-                device: device.clone(),
-            }
-        }
+            DeviceLayout::Float
+        };
+        TrainFeed::Resident(DeviceSplit::new(split, device, layout, Scaling::Unit))
     }
 }

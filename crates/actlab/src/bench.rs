@@ -32,6 +32,16 @@ pub struct BenchArgs {
     /// Print JSON on stdout instead of a Markdown table.
     #[arg(long)]
     json: bool,
+    /// Time packed training instead: per-model step time of packs of `--members` models, the
+    /// product's single-run step and a bare loop, in one process per backend.
+    #[arg(long)]
+    pack: bool,
+    /// With --pack: pack sizes, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "1,13,65")]
+    members: Vec<usize>,
+    /// With --pack: timed steps per measurement (after 10 warm-up steps).
+    #[arg(long, default_value_t = 50)]
+    steps: usize,
 }
 
 /// One measured configuration.
@@ -54,6 +64,9 @@ struct Row {
 }
 
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
+    if args.pack {
+        return crate::bench_pack::run(&args.backends, &args.members, args.steps, 10, args.json);
+    }
     let exe = std::env::current_exe().context("finding the actlab binary")?;
     let temp = tempfile::tempdir().context("creating a temporary directory")?;
     let root = args

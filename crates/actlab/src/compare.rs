@@ -7,23 +7,18 @@
 //! next `compare` resumes them and skips finished points.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
 
 use actlab_data::Sources;
 use actlab_eval::output;
 use actlab_eval::report;
 use actlab_eval::sweep::{Point, Shard, SweepConfig};
+use actlab_train::RunStatus;
 use actlab_train::run::DirLock;
-use actlab_train::{RunStatus, RunSummary};
-use anyhow::{Context, bail};
+use anyhow::bail;
 use clap::Args;
-use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::data::{CliProgress, DATASETS_ROOT};
-use crate::train::{INTERRUPTED, TERMINATED};
+use crate::runner::run_units;
 use crate::tune::TuneEnd;
 
 #[derive(Debug, Args)]
@@ -49,6 +44,10 @@ pub struct CompareArgs {
     /// Use local dataset copies only.
     #[arg(long)]
     offline: bool,
+    /// Train runs that differ only in activation and learning rate as packed networks of at
+    /// most K runs each (`auto`: every eligible run on GPU backends, none on CPU backends).
+    #[arg(long, value_name = "K|auto")]
+    pack: Option<crate::pack::PackChoice>,
 }
 
 #[derive(Debug, Args)]
@@ -100,13 +99,6 @@ pub fn report(args: ReportArgs) -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| args.runs[0].join("report"));
     write_report(&args.runs, &out, &args.baseline)
-}
-
-struct Running {
-    name: String,
-    dir: PathBuf,
-    child: Child,
-    started: Instant,
 }
 
 /// Returns the exit status.
@@ -223,7 +215,11 @@ pub fn compare(args: CompareArgs) -> anyhow::Result<u8> {
     if !todo.is_empty() {
         ensure_data()?;
     }
-    let failures = run_points(&todo, &out, args.jobs, args.quiet, None)?;
+    let (units, packing) = crate::pack::units(&todo, &out, args.pack, sweep.base.backend.name)?;
+    if let Some(line) = packing {
+        eprintln!("{line}");
+    }
+    let failures = run_units(&units, &out, args.jobs, args.quiet, None)?;
     if let Some(code) = failures.interrupted {
         eprintln!(
             "interrupted: finished runs are kept and unfinished ones checkpointed; run the same \
@@ -266,208 +262,4 @@ fn check_rate(dir: &Path, point: &Point) -> anyhow::Result<()> {
         );
     }
     Ok(())
-}
-
-/// What went wrong while training points: failed runs (with their logs), or an interruption.
-#[derive(Default)]
-pub struct Failures {
-    /// Runs that failed, with their log files.
-    pub failed: Vec<(String, PathBuf)>,
-    /// Set when Ctrl-C or SIGTERM stopped the runs: the exit code to return.
-    pub interrupted: Option<u8>,
-}
-
-/// Trains `todo` as child `actlab train` processes, `jobs` at a time, into `out/<point name>`
-/// (configs in `out/configs`, logs in `out/logs`); with `pause_after`, each stops with a
-/// checkpoint after that epoch. A point whose directory another process holds (another shard
-/// training it) is skipped.
-pub fn run_points(
-    todo: &[Point],
-    out: &Path,
-    jobs: usize,
-    quiet: bool,
-    pause_after: Option<usize>,
-) -> anyhow::Result<Failures> {
-    let mut failures = Failures::default();
-    if todo.is_empty() {
-        return Ok(failures);
-    }
-    let exe = std::env::current_exe().context("finding the actlab binary")?;
-    let configs = out.join("configs");
-    let logs = out.join("logs");
-    for dir in [&configs, &logs] {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    }
-    // Ctrl-C or SIGTERM: each child is sent SIGINT once (it checkpoints), then we wait.
-    let stop = Arc::new(AtomicBool::new(false));
-    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        signal_hook::flag::register(signal, stop.clone())
-            .context("installing the signal handlers")?;
-    }
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let threads = (cores / jobs).max(1);
-    let bar = if quiet {
-        ProgressBar::hidden()
-    } else {
-        let bar = ProgressBar::new(todo.len() as u64);
-        if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} runs {msg} eta {eta}")
-        {
-            bar.set_style(style);
-        }
-        bar
-    };
-    // indicatif drops `println` when its bar is hidden (stderr not a terminal): print plainly.
-    let say = |line: String| {
-        if bar.is_hidden() {
-            eprintln!("{line}");
-        } else {
-            bar.println(line);
-        }
-    };
-    let mut queue = todo.iter();
-    let mut running: Vec<Running> = Vec::new();
-    let mut done = 0usize;
-    let mut forwarded = false;
-    loop {
-        while running.len() < jobs && !stop.load(Ordering::SeqCst) {
-            let Some(point) = queue.next() else { break };
-            if DirLock::is_held(&out.join(&point.name)) {
-                done += 1;
-                bar.inc(1);
-                say(format!(
-                    "[{done}/{}] {}: another process is training it; skipped",
-                    todo.len(),
-                    point.name
-                ));
-                continue;
-            }
-            let job = Job {
-                point,
-                pause_after,
-                threads: (jobs > 1).then_some(threads),
-            };
-            running.push(spawn(&exe, &job, out, &configs, &logs)?);
-        }
-        if running.is_empty() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-        let mut still = Vec::new();
-        for mut job in running.drain(..) {
-            match job.child.try_wait() {
-                Ok(None) => still.push(job),
-                Ok(Some(status)) => {
-                    done += 1;
-                    bar.inc(1);
-                    let seconds = job.started.elapsed().as_secs_f64();
-                    match status.code() {
-                        Some(0) => {
-                            let line = RunSummary::load(&job.dir).map_or_else(
-                                |_| match pause_after {
-                                    Some(e) => {
-                                        format!("{}: at epoch {e} ({seconds:.1} s)", job.name)
-                                    }
-                                    None => format!("{}: done ({seconds:.1} s)", job.name),
-                                },
-                                |s| {
-                                    format!(
-                                        "{}: test accuracy {:.2}% ({seconds:.1} s)",
-                                        job.name,
-                                        100.0 * s.test_accuracy
-                                    )
-                                },
-                            );
-                            say(format!("[{done}/{}] {line}", todo.len()));
-                        }
-                        Some(code)
-                            if code == i32::from(INTERRUPTED) || code == i32::from(TERMINATED) =>
-                        {
-                            failures.interrupted = Some(INTERRUPTED);
-                        }
-                        _ => {
-                            say(format!("[{done}/{}] {}: FAILED", todo.len(), job.name));
-                            failures
-                                .failed
-                                .push((job.name.clone(), logs.join(format!("{}.log", job.name))));
-                        }
-                    }
-                }
-                Err(error) => {
-                    say(format!("{}: cannot wait for the run: {error}", job.name));
-                    failures
-                        .failed
-                        .push((job.name.clone(), logs.join(format!("{}.log", job.name))));
-                }
-            }
-        }
-        running = still;
-        if stop.load(Ordering::SeqCst) && !forwarded {
-            failures.interrupted = Some(INTERRUPTED);
-            // Children run in their own process groups, so a terminal's Ctrl-C reaches only
-            // this process: forward it once (a second SIGINT makes `train` quit without a
-            // checkpoint). Each child finishes its step, checkpoints and exits.
-            forwarded = true;
-            for job in &running {
-                let _ = Command::new("kill")
-                    .args(["-INT", &job.child.id().to_string()])
-                    .status();
-            }
-        }
-    }
-    bar.finish_and_clear();
-    Ok(failures)
-}
-
-/// One child to start: the point, where to pause, and the threads to give it (`None`: all).
-struct Job<'a> {
-    point: &'a Point,
-    pause_after: Option<usize>,
-    threads: Option<usize>,
-}
-
-fn spawn(
-    exe: &Path,
-    job: &Job,
-    out: &Path,
-    configs: &Path,
-    logs: &Path,
-) -> anyhow::Result<Running> {
-    let point = job.point;
-    let dir = out.join(&point.name);
-    let mut command = Command::new(exe);
-    match RunStatus::of(&dir) {
-        RunStatus::Checkpointed { .. } => {
-            command.args(["train", "--resume"]).arg(&dir);
-        }
-        _ => {
-            let mut config = point.config.clone();
-            config.output.dir = Some(dir.clone());
-            let path = configs.join(format!("{}.toml", point.name));
-            config.write_atomic(&path)?;
-            command.arg("train").arg(&path);
-        }
-    }
-    command.arg("--quiet");
-    if let Some(epoch) = job.pause_after {
-        command.args(["--pause-after", &epoch.to_string()]);
-    }
-    #[cfg(unix)]
-    std::os::unix::process::CommandExt::process_group(&mut command, 0);
-    if let Some(threads) = job.threads {
-        command.env("RAYON_NUM_THREADS", threads.to_string());
-    }
-    let log_path = logs.join(format!("{}.log", point.name));
-    let log = std::fs::File::create(&log_path)
-        .with_context(|| format!("creating {}", log_path.display()))?;
-    let child = command
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .context("starting actlab train")?;
-    Ok(Running {
-        name: point.name.clone(),
-        dir,
-        child,
-        started: Instant::now(),
-    })
 }

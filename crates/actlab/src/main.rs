@@ -8,11 +8,14 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 mod bench;
+mod bench_pack;
 mod compare;
 mod data;
 mod diagnose;
 mod eval;
+mod pack;
 mod reproduce;
+mod runner;
 mod runtime_dir;
 mod train;
 mod tune;
@@ -37,6 +40,9 @@ enum Command {
     Predict(eval::PredictArgs),
     /// Train every point of a sweep not already finished, then write the comparison report.
     Compare(compare::CompareArgs),
+    /// Train several configs that differ only in activation and learning rate as one packed
+    /// network (what `compare --pack` runs); each gets the run directory it would get alone.
+    TrainPack(pack::TrainPackArgs),
     /// Build the comparison report (report.md, results.csv, results.json, plots) from run
     /// directories.
     Report(compare::ReportArgs),
@@ -159,6 +165,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Bench(args) => bench::run(args).map(|()| 0),
         Command::Eval(args) => eval::eval(args).map(|()| 0),
         Command::Compare(args) => compare::compare(args),
+        Command::TrainPack(args) => pack::train_pack(args),
         Command::Diagnose(args) => diagnose::run(args).map(|()| 0),
         Command::Report(args) => compare::report(args).map(|()| 0),
         Command::Reproduce(args) => reproduce::run(args),

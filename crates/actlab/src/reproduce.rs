@@ -13,8 +13,8 @@ use actlab_train::run;
 use anyhow::{Context, bail};
 use clap::Args;
 
-use crate::compare::run_points;
 use crate::data::{CliProgress, DATASETS_ROOT};
+use crate::runner::run_points;
 
 #[derive(Debug, Args)]
 pub struct ReproduceArgs {

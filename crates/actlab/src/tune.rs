@@ -15,7 +15,7 @@ use actlab_train::run::{self, DirLock};
 use actlab_train::{RunStatus, RunSummary};
 use anyhow::bail;
 
-use crate::compare::run_points;
+use crate::runner::run_points;
 use actlab_eval::sweep::{Point, Shard, SweepConfig};
 
 /// How the tuning stage ended.

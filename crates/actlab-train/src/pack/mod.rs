@@ -3,13 +3,16 @@
 //! `step.rs`). Same seed, so the same split, batches and batch order; every member starts from
 //! the weights `init_seeded` gives its unpacked run and leaves the run directory an unpacked run
 //! leaves (`config.toml`, `metrics.csv`, `model.bpk` as a plain `Mlp`, `summary.json` with
-//! `packed_with`), so eval, predict and reports need no change.
+//! `packed_with`), so eval, predict and reports need no change. Validation runs every member
+//! in one packed forward per batch; the test set runs each member's extracted `Mlp`, exactly
+//! as `actlab eval` will.
 //!
 //! What a pack does not do (yet): checkpoints — a stopped pack restarts its members from the
 //! beginning; diagnostics and early stopping — runs with either are not packed ([`pack_key`]).
 //! A member whose loss stops being finite is frozen (rate 0) and fails alone with the
 //! unpacked run's error; the others go on.
 
+pub mod bench;
 mod step;
 
 use std::sync::atomic::Ordering;
@@ -186,22 +189,19 @@ pub fn train_pack(
         // Each member's share of the pack's time: what it cost in this pack.
         let seconds = epoch_start.elapsed().as_secs_f64() / k as f64;
         let mut line = Vec::new();
+        // Validation through the packed network: one forward per batch for every member.
+        let validation = if split.validation.is_empty() {
+            Vec::new()
+        } else {
+            evaluate_pack(&pack.net, &data.train, &split.validation, &backend, batch)?
+        };
         for m in (0..k).filter(|&m| failed[m].is_none()) {
-            let model = pack
-                .net
-                .member(m, experiments[m].model().output_activation.as_ref())?;
-            let (val_loss, val_acc) = if split.validation.is_empty() {
-                (None, None)
-            } else {
-                let eval = evaluate(
-                    &model.valid(),
-                    &data.train,
-                    &split.validation,
-                    &backend,
-                    batch,
-                )?;
-                line.push(format!("{} {:.2}%", names[m], 100.0 * eval.accuracy));
-                (Some(eval.loss), Some(eval.accuracy))
+            let (val_loss, val_acc) = match validation.get(m) {
+                None => (None, None),
+                Some(eval) => {
+                    line.push(format!("{} {:.2}%", names[m], 100.0 * eval.accuracy));
+                    (Some(eval.loss), Some(eval.accuracy))
+                }
             };
             histories[m].push(EpochRecord {
                 epoch,
@@ -262,6 +262,72 @@ pub fn train_pack(
         results.push(Ok(summary));
     }
     Ok(results)
+}
+
+/// Every member's loss and accuracy on `split[indices]`, through the packed network: the
+/// batches of [`crate::evaluate::predict_split`] (the backend's evaluation size, the last one
+/// padded where shapes must stay fixed), each image's cross-entropy summed in f64 in index
+/// order as there.
+fn evaluate_pack(
+    net: &PackedMlp,
+    split: &actlab_data::Split,
+    indices: &[u32],
+    backend: &backend::Backend,
+    train_batch: usize,
+) -> Result<Vec<crate::evaluate::Evaluation>, TrainError> {
+    use burn::tensor::activation::log_softmax;
+    let (size, pad) = backend.eval_batch(train_batch);
+    let device = net.first_weight.device();
+    let table = actlab_data::Scaling::Unit.table();
+    let k = net.members();
+    let read_error = |e: &dyn std::fmt::Display| TrainError::Device {
+        backend: backend.name.as_str(),
+        message: e.to_string(),
+    };
+    let mut loss = vec![0.0f64; k];
+    let mut correct = vec![0usize; k];
+    for chunk in indices.chunks(size.max(1)) {
+        let mut ids = chunk.to_vec();
+        if pad && ids.len() < size {
+            ids.resize(size, chunk[0]);
+        }
+        let b = split.batch_with_table(&ids, &table, &device)?;
+        let n = ids.len();
+        let logits = net.forward(b.images).detach();
+        let targets = b.targets.reshape([1, n, 1]).expand([k, n, 1]);
+        let predicted = logits.clone().argmax(2).reshape([k, n]);
+        let nll = log_softmax(logits, 2)
+            .gather(2, targets)
+            .reshape([k, n])
+            .neg();
+        let nll: Vec<f32> = nll
+            .try_into_data()
+            .map_err(|e| read_error(&e))?
+            .iter::<f32>()
+            .collect();
+        let predicted: Vec<i64> = predicted
+            .try_into_data()
+            .map_err(|e| read_error(&e))?
+            .iter::<i64>()
+            .collect();
+        for m in 0..k {
+            for (j, &i) in chunk.iter().enumerate() {
+                loss[m] += f64::from(nll[m * n + j]);
+                if predicted[m * n + j] == i64::from(split.labels()[i as usize]) {
+                    correct[m] += 1;
+                }
+            }
+        }
+    }
+    let count = indices.len();
+    Ok((0..k)
+        .map(|m| crate::evaluate::Evaluation {
+            loss: loss[m] / count.max(1) as f64,
+            accuracy: correct[m] as f64 / count.max(1) as f64,
+            correct: correct[m],
+            count,
+        })
+        .collect())
 }
 
 /// The pending per-step losses and hit counts, read back in one synchronisation: `[steps·K]`

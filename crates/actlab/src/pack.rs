@@ -1,0 +1,175 @@
+//! Packed training from the command line: how `compare --pack` groups a sweep's points into
+//! packs, and `actlab train-pack`, the child that trains one pack.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::atomic::Ordering;
+
+use actlab_data::Sources;
+use actlab_eval::sweep::Point;
+use actlab_train::pack::pack_key;
+use actlab_train::{BackendName, ExperimentConfig, RunStatus, TrainError, TrainOptions};
+use clap::Args;
+
+use crate::data::{CliProgress, DATASETS_ROOT};
+use crate::train::{INTERRUPTED, TERMINATED, watch_signals};
+
+/// `--pack`: the most runs per pack, or `auto`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PackChoice {
+    /// At most this many runs per pack (1: none packed).
+    Max(usize),
+    /// By backend: none on CPU backends (their GEMM is at its plateau with one model), every
+    /// eligible run on GPU backends.
+    Auto,
+}
+
+impl FromStr for PackChoice {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s == "auto" {
+            return Ok(PackChoice::Auto);
+        }
+        match s.parse::<usize>() {
+            Ok(k) if k >= 1 => Ok(PackChoice::Max(k)),
+            _ => Err(format!(
+                "expected `auto` or a number of runs per pack (1 or more), not `{s}`"
+            )),
+        }
+    }
+}
+
+/// Groups `todo` into units for the runner: runs that may share a pack (same [`pack_key`],
+/// not started yet) in packs of at most the chosen size, every other run alone. Returns the
+/// units and a line for the log saying what was chosen and why.
+pub fn units(
+    todo: &[Point],
+    out: &Path,
+    choice: Option<PackChoice>,
+    backend: BackendName,
+) -> anyhow::Result<(Vec<Vec<Point>>, Option<String>)> {
+    let gpu = actlab_train::backend::is_gpu(backend);
+    let (max, why) = match choice {
+        None => return Ok((todo.iter().map(|p| vec![p.clone()]).collect(), None)),
+        Some(PackChoice::Max(k)) => (k, format!("--pack {k}")),
+        Some(PackChoice::Auto) if gpu => (
+            usize::MAX,
+            format!(
+                "--pack auto on {} (a GPU backend: all eligible runs)",
+                backend.as_str()
+            ),
+        ),
+        Some(PackChoice::Auto) => (
+            1,
+            format!(
+                "--pack auto on {} (a CPU backend: its GEMM gains nothing from packing; runs alone)",
+                backend.as_str()
+            ),
+        ),
+    };
+    let mut groups: Vec<(Option<String>, Vec<Point>)> = Vec::new();
+    for point in todo {
+        let fresh = RunStatus::of(&out.join(&point.name)) == RunStatus::Empty;
+        let key = if fresh && max > 1 {
+            let path = out.join("configs").join(format!("{}.toml", point.name));
+            pack_key(&point.config.validate(&path)?)
+        } else {
+            None
+        };
+        match groups
+            .iter_mut()
+            .find(|(k, g)| key.is_some() && *k == key && g.len() < max)
+        {
+            Some((_, group)) => group.push(point.clone()),
+            None => groups.push((key, vec![point.clone()])),
+        }
+    }
+    let units: Vec<Vec<Point>> = groups.into_iter().map(|(_, g)| g).collect();
+    let packs: Vec<String> = units
+        .iter()
+        .filter(|u| u.len() > 1)
+        .map(|u| u.len().to_string())
+        .collect();
+    let alone = units.iter().filter(|u| u.len() == 1).count();
+    let line = format!(
+        "packing: {why}: {} pack(s) ({}), {alone} run(s) alone",
+        packs.len(),
+        if packs.is_empty() {
+            "none".to_string()
+        } else {
+            packs.join(" + ")
+        }
+    );
+    Ok((units, Some(line)))
+}
+
+#[derive(Debug, Args)]
+pub struct TrainPackArgs {
+    /// Experiment configs that differ only in activation and learning rate (each with its own
+    /// `[output] dir` or name).
+    #[arg(required = true, num_args = 2..)]
+    configs: Vec<PathBuf>,
+    /// No per-epoch lines.
+    #[arg(long, short)]
+    quiet: bool,
+    /// Use local dataset copies only.
+    #[arg(long)]
+    offline: bool,
+}
+
+/// `actlab train-pack`: returns the exit status (1 when a member failed).
+pub fn train_pack(args: TrainPackArgs) -> anyhow::Result<u8> {
+    let experiments = args
+        .configs
+        .iter()
+        .map(|path| ExperimentConfig::load(path))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut sources = Sources::standard(DATASETS_ROOT);
+    if args.offline {
+        sources = sources.offline();
+    }
+    eprintln!("dataset {}:", experiments[0].data.dataset);
+    let data = actlab_train::load_data(
+        experiments[0].config(),
+        sources,
+        &mut CliProgress::default(),
+    )?;
+    let options = TrainOptions {
+        build: crate::build_info(),
+        ..TrainOptions::default()
+    };
+    let terminated = watch_signals(&options.stop)?;
+    let quiet = args.quiet;
+    let results = match actlab_train::pack::train_pack(&experiments, &data, &options, &mut |line| {
+        if !quiet {
+            eprintln!("{line}");
+        }
+    }) {
+        Err(TrainError::Pack(message)) if options.stop.load(Ordering::SeqCst) => {
+            eprintln!("interrupted ({message})");
+            return Ok(if terminated.load(Ordering::SeqCst) {
+                TERMINATED
+            } else {
+                INTERRUPTED
+            });
+        }
+        other => other?,
+    };
+    let mut failed = false;
+    for (experiment, result) in experiments.iter().zip(results) {
+        match result {
+            Ok(summary) => println!(
+                "{}: test accuracy {:.2}% → {}",
+                experiment.name(),
+                100.0 * summary.test_accuracy,
+                experiment.run_dir().display()
+            ),
+            Err(error) => {
+                failed = true;
+                eprintln!("{}: error: {error}", experiment.name());
+            }
+        }
+    }
+    Ok(u8::from(failed))
+}

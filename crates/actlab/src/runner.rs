@@ -1,0 +1,260 @@
+//! Training sweep points as child processes, `jobs` at a time: one `actlab train` per point, or
+//! one `actlab train-pack` per pack of points (`compare --pack`). A crash or an out-of-memory
+//! kill costs one child; Ctrl-C and SIGTERM are forwarded once (children checkpoint).
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use actlab_eval::sweep::Point;
+use actlab_train::run::DirLock;
+use actlab_train::{RunStatus, RunSummary};
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::train::{INTERRUPTED, TERMINATED};
+
+/// What went wrong while training points: failed runs (with their logs), or an interruption.
+#[derive(Default)]
+pub struct Failures {
+    /// Runs that failed, with their log files.
+    pub failed: Vec<(String, PathBuf)>,
+    /// Set when Ctrl-C or SIGTERM stopped the runs: the exit code to return.
+    pub interrupted: Option<u8>,
+}
+
+/// A child at work: the points it trains (one, or a pack), where, and its log.
+struct Running {
+    points: Vec<(String, PathBuf)>,
+    log: PathBuf,
+    child: Child,
+    started: Instant,
+}
+
+/// Trains `todo` as child `actlab train` processes, `jobs` at a time, into `out/<point name>`
+/// (configs in `out/configs`, logs in `out/logs`); with `pause_after`, each stops with a
+/// checkpoint after that epoch. A point whose directory another process holds (another shard
+/// training it) is skipped.
+pub fn run_points(
+    todo: &[Point],
+    out: &Path,
+    jobs: usize,
+    quiet: bool,
+    pause_after: Option<usize>,
+) -> anyhow::Result<Failures> {
+    let units: Vec<Vec<Point>> = todo.iter().map(|p| vec![p.clone()]).collect();
+    run_units(&units, out, jobs, quiet, pause_after)
+}
+
+/// [`run_points`] for units: a unit of one point is an `actlab train` child, a unit of several
+/// is one `actlab train-pack` child that trains them as one packed network.
+pub fn run_units(
+    units: &[Vec<Point>],
+    out: &Path,
+    jobs: usize,
+    quiet: bool,
+    pause_after: Option<usize>,
+) -> anyhow::Result<Failures> {
+    let mut failures = Failures::default();
+    let total: usize = units.iter().map(Vec::len).sum();
+    if total == 0 {
+        return Ok(failures);
+    }
+    let exe = std::env::current_exe().context("finding the actlab binary")?;
+    let configs = out.join("configs");
+    let logs = out.join("logs");
+    for dir in [&configs, &logs] {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    // Ctrl-C or SIGTERM: each child is sent SIGINT once (it checkpoints), then we wait.
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(signal, stop.clone())
+            .context("installing the signal handlers")?;
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = (cores / jobs).max(1);
+    let bar = if quiet {
+        ProgressBar::hidden()
+    } else {
+        let bar = ProgressBar::new(total as u64);
+        if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} runs {msg} eta {eta}")
+        {
+            bar.set_style(style);
+        }
+        bar
+    };
+    // indicatif drops `println` when its bar is hidden (stderr not a terminal): print plainly.
+    let say = |line: String| {
+        if bar.is_hidden() {
+            eprintln!("{line}");
+        } else {
+            bar.println(line);
+        }
+    };
+    let mut queue = units.iter();
+    let mut running: Vec<Running> = Vec::new();
+    let mut done = 0usize;
+    let mut forwarded = false;
+    loop {
+        while running.len() < jobs && !stop.load(Ordering::SeqCst) {
+            let Some(unit) = queue.next() else { break };
+            let (held, free): (Vec<&Point>, Vec<&Point>) = unit
+                .iter()
+                .partition(|p| DirLock::is_held(&out.join(&p.name)));
+            for point in held {
+                done += 1;
+                bar.inc(1);
+                say(format!(
+                    "[{done}/{total}] {}: another process is training it; skipped",
+                    point.name
+                ));
+            }
+            if free.is_empty() {
+                continue;
+            }
+            let job = Job {
+                points: free,
+                pause_after,
+                threads: (jobs > 1).then_some(threads),
+            };
+            running.push(spawn(&exe, &job, out, &configs, &logs)?);
+        }
+        if running.is_empty() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+        let mut still = Vec::new();
+        for mut job in running.drain(..) {
+            let status = match job.child.try_wait() {
+                Ok(None) => {
+                    still.push(job);
+                    continue;
+                }
+                Ok(Some(status)) => status.code(),
+                Err(error) => {
+                    say(format!("cannot wait for a run: {error}"));
+                    None
+                }
+            };
+            let seconds = job.started.elapsed().as_secs_f64();
+            let packed = if job.points.len() > 1 { ", packed" } else { "" };
+            if matches!(status, Some(c) if c == i32::from(INTERRUPTED) || c == i32::from(TERMINATED))
+            {
+                failures.interrupted = Some(INTERRUPTED);
+                done += job.points.len();
+                bar.inc(job.points.len() as u64);
+                continue;
+            }
+            for (name, dir) in &job.points {
+                done += 1;
+                bar.inc(1);
+                let line = match (status, RunSummary::load(dir)) {
+                    (_, Ok(s)) => format!(
+                        "{name}: test accuracy {:.2}% ({seconds:.1} s{packed})",
+                        100.0 * s.test_accuracy
+                    ),
+                    (Some(0), Err(_)) => match pause_after {
+                        Some(e) => format!("{name}: at epoch {e} ({seconds:.1} s)"),
+                        None => format!("{name}: done ({seconds:.1} s)"),
+                    },
+                    (_, Err(_)) => {
+                        failures.failed.push((name.clone(), job.log.clone()));
+                        format!("{name}: FAILED")
+                    }
+                };
+                say(format!("[{done}/{total}] {line}"));
+            }
+        }
+        running = still;
+        if stop.load(Ordering::SeqCst) && !forwarded {
+            failures.interrupted = Some(INTERRUPTED);
+            // Children run in their own process groups, so a terminal's Ctrl-C reaches only
+            // this process: forward it once (a second SIGINT makes `train` quit without a
+            // checkpoint). Each child finishes its step, checkpoints and exits.
+            forwarded = true;
+            for job in &running {
+                let _ = Command::new("kill")
+                    .args(["-INT", &job.child.id().to_string()])
+                    .status();
+            }
+        }
+    }
+    bar.finish_and_clear();
+    Ok(failures)
+}
+
+/// One child to start: its points, where to pause, and the threads to give it (`None`: all).
+struct Job<'a> {
+    points: Vec<&'a Point>,
+    pause_after: Option<usize>,
+    threads: Option<usize>,
+}
+
+fn spawn(
+    exe: &Path,
+    job: &Job,
+    out: &Path,
+    configs: &Path,
+    logs: &Path,
+) -> anyhow::Result<Running> {
+    let mut command = Command::new(exe);
+    let first = job.points[0];
+    let write_config = |point: &Point| -> anyhow::Result<PathBuf> {
+        let mut config = point.config.clone();
+        config.output.dir = Some(out.join(&point.name));
+        let path = configs.join(format!("{}.toml", point.name));
+        config.write_atomic(&path)?;
+        Ok(path)
+    };
+    if job.points.len() > 1 {
+        command.arg("train-pack");
+        for point in &job.points {
+            command.arg(write_config(point)?);
+        }
+    } else {
+        let dir = out.join(&first.name);
+        match RunStatus::of(&dir) {
+            RunStatus::Checkpointed { .. } => {
+                command.args(["train", "--resume"]).arg(&dir);
+            }
+            _ => {
+                command.arg("train").arg(write_config(first)?);
+            }
+        }
+    }
+    command.arg("--quiet");
+    if let Some(epoch) = job.pause_after {
+        command.args(["--pause-after", &epoch.to_string()]);
+    }
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    if let Some(threads) = job.threads {
+        command.env("RAYON_NUM_THREADS", threads.to_string());
+    }
+    let log_name = if job.points.len() > 1 {
+        format!("{}.pack.log", first.name)
+    } else {
+        format!("{}.log", first.name)
+    };
+    let log_path = logs.join(log_name);
+    let log = std::fs::File::create(&log_path)
+        .with_context(|| format!("creating {}", log_path.display()))?;
+    let child = command
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .context("starting actlab")?;
+    Ok(Running {
+        points: job
+            .points
+            .iter()
+            .map(|p| (p.name.clone(), out.join(&p.name)))
+            .collect(),
+        log: log_path,
+        child,
+        started: Instant::now(),
+    })
+}

@@ -1,0 +1,134 @@
+//! `compare --pack` and `actlab train-pack` through the real binary: a packed sweep gives the
+//! unpacked sweep's numbers and run directories that eval and report read unchanged; `auto`
+//! leaves CPU sweeps alone; runs that cannot share a pack are refused in one line.
+
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
+mod common;
+
+use std::path::Path;
+
+use common::{actlab, block_dataset, text};
+
+fn sweep(dir: &Path, data: &Path, name: &str) -> String {
+    let file = format!("{name}.toml");
+    std::fs::write(
+        dir.join(&file),
+        format!(
+            "name = \"{name}\"\n[base.model]\npreset = \"prelu-mlp\"\nhidden = [16]\n[base.data]\n\
+             dir = \"{}\"\nvalidation_size = 32\n[base.train]\nepochs = 2\nbatch_size = 32\n\
+             [base.backend]\nname = \"ndarray\"\n[grid]\nactivations = [\"relu\", \"tanh\", \
+             {{ kind = \"swish\", trainable = true }}]\nlr = [1e-3, 3e-3]\nseeds = [1, 2]\n",
+            data.display()
+        ),
+    )
+    .unwrap();
+    file
+}
+
+fn summary(run: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(run.join("summary.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn a_packed_sweep_gives_the_unpacked_sweeps_numbers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    block_dataset(&data, 256, 64);
+    let alone = sweep(tmp.path(), &data, "alone");
+    let packed = sweep(tmp.path(), &data, "packed");
+    let out = actlab(
+        &["compare", &alone, "--quiet", "--pack", "auto"],
+        tmp.path(),
+    );
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("--pack auto on ndarray (a CPU backend") && stderr.contains("0 pack(s)"),
+        "{stderr}"
+    );
+    let out = actlab(&["compare", &packed, "--quiet", "--pack", "4"], tmp.path());
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    // 12 runs: per seed 6 (3 activations × 2 rates) share a key; packs of at most 4.
+    assert!(
+        stderr.contains("packing: --pack 4: 4 pack(s) (") && stderr.contains("), 0 run(s) alone"),
+        "{stderr}"
+    );
+    let runs = tmp.path().join("runs");
+    let names: Vec<String> = std::fs::read_dir(runs.join("alone"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("-s"))
+        .collect();
+    assert_eq!(names.len(), 12, "{names:?}");
+    for name in &names {
+        let (a, p) = (
+            summary(&runs.join("alone").join(name)),
+            summary(&runs.join("packed").join(name)),
+        );
+        assert!(a.get("packed_with").is_none());
+        let mates = p["packed_with"].as_array().unwrap();
+        assert!(mates.len() == 1 || mates.len() == 3, "{name}: {mates:?}");
+        let (x, y) = (
+            a["test_loss"].as_f64().unwrap(),
+            p["test_loss"].as_f64().unwrap(),
+        );
+        assert!(
+            (x - y).abs() <= 1e-4 * x.abs(),
+            "{name}: test loss {x} vs {y}"
+        );
+        let (x, y) = (
+            a["test_accuracy"].as_f64().unwrap(),
+            p["test_accuracy"].as_f64().unwrap(),
+        );
+        assert!((x - y).abs() <= 1.0 / 64.0 + 1e-12, "{name}: {x} vs {y}");
+        assert_eq!(a["lr"], p["lr"], "{name}");
+    }
+    // The report reads packed runs as any others; eval reads a packed run's model.bpk.
+    assert!(runs.join("packed/report/report.md").is_file());
+    let run = runs.join("packed").join(&names[0]);
+    let out = actlab(&["eval", run.to_str().unwrap()], tmp.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let eval: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("eval.json")).unwrap()).unwrap();
+    assert_eq!(eval["accuracy"], summary(&run)["test_accuracy"]);
+}
+
+#[test]
+fn train_pack_refuses_runs_that_differ_in_more_than_activation_and_rate() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    block_dataset(&data, 64, 16);
+    let write = |name: &str, epochs: usize| {
+        let path = tmp.path().join(format!("{name}.toml"));
+        std::fs::write(
+            &path,
+            format!(
+                "name = \"{name}\"\n[model]\npreset = \"prelu-mlp\"\nhidden = [8]\n[data]\n\
+                 dir = \"{}\"\nvalidation_size = 16\n[train]\nepochs = {epochs}\nbatch_size = 16\n\
+                 [backend]\nname = \"ndarray\"\n",
+                data.display()
+            ),
+        )
+        .unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    let (a, b) = (write("a", 1), write("b", 2));
+    let out = actlab(&["train-pack", &a, &b], tmp.path());
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("differ only in activation and learning rate"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!tmp.path().join("runs/a").exists());
+    let out = actlab(&["compare", "nothing.toml", "--pack", "0"], tmp.path());
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("expected `auto` or a number of runs per pack"),
+        "{stderr}"
+    );
+}
