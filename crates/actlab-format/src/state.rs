@@ -59,6 +59,11 @@ pub struct TrainState {
     /// of the best validation epoch so far (that epoch follows from `history`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub best_weights_sha256: Option<String>,
+    /// A run trained in a pack (`compare --pack`): the names of the other members, whose
+    /// checkpoints must resume with this one (`actlab train-pack --resume`). Its optimizer file
+    /// then holds its share of the pack's Adam state, not a Burn optimizer record.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub packed_with: Vec<String>,
 }
 
 /// `checkpoint/state.toml`.

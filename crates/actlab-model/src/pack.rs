@@ -144,6 +144,28 @@ impl PackedMlp {
         })
     }
 
+    /// The same layout holding other tensors of the same shapes (an optimizer's moments), so
+    /// that [`PackedMlp::member`] can cut them per member as it cuts the weights.
+    pub fn with_tensors(
+        &self,
+        first_weight: Tensor<2>,
+        first_bias: Tensor<1>,
+        weights: Vec<Tensor<3>>,
+        biases: Vec<Tensor<3>>,
+    ) -> PackedMlp {
+        PackedMlp {
+            hidden: self.hidden.clone(),
+            input: self.input,
+            output: self.output,
+            first_weight,
+            first_bias,
+            weights,
+            biases,
+            activations: self.activations.clone(),
+            groups: self.groups.clone(),
+        }
+    }
+
     /// How many members.
     pub fn members(&self) -> usize {
         self.activations.len()

@@ -60,6 +60,16 @@ pub fn position(run_dir: &Path) -> Option<(usize, usize)> {
     Some((p.epochs_completed, p.steps_into_epoch))
 }
 
+/// The other members of the pack `run_dir`'s checkpoint was trained in (empty for a run
+/// trained alone, or without a readable checkpoint).
+pub fn packed_with(run_dir: &Path) -> Vec<String> {
+    read_text(&dir(run_dir).join(STATE), MAX_STATE_BYTES)
+        .ok()
+        .and_then(|text| CheckpointState::parse(&text).ok())
+        .map(|state| state.train.packed_with)
+        .unwrap_or_default()
+}
+
 /// Saves `train` with the model and optimizer of that moment as a new generation, then removes
 /// older ones. The RNG position follows from the run's seed and the position (see the module
 /// docs).

@@ -178,6 +178,16 @@ pub fn resume(
     }
     let lock = DirLock::acquire(&run_dir)?;
     let checkpoint = checkpoint::load(&run_dir)?;
+    let mates = &checkpoint.state.train.packed_with;
+    if !mates.is_empty() {
+        return Err(TrainError::Pack(format!(
+            "{} was trained in a pack with {}: resume them together with `actlab train-pack \
+             --resume` on every one of their run directories (or run `actlab compare --pack` \
+             again)",
+            run_dir.display(),
+            mates.join(", ")
+        )));
+    }
     let done = checkpoint.state.train.epochs_completed;
     let too_few = |expected: String| -> TrainError {
         let path = run_dir.join(files::CONFIG);

@@ -1,7 +1,8 @@
 //! Packed training against the same runs trained alone: after one step every parameter agrees,
 //! after two epochs every loss and accuracy; per-member learning rates; the extracted
 //! `model.bpk` evaluates to the member's recorded test accuracy; a diverging member stops
-//! alone. On ndarray, flex and wgpu.
+//! alone; a stopped pack resumes bit-identically, and only as the pack it was. On ndarray,
+//! flex and wgpu.
 
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
@@ -9,7 +10,7 @@ mod common;
 
 use std::path::Path;
 
-use actlab_train::pack::{pack_key, train_pack};
+use actlab_train::pack::{pack_key, resume_pack, train_pack};
 use actlab_train::run::{load_model, parameter_values};
 use actlab_train::{
     Experiment, ExperimentConfig, Outcome, Quiet, RunSummary, TrainError, TrainOptions, evaluate,
@@ -235,4 +236,73 @@ fn a_diverging_member_stops_alone_and_runs_that_differ_otherwise_are_not_packed(
         error.to_string().contains("differ only in activation"),
         "{error}"
     );
+}
+
+#[test]
+fn a_stopped_pack_resumes_bit_identically_and_only_as_the_pack_it_was() {
+    use std::sync::atomic::Ordering;
+    let tmp = tempfile::tempdir().unwrap();
+    let data = data(352, 64);
+    for backend in ["ndarray", "flex"] {
+        let make = |sub: &str| -> Vec<Experiment> {
+            MEMBERS
+                .iter()
+                .map(|&m| experiment(&tmp.path().join(backend).join(sub), backend, m, 3, None))
+                .collect()
+        };
+        let (whole, stopped) = (make("whole"), make("stopped"));
+        train_pack(&whole, &data, &TrainOptions::default(), &mut |_| {}).unwrap();
+        // Stop as epoch 2 begins: its checkpoints are epoch 1's.
+        let options = TrainOptions::default();
+        let stop = options.stop.clone();
+        let error = train_pack(&stopped, &data, &options, &mut |line| {
+            if line.starts_with("epoch 1/") {
+                stop.store(true, Ordering::SeqCst);
+            }
+        })
+        .unwrap_err();
+        assert!(error.to_string().contains("stopped in epoch 2"), "{error}");
+        let dirs: Vec<_> = stopped.iter().map(|e| e.run_dir()).collect();
+        for dir in &dirs {
+            assert_eq!(actlab_train::checkpoint::position(dir), Some((1, 0)));
+        }
+        // A member alone is refused, and so is part of the pack.
+        let alone_error =
+            actlab_train::resume(&stopped[0], &data, &TrainOptions::default(), &mut Quiet)
+                .unwrap_err();
+        assert!(
+            alone_error.to_string().contains("train-pack --resume"),
+            "{alone_error}"
+        );
+        let part =
+            resume_pack(&dirs[..2], &data, &TrainOptions::default(), &mut |_| {}).unwrap_err();
+        assert!(
+            part.to_string()
+                .contains("resume exactly those runs together"),
+            "{part}"
+        );
+        let results = resume_pack(&dirs, &data, &TrainOptions::default(), &mut |_| {}).unwrap();
+        let device = actlab_train::device(&whole[0].backend).unwrap().device;
+        for ((w, s), result) in whole.iter().zip(&stopped).zip(results) {
+            let summary = result.unwrap();
+            let a = parameter_values(&load_model(&w.run_dir(), w, &device).unwrap()).unwrap();
+            let b = parameter_values(&load_model(&s.run_dir(), s, &device).unwrap()).unwrap();
+            assert_eq!(a, b, "{backend} {}: weights", w.name());
+            let (hw, hs) = (history(&w.run_dir()), history(&s.run_dir()));
+            assert_eq!(hw.len(), 3);
+            for (x, y) in hw.iter().zip(&hs) {
+                assert_eq!(
+                    (x.train_loss, x.train_acc, x.val_loss, x.val_acc, x.lr),
+                    (y.train_loss, y.train_acc, y.val_loss, y.val_acc, y.lr),
+                    "{backend} {}",
+                    w.name()
+                );
+            }
+            // Both read back from summary.json (serde_json may read a float one ulp off).
+            let whole_summary = RunSummary::load(&w.run_dir()).unwrap();
+            let resumed_summary = RunSummary::load(&s.run_dir()).unwrap();
+            assert_eq!(whole_summary.test_loss, resumed_summary.test_loss);
+            assert_eq!(whole_summary.test_accuracy, summary.test_accuracy);
+        }
+    }
 }

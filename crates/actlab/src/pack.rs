@@ -50,8 +50,15 @@ pub fn units(
     backend: BackendName,
 ) -> anyhow::Result<(Vec<Vec<Point>>, Option<String>)> {
     let gpu = actlab_train::backend::is_gpu(backend);
+    let resuming = todo
+        .iter()
+        .any(|p| !actlab_train::checkpoint::packed_with(&out.join(&p.name)).is_empty());
     let (max, why) = match choice {
-        None => return Ok((todo.iter().map(|p| vec![p.clone()]).collect(), None)),
+        None if !resuming => return Ok((todo.iter().map(|p| vec![p.clone()]).collect(), None)),
+        None => (
+            1,
+            "no --pack, but checkpointed packs resume as packs".to_string(),
+        ),
         Some(PackChoice::Max(k)) => (k, format!("--pack {k}")),
         Some(PackChoice::Auto) if gpu => (
             usize::MAX,
@@ -70,16 +77,23 @@ pub fn units(
     };
     let mut groups: Vec<(Option<String>, Vec<Point>)> = Vec::new();
     for point in todo {
-        let fresh = RunStatus::of(&out.join(&point.name)) == RunStatus::Empty;
-        let key = if fresh && max > 1 {
+        let dir = out.join(&point.name);
+        let mates = actlab_train::checkpoint::packed_with(&dir);
+        // A checkpointed pack resumes as the pack it was, whatever --pack says now.
+        let (key, limit) = if !mates.is_empty() {
+            let mut all = mates;
+            all.push(point.name.clone());
+            all.sort();
+            (Some(format!("resume {}", all.join(","))), usize::MAX)
+        } else if RunStatus::of(&dir) == RunStatus::Empty && max > 1 {
             let path = out.join("configs").join(format!("{}.toml", point.name));
-            pack_key(&point.config.validate(&path)?)
+            (pack_key(&point.config.validate(&path)?), max)
         } else {
-            None
+            (None, 1)
         };
         match groups
             .iter_mut()
-            .find(|(k, g)| key.is_some() && *k == key && g.len() < max)
+            .find(|(k, g)| key.is_some() && *k == key && g.len() < limit)
         {
             Some((_, group)) => group.push(point.clone()),
             None => groups.push((key, vec![point.clone()])),
@@ -107,9 +121,12 @@ pub fn units(
 #[derive(Debug, Args)]
 pub struct TrainPackArgs {
     /// Experiment configs that differ only in activation and learning rate (each with its own
-    /// `[output] dir` or name).
-    #[arg(required = true, num_args = 2..)]
+    /// `[output] dir` or name); with --resume, the run directories of every member of a pack.
+    #[arg(required = true, num_args = 1..)]
     configs: Vec<PathBuf>,
+    /// Continue a checkpointed pack from its members' run directories.
+    #[arg(long)]
+    resume: bool,
     /// No per-epoch lines.
     #[arg(long, short)]
     quiet: bool,
@@ -120,11 +137,21 @@ pub struct TrainPackArgs {
 
 /// `actlab train-pack`: returns the exit status (1 when a member failed).
 pub fn train_pack(args: TrainPackArgs) -> anyhow::Result<u8> {
-    let experiments = args
-        .configs
-        .iter()
-        .map(|path| ExperimentConfig::load(path))
-        .collect::<Result<Vec<_>, _>>()?;
+    anyhow::ensure!(
+        args.resume || args.configs.len() >= 2,
+        "a pack needs at least two configs (train one with `actlab train`)"
+    );
+    let experiments = if args.resume {
+        args.configs
+            .iter()
+            .map(|dir| actlab_train::resume_config(dir, None))
+            .collect::<Result<Vec<_>, _>>()?
+    } else {
+        args.configs
+            .iter()
+            .map(|path| ExperimentConfig::load(path))
+            .collect::<Result<Vec<_>, _>>()?
+    };
     let mut sources = Sources::standard(DATASETS_ROOT);
     if args.offline {
         sources = sources.offline();
@@ -141,11 +168,17 @@ pub fn train_pack(args: TrainPackArgs) -> anyhow::Result<u8> {
     };
     let terminated = watch_signals(&options.stop)?;
     let quiet = args.quiet;
-    let results = match actlab_train::pack::train_pack(&experiments, &data, &options, &mut |line| {
+    let mut say = |line: String| {
         if !quiet {
             eprintln!("{line}");
         }
-    }) {
+    };
+    let outcome = if args.resume {
+        actlab_train::pack::resume_pack(&args.configs, &data, &options, &mut say)
+    } else {
+        actlab_train::pack::train_pack(&experiments, &data, &options, &mut say)
+    };
+    let results = match outcome {
         Err(TrainError::Pack(message)) if options.stop.load(Ordering::SeqCst) => {
             eprintln!("interrupted ({message})");
             return Ok(if terminated.load(Ordering::SeqCst) {

@@ -209,7 +209,19 @@ fn spawn(
         config.write_atomic(&path)?;
         Ok(path)
     };
-    if job.points.len() > 1 {
+    let checkpointed = |p: &&Point| {
+        matches!(
+            RunStatus::of(&out.join(&p.name)),
+            RunStatus::Checkpointed { .. }
+        )
+    };
+    let pack_checkpoint = job.points.iter().all(checkpointed)
+        && (job.points.len() > 1
+            || !actlab_train::checkpoint::packed_with(&out.join(&first.name)).is_empty());
+    if pack_checkpoint {
+        command.args(["train-pack", "--resume"]);
+        command.args(job.points.iter().map(|p| out.join(&p.name)));
+    } else if job.points.len() > 1 {
         command.arg("train-pack");
         for point in &job.points {
             command.arg(write_config(point)?);
@@ -234,7 +246,7 @@ fn spawn(
     if let Some(threads) = job.threads {
         command.env("RAYON_NUM_THREADS", threads.to_string());
     }
-    let log_name = if job.points.len() > 1 {
+    let log_name = if job.points.len() > 1 || pack_checkpoint {
         format!("{}.pack.log", first.name)
     } else {
         format!("{}.log", first.name)

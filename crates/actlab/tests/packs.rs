@@ -132,3 +132,89 @@ fn train_pack_refuses_runs_that_differ_in_more_than_activation_and_rate() {
         "{stderr}"
     );
 }
+
+#[test]
+fn an_interrupted_packed_compare_resumes_as_the_pack_bit_identically() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    block_dataset(&data, 3000, 64);
+    for name in ["slow", "straight"] {
+        std::fs::write(
+            tmp.path().join(format!("{name}.toml")),
+            format!(
+                "name = \"{name}\"\n[base.model]\npreset = \"prelu-mlp\"\nhidden = [16]\n\
+                 [base.data]\ndir = \"{}\"\nvalidation_size = 32\n[base.train]\nepochs = 3\n\
+                 batch_size = 4\n[base.backend]\nname = \"ndarray\"\n[grid]\n\
+                 activations = [\"relu\", {{ kind = \"prelu\", per_unit = true }}]\nseeds = [1]\n",
+                data.display()
+            ),
+        )
+        .unwrap();
+    }
+    let out = actlab(
+        &["compare", "straight.toml", "--quiet", "--pack", "2"],
+        tmp.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let runs = tmp.path().join("runs/slow");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_actlab"))
+        .args(["compare", "slow.toml", "--quiet", "--pack", "2"])
+        .current_dir(tmp.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let state = runs.join("relu-s1/checkpoint/state.toml");
+    let start = std::time::Instant::now();
+    while !state.exists() && start.elapsed().as_secs() < 120 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(state.exists(), "no checkpoint within 120 s");
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    // A member alone cannot be resumed; compare (even without --pack) resumes the pack.
+    let run = runs.join("relu-s1");
+    let out = actlab(&["train", "--resume", run.to_str().unwrap()], tmp.path());
+    assert!(
+        text(&out.stderr).contains("train-pack"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = actlab(&["compare", "slow.toml", "--quiet"], tmp.path());
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("checkpointed packs resume as packs: 1 pack(s) (2)"),
+        "{stderr}"
+    );
+    let members: Vec<String> = std::fs::read_dir(tmp.path().join("runs/straight"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with("-s1"))
+        .collect();
+    assert_eq!(members.len(), 2, "{members:?}");
+    for member in &members {
+        let metrics = |sweep: &str| {
+            let text = std::fs::read_to_string(
+                tmp.path()
+                    .join("runs")
+                    .join(sweep)
+                    .join(member)
+                    .join("metrics.csv"),
+            )
+            .unwrap_or_else(|e| panic!("{member}: {e}"));
+            text.lines()
+                .map(|l| l.split(',').take(6).collect::<Vec<_>>().join(","))
+                .collect::<Vec<_>>()
+        };
+        let (a, b) = (metrics("straight"), metrics("slow"));
+        assert_eq!(a.len(), 4, "{a:?}");
+        assert_eq!(a, b, "{member}");
+    }
+}

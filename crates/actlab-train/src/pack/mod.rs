@@ -7,12 +7,16 @@
 //! in one packed forward per batch; the test set runs each member's extracted `Mlp`, exactly
 //! as `actlab eval` will.
 //!
-//! What a pack does not do (yet): checkpoints — a stopped pack restarts its members from the
-//! beginning; diagnostics and early stopping — runs with either are not packed ([`pack_key`]).
-//! A member whose loss stops being finite is frozen (rate 0) and fails alone with the
-//! unpacked run's error; the others go on.
+//! After every epoch each member's `checkpoint/` gets its state (with `packed_with`), weights
+//! and share of the Adam state (`checkpoint.rs`); a stopped pack continues from its last
+//! finished epoch ([`resume_pack`], bit-identical on CPU backends: the epoch it was stopped in
+//! is trained again from the same state). Runs with diagnostics or early stopping are not
+//! packed ([`pack_key`]). A member whose loss stops being finite is frozen (rate 0), loses its
+//! checkpoint (it no longer resumes with the pack) and fails alone with the unpacked run's
+//! error; the others go on.
 
 pub mod bench;
+mod checkpoint;
 mod step;
 
 use std::sync::atomic::Ordering;
@@ -55,19 +59,9 @@ pub fn pack_key(experiment: &Experiment) -> Option<String> {
     serde_json::to_string(&(model, &experiment.data, train, &experiment.backend)).ok()
 }
 
-/// Trains `experiments` as one pack. The outer error stops the whole pack (a directory in the
-/// way, the device); each member's own result is in the list, in order. `say` gets a line per
-/// epoch.
-pub fn train_pack(
-    experiments: &[Experiment],
-    data: &MnistData,
-    options: &TrainOptions,
-    say: &mut dyn FnMut(String),
-) -> Result<Vec<Result<RunSummary, TrainError>>, TrainError> {
-    let Some(first) = experiments.first() else {
-        return Ok(Vec::new());
-    };
-    let key = pack_key(first);
+/// Checks that `experiments` can share a pack.
+fn check_keys(experiments: &[Experiment]) -> Result<(), TrainError> {
+    let key = experiments.first().and_then(pack_key);
     if key.is_none() || experiments.iter().any(|e| pack_key(e) != key) {
         return Err(TrainError::Pack(
             "the runs of a pack must differ only in activation and learning rate, use Adam, \
@@ -75,6 +69,22 @@ pub fn train_pack(
                 .into(),
         ));
     }
+    Ok(())
+}
+
+/// Trains `experiments` as one pack. The outer error stops the whole pack (a directory in the
+/// way, the device, a stop — after the last finished epoch's checkpoint); each member's own
+/// result is in the list, in order. `say` gets a line per epoch.
+pub fn train_pack(
+    experiments: &[Experiment],
+    data: &MnistData,
+    options: &TrainOptions,
+    say: &mut dyn FnMut(String),
+) -> Result<Vec<Result<RunSummary, TrainError>>, TrainError> {
+    if experiments.is_empty() {
+        return Ok(Vec::new());
+    }
+    check_keys(experiments)?;
     let locks: Vec<DirLock> = experiments
         .iter()
         .map(crate::session::fresh_run_dir)
@@ -85,6 +95,72 @@ pub fn train_pack(
         resolved.output.dir = Some(lock.dir().to_path_buf());
         resolved.write_atomic(&lock.dir().join(files::CONFIG))?;
     }
+    run(experiments, &locks, None, data, options, say)
+}
+
+/// Continues the pack whose members' run directories are `run_dirs` from their checkpoints
+/// (every member of the pack, each at the same epoch).
+pub fn resume_pack(
+    run_dirs: &[std::path::PathBuf],
+    data: &MnistData,
+    options: &TrainOptions,
+    say: &mut dyn FnMut(String),
+) -> Result<Vec<Result<RunSummary, TrainError>>, TrainError> {
+    let experiments = run_dirs
+        .iter()
+        .map(|dir| crate::session::resume_config(dir, None))
+        .collect::<Result<Vec<_>, _>>()?;
+    check_keys(&experiments)?;
+    let locks: Vec<DirLock> = run_dirs
+        .iter()
+        .map(|dir| DirLock::acquire(dir))
+        .collect::<Result<_, _>>()?;
+    let checkpoints = run_dirs
+        .iter()
+        .map(|dir| crate::checkpoint::load(dir))
+        .collect::<Result<Vec<_>, _>>()?;
+    let names: Vec<String> = experiments.iter().map(Experiment::name).collect();
+    for (m, cp) in checkpoints.iter().enumerate() {
+        let mut mates = cp.state.train.packed_with.clone();
+        let mut expected: Vec<String> = names
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| i != m)
+            .map(|(_, n)| n.clone())
+            .collect();
+        if expected.is_empty() {
+            expected.push(names[m].clone());
+        }
+        mates.sort();
+        expected.sort();
+        let position = (
+            cp.state.train.epochs_completed,
+            cp.state.train.steps_into_epoch,
+        );
+        let first = (checkpoints[0].state.train.epochs_completed, 0);
+        if mates != expected || position != first {
+            return Err(TrainError::Pack(format!(
+                "{} was checkpointed in a pack with [{}] at epoch {}: resume exactly those runs \
+                 together",
+                run_dirs[m].display(),
+                cp.state.train.packed_with.join(", "),
+                position.0
+            )));
+        }
+    }
+    run(&experiments, &locks, Some(checkpoints), data, options, say)
+}
+
+/// The pack's epochs, from the seed or from `restored` checkpoints.
+fn run(
+    experiments: &[Experiment],
+    locks: &[DirLock],
+    restored: Option<Vec<crate::checkpoint::Checkpoint>>,
+    data: &MnistData,
+    options: &TrainOptions,
+    say: &mut dyn FnMut(String),
+) -> Result<Vec<Result<RunSummary, TrainError>>, TrainError> {
+    let first = &experiments[0];
     let backend = backend::device(&first.backend)?;
     let device = backend.device.clone().autodiff();
     let train = &first.train;
@@ -111,10 +187,6 @@ pub fn train_pack(
             batch_size: batch,
         });
     }
-    let members = experiments
-        .iter()
-        .map(|e| e.model().init_seeded(&device, train.seed))
-        .collect::<Result<Vec<_>, _>>()?;
     let configs: Vec<ActivationConfig> = experiments
         .iter()
         .map(|e| e.model().activation.clone())
@@ -123,12 +195,31 @@ pub fn train_pack(
         OptimizerConfig::Adam { weight_decay, .. } => weight_decay,
         _ => 0.0,
     };
-    let mut pack = PackStep::new(PackedMlp::new(&members, &configs)?, weight_decay);
-    drop(members);
-    let feed = TrainFeed::new(&data.train, &backend, &device);
     let k = experiments.len();
+    let (mut pack, mut histories, done) = match restored {
+        None => {
+            let members = experiments
+                .iter()
+                .map(|e| e.model().init_seeded(&device, train.seed))
+                .collect::<Result<Vec<_>, _>>()?;
+            let net = PackedMlp::new(&members, &configs)?;
+            (PackStep::new(net, weight_decay), vec![Vec::new(); k], 0)
+        }
+        Some(checkpoints) => {
+            let done = checkpoints[0].state.train.epochs_completed;
+            let (pack, histories) = restore(
+                experiments,
+                checkpoints,
+                &configs,
+                &device,
+                weight_decay,
+                done * steps,
+            )?;
+            (pack, histories, done)
+        }
+    };
+    let feed = TrainFeed::new(&data.train, &backend, &device);
     let mut failed: Vec<Option<TrainError>> = (0..k).map(|_| None).collect();
-    let mut histories: Vec<Vec<EpochRecord>> = vec![Vec::new(); k];
     let names: Vec<String> = experiments.iter().map(Experiment::name).collect();
     say(format!(
         "pack of {k} on {} ({} activation call(s) per layer): {}",
@@ -136,7 +227,7 @@ pub fn train_pack(
         pack.net.activation_groups(),
         names.join(", ")
     ));
-    for epoch in 1..=train.epochs {
+    for epoch in done + 1..=train.epochs {
         let epoch_start = Instant::now();
         let lrs: Vec<f64> = experiments
             .iter()
@@ -155,9 +246,10 @@ pub fn train_pack(
         let mut pending: Vec<(Tensor<1>, Tensor<1, Int>)> = Vec::new();
         for s in 0..steps {
             if options.stop.load(Ordering::SeqCst) {
-                return Err(TrainError::Pack(
-                    "stopped: a pack keeps no checkpoint, so its runs start again next time".into(),
-                ));
+                return Err(TrainError::Pack(format!(
+                    "stopped in epoch {epoch}: its runs continue from their last finished \
+                     epoch's checkpoint (`actlab train-pack --resume`, or `compare` again)"
+                )));
             }
             let b = feed.batch(&order[s * batch..(s + 1) * batch])?;
             pending.push(pack.step(b.images, b.targets, &lrs));
@@ -177,6 +269,9 @@ pub fn train_pack(
                                 loss: row[m],
                             });
                             lrs[m] = 0.0;
+                            // Its last checkpoint is from before: it no longer resumes with
+                            // the pack (a later compare trains it again, alone).
+                            let _ = std::fs::remove_dir_all(crate::checkpoint::dir(locks[m].dir()));
                             say(format!("{}: training diverged; stopped alone", names[m]));
                             continue;
                         }
@@ -215,6 +310,7 @@ pub fn train_pack(
             });
             run::metrics::write(locks[m].dir(), &histories[m])?;
         }
+        save(&pack, experiments, locks, &histories, &failed, epoch)?;
         say(format!(
             "epoch {epoch}/{}: validation {}",
             train.epochs,
@@ -262,6 +358,111 @@ pub fn train_pack(
         results.push(Ok(summary));
     }
     Ok(results)
+}
+
+/// Each live member's checkpoint after `epoch`.
+fn save(
+    pack: &PackStep,
+    experiments: &[Experiment],
+    locks: &[DirLock],
+    histories: &[Vec<EpochRecord>],
+    failed: &[Option<TrainError>],
+    epoch: usize,
+) -> Result<(), TrainError> {
+    let names: Vec<String> = experiments.iter().map(Experiment::name).collect();
+    let live: Vec<usize> = (0..experiments.len())
+        .filter(|&m| failed[m].is_none())
+        .collect();
+    for (m, experiment) in experiments.iter().enumerate() {
+        if failed[m].is_some() {
+            continue;
+        }
+        let Some(moments) = pack.member_moments(m)? else {
+            continue;
+        };
+        let state = crate::checkpoint::TrainState {
+            epochs_completed: epoch,
+            history: histories[m].clone(),
+            // The members that resume with it: the live ones (itself alone, when the others
+            // have diverged: still a pack's checkpoint, resumed by `resume_pack`).
+            packed_with: {
+                let mates: Vec<String> = live
+                    .iter()
+                    .filter(|&&i| i != m)
+                    .map(|&i| names[i].clone())
+                    .collect();
+                if mates.is_empty() {
+                    vec![names[m].clone()]
+                } else {
+                    mates
+                }
+            },
+            ..Default::default()
+        };
+        let weights = pack
+            .net
+            .member(m, experiment.model().output_activation.as_ref())?
+            .valid();
+        checkpoint::save_member(
+            locks[m].dir(),
+            experiment.train.seed,
+            &state,
+            weights,
+            moments,
+            pack.activation_optim(m),
+        )?;
+    }
+    Ok(())
+}
+
+/// The pack as its members' checkpoints left it, with their histories.
+fn restore(
+    experiments: &[Experiment],
+    checkpoints: Vec<crate::checkpoint::Checkpoint>,
+    configs: &[ActivationConfig],
+    device: &burn::tensor::Device,
+    weight_decay: f64,
+    time: usize,
+) -> Result<(PackStep, Vec<Vec<EpochRecord>>), TrainError> {
+    let mut members = Vec::new();
+    let mut ms = Vec::new();
+    let mut vs = Vec::new();
+    let mut optims = Vec::new();
+    let mut histories = Vec::new();
+    for (experiment, cp) in experiments.iter().zip(checkpoints) {
+        let dir = experiment.run_dir();
+        let cp_dir = crate::checkpoint::dir(&dir);
+        let blank = || experiment.model().init(device);
+        let model = run::load_weights(blank()?, &cp_dir.join(&cp.state.model_file), cp.model)?;
+        let parts = checkpoint::moments(&dir, &cp.optimizer)?;
+        let optimizer_path = cp_dir.join(&cp.state.optimizer_file);
+        let mut parts = parts.into_iter();
+        let mut next = || parts.next().unwrap_or_default();
+        ms.push(run::load_weights(blank()?, &optimizer_path, next())?);
+        vs.push(run::load_weights(blank()?, &optimizer_path, next())?);
+        let activation_state = next();
+        let has_params = model.activations.iter().any(|a| a.num_params() > 0);
+        optims.push(if has_params {
+            let optim = burn::optim::AdamConfig::new()
+                .with_epsilon(crate::optim::ADAM_EPSILON)
+                .init()
+                .from_bytes(burn::tensor::Bytes::from_bytes_vec(activation_state))
+                .map_err(|e| TrainError::Corrupt {
+                    path: optimizer_path.clone(),
+                    message: format!("not a pack's activation optimizer state: {e}"),
+                })?;
+            Some(optim)
+        } else {
+            None
+        });
+        histories.push(cp.state.train.history);
+        members.push(model);
+    }
+    let net = PackedMlp::new(&members, configs)?;
+    let moments = (PackedMlp::new(&ms, configs)?, PackedMlp::new(&vs, configs)?);
+    let time = i32::try_from(time).map_err(|_| TrainError::Pack("too many steps".into()))?;
+    let pack = PackStep::resumed(net, weight_decay, time, moments, optims);
+    Ok((pack, histories))
 }
 
 /// Every member's loss and accuracy on `split[indices]`, through the packed network: the

@@ -9,7 +9,7 @@
 //! Swish β, formula parameters, rational coefficients) go through Burn's own Adam, one optimizer
 //! per member at its rate, without weight decay — as `optim::build` treats them unpacked.
 
-use actlab_model::{Activation, PackedMlp};
+use actlab_model::{Activation, Mlp, ModelError, PackedMlp};
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::activation::log_softmax;
 use burn::tensor::{Int, Tensor, TensorData};
@@ -58,6 +58,63 @@ impl PackStep {
             biases: vec![None; layers],
             activation_optims,
         }
+    }
+
+    /// A pack restored from its members' checkpoints: Adam at step `time`, its moments packed
+    /// like the weights (`m`, `v`), each member's activation optimizer restored.
+    pub(crate) fn resumed(
+        net: PackedMlp,
+        weight_decay: f64,
+        time: i32,
+        (m, v): (PackedMlp, PackedMlp),
+        activation_optims: Vec<Option<ModuleOptimizer>>,
+    ) -> Self {
+        let pair = |a: Tensor<3>, b: Tensor<3>| Some((a.inner(), b.inner()));
+        PackStep {
+            net,
+            weight_decay: weight_decay as f32,
+            time,
+            first_weight: Some((m.first_weight.inner(), v.first_weight.inner())),
+            first_bias: Some((m.first_bias.inner(), v.first_bias.inner())),
+            weights: m
+                .weights
+                .into_iter()
+                .zip(v.weights)
+                .map(|(a, b)| pair(a, b))
+                .collect(),
+            biases: m
+                .biases
+                .into_iter()
+                .zip(v.biases)
+                .map(|(a, b)| pair(a, b))
+                .collect(),
+            activation_optims,
+        }
+    }
+
+    /// Member `k`'s Adam moments `(m, v)`, shaped as its model (`None` before the first step).
+    pub(crate) fn member_moments(&self, k: usize) -> Result<Option<(Mlp, Mlp)>, ModelError> {
+        let (Some((fw_m, fw_v)), Some((fb_m, fb_v))) = (&self.first_weight, &self.first_bias)
+        else {
+            return Ok(None);
+        };
+        let mut w = (Vec::new(), Vec::new());
+        let mut b = (Vec::new(), Vec::new());
+        for (target, moments) in [(&mut w, &self.weights), (&mut b, &self.biases)] {
+            for pair in moments {
+                let Some((m, v)) = pair else { return Ok(None) };
+                target.0.push(m.clone());
+                target.1.push(v.clone());
+            }
+        }
+        let m = self.net.with_tensors(fw_m.clone(), fb_m.clone(), w.0, b.0);
+        let v = self.net.with_tensors(fw_v.clone(), fb_v.clone(), w.1, b.1);
+        Ok(Some((m.member(k, None)?, v.member(k, None)?)))
+    }
+
+    /// Member `k`'s optimizer of its activation parameters, if it has any.
+    pub(crate) fn activation_optim(&self, k: usize) -> Option<&ModuleOptimizer> {
+        self.activation_optims.get(k).and_then(Option::as_ref)
     }
 
     /// One step on `images`/`targets` with member `k` at rate `lrs[k]` (0 freezes it). Returns

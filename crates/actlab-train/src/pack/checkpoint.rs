@@ -1,0 +1,109 @@
+//! A pack's checkpoint is its members' own: each member's `checkpoint/` holds the usual
+//! `state.toml` (its history, the position, `packed_with` naming the other members), its
+//! weights as a plain `Mlp` record, and — as its optimizer file — its share of the pack's Adam
+//! state: the two moments as `Mlp`-shaped records and its activation optimizer's Burn record,
+//! framed as `MAGIC`, then three (length, bytes) parts. Adam's step count is not stored: every
+//! step of every epoch counts, so it is `epochs × steps per epoch`.
+
+use std::path::Path;
+
+use actlab_model::Mlp;
+use burn::module::Module;
+use burn::optim::ModuleOptimizer;
+
+use crate::checkpoint::{self, TrainState};
+use crate::error::TrainError;
+
+const MAGIC: &[u8] = b"actlab pack adam v1\n";
+
+/// `MAGIC`, then each part as a little-endian u64 length and its bytes.
+fn encode(parts: &[&[u8]]) -> Vec<u8> {
+    let mut out = MAGIC.to_vec();
+    for part in parts {
+        out.extend((part.len() as u64).to_le_bytes());
+        out.extend_from_slice(part);
+    }
+    out
+}
+
+/// The parts of an [`encode`]d file; `None` when it is not one (wrong magic, a length past the
+/// end, bytes left over).
+fn decode(bytes: &[u8], parts: usize) -> Option<Vec<Vec<u8>>> {
+    let mut rest = bytes.strip_prefix(MAGIC)?;
+    let mut out = Vec::with_capacity(parts);
+    for _ in 0..parts {
+        let (len, tail) = rest.split_first_chunk::<8>()?;
+        let len = usize::try_from(u64::from_le_bytes(*len)).ok()?;
+        if len > tail.len() {
+            return None;
+        }
+        let (part, tail) = tail.split_at(len);
+        out.push(part.to_vec());
+        rest = tail;
+    }
+    rest.is_empty().then_some(out)
+}
+
+fn record_bytes(model: Mlp, dir: &Path) -> Result<Vec<u8>, TrainError> {
+    model
+        .into_record()
+        .into_bytes()
+        .map(|b| b.to_vec())
+        .map_err(|e| TrainError::Corrupt {
+            path: checkpoint::dir(dir),
+            message: format!("cannot serialise the checkpoint: {e}"),
+        })
+}
+
+/// Saves one member's checkpoint: `state`, its weights, its Adam moments (`m`, `v`, shaped as
+/// its model) and its activation optimizer (if it has learnable activation parameters).
+pub(super) fn save_member(
+    run_dir: &Path,
+    seed: u64,
+    state: &TrainState,
+    weights: Mlp,
+    moments: (Mlp, Mlp),
+    activation_optim: Option<&ModuleOptimizer>,
+) -> Result<(), TrainError> {
+    let corrupt = |e: burn::store::RecordError| TrainError::Corrupt {
+        path: checkpoint::dir(run_dir),
+        message: format!("cannot serialise the checkpoint: {e}"),
+    };
+    let model = record_bytes(weights, run_dir)?;
+    let m = record_bytes(moments.0, run_dir)?;
+    let v = record_bytes(moments.1, run_dir)?;
+    let activations = match activation_optim {
+        Some(optim) => optim.into_bytes().map_err(corrupt)?.to_vec(),
+        None => Vec::new(),
+    };
+    let optimizer = encode(&[&m, &v, &activations]);
+    checkpoint::save_state(run_dir, seed, state, &model, &optimizer)
+}
+
+/// A member's saved Adam share: `(m record, v record, activation optimizer record)`.
+pub(super) fn moments(run_dir: &Path, bytes: &[u8]) -> Result<Vec<Vec<u8>>, TrainError> {
+    decode(bytes, 3).ok_or_else(|| TrainError::Corrupt {
+        path: checkpoint::dir(run_dir),
+        message: "the optimizer file is not a pack's Adam state".into(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parts_round_trip_and_damage_is_refused() {
+        let bytes = encode(&[b"abc", b"", b"xyz12"]);
+        assert_eq!(
+            decode(&bytes, 3),
+            Some(vec![b"abc".to_vec(), Vec::new(), b"xyz12".to_vec()])
+        );
+        assert_eq!(decode(&bytes[..bytes.len() - 1], 3), None);
+        assert_eq!(decode(&[bytes.as_slice(), b"!"].concat(), 3), None);
+        assert_eq!(decode(b"not a pack", 3), None);
+        let mut huge = MAGIC.to_vec();
+        huge.extend(u64::MAX.to_le_bytes());
+        assert_eq!(decode(&huge, 3), None);
+    }
+}
