@@ -207,7 +207,7 @@ fn run(
         }
         Some(checkpoints) => {
             let done = checkpoints[0].state.train.epochs_completed;
-            let (pack, histories) = restore(
+            let (pack, histories) = checkpoint::restore(
                 experiments,
                 checkpoints,
                 &configs,
@@ -310,7 +310,7 @@ fn run(
             });
             run::metrics::write(locks[m].dir(), &histories[m])?;
         }
-        save(&pack, experiments, locks, &histories, &failed, epoch)?;
+        checkpoint::save(&pack, experiments, locks, &histories, &failed, epoch)?;
         say(format!(
             "epoch {epoch}/{}: validation {}",
             train.epochs,
@@ -358,111 +358,6 @@ fn run(
         results.push(Ok(summary));
     }
     Ok(results)
-}
-
-/// Each live member's checkpoint after `epoch`.
-fn save(
-    pack: &PackStep,
-    experiments: &[Experiment],
-    locks: &[DirLock],
-    histories: &[Vec<EpochRecord>],
-    failed: &[Option<TrainError>],
-    epoch: usize,
-) -> Result<(), TrainError> {
-    let names: Vec<String> = experiments.iter().map(Experiment::name).collect();
-    let live: Vec<usize> = (0..experiments.len())
-        .filter(|&m| failed[m].is_none())
-        .collect();
-    for (m, experiment) in experiments.iter().enumerate() {
-        if failed[m].is_some() {
-            continue;
-        }
-        let Some(moments) = pack.member_moments(m)? else {
-            continue;
-        };
-        let state = crate::checkpoint::TrainState {
-            epochs_completed: epoch,
-            history: histories[m].clone(),
-            // The members that resume with it: the live ones (itself alone, when the others
-            // have diverged: still a pack's checkpoint, resumed by `resume_pack`).
-            packed_with: {
-                let mates: Vec<String> = live
-                    .iter()
-                    .filter(|&&i| i != m)
-                    .map(|&i| names[i].clone())
-                    .collect();
-                if mates.is_empty() {
-                    vec![names[m].clone()]
-                } else {
-                    mates
-                }
-            },
-            ..Default::default()
-        };
-        let weights = pack
-            .net
-            .member(m, experiment.model().output_activation.as_ref())?
-            .valid();
-        checkpoint::save_member(
-            locks[m].dir(),
-            experiment.train.seed,
-            &state,
-            weights,
-            moments,
-            pack.activation_optim(m),
-        )?;
-    }
-    Ok(())
-}
-
-/// The pack as its members' checkpoints left it, with their histories.
-fn restore(
-    experiments: &[Experiment],
-    checkpoints: Vec<crate::checkpoint::Checkpoint>,
-    configs: &[ActivationConfig],
-    device: &burn::tensor::Device,
-    weight_decay: f64,
-    time: usize,
-) -> Result<(PackStep, Vec<Vec<EpochRecord>>), TrainError> {
-    let mut members = Vec::new();
-    let mut ms = Vec::new();
-    let mut vs = Vec::new();
-    let mut optims = Vec::new();
-    let mut histories = Vec::new();
-    for (experiment, cp) in experiments.iter().zip(checkpoints) {
-        let dir = experiment.run_dir();
-        let cp_dir = crate::checkpoint::dir(&dir);
-        let blank = || experiment.model().init(device);
-        let model = run::load_weights(blank()?, &cp_dir.join(&cp.state.model_file), cp.model)?;
-        let parts = checkpoint::moments(&dir, &cp.optimizer)?;
-        let optimizer_path = cp_dir.join(&cp.state.optimizer_file);
-        let mut parts = parts.into_iter();
-        let mut next = || parts.next().unwrap_or_default();
-        ms.push(run::load_weights(blank()?, &optimizer_path, next())?);
-        vs.push(run::load_weights(blank()?, &optimizer_path, next())?);
-        let activation_state = next();
-        let has_params = model.activations.iter().any(|a| a.num_params() > 0);
-        optims.push(if has_params {
-            let optim = burn::optim::AdamConfig::new()
-                .with_epsilon(crate::optim::ADAM_EPSILON)
-                .init()
-                .from_bytes(burn::tensor::Bytes::from_bytes_vec(activation_state))
-                .map_err(|e| TrainError::Corrupt {
-                    path: optimizer_path.clone(),
-                    message: format!("not a pack's activation optimizer state: {e}"),
-                })?;
-            Some(optim)
-        } else {
-            None
-        });
-        histories.push(cp.state.train.history);
-        members.push(model);
-    }
-    let net = PackedMlp::new(&members, configs)?;
-    let moments = (PackedMlp::new(&ms, configs)?, PackedMlp::new(&vs, configs)?);
-    let time = i32::try_from(time).map_err(|_| TrainError::Pack("too many steps".into()))?;
-    let pack = PackStep::resumed(net, weight_decay, time, moments, optims);
-    Ok((pack, histories))
 }
 
 /// Every member's loss and accuracy on `split[indices]`, through the packed network: the
