@@ -353,15 +353,7 @@ impl ActivationConfig {
             });
         };
         let (m, n) = (*m, *n);
-        if let Some(name) = name
-            && (name.trim().is_empty() || name.chars().count() > 64)
-        {
-            return Err(ModelError::InvalidParameter {
-                field: format!("{field}.name"),
-                value: format!("{name:?}"),
-                expected: "a label of 1 to 64 characters".into(),
-            });
-        }
+        crate::expr::check_label(name.as_deref(), field)?;
         if !(1..=MAX_DEGREE).contains(&m) || n > MAX_DEGREE {
             return Err(ModelError::InvalidParameter {
                 field: format!("{field}.degrees"),

@@ -8,7 +8,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{actlab, block_dataset, text};
+use common::{actlab, block_dataset, interrupt_when, text};
 
 fn sweep(dir: &Path, data: &Path, name: &str) -> String {
     let file = format!("{name}.toml");
@@ -157,24 +157,9 @@ fn an_interrupted_packed_compare_resumes_as_the_pack_bit_identically() {
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let runs = tmp.path().join("runs/slow");
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_actlab"))
-        .args(["compare", "slow.toml", "--quiet", "--pack", "2"])
-        .current_dir(tmp.path())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
     let state = runs.join("relu-s1/checkpoint/state.toml");
-    let start = std::time::Instant::now();
-    while !state.exists() && start.elapsed().as_secs() < 120 {
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    assert!(state.exists(), "no checkpoint within 120 s");
-    std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let args = ["compare", "slow.toml", "--quiet", "--pack", "2"];
+    let out = interrupt_when(&args, tmp.path(), &state, || {});
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(130), "{stderr}");
     // A member alone cannot be resumed; compare (even without --pack) resumes the pack.

@@ -5,9 +5,7 @@
 
 mod common;
 
-use std::process::Command;
-
-use common::{actlab, block_dataset, text};
+use common::{actlab, block_dataset, interrupt_when, text};
 
 #[test]
 fn compare_runs_shards_resumes_and_reports() {
@@ -127,25 +125,17 @@ fn an_interrupted_compare_resumes_without_retraining_finished_runs() {
     )
     .unwrap();
     let out_dir = tmp.path().join("runs/slow");
-    let child = Command::new(env!("CARGO_BIN_EXE_actlab"))
-        .args(["compare", "slow.toml", "--quiet"])
-        .current_dir(tmp.path())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
     let first = out_dir.join("relu-s1/summary.json");
-    let start = std::time::Instant::now();
-    while !first.exists() && start.elapsed().as_secs() < 120 {
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    assert!(first.exists(), "the first run did not finish within 120 s");
-    let finished_at = std::fs::metadata(&first).unwrap().modified().unwrap();
-    Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let mut finished_at = None;
+    let out = interrupt_when(
+        &["compare", "slow.toml", "--quiet"],
+        tmp.path(),
+        &first,
+        || {
+            finished_at = Some(std::fs::metadata(&first).unwrap().modified().unwrap());
+        },
+    );
+    let finished_at = finished_at.unwrap();
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(130), "{stderr}");
     assert!(stderr.contains("interrupted"), "{stderr}");

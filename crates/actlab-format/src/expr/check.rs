@@ -62,6 +62,21 @@ pub fn param_list(params: &BTreeMap<String, f64>) -> (Vec<String>, Vec<f64>) {
     params.iter().map(|(k, v)| (k.clone(), *v)).unzip()
 }
 
+/// An activation's optional `name` (its label in reports and run names): 1 to 64 characters,
+/// not blank.
+pub fn check_label(name: Option<&str>, field: &str) -> Result<(), crate::error::ModelError> {
+    match name {
+        Some(name) if name.trim().is_empty() || name.chars().count() > 64 => {
+            Err(crate::error::ModelError::InvalidParameter {
+                field: format!("{field}.name"),
+                value: format!("{name:?}"),
+                expected: "a label of 1 to 64 characters".into(),
+            })
+        }
+        _ => Ok(()),
+    }
+}
+
 /// A checked formula activation: what the model crate builds.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Formula {
@@ -112,15 +127,7 @@ impl Formula {
                     .into(),
             });
         }
-        if let Some(name) = name
-            && (name.trim().is_empty() || name.chars().count() > 64)
-        {
-            return Err(ModelError::InvalidParameter {
-                field: format!("{field}.name"),
-                value: format!("{name:?}"),
-                expected: "a label of 1 to 64 characters".into(),
-            });
-        }
+        check_label(name, field)?;
         let expr = parse(f, &names).map_err(|e| {
             let shown: String = f.chars().take(MAX_FORMULA_CHARS).collect();
             let caret = format!(

@@ -13,7 +13,7 @@
 mod check;
 mod parse;
 
-pub use check::{Formula, check_grid, check_params, first_non_finite, param_list};
+pub use check::{Formula, check_grid, check_label, check_params, first_non_finite, param_list};
 pub use parse::parse;
 
 /// The longest formula accepted (characters).

@@ -206,16 +206,7 @@ impl ExprActivation {
             .iter()
             .zip(&self.learned)
             .map(|(&k, p)| {
-                let read = |message: String| ModelError::Read {
-                    what: "formula parameters",
-                    message,
-                };
-                let values = p
-                    .val()
-                    .try_into_data()
-                    .map_err(|e| read(e.to_string()))?
-                    .try_to_vec::<f32>()
-                    .map_err(|e| read(format!("{e:?}")))?;
+                let values = super::read_values(p.val(), "formula parameters")?;
                 Ok((self.formula.names[k].clone(), values))
             })
             .collect()

@@ -141,11 +141,16 @@ impl Activation {
             Self::Rational(m) => return m.learned_values(),
             _ => return Ok(Vec::new()),
         };
-        let read = |message: String| ModelError::Read { what, message };
-        tensor
-            .try_into_data()
-            .map_err(|e| read(e.to_string()))?
-            .try_to_vec::<f32>()
-            .map_err(|e| read(format!("{e:?}")))
+        read_values(tensor, what)
     }
+}
+
+/// A learned parameter's values on the host; a failed read names `what`.
+fn read_values(tensor: Tensor<1>, what: &'static str) -> Result<Vec<f32>, ModelError> {
+    let read = |message: String| ModelError::Read { what, message };
+    tensor
+        .try_into_data()
+        .map_err(|e| read(e.to_string()))?
+        .try_to_vec::<f32>()
+        .map_err(|e| read(format!("{e:?}")))
 }

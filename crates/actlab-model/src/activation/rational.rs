@@ -56,19 +56,9 @@ impl RationalActivation {
     /// The coefficients' current values: every `a_k` (each `units` long when per unit), then
     /// every `b_k`.
     pub fn learned_values(&self) -> Result<Vec<f32>, ModelError> {
-        let read = |message: String| ModelError::Read {
-            what: "rational coefficients",
-            message,
-        };
         let mut out = Vec::new();
         for p in self.numerator.iter().chain(&self.denominator) {
-            let values = p
-                .val()
-                .try_into_data()
-                .map_err(|e| read(e.to_string()))?
-                .try_to_vec::<f32>()
-                .map_err(|e| read(format!("{e:?}")))?;
-            out.extend(values);
+            out.extend(super::read_values(p.val(), "rational coefficients")?);
         }
         Ok(out)
     }

@@ -22,7 +22,7 @@ mod step;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-use actlab_data::{MnistData, epoch_order, train_validation};
+use actlab_data::{MnistData, epoch_order};
 use actlab_model::{ActivationConfig, MlpInit, PackedMlp};
 use burn::module::Module;
 use burn::tensor::{Int, Tensor};
@@ -164,29 +164,13 @@ fn run(
     let backend = backend::device(&first.backend)?;
     let device = backend.device.clone().autodiff();
     let train = &first.train;
-    let split = train_validation(
-        data.train.len(),
-        first.data.validation_size,
-        first.data.holdout,
-        train.seed,
-    )?;
-    let mut train_ix = split.train;
-    if let Some(limit) = first.data.train_limit {
-        train_ix.truncate(limit);
-    }
-    let test_count = first
-        .data
-        .test_limit
-        .map_or(data.test.len(), |l| l.min(data.test.len()));
-    let test_ix: Vec<u32> = (0..test_count as u32).collect();
+    let crate::trainer::Images {
+        train: train_ix,
+        validation: validation_ix,
+        test: test_ix,
+        steps,
+    } = crate::trainer::Images::of(first, data)?;
     let batch = train.batch_size;
-    let steps = train_ix.len() / batch;
-    if steps == 0 {
-        return Err(TrainError::TooFewImages {
-            images: train_ix.len(),
-            batch_size: batch,
-        });
-    }
     let configs: Vec<ActivationConfig> = experiments
         .iter()
         .map(|e| e.model().activation.clone())
@@ -285,10 +269,10 @@ fn run(
         let seconds = epoch_start.elapsed().as_secs_f64() / k as f64;
         let mut line = Vec::new();
         // Validation through the packed network: one forward per batch for every member.
-        let validation = if split.validation.is_empty() {
+        let validation = if validation_ix.is_empty() {
             Vec::new()
         } else {
-            evaluate_pack(&pack.net, &data.train, &split.validation, &backend, batch)?
+            evaluate_pack(&pack.net, &data.train, &validation_ix, &backend, batch)?
         };
         for m in (0..k).filter(|&m| failed[m].is_none()) {
             let (val_loss, val_acc) = match validation.get(m) {
@@ -336,7 +320,7 @@ fn run(
             weights_epoch: train.epochs,
             test,
             train_samples: steps * batch,
-            validation_samples: split.validation.len(),
+            validation_samples: validation_ix.len(),
             model_sha256: run::write_weights(locks[m].dir(), model)?,
             provenance: Provenance::collect(
                 &options.build,

@@ -57,6 +57,49 @@ enum EpochEnd {
     Stopped,
 }
 
+/// Which images a run trains, validates and tests on, and its steps per epoch.
+pub(crate) struct Images {
+    pub(crate) train: Vec<u32>,
+    pub(crate) validation: Vec<u32>,
+    pub(crate) test: Vec<u32>,
+    pub(crate) steps: usize,
+}
+
+impl Images {
+    /// The run's split (seeded), `train_limit`/`test_limit` applied; an error when the training
+    /// part makes no full batch.
+    pub(crate) fn of(experiment: &Experiment, data: &MnistData) -> Result<Images, TrainError> {
+        let split = train_validation(
+            data.train.len(),
+            experiment.data.validation_size,
+            experiment.data.holdout,
+            experiment.train.seed,
+        )?;
+        let mut train = split.train;
+        if let Some(limit) = experiment.data.train_limit {
+            train.truncate(limit);
+        }
+        let test_count = experiment
+            .data
+            .test_limit
+            .map_or(data.test.len(), |l| l.min(data.test.len()));
+        let batch = experiment.train.batch_size;
+        let steps = train.len() / batch;
+        if steps == 0 {
+            return Err(TrainError::TooFewImages {
+                images: train.len(),
+                batch_size: batch,
+            });
+        }
+        Ok(Images {
+            train,
+            validation: split.validation,
+            test: (0..test_count as u32).collect(),
+            steps,
+        })
+    }
+}
+
 pub(crate) struct Trainer<'a> {
     experiment: &'a Experiment,
     data: &'a MnistData,
@@ -78,38 +121,17 @@ impl<'a> Trainer<'a> {
     ) -> Result<Self, TrainError> {
         let backend = backend::device(&experiment.backend)?;
         let device = backend.device.clone().autodiff();
-        let split = train_validation(
-            data.train.len(),
-            experiment.data.validation_size,
-            experiment.data.holdout,
-            experiment.train.seed,
-        )?;
-        let mut train_ix = split.train;
-        if let Some(limit) = experiment.data.train_limit {
-            train_ix.truncate(limit);
-        }
-        let test_count = experiment
-            .data
-            .test_limit
-            .map_or(data.test.len(), |l| l.min(data.test.len()));
-        let batch = experiment.train.batch_size;
-        let steps = train_ix.len() / batch;
-        if steps == 0 {
-            return Err(TrainError::TooFewImages {
-                images: train_ix.len(),
-                batch_size: batch,
-            });
-        }
+        let images = Images::of(experiment, data)?;
         Ok(Trainer {
             experiment,
             data,
             run_dir: run_dir.to_path_buf(),
             backend,
             device,
-            train_ix,
-            validation_ix: split.validation,
-            test_ix: (0..test_count as u32).collect(),
-            steps,
+            train_ix: images.train,
+            validation_ix: images.validation,
+            test_ix: images.test,
+            steps: images.steps,
             restarted: false,
         })
     }

@@ -18,6 +18,33 @@ pub fn actlab(args: &[&str], cwd: &Path) -> Output {
         .expect("the binary runs")
 }
 
+/// Runs the binary with `args` until `file` appears (at most 120 s), then sends it SIGINT (as
+/// Ctrl-C would) and returns how it ended. Runs `before` just before the signal.
+pub fn interrupt_when(args: &[&str], cwd: &Path, file: &Path, before: impl FnOnce()) -> Output {
+    let child = Command::new(env!("CARGO_BIN_EXE_actlab"))
+        .args(args)
+        .current_dir(cwd)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while !file.exists() && start.elapsed().as_secs() < 120 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(
+        file.exists(),
+        "{} did not appear within 120 s",
+        file.display()
+    );
+    before();
+    Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
