@@ -43,13 +43,14 @@ pub struct PackedMlp {
     groups: Vec<Range<usize>>,
 }
 
+// The pack's tensors are its own, detached from the members' parameters.
 fn weight_of(linear: &Linear) -> Tensor<2> {
-    linear.weight.val()
+    linear.weight.val().detach()
 }
 
 fn bias_of(linear: &Linear, width: usize, device: &Device) -> Tensor<1> {
     match &linear.bias {
-        Some(b) => b.val(),
+        Some(b) => b.val().detach(),
         None => Tensor::zeros([width], device),
     }
 }
@@ -253,9 +254,10 @@ impl PackedMlp {
     ) -> Result<Mlp, ModelError> {
         let device = self.first_weight.device();
         let h1 = self.hidden[0];
+        // Detached: a slice of the pack is not a leaf, and a parameter must be one.
         let linear = |w: Tensor<2>, b: Tensor<1>| Linear {
-            weight: Param::from_tensor(w),
-            bias: Some(Param::from_tensor(b)),
+            weight: Param::from_tensor(w.detach()),
+            bias: Some(Param::from_tensor(b.detach())),
         };
         let mut layers = vec![linear(
             self.first_weight.clone().narrow(1, k * h1, h1),

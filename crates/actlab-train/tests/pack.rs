@@ -304,5 +304,22 @@ fn a_stopped_pack_resumes_bit_identically_and_only_as_the_pack_it_was() {
             assert_eq!(whole_summary.test_loss, resumed_summary.test_loss);
             assert_eq!(whole_summary.test_accuracy, summary.test_accuracy);
         }
+        // Killed while finishing: the first member's summary is written, the others' not. The
+        // others resume without it (only the summaries were left) and finish the same.
+        let before: Vec<RunSummary> = dirs.iter().map(|d| RunSummary::load(d).unwrap()).collect();
+        for dir in &dirs[1..] {
+            std::fs::remove_file(dir.join("summary.json")).unwrap();
+            std::fs::remove_file(dir.join("model.bpk")).unwrap();
+        }
+        let results =
+            resume_pack(&dirs[1..], &data, &TrainOptions::default(), &mut |_| {}).unwrap();
+        for (dir, (result, old)) in dirs[1..].iter().zip(results.into_iter().zip(&before[1..])) {
+            result.unwrap();
+            let again = RunSummary::load(dir).unwrap();
+            assert_eq!(
+                (again.test_loss, again.test_accuracy),
+                (old.test_loss, old.test_accuracy)
+            );
+        }
     }
 }
