@@ -362,12 +362,17 @@ impl ActivationConfig {
             ..
         } = self
         else {
-            return Err(ModelError::InvalidParameter {
-                field: field.to_string(),
-                value: self.kind().to_string(),
-                expected: "a formula (kind = \"expr\")".into(),
-            });
+            return Err(self.not_a(field, "a formula (kind = \"expr\")"));
         };
         crate::expr::Formula::check(f, params, learnable, name.as_deref(), field)
+    }
+
+    /// The error for asking this activation for what only another kind has.
+    pub(crate) fn not_a(&self, field: &str, expected: &str) -> ModelError {
+        ModelError::InvalidParameter {
+            field: field.to_string(),
+            value: self.kind().to_string(),
+            expected: expected.to_string(),
+        }
     }
 }

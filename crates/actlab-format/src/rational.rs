@@ -156,6 +156,21 @@ impl Problem {
         if sse.is_finite() { sse } else { f64::INFINITY }
     }
 
+    /// A row of the design matrix at `t`: `numerator·t^j` for `α_j` (j = 0..m), then
+    /// `denominator·t^j` for `β_j` (j = 1..n) — both fits' derivatives have this form.
+    fn fill_row(&self, row: &mut [f64], t: f64, numerator: f64, denominator: f64) {
+        let mut power = 1.0;
+        for slot in row.iter_mut().take(self.m + 1) {
+            *slot = numerator * power;
+            power *= t;
+        }
+        let mut power = t;
+        for slot in row.iter_mut().skip(self.m + 1) {
+            *slot = denominator * power;
+            power *= t;
+        }
+    }
+
     /// Minimises `Σ (P(t) − f·Q(t) − f)²`, linear in the unknowns.
     fn linearised(&self) -> Vec<f64> {
         let k = self.unknowns();
@@ -163,16 +178,7 @@ impl Problem {
         let mut rhs = vec![0.0; k];
         let mut row = vec![0.0; k];
         for (&t, &y) in self.ts.iter().zip(&self.ys) {
-            let mut power = 1.0;
-            for slot in row.iter_mut().take(self.m + 1) {
-                *slot = power;
-                power *= t;
-            }
-            let mut power = t;
-            for slot in row.iter_mut().skip(self.m + 1) {
-                *slot = -y * power;
-                power *= t;
-            }
+            self.fill_row(&mut row, t, 1.0, -y);
             accumulate(&mut normal, &mut rhs, &row, y);
         }
         solve(&mut normal, &mut rhs, 1e-12).unwrap_or_else(|| vec![0.0; k])
@@ -194,16 +200,7 @@ impl Problem {
                 let d = 1.0 + q.abs();
                 let p = horner(num, t);
                 let sign = if q >= 0.0 { 1.0 } else { -1.0 };
-                let mut power = 1.0;
-                for slot in row.iter_mut().take(self.m + 1) {
-                    *slot = power / d;
-                    power *= t;
-                }
-                let mut power = t;
-                for slot in row.iter_mut().skip(self.m + 1) {
-                    *slot = -p * sign * power / (d * d);
-                    power *= t;
-                }
+                self.fill_row(&mut row, t, 1.0 / d, -p * sign / (d * d));
                 // Solving J δ ≈ −r: accumulate JᵀJ and −Jᵀr.
                 accumulate(&mut normal, &mut gradient, &row, y - p / d);
             }
@@ -346,11 +343,7 @@ impl ActivationConfig {
             ..
         } = self
         else {
-            return Err(ModelError::InvalidParameter {
-                field: field.to_string(),
-                value: self.kind().to_string(),
-                expected: "a rational activation (kind = \"rational\")".into(),
-            });
+            return Err(self.not_a(field, "a rational activation (kind = \"rational\")"));
         };
         let (m, n) = (*m, *n);
         crate::expr::check_label(name.as_deref(), field)?;
