@@ -33,6 +33,38 @@ pub(crate) struct PackStep {
     biases: Vec<Moments<3>>,
     /// One optimizer per member for its activation parameters (`None`: it has none).
     activation_optims: Vec<Option<ModuleOptimizer>>,
+    /// The rate tensors of the last step's rates.
+    rates: Option<Rates>,
+}
+
+/// Each member's rate, as tensors shaped for the packed layers: one value per first-layer
+/// column (`[K·h1]`), one per member (`[K, 1, 1]`).
+struct Rates {
+    lrs: Vec<f64>,
+    columns: Tensor<1>,
+    per_member: Tensor<3>,
+}
+
+impl Rates {
+    fn new(lrs: &[f64], h1: usize, device: &burn::tensor::Device) -> Self {
+        let k = lrs.len();
+        let per_column: Vec<f32> = lrs
+            .iter()
+            .flat_map(|&lr| std::iter::repeat_n(lr as f32, h1))
+            .collect();
+        let columns = Tensor::<1>::from_data(TensorData::new(per_column, [k * h1]), device).inner();
+        let per_member = Tensor::<1>::from_data(
+            TensorData::new(lrs.iter().map(|&l| l as f32).collect(), [k]),
+            device,
+        )
+        .inner()
+        .reshape([k, 1, 1]);
+        Rates {
+            lrs: lrs.to_vec(),
+            columns,
+            per_member,
+        }
+    }
 }
 
 impl PackStep {
@@ -57,6 +89,7 @@ impl PackStep {
             weights: vec![None; layers],
             biases: vec![None; layers],
             activation_optims,
+            rates: None,
         }
     }
 
@@ -89,6 +122,7 @@ impl PackStep {
                 .map(|(a, b)| pair(a, b))
                 .collect(),
             activation_optims,
+            rates: None,
         }
     }
 
@@ -147,21 +181,17 @@ impl PackStep {
             log_softmax(logits, 2).gather(2, targets.reshape([1, rows, 1]).expand([k, rows, 1]));
         let losses = picked.sum_dim(1).reshape([k]).div_scalar(-(rows as f64));
         let mut grads = losses.clone().sum().backward();
-        // The members' rates on their blocks.
-        let device = net.first_weight.device();
+        // The members' rates on their blocks: uploaded when they change (once an epoch), not
+        // every step.
         let h1 = net.hidden[0];
-        let per_column: Vec<f32> = lrs
-            .iter()
-            .flat_map(|&lr| std::iter::repeat_n(lr as f32, h1))
-            .collect();
-        let columns =
-            Tensor::<1>::from_data(TensorData::new(per_column, [k * h1]), &device).inner();
-        let per_member = Tensor::<1>::from_data(
-            TensorData::new(lrs.iter().map(|&l| l as f32).collect(), [k]),
-            &device,
-        )
-        .inner()
-        .reshape([k, 1, 1]);
+        if self.rates.as_ref().is_some_and(|r| r.lrs != lrs) {
+            self.rates = None;
+        }
+        let device = net.first_weight.device();
+        let rates = self
+            .rates
+            .get_or_insert_with(|| Rates::new(lrs, h1, &device));
+        let (columns, per_member) = (rates.columns.clone(), rates.per_member.clone());
         self.time += 1;
         let adam = Adam {
             time: self.time,
