@@ -274,6 +274,7 @@ impl SweepConfig {
                         name.push_str(&format!("-s{seed}"));
                         config.name = Some(name.clone());
                         config.output.dir = None;
+                        config.output.tensorboard &= self.output.tensorboard;
                         points.push(Point {
                             name,
                             group,

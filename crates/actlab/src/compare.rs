@@ -13,7 +13,7 @@ use actlab_eval::output;
 use actlab_eval::report;
 use actlab_eval::sweep::{Point, Shard, SweepConfig};
 use actlab_train::RunStatus;
-use actlab_train::run::DirLock;
+use actlab_train::run::{self, DirLock};
 use anyhow::bail;
 use clap::Args;
 
@@ -179,6 +179,14 @@ pub fn compare(args: CompareArgs) -> anyhow::Result<u8> {
         Some(shard) => shard.select(&all),
         None => all.clone(),
     };
+    if sweep.output.tensorboard && sweep.base.output.tensorboard {
+        let experiments = all
+            .iter()
+            .map(|p| p.config.validate(&args.sweep))
+            .collect::<Result<Vec<_>, _>>()?;
+        let name = sweep.name.as_deref().unwrap_or("sweep");
+        run::tensorboard::write_experiment(&out, name, &experiments)?;
+    }
     let mut todo = Vec::new();
     let (mut finished, mut partial) = (0, 0);
     for point in &points {

@@ -287,10 +287,28 @@ impl TrainSection {
 }
 
 /// `[output]`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OutputSection {
     /// The run directory [runs/<name>].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dir: Option<PathBuf>,
+    /// Write TensorBoard event files to `<run dir>/tensorboard/` [true]. Written out only when
+    /// off, so configs recorded before it existed read back unchanged.
+    #[serde(default = "yes", skip_serializing_if = "is_yes")]
+    pub tensorboard: bool,
+}
+
+impl Default for OutputSection {
+    fn default() -> Self {
+        OutputSection {
+            dir: None,
+            tensorboard: true,
+        }
+    }
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+fn is_yes(value: &bool) -> bool {
+    *value
 }

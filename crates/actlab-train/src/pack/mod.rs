@@ -191,6 +191,9 @@ fn run(
                 .map(|e| e.model().init_seeded(&device, train.seed))
                 .collect::<Result<Vec<_>, _>>()?;
             let net = PackedMlp::new(&members, &configs)?;
+            for lock in locks {
+                run::tensorboard::remove_leftovers(lock.dir());
+            }
             (PackStep::new(net, weight_decay), vec![Vec::new(); k], 0)
         }
         Some(checkpoints) => {
@@ -203,6 +206,9 @@ fn run(
                 weight_decay,
                 done * steps,
             )?;
+            for (m, experiment) in experiments.iter().enumerate() {
+                run::tensorboard::sync(locks[m].dir(), experiment, &histories[m], &[], None)?;
+            }
             (pack, histories, done)
         }
     };
@@ -259,6 +265,7 @@ fn run(
                             // Its last checkpoint is from before: it no longer resumes with
                             // the pack (a later compare trains it again, alone).
                             let _ = std::fs::remove_dir_all(crate::checkpoint::dir(locks[m].dir()));
+                            let _ = run::tensorboard::failed(locks[m].dir(), &experiments[m]);
                             say(format!("{}: training diverged; stopped alone", names[m]));
                             continue;
                         }
@@ -298,6 +305,9 @@ fn run(
             run::metrics::write(locks[m].dir(), &histories[m])?;
         }
         checkpoint::save(&pack, experiments, locks, &histories, &failed, epoch)?;
+        for m in (0..k).filter(|&m| failed[m].is_none()) {
+            run::tensorboard::sync(locks[m].dir(), &experiments[m], &histories[m], &[], None)?;
+        }
         say(format!(
             "epoch {epoch}/{}: validation {}",
             train.epochs,
@@ -342,6 +352,7 @@ fn run(
                 .collect(),
         );
         summary.write(locks[m].dir())?;
+        run::tensorboard::sync(locks[m].dir(), experiment, &[], &[], Some(&summary))?;
         results.push(Ok(summary));
     }
     Ok(results)

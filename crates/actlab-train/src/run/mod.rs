@@ -12,6 +12,8 @@
 //!   model.bpk          final weights (Burn's burnpack format, backend-independent)
 //!                                                     weights::{write_weights, load_model}
 //!   summary.json       RunSummary                              RunSummary::{write, load}
+//!   tensorboard/       events.out.tfevents.<time>.<host>: TensorBoard's view of the above
+//!                      ([output] tensorboard = true, the default)    tensorboard::sync
 //! ```
 //!
 //! [`RunStatus`] says what a directory holds; `compare`, `train` and `report` decide by it.
@@ -20,6 +22,7 @@ pub mod diagnostics;
 mod lock;
 pub mod metrics;
 mod summary;
+pub mod tensorboard;
 mod weights;
 
 use std::path::{Path, PathBuf};
@@ -51,6 +54,8 @@ pub mod files {
     pub const DIAGNOSTICS: &str = "diagnostics.csv";
     /// The summary.
     pub const SUMMARY: &str = "summary.json";
+    /// TensorBoard's event file.
+    pub const TENSORBOARD: &str = super::tensorboard::DIR;
 
     /// Whether `name` is a file a run directory holds before it has a checkpoint or a summary
     /// (its temporary files included) — what `RunStatus` needs to tell a run from other things.
@@ -63,6 +68,7 @@ pub mod files {
             MODEL,
             DIAGNOSTICS,
             SUMMARY,
+            TENSORBOARD,
             super::LOCK,
         ]
         .contains(&name)

@@ -5,7 +5,7 @@ use actlab_model::Mlp;
 use burn::module::Module;
 
 use super::{Live, Trainer};
-use crate::checkpoint;
+use crate::checkpoint::{self, TrainState};
 use crate::error::TrainError;
 use crate::evaluate::evaluate;
 use crate::provenance::{BuildInfo, Provenance};
@@ -39,7 +39,8 @@ impl Trainer<'_> {
     /// The test set, the final weights and the summary.
     pub(super) fn finish(&self, live: Live, build: &BuildInfo) -> Result<RunSummary, TrainError> {
         let (inference, weights_epoch) = self.final_weights(&live)?;
-        let trained = live.state.history.len();
+        let history = live.state.history;
+        let trained = history.len();
         let stopped_epoch = (trained < self.experiment.train.epochs).then_some(trained);
         let test = evaluate(
             &inference,
@@ -53,7 +54,7 @@ impl Trainer<'_> {
         let facts = RunFacts {
             params,
             learned,
-            history: live.state.history,
+            history: history.clone(),
             stopped_epoch,
             weights_epoch,
             test,
@@ -69,6 +70,32 @@ impl Trainer<'_> {
         };
         let summary = RunSummary::build(self.experiment, facts);
         summary.write(&self.run_dir)?;
+        run::tensorboard::sync(
+            &self.run_dir,
+            self.experiment,
+            &history,
+            &live.state.diagnostics,
+            Some(&summary),
+        )?;
         Ok(summary)
+    }
+
+    /// Brings the run's TensorBoard events up to `state` (after a checkpoint, on resume).
+    pub(super) fn sync_tensorboard(&self, state: &TrainState) -> Result<(), TrainError> {
+        run::tensorboard::sync(
+            &self.run_dir,
+            self.experiment,
+            &state.history,
+            &state.diagnostics,
+            None,
+        )
+    }
+
+    /// A run that stopped on a non-finite loss ends its TensorBoard session as failed (best
+    /// effort: the divergence is the error the user sees).
+    pub(super) fn record_failure(&self, error: &TrainError) {
+        if matches!(error, TrainError::NonFinite { .. }) {
+            let _ = run::tensorboard::failed(&self.run_dir, self.experiment);
+        }
     }
 }

@@ -162,7 +162,9 @@ impl<'a> Trainer<'a> {
                 break;
             }
             let epoch_start = Instant::now();
-            let (next, end) = self.run_epoch(live, epoch, &feed, options, observer)?;
+            let (next, end) = self
+                .run_epoch(live, epoch, &feed, options, observer)
+                .inspect_err(|e| self.record_failure(e))?;
             live = next;
             let EpochEnd::Done(sums) = end else {
                 self.save_checkpoint(&live)?;
@@ -198,6 +200,7 @@ impl<'a> Trainer<'a> {
             .model()
             .init_seeded(&self.device, self.experiment.train.seed)?;
         let Some(cp) = checkpoint else {
+            run::tensorboard::remove_leftovers(&self.run_dir);
             let optim = optim::build(
                 &self.experiment.train.optimizer,
                 &model,
@@ -231,6 +234,7 @@ impl<'a> Trainer<'a> {
         if !state.diagnostics.is_empty() {
             run::diagnostics::write(&self.run_dir, &state.diagnostics)?;
         }
+        self.sync_tensorboard(&state)?;
         Ok(Live {
             model,
             optim,
@@ -398,6 +402,7 @@ impl<'a> Trainer<'a> {
         if train.diagnostics {
             run::diagnostics::write(&self.run_dir, &live.state.diagnostics)?;
         }
+        self.sync_tensorboard(&live.state)?;
         observer.epoch_finished(&record, train.epochs);
         Ok(())
     }
