@@ -40,6 +40,23 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
+# --- Python: the real clients the tests check our files with --------------------------------
+# A venv with TensorBoard (reads our event files) and Selenium (drives Chromium over the HTML
+# report), cached next to the build and made only when missing.
+venv="${XDG_CACHE_HOME:-$HOME/.cache}/actlab/venv"
+if ! "$venv/bin/python" -c 'import tensorboard, selenium' >/dev/null 2>&1; then
+  log "creating $venv (tensorboard, selenium from PyPI)"
+  python3 -m venv "$venv" || {
+    sudo_cmd=""
+    [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq python3-venv
+    python3 -m venv "$venv"
+  }
+  "$venv/bin/pip" install -q --disable-pip-version-check tensorboard selenium
+fi
+export ACTLAB_PYTHON="$venv/bin/python"
+
 # --- Rust components --------------------------------------------------------------------------
 for tool in rustfmt clippy-driver; do
   if ! command -v "$tool" >/dev/null 2>&1 && ! rustup which "$tool" >/dev/null 2>&1; then

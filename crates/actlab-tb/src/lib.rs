@@ -16,7 +16,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use prost::Message;
+pub use prost::Message;
 use proto::{
     Event, Experiment, HParamsPluginData, PluginData, SessionEndInfo, SessionStartInfo, Summary,
     SummaryMetadata, SummaryValue, TensorProto, TensorShapeDim, TensorShapeProto, Value,

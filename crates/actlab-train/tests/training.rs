@@ -269,6 +269,54 @@ fn resume_matches_uninterrupted(backend: &str) {
     assert_eq!(diagnostics(&middle), diagnostics(&whole));
     assert_eq!(diagnostics(&boundary), diagnostics(&whole));
     assert_eq!(diagnostics(&whole).lines().count(), 1 + 4 * 2);
+    // TensorBoard: one event file each, the same events (steps, tags, values) as the
+    // uninterrupted run's, every tag's steps strictly increasing.
+    let reference = events(&whole);
+    assert_eq!(events(&boundary), reference);
+    assert_eq!(events(&middle), reference);
+    let mut last: std::collections::HashMap<&str, i64> = Default::default();
+    for (step, tag, _) in &reference {
+        if let Some(before) = last.insert(tag, *step) {
+            assert!(*step > before, "{tag}: step {step} after {before}");
+        }
+    }
+    let tags: std::collections::BTreeSet<&str> =
+        reference.iter().map(|(_, t, _)| t.as_str()).collect();
+    for tag in [
+        "train/loss",
+        "val/accuracy",
+        "lr",
+        "grad_norm/layer_2",
+        "dead_fraction/layer_1",
+        "prelu_slope/layer_1",
+        "test/accuracy",
+        "val/best_accuracy",
+        actlab_tb::SESSION_START_TAG,
+        actlab_tb::SESSION_END_TAG,
+    ] {
+        assert!(tags.contains(tag), "{tag} missing from {tags:?}");
+    }
+}
+
+/// A run's TensorBoard events as (step, tag, value bits); hparams records by tag alone (their
+/// payload holds wall-clock times).
+fn events(dir: &Path) -> Vec<(i64, String, u32)> {
+    use actlab_tb::proto::{event::What, summary_value::Kind};
+    let files = actlab_tb::event_files(&dir.join("tensorboard")).unwrap();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let mut out = Vec::new();
+    for event in actlab_tb::read(&files[0]).unwrap() {
+        if let Some(What::Summary(summary)) = event.what {
+            for value in summary.value {
+                let bits = match value.value {
+                    Some(Kind::SimpleValue(v)) => v.to_bits(),
+                    _ => 0,
+                };
+                out.push((event.step, value.tag, bits));
+            }
+        }
+    }
+    out
 }
 
 #[test]

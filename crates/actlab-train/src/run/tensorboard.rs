@@ -88,18 +88,12 @@ pub fn hparams(experiment: &Experiment) -> BTreeMap<String, Value> {
     ])
 }
 
-/// The sessions that differ only in seed form one group (TensorBoard averages their metrics).
-fn group(hparams: &BTreeMap<String, Value>) -> String {
-    hparams
-        .iter()
-        .filter(|(name, _)| name.as_str() != "seed")
-        .map(|(name, value)| match &value.kind {
-            Some(ValueKind::StringValue(s)) => format!("{name}={s}"),
-            Some(ValueKind::NumberValue(x)) => format!("{name}={x}"),
-            _ => name.clone(),
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
+/// The session's group: the run's name without its seed suffix (a sweep point's group, so the
+/// seeds of one configuration are aggregated and a tuning run never joins a final run's group).
+fn group(experiment: &Experiment) -> String {
+    let name = experiment.name();
+    let suffix = format!("-s{}", experiment.train.seed);
+    name.strip_suffix(&suffix).unwrap_or(&name).to_string()
 }
 
 /// The metrics the HParams dashboard shows for each session.
@@ -202,9 +196,10 @@ pub fn sync(
         return Ok(());
     }
     let mut file = EventFile::open(&dir(run_dir))?;
-    let hparams = hparams(experiment);
-    let group = group(&hparams);
-    file.append(&actlab_tb::session_start(hparams, &group))?;
+    file.append(&actlab_tb::session_start(
+        hparams(experiment),
+        &group(experiment),
+    ))?;
     let initial = diagnostic_values(experiment, diagnostics, 0);
     if !initial.is_empty() {
         file.append(&actlab_tb::scalars(0, &initial))?;
@@ -243,6 +238,10 @@ pub fn failed(run_dir: &Path, experiment: &Experiment) -> Result<(), TrainError>
         return Ok(());
     }
     let mut file = EventFile::open(&dir(run_dir))?;
+    file.append(&actlab_tb::session_start(
+        hparams(experiment),
+        &group(experiment),
+    ))?;
     file.append(&actlab_tb::session_end(STATUS_FAILURE))?;
     Ok(())
 }
