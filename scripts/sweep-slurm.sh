@@ -31,7 +31,7 @@ array=$(sbatch --parsable "$@" \
   --array="1-$tasks" \
   --cpus-per-task=2 \
   --output="runs/$name/slurm/%A_%a.log" \
-  --wrap="cd '$PWD' && '$actlab' compare '$sweep' --shard \${SLURM_ARRAY_TASK_ID}/$tasks --quiet")
+  --wrap="cd '$PWD' && '$actlab' compare '$sweep' --shard auto --quiet")
 echo "submitted array job $array ($tasks tasks)"
 
 merge=$(sbatch --parsable "$@" \

@@ -25,6 +25,7 @@ pub mod invariants;
 pub mod model;
 pub mod preset;
 pub mod rational;
+pub mod shard;
 pub mod state;
 pub mod sweep;
 pub mod tune;

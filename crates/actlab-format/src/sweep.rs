@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use crate::activation::ActivationConfig;
 use crate::config::ConfigFile;
 use crate::config::{ConfigError, ExperimentConfig, OptimizerConfig};
+pub use crate::shard::Shard;
 use serde::{Deserialize, Serialize};
 
 /// The activations a sweep compares when the grid names none: every hidden-layer kind at its
@@ -303,43 +304,6 @@ fn set_lr(optimizer: &mut OptimizerConfig, value: f64) {
     }
 }
 
-/// `i/N`: the i-th of N slices (1-based).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Shard {
-    /// 1-based index.
-    pub index: usize,
-    /// Number of slices.
-    pub count: usize,
-}
-
-impl std::str::FromStr for Shard {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bad = || format!("--shard {s:?}: expected i/N with 1 ≤ i ≤ N, e.g. 2/8");
-        let (i, n) = s.split_once('/').ok_or_else(bad)?;
-        let index: usize = i.trim().parse().map_err(|_| bad())?;
-        let count: usize = n.trim().parse().map_err(|_| bad())?;
-        if count == 0 || index == 0 || index > count {
-            return Err(bad());
-        }
-        Ok(Shard { index, count })
-    }
-}
-
-impl Shard {
-    /// The points of this slice: every N-th point of the fixed order, starting at i − 1 (so
-    /// every slice gets a mix of activations and their cost evens out).
-    pub fn select<T: Clone>(&self, points: &[T]) -> Vec<T> {
-        points
-            .iter()
-            .enumerate()
-            .filter(|(k, _)| k % self.count == self.index - 1)
-            .map(|(_, p)| p.clone())
-            .collect()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -450,28 +414,5 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(m.contains("column 5") && m.contains("sigmod"), "{m}");
-    }
-
-    #[test]
-    fn shards_partition_the_grid_exactly() {
-        let points: Vec<usize> = (0..65).collect();
-        for n in 1..=9 {
-            let mut all: Vec<usize> = (1..=n)
-                .flat_map(|i| Shard { index: i, count: n }.select(&points))
-                .collect();
-            let sizes: Vec<usize> = (1..=n)
-                .map(|i| Shard { index: i, count: n }.select(&points).len())
-                .collect();
-            assert!(sizes.iter().max().unwrap() - sizes.iter().min().unwrap() <= 1);
-            all.sort_unstable();
-            assert_eq!(all, points, "{n} shards");
-        }
-        assert_eq!(
-            "2/8".parse::<Shard>().unwrap(),
-            Shard { index: 2, count: 8 }
-        );
-        for bad in ["0/3", "4/3", "1/0", "x", "1-3"] {
-            assert!(bad.parse::<Shard>().is_err(), "{bad}");
-        }
     }
 }

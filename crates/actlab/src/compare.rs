@@ -32,8 +32,10 @@ pub struct CompareArgs {
     #[arg(long, default_value_t = 1)]
     jobs: usize,
     /// Run only the i-th of N deterministic slices of the grid (e.g. a job array); the report
-    /// is then left to `actlab report`.
-    #[arg(long, value_name = "i/N")]
+    /// is then left to `actlab report`. `auto`: the slice from the scheduler's environment
+    /// (SLURM_ARRAY_TASK_ID with SLURM_ARRAY_TASK_COUNT or MIN/MAX; or a Kubernetes Indexed
+    /// Job's JOB_COMPLETION_INDEX with ACTLAB_SHARDS).
+    #[arg(long, value_name = "i/N|auto")]
     shard: Option<Shard>,
     /// One line at the end of each run, no progress bar.
     #[arg(long, short)]

@@ -11,6 +11,7 @@ use actlab_data::idx::IdxArray;
 
 #[path = "skip.rs"]
 mod skip_log;
+#[allow(unused_imports)] // not every test binary skips
 pub use skip_log::skip;
 
 use flate2::Compression;

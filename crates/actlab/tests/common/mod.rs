@@ -8,6 +8,7 @@ use std::process::{Command, Output};
 
 #[path = "../../../actlab-data/tests/common/skip.rs"]
 mod skip_log;
+#[allow(unused_imports)] // not every test binary skips
 pub use skip_log::skip;
 
 pub fn root() -> PathBuf {
