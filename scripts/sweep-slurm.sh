@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Run a sweep as a Slurm job array: each array task trains one deterministic slice of the grid
-# (`actlab compare --shard i/N`), and a last job, started when every task has ended, merges the
-# run directories with `actlab report`.
+# (`actlab compare --shard auto`: the slice from SLURM_ARRAY_TASK_ID), and a last job, started
+# when every task has ended, merges the run directories with `actlab report`.
 #
 #   scripts/sweep-slurm.sh configs/sweep.toml 8        # 8 tasks
 #
 # Assumptions: the repository (with target/release/actlab built) is on a shared file system at
 # the same path on every node, and so is the dataset (run `actlab data fetch fashion-mnist` once,
-# or install dataset-fashion-mnist on the nodes). Tasks write to runs/<sweep>/<point>/; a task
+# or install dataset-fashion-mnist on the nodes). Tasks write to runs/<sweep>/<point>/ (or
+# $ACTLAB_OUT/<point>/); the binary is $ACTLAB if set. A task
 # that is killed or preempted leaves checkpoints, and resubmitting resumes them.
 #
 # Without Slurm the same slices run anywhere, e.g. two machines sharing runs/:
@@ -21,22 +22,27 @@ sweep=${1:?usage: $0 SWEEP.toml TASKS [extra sbatch options…]}
 tasks=${2:?usage: $0 SWEEP.toml TASKS [extra sbatch options…]}
 shift 2
 cd "$(dirname "$0")/.."
-actlab=$PWD/target/release/actlab
-[ -x "$actlab" ] || { echo "build first: cargo build --release" >&2; exit 1; }
+# The binary: $ACTLAB, else cargo's release build (honouring CARGO_TARGET_DIR).
+target=${CARGO_TARGET_DIR:-target}
+case $target in /*) ;; *) target=$PWD/$target ;; esac
+actlab=${ACTLAB:-$target/release/actlab}
+[ -x "$actlab" ] || { echo "build first: cargo build --release (or set ACTLAB)" >&2; exit 1; }
 name=$(basename "$sweep" .toml)
-mkdir -p "runs/$name/slurm"
+# Where the runs go: $ACTLAB_OUT, else runs/<sweep name>.
+out=${ACTLAB_OUT:-runs/$name}
+mkdir -p "$out/slurm"
 
 array=$(sbatch --parsable "$@" \
   --job-name="actlab-$name" \
   --array="1-$tasks" \
   --cpus-per-task=2 \
-  --output="runs/$name/slurm/%A_%a.log" \
-  --wrap="cd '$PWD' && '$actlab' compare '$sweep' --shard auto --quiet")
+  --output="$out/slurm/%A_%a.log" \
+  --wrap="cd '$PWD' && '$actlab' compare '$sweep' --out '$out' --shard auto --quiet")
 echo "submitted array job $array ($tasks tasks)"
 
 merge=$(sbatch --parsable "$@" \
   --job-name="actlab-$name-report" \
   --dependency="afterany:$array" \
-  --output="runs/$name/slurm/report.log" \
-  --wrap="cd '$PWD' && '$actlab' report 'runs/$name' --out 'runs/$name/report'")
-echo "submitted report job $merge (runs after every task ends): runs/$name/report/report.md"
+  --output="$out/slurm/report.log" \
+  --wrap="cd '$PWD' && '$actlab' report '$out' --out '$out/report'")
+echo "submitted report job $merge (runs after every task ends): $out/report/report.md"

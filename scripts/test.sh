@@ -4,7 +4,8 @@
 # 1. installs what the tests need on a fresh Debian machine (apt-get, only when missing);
 # 2. cargo fmt --check;
 # 3. clippy with -D warnings on every target;
-# 4. cargo test --workspace --release.
+# 4. cargo test --workspace --release (with the real TensorBoard and Chromium as clients);
+# 5. scripts/test-slurm.sh: a sweep through a real one-node Slurm cluster.
 #
 # Everything is built once, in the release profile: clippy lints our crates while the test
 # build compiles them (RUSTC_WORKSPACE_WRAPPER=clippy-driver), so Burn's several hundred
@@ -105,6 +106,16 @@ else
   export RUSTC_WORKSPACE_WRAPPER="$clippy_driver"
   export CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
   run_tests
+fi
+
+# --- Slurm, for real ----------------------------------------------------------------------------
+# A one-node cluster on this machine runs scripts/sweep-slurm.sh (needs root or sudo; uses the
+# release binary the tests built). ACTLAB_SKIP_SLURM=1 leaves it out (say so when you do).
+if [ "${ACTLAB_SKIP_SLURM:-0}" = 1 ]; then
+  log "scripts/test-slurm.sh skipped (ACTLAB_SKIP_SLURM=1)"
+else
+  log "scripts/test-slurm.sh"
+  scripts/test-slurm.sh
 fi
 
 log "done in $(( $(date +%s) - start )) s"
