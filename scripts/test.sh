@@ -28,6 +28,9 @@ declare -A packages=(
   [mesa-vulkan-drivers]=/usr/share/vulkan/icd.d/lvp_icd.x86_64.json
   # dpkg-deb, for the Debian-package fallback's test (present on every Debian).
   [dpkg]=/usr/bin/dpkg-deb
+  # Headless Chromium and its WebDriver: the test that opens report.html in a real browser.
+  [chromium]=/usr/bin/chromium
+  [chromium-driver]=/usr/bin/chromedriver
 )
 missing=()
 for pkg in "${!packages[@]}"; do
@@ -42,11 +45,11 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # --- Python: the real clients the tests check our files with --------------------------------
-# A venv with TensorBoard (reads our event files) and Selenium (drives Chromium over the HTML
-# report), cached next to the build and made only when missing.
+# A venv with TensorBoard (reads our event files), Selenium (drives Chromium over report.html)
+# and Pillow (looks at its screenshots), cached next to the build and made only when missing.
 venv="${XDG_CACHE_HOME:-$HOME/.cache}/actlab/venv"
-if ! "$venv/bin/python" -c 'import tensorboard, selenium' >/dev/null 2>&1; then
-  log "creating $venv (tensorboard, selenium from PyPI)"
+if ! "$venv/bin/python" -c 'import tensorboard, selenium, PIL' >/dev/null 2>&1; then
+  log "creating $venv (tensorboard, selenium, pillow from PyPI)"
   python3 -m venv "$venv" || {
     sudo_cmd=""
     [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
@@ -54,7 +57,7 @@ if ! "$venv/bin/python" -c 'import tensorboard, selenium' >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq python3-venv
     python3 -m venv "$venv"
   }
-  "$venv/bin/pip" install -q --disable-pip-version-check tensorboard selenium
+  "$venv/bin/pip" install -q --disable-pip-version-check tensorboard selenium pillow
 fi
 export ACTLAB_PYTHON="$venv/bin/python"
 

@@ -5,6 +5,7 @@
 pub mod claims;
 pub mod diagnose;
 pub mod eval;
+pub mod html;
 pub mod report;
 pub mod tuning;
 

@@ -272,15 +272,16 @@ struct Comparison<'a> {
     claims: &'a [Claim],
 }
 
-/// Writes `report.md`, `results.csv`, `results.json` and the plots into `out`.
+/// Writes `report.md`, `results.csv`, `results.json`, the plots and `report.html` into `out`.
 pub fn write(
     report: &Report,
     claims: &[Claim],
     runs: &[RunRecord],
     out: &Path,
 ) -> Result<Vec<PathBuf>, EvalError> {
+    let md = markdown(report, claims);
     let files = [
-        ("report.md", markdown(report, claims)),
+        ("report.md", md.clone()),
         ("results.csv", csv(report)),
         ("results.json", json(out, &Comparison { report, claims })?),
         ("pairs.csv", pairs_csv(report)),
@@ -292,5 +293,8 @@ pub fn write(
         let names = crate::report::tuning::display_names(tuning, &report.results);
         written.extend(crate::plot::lr::plot(&tuning.selection, &names, out)?);
     }
+    // Last: the page inlines the plots just written.
+    let html = super::html::page(&md, runs, out);
+    written.extend(write_texts(out, &[("report.html", html)])?);
     Ok(written)
 }
