@@ -192,14 +192,9 @@ pub fn sync(
     diagnostics: &[DiagnosticRow],
     summary: Option<&RunSummary>,
 ) -> Result<(), TrainError> {
-    if !experiment.output.tensorboard {
+    let Some(mut file) = session(run_dir, experiment)? else {
         return Ok(());
-    }
-    let mut file = EventFile::open(&dir(run_dir))?;
-    file.append(&actlab_tb::session_start(
-        hparams(experiment),
-        &group(experiment),
-    ))?;
+    };
     let initial = diagnostic_values(experiment, diagnostics, 0);
     if !initial.is_empty() {
         file.append(&actlab_tb::scalars(0, &initial))?;
@@ -234,16 +229,23 @@ pub fn sync(
 
 /// Records that the run failed (it diverged): the session ends with a failure status.
 pub fn failed(run_dir: &Path, experiment: &Experiment) -> Result<(), TrainError> {
+    if let Some(mut file) = session(run_dir, experiment)? {
+        file.append(&actlab_tb::session_end(STATUS_FAILURE))?;
+    }
+    Ok(())
+}
+
+/// The run's event file, its session started (`None` with `[output] tensorboard = false`).
+fn session(run_dir: &Path, experiment: &Experiment) -> Result<Option<EventFile>, TrainError> {
     if !experiment.output.tensorboard {
-        return Ok(());
+        return Ok(None);
     }
     let mut file = EventFile::open(&dir(run_dir))?;
     file.append(&actlab_tb::session_start(
         hparams(experiment),
         &group(experiment),
     ))?;
-    file.append(&actlab_tb::session_end(STATUS_FAILURE))?;
-    Ok(())
+    Ok(Some(file))
 }
 
 /// The file in a sweep's directory that holds its hparams experiment (its own TensorBoard run,
