@@ -16,7 +16,7 @@ use actlab_train::{
     Experiment, ExperimentConfig, Outcome, Quiet, RunSummary, TrainError, TrainOptions, evaluate,
     train,
 };
-use common::data;
+use common::{data, events};
 
 /// Six members: two that differ only in rate (they share one activation call), and every kind
 /// of learned activation parameter.
@@ -298,6 +298,8 @@ fn a_stopped_pack_resumes_bit_identically_and_only_as_the_pack_it_was() {
                     w.name()
                 );
             }
+            // The TensorBoard events too: the same steps, tags and values.
+            assert_eq!(events(&w.run_dir()), events(&s.run_dir()), "{}", w.name());
             // Both read back from summary.json (serde_json may read a float one ulp off).
             let whole_summary = RunSummary::load(&w.run_dir()).unwrap();
             let resumed_summary = RunSummary::load(&s.run_dir()).unwrap();

@@ -13,7 +13,7 @@ use actlab_train::{
 };
 
 mod common;
-use common::{config, data, valid};
+use common::{config, data, events, valid};
 
 fn finished(outcome: Outcome) -> RunSummary {
     match outcome {
@@ -296,27 +296,6 @@ fn resume_matches_uninterrupted(backend: &str) {
     ] {
         assert!(tags.contains(tag), "{tag} missing from {tags:?}");
     }
-}
-
-/// A run's TensorBoard events as (step, tag, value bits); hparams records by tag alone (their
-/// payload holds wall-clock times).
-fn events(dir: &Path) -> Vec<(i64, String, u32)> {
-    use actlab_tb::proto::{event::What, summary_value::Kind};
-    let files = actlab_tb::event_files(&dir.join("tensorboard")).unwrap();
-    assert_eq!(files.len(), 1, "{files:?}");
-    let mut out = Vec::new();
-    for event in actlab_tb::read(&files[0]).unwrap() {
-        if let Some(What::Summary(summary)) = event.what {
-            for value in summary.value {
-                let bits = match value.value {
-                    Some(Kind::SimpleValue(v)) => v.to_bits(),
-                    _ => 0,
-                };
-                out.push((event.step, value.tag, bits));
-            }
-        }
-    }
-    out
 }
 
 #[test]

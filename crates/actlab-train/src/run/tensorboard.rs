@@ -61,8 +61,10 @@ pub fn remove_leftovers(run_dir: &Path) {
 pub fn hparams(experiment: &Experiment) -> BTreeMap<String, Value> {
     let mlp = experiment.model();
     let hidden = mlp.layer_sizes();
-    let hidden = &hidden[1..hidden.len().saturating_sub(1)];
+    // Input and output sizes are not hyperparameters of the sweep: the widths between them.
     let hidden = hidden
+        .get(1..hidden.len().saturating_sub(1))
+        .unwrap_or_default()
         .iter()
         .map(usize::to_string)
         .collect::<Vec<_>>()

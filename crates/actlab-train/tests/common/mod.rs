@@ -73,3 +73,24 @@ pub fn config(dir: &Path, backend: &str, extra_train: &str) -> ExperimentConfig 
 pub fn valid(config: &ExperimentConfig) -> Experiment {
     config.validate(Path::new("test.toml")).unwrap()
 }
+
+/// A run's TensorBoard events as (step, tag, value bits); hparams records by tag alone (their
+/// payload holds wall-clock times).
+pub fn events(dir: &Path) -> Vec<(i64, String, u32)> {
+    use actlab_tb::proto::{event::What, summary_value::Kind};
+    let files = actlab_tb::event_files(&dir.join("tensorboard")).unwrap();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let mut out = Vec::new();
+    for event in actlab_tb::read(&files[0]).unwrap() {
+        if let Some(What::Summary(summary)) = event.what {
+            for value in summary.value {
+                let bits = match value.value {
+                    Some(Kind::SimpleValue(v)) => v.to_bits(),
+                    _ => 0,
+                };
+                out.push((event.step, value.tag, bits));
+            }
+        }
+    }
+    out
+}
