@@ -28,7 +28,9 @@ case $target in /*) ;; *) target=$PWD/$target ;; esac
 actlab=${ACTLAB:-$target/release/actlab}
 [ -x "$actlab" ] || { echo "build first: cargo build --release (or set ACTLAB)" >&2; exit 1; }
 name=$(basename "$sweep" .toml)
-# Where the runs go: $ACTLAB_OUT, else runs/<sweep name>.
+# Where the runs go: $ACTLAB_OUT, else runs/<file stem>. A sweep whose file sets `name` or
+# `[output] dir` must be given that directory in ACTLAB_OUT (the tasks and the report job must
+# agree on it, so it is always passed to compare as --out).
 out=${ACTLAB_OUT:-runs/$name}
 mkdir -p "$out/slurm"
 

@@ -320,6 +320,20 @@ mod tests {
     }
 
     #[test]
+    fn a_sweeps_output_switch_turns_tensorboard_off_in_every_point() {
+        let on = sweep("seeds = [1, 2]").unwrap();
+        assert!(on.points().iter().all(|p| p.config.output.tensorboard));
+        let off = sweep("seeds = [1, 2]\n[output]\ntensorboard = false").unwrap();
+        let points = off.points();
+        assert_eq!(points.len(), 26);
+        assert!(points.iter().all(|p| !p.config.output.tensorboard));
+        let typo = sweep("[output]\ntensorbord = false")
+            .unwrap_err()
+            .to_string();
+        assert!(typo.contains("tensorbord"), "{typo}");
+    }
+
+    #[test]
     fn the_default_grid_is_13_activations_by_5_seeds() {
         let s = sweep("").unwrap();
         let points = s.points();
