@@ -46,7 +46,8 @@ fi
 
 # --- Python: the real clients the tests check our files with --------------------------------
 # A venv with TensorBoard (reads our event files), Selenium (drives Chromium over report.html)
-# and Pillow (looks at its screenshots), cached next to the build and made only when missing.
+# and Pillow (looks at its screenshots), pinned to the versions the tests were written against,
+# cached next to the build and made only when missing.
 venv="${XDG_CACHE_HOME:-$HOME/.cache}/actlab/venv"
 if ! "$venv/bin/python" -c 'import tensorboard, selenium, PIL' >/dev/null 2>&1; then
   log "creating $venv (tensorboard, selenium, pillow from PyPI)"
@@ -57,7 +58,8 @@ if ! "$venv/bin/python" -c 'import tensorboard, selenium, PIL' >/dev/null 2>&1; 
     DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq python3-venv
     python3 -m venv "$venv"
   }
-  "$venv/bin/pip" install -q --disable-pip-version-check tensorboard selenium pillow
+  "$venv/bin/pip" install -q --disable-pip-version-check \
+    tensorboard==2.21.0 selenium==4.51.0 pillow==13.0.0
 fi
 export ACTLAB_PYTHON="$venv/bin/python"
 
