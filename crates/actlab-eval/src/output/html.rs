@@ -11,18 +11,23 @@ use std::path::{Component, Path, PathBuf};
 
 use crate::report::RunRecord;
 
+/// Appends `c`, escaped for HTML.
+fn push_escaped(out: &mut String, c: char) {
+    match c {
+        '&' => out.push_str("&amp;"),
+        '<' => out.push_str("&lt;"),
+        '>' => out.push_str("&gt;"),
+        '"' => out.push_str("&quot;"),
+        '\'' => out.push_str("&#39;"),
+        c => out.push(c),
+    }
+}
+
 /// Escapes text for HTML.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
+        push_escaped(&mut out, c);
     }
     out
 }
@@ -44,7 +49,7 @@ fn inline(text: &str) -> String {
             rest = &rest[1..];
         } else {
             let c = rest.chars().next().unwrap_or(' ');
-            out.push_str(&escape(&c.to_string()));
+            push_escaped(&mut out, c);
             rest = &rest[c.len_utf8()..];
         }
     }

@@ -206,8 +206,9 @@ fn run(
                 weight_decay,
                 done * steps,
             )?;
+            // The state is the record (as for a run alone): files that match it again.
             for (m, experiment) in experiments.iter().enumerate() {
-                run::tensorboard::sync(locks[m].dir(), experiment, &histories[m], &[], None)?;
+                run::write_state_files(locks[m].dir(), experiment, &histories[m], &[])?;
             }
             (pack, histories, done)
         }
@@ -302,11 +303,10 @@ fn run(
                 seconds,
                 wall_seconds: epoch_start.elapsed().as_secs_f64() / k as f64,
             });
-            run::metrics::write(locks[m].dir(), &histories[m])?;
         }
         checkpoint::save(&pack, experiments, locks, &histories, &failed, epoch)?;
         for m in (0..k).filter(|&m| failed[m].is_none()) {
-            run::tensorboard::sync(locks[m].dir(), &experiments[m], &histories[m], &[], None)?;
+            run::write_state_files(locks[m].dir(), &experiments[m], &histories[m], &[])?;
         }
         say(format!(
             "epoch {epoch}/{}: validation {}",

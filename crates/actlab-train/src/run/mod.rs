@@ -36,6 +36,23 @@ pub use metrics::EpochRecord;
 pub use summary::{RunFacts, RunSummary};
 pub use weights::{load_model, load_weights, parameter_values, write_weights, write_weights_to};
 
+/// Writes the files a run directory derives from its checkpointed state — `metrics.csv`,
+/// `diagnostics.csv` (when the run measures any) and the TensorBoard events — after every
+/// checkpoint and again on resume, so a run killed between its checkpoint and these files gets
+/// files that match the checkpoint again.
+pub fn write_state_files(
+    run_dir: &Path,
+    experiment: &crate::config::Experiment,
+    history: &[EpochRecord],
+    diagnostics: &[crate::diagnostics::DiagnosticRow],
+) -> Result<(), TrainError> {
+    metrics::write(run_dir, history)?;
+    if !diagnostics.is_empty() {
+        diagnostics::write(run_dir, diagnostics)?;
+    }
+    tensorboard::sync(run_dir, experiment, history, diagnostics, None)
+}
+
 /// The Burn release actlab is built against (pinned exactly in the workspace manifest; a test
 /// checks this against Cargo.lock).
 pub const BURN_VERSION: &str = "0.22.1";

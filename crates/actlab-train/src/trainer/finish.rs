@@ -80,14 +80,14 @@ impl Trainer<'_> {
         Ok(summary)
     }
 
-    /// Brings the run's TensorBoard events up to `state` (after a checkpoint, on resume).
-    pub(super) fn sync_tensorboard(&self, state: &TrainState) -> Result<(), TrainError> {
-        run::tensorboard::sync(
+    /// The files derived from `state` (after a checkpoint, on resume):
+    /// [`run::write_state_files`].
+    pub(super) fn write_state_files(&self, state: &TrainState) -> Result<(), TrainError> {
+        run::write_state_files(
             &self.run_dir,
             self.experiment,
             &state.history,
             &state.diagnostics,
-            None,
         )
     }
 

@@ -230,11 +230,7 @@ impl<'a> Trainer<'a> {
         // match it again (rows of an epoch the state does not have are dropped, missing ones
         // written).
         let state = cp.state.train;
-        run::metrics::write(&self.run_dir, &state.history)?;
-        if !state.diagnostics.is_empty() {
-            run::diagnostics::write(&self.run_dir, &state.diagnostics)?;
-        }
-        self.sync_tensorboard(&state)?;
+        self.write_state_files(&state)?;
         Ok(Live {
             model,
             optim,
@@ -398,11 +394,7 @@ impl<'a> Trainer<'a> {
         if new_best {
             checkpoint::remove_older_best(&self.run_dir, epoch);
         }
-        run::metrics::write(&self.run_dir, &live.state.history)?;
-        if train.diagnostics {
-            run::diagnostics::write(&self.run_dir, &live.state.diagnostics)?;
-        }
-        self.sync_tensorboard(&live.state)?;
+        self.write_state_files(&live.state)?;
         observer.epoch_finished(&record, train.epochs);
         Ok(())
     }
