@@ -30,6 +30,16 @@ fn summary(run: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(run.join("summary.json")).unwrap()).unwrap()
 }
 
+/// The names in `dir` that `keep` keeps.
+fn entries(dir: &std::path::Path, keep: impl Fn(&str) -> bool) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| keep(n))
+        .collect()
+}
+
 #[test]
 fn a_packed_sweep_gives_the_unpacked_sweeps_numbers() {
     let tmp = tempfile::tempdir().unwrap();
@@ -56,12 +66,7 @@ fn a_packed_sweep_gives_the_unpacked_sweeps_numbers() {
         "{stderr}"
     );
     let runs = tmp.path().join("runs");
-    let names: Vec<String> = std::fs::read_dir(runs.join("alone"))
-        .unwrap()
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.contains("-s"))
-        .collect();
+    let names = entries(&runs.join("alone"), |n| n.contains("-s"));
     assert_eq!(names.len(), 12, "{names:?}");
     for name in &names {
         let (a, p) = (
@@ -177,12 +182,7 @@ fn an_interrupted_packed_compare_resumes_as_the_pack_bit_identically() {
         stderr.contains("checkpointed packs resume as packs: 1 pack(s) (2)"),
         "{stderr}"
     );
-    let members: Vec<String> = std::fs::read_dir(tmp.path().join("runs/straight"))
-        .unwrap()
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with("-s1"))
-        .collect();
+    let members = entries(&tmp.path().join("runs/straight"), |n| n.ends_with("-s1"));
     assert_eq!(members.len(), 2, "{members:?}");
     for member in &members {
         let metrics = |sweep: &str| {
