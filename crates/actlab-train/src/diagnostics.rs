@@ -8,6 +8,7 @@
 //! including learned PReLU slopes and Swish β — is measured the same way.
 
 use crate::error::TrainError;
+use actlab_data::{Scaling, Split};
 use actlab_model::{Activation, Mlp};
 use burn::nn::Linear;
 use burn::nn::loss::CrossEntropyLossConfig;
@@ -38,6 +39,32 @@ fn norm(gradient: Option<Tensor<2>>) -> Result<f64, TrainError> {
         }
         None => Ok(0.0),
     }
+}
+
+/// [`probe`] on the probe batch of a run after `epoch` epochs: the first [`PROBE_IMAGES`] of
+/// `pools` (validation indices, then training indices) that is not empty; with `fixed`, as
+/// many as that (a training batch, padded with the first image) so that backends that compile
+/// a kernel per shape compile none. The trainer and packs measure through this one function.
+pub fn probe_epoch(
+    model: &Mlp,
+    split: &Split,
+    pools: [&[u32]; 2],
+    fixed: Option<usize>,
+    epoch: usize,
+) -> Result<Vec<DiagnosticRow>, TrainError> {
+    let pool = pools.into_iter().find(|p| !p.is_empty()).unwrap_or(&[]);
+    let size = fixed.unwrap_or(PROBE_IMAGES);
+    let mut ids: Vec<u32> = pool.iter().copied().take(size).collect();
+    if fixed.is_some() {
+        let first = ids.first().copied().unwrap_or(0);
+        ids.resize(size, first);
+    }
+    let device = model.output.weight.device();
+    let batch = split.batch_with_table(&ids, &Scaling::Unit.table(), &device)?;
+    Ok(probe(model, batch.images, batch.targets)?
+        .into_iter()
+        .map(|layer| DiagnosticRow { epoch, layer })
+        .collect())
 }
 
 /// Measures `model` (on an autodiff device) on a probe batch. Nothing is changed: gradients are

@@ -1,8 +1,8 @@
 //! Packed training against the same runs trained alone: after one step every parameter agrees,
 //! after two epochs every loss and accuracy; per-member learning rates; the extracted
 //! `model.bpk` evaluates to the member's recorded test accuracy; a diverging member stops
-//! alone; a stopped pack resumes bit-identically, and only as the pack it was. On ndarray,
-//! flex and wgpu.
+//! alone; members write the diagnostics their runs alone write; a stopped pack resumes
+//! bit-identically. On ndarray, flex and wgpu.
 
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
@@ -179,6 +179,97 @@ fn two_packed_epochs_give_each_runs_losses_and_a_model_that_evaluates_to_them() 
             let eval = evaluate(&model, &data.test, &test, &backend_facts, 32).unwrap();
             assert_eq!(eval.accuracy, p.test_accuracy, "{backend} {name}");
             assert_eq!(eval.loss, p.test_loss, "{backend} {name}");
+        }
+    }
+}
+
+/// `experiment` with `[train] diagnostics = true`.
+fn diagnosed(experiment: Experiment) -> Experiment {
+    let mut config = experiment.config().clone();
+    config.train.diagnostics = true;
+    config.validate(Path::new("t.toml")).unwrap()
+}
+
+#[test]
+fn packed_members_write_the_diagnostics_their_runs_alone_write() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = data(352, 64);
+    for backend in ["ndarray", "flex"] {
+        let make = |sub: &str| -> Vec<Experiment> {
+            MEMBERS
+                .iter()
+                .map(|&m| {
+                    diagnosed(experiment(
+                        &tmp.path().join(backend).join(sub),
+                        backend,
+                        m,
+                        2,
+                        None,
+                    ))
+                })
+                .collect()
+        };
+        let (single, packed) = (make("alone"), make("pack"));
+        // Runs with diagnostics pack with each other, not with runs without.
+        assert!(pack_key(&packed[0]).is_some());
+        let plain = experiment(tmp.path(), backend, MEMBERS[0], 2, None);
+        assert_ne!(pack_key(&packed[0]), pack_key(&plain));
+        for result in train_pack(&packed, &data, &TrainOptions::default(), &mut |_| {}).unwrap() {
+            result.unwrap();
+        }
+        for (one, member) in single.iter().zip(&packed) {
+            alone(one, &data);
+            let name = one.name();
+            let read = |e: &Experiment| {
+                actlab_train::run::diagnostics::read(&e.run_dir())
+                    .unwrap()
+                    .unwrap()
+            };
+            let (a, b) = (read(one), read(member));
+            // Epochs 0, 1, 2 × (one hidden layer + the output layer).
+            assert_eq!(a.len(), 6, "{backend} {name}");
+            assert_eq!(
+                a.iter()
+                    .map(|r| (r.epoch, r.layer.layer))
+                    .collect::<Vec<_>>(),
+                b.iter()
+                    .map(|r| (r.epoch, r.layer.layer))
+                    .collect::<Vec<_>>()
+            );
+            for (x, y) in a.iter().zip(&b) {
+                if x.epoch == 0 {
+                    // The same initial weights, the same function: the same numbers.
+                    assert_eq!(x, y, "{backend} {name}");
+                    continue;
+                }
+                let (p, q) = (&x.layer, &y.layer);
+                assert!(
+                    close(p.grad_norm, q.grad_norm, 1e-3, 1e-9),
+                    "{backend} {name}: {x:?} vs {y:?}"
+                );
+                // A unit within rounding of a threshold may count on either side.
+                for (u, v) in [
+                    (p.dead_fraction, q.dead_fraction),
+                    (p.saturated_fraction, q.saturated_fraction),
+                ] {
+                    assert_eq!(u.is_some(), v.is_some());
+                    let (u, v) = (u.unwrap_or(0.0), v.unwrap_or(0.0));
+                    assert!((u - v).abs() <= 1.0 / 32.0 + 1e-12, "{backend} {name}");
+                }
+                match (p.learned_mean, q.learned_mean) {
+                    (Some(u), Some(v)) => assert!(close(u, v, 1e-4, 1e-7), "{u} vs {v}"),
+                    (u, v) => assert_eq!(u, v, "{backend} {name}"),
+                }
+            }
+            // TensorBoard has them too, as for the run alone.
+            let tags = |e: &Experiment| {
+                let mut t: Vec<String> = events(&e.run_dir()).into_iter().map(|x| x.1).collect();
+                t.sort();
+                t.dedup();
+                t
+            };
+            assert_eq!(tags(one), tags(member), "{backend} {name}");
+            assert!(tags(member).iter().any(|t| t == "grad_norm/layer_1"));
         }
     }
 }

@@ -15,7 +15,7 @@ use super::step::PackStep;
 use crate::checkpoint::{self, TrainState};
 use crate::config::Experiment;
 use crate::error::TrainError;
-use crate::run::{self, DirLock, EpochRecord};
+use crate::run::{self, DirLock};
 
 const MAGIC: &[u8] = b"actlab pack adam v1\n";
 
@@ -96,7 +96,7 @@ pub(super) fn save(
     pack: &PackStep,
     experiments: &[Experiment],
     locks: &[DirLock],
-    histories: &[Vec<EpochRecord>],
+    records: &[TrainState],
     failed: &[Option<TrainError>],
     epoch: usize,
 ) -> Result<(), TrainError> {
@@ -113,7 +113,8 @@ pub(super) fn save(
         };
         let state = TrainState {
             epochs_completed: epoch,
-            history: histories[m].clone(),
+            history: records[m].history.clone(),
+            diagnostics: records[m].diagnostics.clone(),
             // The members that resume with it: the live ones (itself alone, when the others
             // have diverged: still a pack's checkpoint, resumed by `resume_pack`).
             packed_with: {
@@ -146,7 +147,7 @@ pub(super) fn save(
     Ok(())
 }
 
-/// The pack as its members' checkpoints left it, with their histories.
+/// The pack as its members' checkpoints left it, with their records (history, diagnostics).
 pub(super) fn restore(
     experiments: &[Experiment],
     checkpoints: Vec<checkpoint::Checkpoint>,
@@ -154,12 +155,12 @@ pub(super) fn restore(
     device: &burn::tensor::Device,
     weight_decay: f64,
     time: usize,
-) -> Result<(PackStep, Vec<Vec<EpochRecord>>), TrainError> {
+) -> Result<(PackStep, Vec<TrainState>), TrainError> {
     let mut members = Vec::new();
     let mut ms = Vec::new();
     let mut vs = Vec::new();
     let mut optims = Vec::new();
-    let mut histories = Vec::new();
+    let mut records = Vec::new();
     for (experiment, cp) in experiments.iter().zip(checkpoints) {
         let dir = experiment.run_dir();
         let cp_dir = checkpoint::dir(&dir);
@@ -186,14 +187,14 @@ pub(super) fn restore(
         } else {
             None
         });
-        histories.push(cp.state.train.history);
+        records.push(cp.state.train);
         members.push(model);
     }
     let net = PackedMlp::new(&members, configs)?;
     let moments = (PackedMlp::new(&ms, configs)?, PackedMlp::new(&vs, configs)?);
     let time = i32::try_from(time).map_err(|_| TrainError::Pack("too many steps".into()))?;
     let pack = PackStep::resumed(net, weight_decay, time, moments, optims);
-    Ok((pack, histories))
+    Ok((pack, records))
 }
 
 #[cfg(test)]

@@ -10,8 +10,9 @@
 //! After every epoch each member's `checkpoint/` gets its state (with `packed_with`), weights
 //! and share of the Adam state (`checkpoint.rs`); a stopped pack continues from its last
 //! finished epoch ([`resume_pack`], bit-identical on CPU backends: the epoch it was stopped in
-//! is trained again from the same state). Runs with diagnostics or early stopping are not
-//! packed ([`pack_key`]). A member whose loss stops being finite is frozen (rate 0), loses its
+//! is trained again from the same state). With `[train] diagnostics`, each member is probed as
+//! its extracted `Mlp` by the trainer's own function, so its `diagnostics.csv` is what the run
+//! alone would write. Runs with early stopping are not packed ([`pack_key`]). A member whose loss stops being finite is frozen (rate 0), loses its
 //! checkpoint (it no longer resumes with the pack) and fails alone with the unpacked run's
 //! error; the others go on.
 
@@ -28,6 +29,7 @@ use burn::module::Module;
 use burn::tensor::{Int, Tensor};
 
 use crate::backend;
+use crate::checkpoint::TrainState;
 use crate::config::{Experiment, OptimizerConfig};
 use crate::error::TrainError;
 use crate::evaluate::evaluate;
@@ -38,11 +40,12 @@ use crate::session::TrainOptions;
 use step::PackStep;
 
 /// What runs must share to be packed: everything but the activation, the learning rate, the
-/// name and the output directory. `None` for a run that is never packed (diagnostics, early
-/// stopping, or an optimizer other than Adam).
+/// name and the output directory (so runs with diagnostics pack only with runs with
+/// diagnostics). `None` for a run that is never packed (early stopping, or an optimizer other
+/// than Adam).
 pub fn pack_key(experiment: &Experiment) -> Option<String> {
     let train = &experiment.train;
-    if train.diagnostics || train.early_stopping.is_some() {
+    if train.early_stopping.is_some() {
         return None;
     }
     let OptimizerConfig::Adam { weight_decay, .. } = train.optimizer else {
@@ -65,7 +68,7 @@ fn check_keys(experiments: &[Experiment]) -> Result<(), TrainError> {
     if key.is_none() || experiments.iter().any(|e| pack_key(e) != key) {
         return Err(TrainError::Pack(
             "the runs of a pack must differ only in activation and learning rate, use Adam, \
-             and have neither diagnostics nor early stopping"
+             and not stop early"
                 .into(),
         ));
     }
@@ -184,21 +187,37 @@ fn run(
         _ => 0.0,
     };
     let k = experiments.len();
-    let (mut pack, mut histories, done) = match restored {
+    let fixed = backend.fixed_shapes.then_some(batch);
+    let diagnose = |member: &actlab_model::Mlp, epoch: usize| {
+        crate::diagnostics::probe_epoch(
+            member,
+            &data.train,
+            [&validation_ix, &train_ix],
+            fixed,
+            epoch,
+        )
+    };
+    let (mut pack, mut records, done) = match restored {
         None => {
             let members = experiments
                 .iter()
                 .map(|e| e.model().init_seeded(&device, train.seed))
                 .collect::<Result<Vec<_>, _>>()?;
+            let mut records = vec![TrainState::default(); k];
+            if train.diagnostics {
+                for (record, member) in records.iter_mut().zip(&members) {
+                    record.diagnostics = diagnose(member, 0)?;
+                }
+            }
             let net = PackedMlp::new(&members, &configs)?;
             for lock in locks {
                 run::tensorboard::remove_leftovers(lock.dir());
             }
-            (PackStep::new(net, weight_decay), vec![Vec::new(); k], 0)
+            (PackStep::new(net, weight_decay), records, 0)
         }
         Some(checkpoints) => {
             let done = checkpoints[0].state.train.epochs_completed;
-            let (pack, histories) = checkpoint::restore(
+            let (pack, records) = checkpoint::restore(
                 experiments,
                 checkpoints,
                 &configs,
@@ -208,9 +227,15 @@ fn run(
             )?;
             // The state is the record (as for a run alone): files that match it again.
             for (m, experiment) in experiments.iter().enumerate() {
-                run::write_state_files(locks[m].dir(), experiment, &histories[m], &[])?;
+                let record = &records[m];
+                run::write_state_files(
+                    locks[m].dir(),
+                    experiment,
+                    &record.history,
+                    &record.diagnostics,
+                )?;
             }
-            (pack, histories, done)
+            (pack, records, done)
         }
     };
     let feed = TrainFeed::new(&data.train, &backend, &device);
@@ -293,7 +318,7 @@ fn run(
                     (Some(eval.loss), Some(eval.accuracy))
                 }
             };
-            histories[m].push(EpochRecord {
+            records[m].history.push(EpochRecord {
                 epoch,
                 train_loss: sums[m].0 / steps as f64,
                 train_acc: sums[m].1 as f64 / (steps * batch) as f64,
@@ -304,9 +329,24 @@ fn run(
                 wall_seconds: epoch_start.elapsed().as_secs_f64() / k as f64,
             });
         }
-        checkpoint::save(&pack, experiments, locks, &histories, &failed, epoch)?;
+        if train.diagnostics {
+            for m in (0..k).filter(|&m| failed[m].is_none()) {
+                let member = pack
+                    .net
+                    .member(m, experiments[m].model().output_activation.as_ref())?;
+                let rows = diagnose(&member, epoch)?;
+                records[m].diagnostics.extend(rows);
+            }
+        }
+        checkpoint::save(&pack, experiments, locks, &records, &failed, epoch)?;
         for m in (0..k).filter(|&m| failed[m].is_none()) {
-            run::write_state_files(locks[m].dir(), &experiments[m], &histories[m], &[])?;
+            let record = &records[m];
+            run::write_state_files(
+                locks[m].dir(),
+                &experiments[m],
+                &record.history,
+                &record.diagnostics,
+            )?;
         }
         say(format!(
             "epoch {epoch}/{}: validation {}",
@@ -328,7 +368,7 @@ fn run(
         let facts = RunFacts {
             params: model.num_params(),
             learned: model.learned_activation_values()?,
-            history: std::mem::take(&mut histories[m]),
+            history: std::mem::take(&mut records[m].history),
             stopped_epoch: None,
             weights_epoch: train.epochs,
             test,

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-use actlab_data::{MnistData, Scaling, epoch_order, train_validation};
+use actlab_data::{MnistData, epoch_order, train_validation};
 use actlab_model::{Mlp, MlpInit};
 use burn::module::Module;
 use burn::optim::ModuleOptimizer;
@@ -435,34 +435,17 @@ impl<'a> Trainer<'a> {
         Ok(())
     }
 
-    /// The diagnostics of `model` after `epoch` epochs, on the probe batch: the first
-    /// validation images (training images without a validation set); where shapes must stay
-    /// fixed, as many as a training batch, so no new kernels are compiled.
+    /// The diagnostics of `model` after `epoch` epochs: [`diagnostics::probe_epoch`].
     fn diagnose(&self, model: &Mlp, epoch: usize) -> Result<Vec<DiagnosticRow>, TrainError> {
-        let pool = if self.validation_ix.is_empty() {
-            &self.train_ix
-        } else {
-            &self.validation_ix
-        };
-        let fixed = self.backend.fixed_shapes;
-        let size = if fixed {
-            self.experiment.train.batch_size
-        } else {
-            diagnostics::PROBE_IMAGES
-        };
-        let mut ids: Vec<u32> = pool.iter().copied().take(size).collect();
-        if fixed {
-            let first = ids.first().copied().unwrap_or(0);
-            ids.resize(size, first);
-        }
-        let batch = self
-            .data
-            .train
-            .batch_with_table(&ids, &Scaling::Unit.table(), &self.device)?;
-        Ok(diagnostics::probe(model, batch.images, batch.targets)?
-            .into_iter()
-            .map(|layer| DiagnosticRow { epoch, layer })
-            .collect())
+        diagnostics::probe_epoch(
+            model,
+            &self.data.train,
+            [&self.validation_ix, &self.train_ix],
+            self.backend
+                .fixed_shapes
+                .then_some(self.experiment.train.batch_size),
+            epoch,
+        )
     }
 
     fn save_checkpoint(&self, live: &Live) -> Result<(), TrainError> {
