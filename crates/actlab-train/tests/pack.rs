@@ -72,6 +72,14 @@ fn alone(experiment: &Experiment, data: &actlab_data::MnistData) -> RunSummary {
     }
 }
 
+/// A member's summary when it finished.
+fn finished(result: Result<Outcome, TrainError>) -> RunSummary {
+    match result {
+        Ok(Outcome::Finished(summary)) => summary,
+        other => panic!("expected a finished member: {other:?}"),
+    }
+}
+
 fn history(dir: &Path) -> Vec<actlab_train::EpochRecord> {
     actlab_train::run::metrics::read(dir).unwrap_or_default()
 }
@@ -96,7 +104,7 @@ fn one_packed_step_moves_every_parameter_as_the_runs_alone_do() {
         let results = train_pack(&packed, &data, &TrainOptions::default(), &mut |_| {}).unwrap();
         let device = actlab_train::device(&packed[0].backend).unwrap().device;
         for ((one, member), result) in single.iter().zip(&packed).zip(results) {
-            let summary = result.unwrap();
+            let summary = finished(result);
             alone(one, &data);
             let a = parameter_values(&load_model(&one.run_dir(), one, &device).unwrap()).unwrap();
             let b =
@@ -150,7 +158,7 @@ fn two_packed_epochs_give_each_runs_losses_and_a_model_that_evaluates_to_them() 
         let results = train_pack(&packed, &data, &TrainOptions::default(), &mut |_| {}).unwrap();
         let backend_facts = actlab_train::device(&packed[0].backend).unwrap();
         for ((one, member), result) in single.iter().zip(&packed).zip(results) {
-            let p = result.unwrap();
+            let p = finished(result);
             let s = alone(one, &data);
             let name = one.name();
             let (hs, hp) = (history(&one.run_dir()), history(&member.run_dir()));
@@ -215,7 +223,7 @@ fn packed_members_write_the_diagnostics_their_runs_alone_write() {
         let plain = experiment(tmp.path(), backend, MEMBERS[0], 2, None);
         assert_ne!(pack_key(&packed[0]), pack_key(&plain));
         for result in train_pack(&packed, &data, &TrainOptions::default(), &mut |_| {}).unwrap() {
-            result.unwrap();
+            finished(result);
         }
         for (one, member) in single.iter().zip(&packed) {
             alone(one, &data);
@@ -284,7 +292,10 @@ fn a_diverging_member_stops_alone_and_runs_that_differ_otherwise_are_not_packed(
         experiment(dir, "flex", ("wild", "\"relu\"", 1e30), 2, None),
     ];
     let results = train_pack(&members, &data, &TrainOptions::default(), &mut |_| {}).unwrap();
-    let calm = results[0].as_ref().unwrap();
+    let calm = match &results[0] {
+        Ok(Outcome::Finished(summary)) => summary,
+        other => panic!("{other:?}"),
+    };
     let calm_history = history(&dir.join("calm"));
     assert_eq!(calm_history.len(), 2);
     assert!(calm.test_loss.is_finite());
@@ -330,7 +341,7 @@ fn a_diverging_member_stops_alone_and_runs_that_differ_otherwise_are_not_packed(
 }
 
 #[test]
-fn a_stopped_pack_resumes_bit_identically_and_only_as_the_pack_it_was() {
+fn a_stopped_pack_resumes_bit_identically() {
     use std::sync::atomic::Ordering;
     let tmp = tempfile::tempdir().unwrap();
     let data = data(352, 64);
@@ -357,7 +368,7 @@ fn a_stopped_pack_resumes_bit_identically_and_only_as_the_pack_it_was() {
         for dir in &dirs {
             assert_eq!(actlab_train::checkpoint::position(dir), Some((1, 0)));
         }
-        // A member alone is refused, and so is part of the pack.
+        // A member alone cannot be resumed by the trainer (its optimizer file is a pack's).
         let alone_error =
             actlab_train::resume(&stopped[0], &data, &TrainOptions::default(), &mut Quiet)
                 .unwrap_err();
@@ -365,17 +376,10 @@ fn a_stopped_pack_resumes_bit_identically_and_only_as_the_pack_it_was() {
             alone_error.to_string().contains("train-pack --resume"),
             "{alone_error}"
         );
-        let part =
-            resume_pack(&dirs[..2], &data, &TrainOptions::default(), &mut |_| {}).unwrap_err();
-        assert!(
-            part.to_string()
-                .contains("resume exactly those runs together"),
-            "{part}"
-        );
         let results = resume_pack(&dirs, &data, &TrainOptions::default(), &mut |_| {}).unwrap();
         let device = actlab_train::device(&whole[0].backend).unwrap().device;
         for ((w, s), result) in whole.iter().zip(&stopped).zip(results) {
-            let summary = result.unwrap();
+            let summary = finished(result);
             let a = parameter_values(&load_model(&w.run_dir(), w, &device).unwrap()).unwrap();
             let b = parameter_values(&load_model(&s.run_dir(), s, &device).unwrap()).unwrap();
             assert_eq!(a, b, "{backend} {}: weights", w.name());
@@ -407,12 +411,134 @@ fn a_stopped_pack_resumes_bit_identically_and_only_as_the_pack_it_was() {
         let results =
             resume_pack(&dirs[1..], &data, &TrainOptions::default(), &mut |_| {}).unwrap();
         for (dir, (result, old)) in dirs[1..].iter().zip(results.into_iter().zip(&before[1..])) {
-            result.unwrap();
+            finished(result);
             let again = RunSummary::load(dir).unwrap();
             assert_eq!(
                 (again.test_loss, again.test_accuracy),
                 (old.test_loss, old.test_accuracy)
             );
         }
+    }
+}
+
+#[test]
+fn a_paused_pack_goes_on_regrouped_and_each_member_trains_on_as_before() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = data(352, 64);
+    let make = |sub: &str, epochs: usize| -> Vec<Experiment> {
+        MEMBERS
+            .iter()
+            .map(|&m| experiment(&tmp.path().join(sub), "ndarray", m, epochs, None))
+            .collect()
+    };
+    let (whole, paused) = (make("whole", 3), make("paused", 3));
+    let whole_results = train_pack(&whole, &data, &TrainOptions::default(), &mut |_| {}).unwrap();
+    let pause = TrainOptions {
+        pause_after: Some(1),
+        ..TrainOptions::default()
+    };
+    let mut lines = Vec::new();
+    for result in train_pack(&paused, &data, &pause, &mut |l| lines.push(l)).unwrap() {
+        assert!(
+            matches!(
+                result,
+                Ok(Outcome::Paused {
+                    epochs_completed: 1
+                })
+            ),
+            "{result:?}"
+        );
+    }
+    assert!(lines.iter().any(|l| l.contains("paused after epoch 1")));
+    let dirs: Vec<_> = paused.iter().map(|e| e.run_dir()).collect();
+    for dir in &dirs {
+        assert_eq!(actlab_train::checkpoint::position(dir), Some((1, 0)));
+        assert!(!dir.join("summary.json").exists());
+        assert_eq!(history(dir).len(), 1);
+    }
+
+    // Runs checkpointed after another epoch, or trained alone, cannot join.
+    let late = make("late", 3);
+    let two = TrainOptions {
+        pause_after: Some(2),
+        ..TrainOptions::default()
+    };
+    train_pack(&late[..2], &data, &two, &mut |_| {}).unwrap();
+    let error = resume_pack(
+        &[dirs[0].clone(), late[0].run_dir()],
+        &data,
+        &TrainOptions::default(),
+        &mut |_| {},
+    )
+    .unwrap_err();
+    assert!(
+        error.to_string().contains("after the same epoch"),
+        "{error}"
+    );
+    let solo = &make("solo", 3)[0];
+    let outcome = train(solo, &data, &pause, &mut Quiet).unwrap();
+    assert!(matches!(outcome, Outcome::Paused { .. }), "{outcome:?}");
+    let error = resume_pack(
+        &[dirs[0].clone(), solo.run_dir()],
+        &data,
+        &TrainOptions::default(),
+        &mut |_| {},
+    )
+    .unwrap_err();
+    assert!(
+        error.to_string().contains("was not trained in a pack"),
+        "{error}"
+    );
+
+    // Regrouped as the tuning stage regroups survivors: every other member together, the rest
+    // in a second pack. Each goes on as it would have in the whole pack.
+    let odd: Vec<_> = dirs.iter().step_by(2).cloned().collect();
+    let even: Vec<_> = dirs.iter().skip(1).step_by(2).cloned().collect();
+    let mut regrouped = Vec::new();
+    for group in [&odd, &even] {
+        for (dir, result) in group
+            .iter()
+            .zip(resume_pack(group, &data, &TrainOptions::default(), &mut |_| {}).unwrap())
+        {
+            let summary = finished(result);
+            let mut mates: Vec<String> = summary.packed_with.clone().unwrap();
+            mates.sort();
+            let mut expected: Vec<String> = group
+                .iter()
+                .filter(|d| *d != dir)
+                .map(|d| d.file_name().unwrap().to_string_lossy().into_owned())
+                .collect();
+            expected.sort();
+            assert_eq!(
+                mates,
+                expected,
+                "{}: the pack it finished in",
+                dir.display()
+            );
+            regrouped.push((dir.clone(), summary));
+        }
+    }
+    for (w, result) in whole.iter().zip(whole_results) {
+        let summary = finished(result);
+        let (dir, again) = regrouped
+            .iter()
+            .find(|(d, _)| d.file_name() == w.run_dir().file_name())
+            .unwrap();
+        let (hw, hr) = (history(&w.run_dir()), history(dir));
+        assert_eq!(hr.len(), 3);
+        // Epoch 1 was trained in the same pack: identical.
+        assert_eq!(hw[0].train_loss, hr[0].train_loss);
+        assert_eq!(hw[0].val_loss, hr[0].val_loss);
+        for (x, y) in hw.iter().zip(&hr).skip(1) {
+            assert!(
+                close(x.train_loss, y.train_loss, 1e-4, 0.0),
+                "{}: {x:?} vs {y:?}",
+                w.name()
+            );
+            let (xv, yv) = (x.val_loss.unwrap(), y.val_loss.unwrap());
+            assert!(close(xv, yv, 1e-4, 0.0), "{}: {xv} vs {yv}", w.name());
+            assert!((x.val_acc.unwrap() - y.val_acc.unwrap()).abs() <= 1.0 / 64.0 + 1e-12);
+        }
+        assert!(close(summary.test_loss, again.test_loss, 1e-4, 0.0));
     }
 }

@@ -47,7 +47,8 @@ pub struct CompareArgs {
     #[arg(long)]
     offline: bool,
     /// Train runs that differ only in activation and learning rate as packed networks of at
-    /// most K runs each (`auto`: every eligible run on GPU backends, none on CPU backends).
+    /// most K runs each (`auto`: every eligible run on GPU backends, none on CPU backends); the
+    /// tuning stage's too, its survivors regrouped after each halving.
     #[arg(long, value_name = "K|auto")]
     pack: Option<crate::pack::PackChoice>,
 }
@@ -147,14 +148,12 @@ pub fn compare(args: CompareArgs) -> anyhow::Result<u8> {
                 )),
                 out.join("tune").display()
             );
-            match crate::tune::run(
-                &sweep,
-                &out,
-                args.shard,
-                args.jobs,
-                args.quiet,
-                &mut ensure_data,
-            )? {
+            let training = crate::tune::Training {
+                jobs: args.jobs,
+                pack: args.pack,
+                quiet: args.quiet,
+            };
+            match crate::tune::run(&sweep, &out, args.shard, &training, &mut ensure_data)? {
                 TuneEnd::Interrupted(code) => {
                     eprintln!(
                         "interrupted: finished runs are kept and unfinished ones checkpointed; \

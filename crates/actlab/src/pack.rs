@@ -8,7 +8,7 @@ use std::sync::atomic::Ordering;
 use actlab_data::Sources;
 use actlab_eval::sweep::Point;
 use actlab_train::pack::pack_key;
-use actlab_train::{BackendName, ExperimentConfig, RunStatus, TrainError, TrainOptions};
+use actlab_train::{BackendName, ExperimentConfig, Outcome, RunStatus, TrainError, TrainOptions};
 use clap::Args;
 
 use crate::data::{CliProgress, DATASETS_ROOT};
@@ -41,8 +41,10 @@ impl FromStr for PackChoice {
 }
 
 /// Groups `todo` into units for the runner: runs that may share a pack (same [`pack_key`],
-/// not started yet) in packs of at most the chosen size, every other run alone. Returns the
-/// units and a line for the log saying what was chosen and why.
+/// not started yet) in packs of at most the chosen size; a checkpointed pack as the pack it
+/// was; members of packs whose mates are not all here (survivors of a halving) regrouped by
+/// key and epoch, at most the chosen size; every other run alone. Returns the units and a
+/// line for the log saying what was chosen and why.
 pub fn units(
     todo: &[Point],
     out: &Path,
@@ -75,21 +77,45 @@ pub fn units(
             ),
         ),
     };
+    let names: std::collections::BTreeSet<&str> = todo.iter().map(|p| p.name.as_str()).collect();
+    let position = |name: &str| actlab_train::checkpoint::position(&out.join(name));
     let mut groups: Vec<(Option<String>, Vec<Point>)> = Vec::new();
     for point in todo {
         let dir = out.join(&point.name);
         let mates = actlab_train::checkpoint::packed_with(&dir);
-        // A checkpointed pack resumes as the pack it was, whatever --pack says now.
-        let (key, limit) = if !mates.is_empty() {
+        let key_of = |point: &Point| -> anyhow::Result<Option<String>> {
+            let path = out.join("configs").join(format!("{}.toml", point.name));
+            Ok(pack_key(&point.config.validate(&path)?))
+        };
+        let here = position(&point.name);
+        let (key, limit) = if mates.is_empty() {
+            if RunStatus::of(&dir) == RunStatus::Empty && max > 1 {
+                (key_of(point)?, max)
+            } else {
+                (None, 1)
+            }
+        } else if mates
+            .iter()
+            .all(|m| *m == point.name || (names.contains(m.as_str()) && position(m) == here))
+        {
+            // A checkpointed pack resumes as the pack it was, whatever --pack says now
+            // (bit-identical to one that never stopped).
             let mut all = mates;
             all.push(point.name.clone());
             all.sort();
+            all.dedup();
             (Some(format!("resume {}", all.join(","))), usize::MAX)
-        } else if RunStatus::of(&dir) == RunStatus::Empty && max > 1 {
-            let path = out.join("configs").join(format!("{}.toml", point.name));
-            (pack_key(&point.config.validate(&path)?), max)
         } else {
-            (None, 1)
+            // Part of a pack (the survivors of a tuning stage's halving; mates that diverged):
+            // regrouped with the runs checkpointed after the same epoch that could share a pack,
+            // at most --pack of them, or without --pack as many as its pack had.
+            let key = key_of(point)?.map(|k| format!("after {here:?}: {k}"));
+            let limit = if choice.is_some() {
+                max
+            } else {
+                mates.len() + 1
+            };
+            (key, limit)
         };
         match groups
             .iter_mut()
@@ -133,6 +159,10 @@ pub struct TrainPackArgs {
     /// Use local dataset copies only.
     #[arg(long)]
     offline: bool,
+    /// Stop with every member's checkpoint after this epoch (exit status 0); `--resume`
+    /// continues, with all of them or with some (what the tuning stage's halving does).
+    #[arg(long, value_name = "EPOCH")]
+    pause_after: Option<usize>,
 }
 
 /// `actlab train-pack`: returns the exit status (1 when a member failed).
@@ -164,6 +194,7 @@ pub fn train_pack(args: TrainPackArgs) -> anyhow::Result<u8> {
     )?;
     let options = TrainOptions {
         build: crate::build_info(),
+        pause_after: args.pause_after,
         ..TrainOptions::default()
     };
     let terminated = watch_signals(&options.stop)?;
@@ -192,12 +223,18 @@ pub fn train_pack(args: TrainPackArgs) -> anyhow::Result<u8> {
     let mut failed = false;
     for (experiment, result) in experiments.iter().zip(results) {
         match result {
-            Ok(summary) => println!(
+            Ok(Outcome::Finished(summary) | Outcome::AlreadyComplete(summary)) => println!(
                 "{}: test accuracy {:.2}% → {}",
                 experiment.name(),
                 100.0 * summary.test_accuracy,
                 experiment.run_dir().display()
             ),
+            Ok(Outcome::Paused { epochs_completed }) => eprintln!(
+                "{}: paused after epoch {epochs_completed} (--pause-after) → {}",
+                experiment.name(),
+                experiment.run_dir().display()
+            ),
+            Ok(Outcome::Interrupted { .. }) => {}
             Err(error) => {
                 failed = true;
                 eprintln!("{}: error: {error}", experiment.name());

@@ -33,10 +33,7 @@ struct Running {
     started: Instant,
 }
 
-/// Trains `todo` as child `actlab train` processes, `jobs` at a time, into `out/<point name>`
-/// (configs in `out/configs`, logs in `out/logs`); with `pause_after`, each stops with a
-/// checkpoint after that epoch. A point whose directory another process holds (another shard
-/// training it) is skipped.
+/// [`run_units`] with every point alone.
 pub fn run_points(
     todo: &[Point],
     out: &Path,
@@ -48,8 +45,11 @@ pub fn run_points(
     run_units(&units, out, jobs, quiet, pause_after)
 }
 
-/// [`run_points`] for units: a unit of one point is an `actlab train` child, a unit of several
-/// is one `actlab train-pack` child that trains them as one packed network.
+/// Trains `units` as child processes, `jobs` at a time, into `out/<point name>` (configs in
+/// `out/configs`, logs in `out/logs`): a unit of one point is an `actlab train` child, a unit
+/// of several (or a checkpointed pack member) one `actlab train-pack` child that trains them as
+/// one packed network. With `pause_after`, each stops with a checkpoint after that epoch. A
+/// point whose directory another process holds (another shard training it) is skipped.
 pub fn run_units(
     units: &[Vec<Point>],
     out: &Path,
@@ -151,15 +151,24 @@ pub fn run_units(
             for (name, dir) in &job.points {
                 done += 1;
                 bar.inc(1);
+                // A pack exits 1 when one member failed: each member is judged by its own
+                // directory (a paused member has its checkpoint after the pause epoch).
+                let paused = pause_after
+                    .filter(|&e| actlab_train::checkpoint::position(dir) == Some((e, 0)));
                 let line = match (status, RunSummary::load(dir)) {
                     (_, Ok(s)) => format!(
                         "{name}: test accuracy {:.2}% ({seconds:.1} s{packed})",
                         100.0 * s.test_accuracy
                     ),
-                    (Some(0), Err(_)) => match pause_after {
-                        Some(e) => format!("{name}: at epoch {e} ({seconds:.1} s)"),
-                        None => format!("{name}: done ({seconds:.1} s)"),
-                    },
+                    (_, Err(_)) if paused.is_some() => {
+                        format!(
+                            "{name}: at epoch {} ({seconds:.1} s{packed})",
+                            paused.unwrap_or(0)
+                        )
+                    }
+                    (Some(0), Err(_)) if pause_after.is_none() => {
+                        format!("{name}: done ({seconds:.1} s)")
+                    }
                     (_, Err(_)) => {
                         failures.failed.push((name.clone(), job.log.clone()));
                         format!("{name}: FAILED")

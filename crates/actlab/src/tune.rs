@@ -15,7 +15,8 @@ use actlab_train::run::{self, DirLock};
 use actlab_train::{RunStatus, RunSummary};
 use anyhow::bail;
 
-use crate::runner::run_points;
+use crate::pack::PackChoice;
+use crate::runner::run_units;
 use actlab_eval::sweep::{Point, Shard, SweepConfig};
 
 /// How the tuning stage ended.
@@ -52,14 +53,24 @@ pub fn observe(dir: &Path) -> Observed {
     }
 }
 
+/// How the tuning stage trains: runs at a time, packing, quiet.
+pub struct Training {
+    /// Child processes at a time (`--jobs`).
+    pub jobs: usize,
+    /// `--pack`: each round's runs packed as `compare`'s final runs are (a halving's survivors
+    /// regrouped).
+    pub pack: Option<PackChoice>,
+    /// `--quiet`.
+    pub quiet: bool,
+}
+
 /// Runs the tuning stage of `sweep` into `out/tune`; `before_training` is called once before
 /// the first run starts (to find the data).
 pub fn run(
     sweep: &SweepConfig,
     out: &Path,
     shard: Option<Shard>,
-    jobs: usize,
-    quiet: bool,
+    training: &Training,
     before_training: &mut dyn FnMut() -> anyhow::Result<()>,
 ) -> anyhow::Result<TuneEnd> {
     let dir = out.join("tune");
@@ -130,7 +141,18 @@ pub fn run(
                 format!(" ({} of other shards, idle)", others.len())
             }
         );
-        let failures = run_points(&todo, &dir, jobs, quiet, pause.then_some(epoch))?;
+        let (units, packing) =
+            crate::pack::units(&todo, &dir, training.pack, sweep.base.backend.name)?;
+        if let Some(line) = packing {
+            eprintln!("tuning: {line}");
+        }
+        let failures = run_units(
+            &units,
+            &dir,
+            training.jobs,
+            training.quiet,
+            pause.then_some(epoch),
+        )?;
         if let Some(code) = failures.interrupted {
             return Ok(TuneEnd::Interrupted(code));
         }

@@ -1,6 +1,8 @@
 //! `compare --pack` and `actlab train-pack` through the real binary: a packed sweep gives the
 //! unpacked sweep's numbers and run directories that eval and report read unchanged; `auto`
-//! leaves CPU sweeps alone; runs that cannot share a pack are refused in one line.
+//! leaves CPU sweeps alone; runs that cannot share a pack are refused in one line; a tuning
+//! stage packs its runs, regroups the survivors of a halving and chooses what the unpacked
+//! stage chooses.
 
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
@@ -8,7 +10,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{actlab, block_dataset, interrupt_when, text};
+use common::{actlab, block_dataset, interrupt_when, text, val_acc};
 
 fn sweep(dir: &Path, data: &Path, name: &str) -> String {
     let file = format!("{name}.toml");
@@ -202,4 +204,116 @@ fn an_interrupted_packed_compare_resumes_as_the_pack_bit_identically() {
         assert_eq!(a.len(), 4, "{a:?}");
         assert_eq!(a, b, "{member}");
     }
+}
+
+#[test]
+fn a_packed_tuning_stage_regroups_the_survivors_and_measures_what_runs_alone_measure() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    block_dataset(&data, 256, 64);
+    for name in ["alone", "packed", "stopped"] {
+        std::fs::write(
+            tmp.path().join(format!("{name}.toml")),
+            format!(
+                "name = \"{name}\"\n[base.model]\npreset = \"prelu-mlp\"\nhidden = [16]\n\
+                 [base.data]\ndir = \"{}\"\nvalidation_size = 64\n[base.train]\nepochs = 2\n\
+                 batch_size = 32\ndiagnostics = true\n[base.backend]\nname = \"ndarray\"\n\
+                 [grid]\nactivations = [\"relu\", \"tanh\"]\nseeds = [1, 2]\n[tune]\n\
+                 lr = [1e-1, 1e-3, 1e-2]\nseeds = [11, 12]\nepochs = 3\n\
+                 halving = {{ after = [1], keep = 0.5 }}\n",
+                data.display()
+            ),
+        )
+        .unwrap();
+    }
+    let out = actlab(&["compare", "alone.toml", "--quiet"], tmp.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = actlab(
+        &["compare", "packed.toml", "--quiet", "--pack", "6"],
+        tmp.path(),
+    );
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    // Per tuning seed, 2 activations × 3 rates share a pack; after the halving at epoch 1,
+    // 2 × 2 survivors per seed go on, regrouped; the final runs pack per seed.
+    for line in [
+        "tuning: packing: --pack 6: 2 pack(s) (6 + 6), 0 run(s) alone",
+        "tuning: packing: --pack 6: 2 pack(s) (4 + 4), 0 run(s) alone",
+        "packing: --pack 6: 2 pack(s) (2 + 2), 0 run(s) alone",
+    ] {
+        assert!(stderr.contains(line), "{line}:\n{stderr}");
+    }
+    let runs = tmp.path().join("runs");
+    let (alone, packed) = (runs.join("alone/tune"), runs.join("packed/tune"));
+    let names = entries(&alone, |n| n.contains("-lr"));
+    assert_eq!(names.len(), 12, "{names:?}");
+    let mut finished = 0;
+    for name in &names {
+        // Every tuning run measured what its run alone measured (one image of 64).
+        let (a, p) = (val_acc(&alone.join(name)), val_acc(&packed.join(name)));
+        assert_eq!(a.len(), p.len(), "{name}");
+        for (x, y) in a.iter().zip(&p) {
+            assert!(
+                (x - y).abs() <= 1.0 / 64.0 + 1e-12,
+                "{name}: {a:?} vs {p:?}"
+            );
+        }
+        assert!(
+            packed.join(name).join("diagnostics.csv").is_file(),
+            "{name}"
+        );
+        // A survivor finished in its regrouped pack: the other 3 survivors of its seed.
+        if p.len() == 3 {
+            finished += 1;
+            let mates = summary(&packed.join(name))["packed_with"]
+                .as_array()
+                .unwrap()
+                .len();
+            assert_eq!(mates, 3, "{name}");
+        }
+    }
+    assert_eq!(finished, 8);
+    // The same choices (the scores agree to one image; these are not close calls).
+    let choices = |sweep: &str| {
+        let selection: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(runs.join(sweep).join("tune/selection.json")).unwrap(),
+        )
+        .unwrap();
+        selection["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| (g["group"].to_string(), g["tuned_lr"].as_f64().unwrap()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(choices("alone"), choices("packed"));
+    for run in ["relu-s1", "tanh-s2"] {
+        assert!(summary(&runs.join("packed").join(run))["packed_with"].is_array());
+    }
+
+    // Ctrl-C as the second tuning pack checkpoints its first epoch, then `compare` again
+    // without --pack: the packs resume as packs, the survivors are regrouped as before, and
+    // every tuning run's metrics equal the uninterrupted stage's.
+    let trigger = runs.join("stopped/tune/tanh-lr0.1-s12/checkpoint/state.toml");
+    let args = ["compare", "stopped.toml", "--quiet", "--pack", "6"];
+    let out = interrupt_when(&args, tmp.path(), &trigger, || {});
+    assert!(
+        matches!(out.status.code(), Some(0 | 130)),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = actlab(&["compare", "stopped.toml", "--quiet"], tmp.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let metrics = |sweep: &str, name: &str| {
+        let text =
+            std::fs::read_to_string(runs.join(sweep).join("tune").join(name).join("metrics.csv"))
+                .unwrap();
+        text.lines()
+            .map(|l| l.split(',').take(6).collect::<Vec<_>>().join(","))
+            .collect::<Vec<_>>()
+    };
+    for name in &names {
+        assert_eq!(metrics("packed", name), metrics("stopped", name), "{name}");
+    }
+    assert_eq!(choices("packed"), choices("stopped"));
 }

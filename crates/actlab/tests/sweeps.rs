@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{actlab, block_dataset, interrupt_when, text};
+use common::{actlab, block_dataset, interrupt_when, text, val_acc};
 
 #[test]
 fn compare_runs_shards_resumes_and_reports() {
@@ -154,17 +154,6 @@ fn an_interrupted_compare_resumes_without_retraining_finished_runs() {
         assert!(out_dir.join(run).join("summary.json").is_file(), "{run}");
     }
     assert!(out_dir.join("report/report.md").is_file());
-}
-
-/// `(epoch, val_acc)` rows of a run's `metrics.csv`, read by its header.
-fn val_acc(dir: &std::path::Path) -> Vec<f64> {
-    let text = std::fs::read_to_string(dir.join("metrics.csv")).unwrap();
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    let column = header.iter().position(|h| *h == "val_acc").unwrap();
-    lines
-        .map(|l| l.split(',').nth(column).unwrap().parse().unwrap())
-        .collect()
 }
 
 fn json(path: &std::path::Path) -> serde_json::Value {

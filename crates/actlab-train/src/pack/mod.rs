@@ -10,7 +10,8 @@
 //! After every epoch each member's `checkpoint/` gets its state (with `packed_with`), weights
 //! and share of the Adam state (`checkpoint.rs`); a stopped pack continues from its last
 //! finished epoch ([`resume_pack`], bit-identical on CPU backends: the epoch it was stopped in
-//! is trained again from the same state). With `[train] diagnostics`, each member is probed as
+//! is trained again from the same state), or pauses after an epoch (`--pause-after`, the tuning
+//! stage's halving) and continues in another grouping (its survivors). With `[train] diagnostics`, each member is probed as
 //! its extracted `Mlp` by the trainer's own function, so its `diagnostics.csv` is what the run
 //! alone would write. Runs with early stopping are not packed ([`pack_key`]). A member whose loss stops being finite is frozen (rate 0), loses its
 //! checkpoint (it no longer resumes with the pack) and fails alone with the unpacked run's
@@ -36,7 +37,7 @@ use crate::evaluate::evaluate;
 use crate::feed::TrainFeed;
 use crate::provenance::Provenance;
 use crate::run::{self, DirLock, EpochRecord, RunFacts, RunSummary, files};
-use crate::session::TrainOptions;
+use crate::session::{Outcome, TrainOptions};
 use step::PackStep;
 
 /// What runs must share to be packed: everything but the activation, the learning rate, the
@@ -75,15 +76,20 @@ fn check_keys(experiments: &[Experiment]) -> Result<(), TrainError> {
     Ok(())
 }
 
+/// Each member's end: [`Outcome::Finished`] with its summary, [`Outcome::Paused`] at
+/// `--pause-after`, or its own error (it diverged). In the pack's order.
+pub type MemberResults = Vec<Result<Outcome, TrainError>>;
+
 /// Trains `experiments` as one pack. The outer error stops the whole pack (a directory in the
 /// way, the device, a stop — after the last finished epoch's checkpoint); each member's own
-/// result is in the list, in order. `say` gets a line per epoch.
+/// result is in the list, in order. With [`TrainOptions::pause_after`], the pack stops with
+/// its checkpoints after that epoch. `say` gets a line per epoch.
 pub fn train_pack(
     experiments: &[Experiment],
     data: &MnistData,
     options: &TrainOptions,
     say: &mut dyn FnMut(String),
-) -> Result<Vec<Result<RunSummary, TrainError>>, TrainError> {
+) -> Result<MemberResults, TrainError> {
     if experiments.is_empty() {
         return Ok(Vec::new());
     }
@@ -101,14 +107,18 @@ pub fn train_pack(
     run(experiments, &locks, None, data, options, say)
 }
 
-/// Continues the pack whose members' run directories are `run_dirs` from their checkpoints
-/// (every member of the pack, each at the same epoch).
+/// Continues packed runs from their checkpoints, as one pack: runs that were checkpointed in
+/// packs, after the same epoch, and could share a pack ([`pack_key`]). Resumed as the pack they
+/// were (every member, as `compare` does), the result is bit-identical on CPU backends to a pack
+/// that never stopped; regrouped (part of a pack, as the tuning stage does with the survivors
+/// of a halving, or members of several packs), each member continues its own training from
+/// its own state, up to the rounding of a GEMM of another width.
 pub fn resume_pack(
     run_dirs: &[std::path::PathBuf],
     data: &MnistData,
     options: &TrainOptions,
     say: &mut dyn FnMut(String),
-) -> Result<Vec<Result<RunSummary, TrainError>>, TrainError> {
+) -> Result<MemberResults, TrainError> {
     let experiments = run_dirs
         .iter()
         .map(|dir| crate::session::resume_config(dir, None))
@@ -122,36 +132,23 @@ pub fn resume_pack(
         .iter()
         .map(|dir| crate::checkpoint::load(dir))
         .collect::<Result<Vec<_>, _>>()?;
-    let names: Vec<String> = experiments.iter().map(Experiment::name).collect();
     for (m, cp) in checkpoints.iter().enumerate() {
-        let mut mates = cp.state.train.packed_with.clone();
-        let mut expected: Vec<String> = names
-            .iter()
-            .enumerate()
-            .filter(|&(i, _)| i != m)
-            .map(|(_, n)| n.clone())
-            .collect();
-        if expected.is_empty() {
-            expected.push(names[m].clone());
-        }
-        mates.sort();
-        expected.sort();
-        let position = (
-            cp.state.train.epochs_completed,
-            cp.state.train.steps_into_epoch,
-        );
-        let first = (checkpoints[0].state.train.epochs_completed, 0);
-        // Mates may be missing only when nothing but the summaries was left to write (a pack
-        // killed while finishing: some members are finished runs already).
-        let finishing = position.0 >= experiments[m].train.epochs;
-        let fits = mates == expected || (finishing && expected.iter().all(|e| mates.contains(e)));
-        if !fits || position != first {
+        let state = &cp.state.train;
+        if state.packed_with.is_empty() {
             return Err(TrainError::Pack(format!(
-                "{} was checkpointed in a pack with [{}] at epoch {}: resume exactly those runs \
-                 together",
+                "{} was not trained in a pack: continue it with `actlab train --resume`",
+                run_dirs[m].display()
+            )));
+        }
+        let first = &checkpoints[0].state.train;
+        if (state.epochs_completed, state.steps_into_epoch) != (first.epochs_completed, 0) {
+            return Err(TrainError::Pack(format!(
+                "{} was checkpointed after epoch {}, {} after epoch {}: a pack resumes runs \
+                 checkpointed after the same epoch",
                 run_dirs[m].display(),
-                cp.state.train.packed_with.join(", "),
-                position.0
+                state.epochs_completed,
+                run_dirs[0].display(),
+                first.epochs_completed
             )));
         }
     }
@@ -166,7 +163,7 @@ fn run(
     data: &MnistData,
     options: &TrainOptions,
     say: &mut dyn FnMut(String),
-) -> Result<Vec<Result<RunSummary, TrainError>>, TrainError> {
+) -> Result<MemberResults, TrainError> {
     let first = &experiments[0];
     let backend = backend::device(&first.backend)?;
     let device = backend.device.clone().autodiff();
@@ -353,6 +350,19 @@ fn run(
             train.epochs,
             line.join(", ")
         ));
+        if options.pause_after == Some(epoch) && epoch < train.epochs {
+            // Every live member's checkpoint is this epoch's: resuming continues from it.
+            say(format!("paused after epoch {epoch} (--pause-after)"));
+            return Ok(failed
+                .into_iter()
+                .map(|f| match f {
+                    Some(error) => Err(error),
+                    None => Ok(Outcome::Paused {
+                        epochs_completed: epoch,
+                    }),
+                })
+                .collect());
+        }
     }
     let mut results = Vec::with_capacity(k);
     for (m, experiment) in experiments.iter().enumerate() {
@@ -393,7 +403,7 @@ fn run(
         );
         summary.write(locks[m].dir())?;
         run::tensorboard::sync(locks[m].dir(), experiment, &[], &[], Some(&summary))?;
-        results.push(Ok(summary));
+        results.push(Ok(Outcome::Finished(summary)));
     }
     Ok(results)
 }

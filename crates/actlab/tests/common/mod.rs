@@ -50,6 +50,17 @@ pub fn interrupt_when(args: &[&str], cwd: &Path, file: &Path, before: impl FnOnc
     child.wait_with_output().unwrap()
 }
 
+/// The `val_acc` column of a run's `metrics.csv` (one value per epoch), read by its header.
+pub fn val_acc(dir: &Path) -> Vec<f64> {
+    let text = std::fs::read_to_string(dir.join("metrics.csv")).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let column = header.iter().position(|h| *h == "val_acc").unwrap();
+    lines
+        .map(|l| l.split(',').nth(column).unwrap().parse().unwrap())
+        .collect()
+}
+
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
