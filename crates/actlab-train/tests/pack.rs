@@ -1,8 +1,9 @@
 //! Packed training against the same runs trained alone: after one step every parameter agrees,
 //! after two epochs every loss and accuracy; per-member learning rates; the extracted
 //! `model.bpk` evaluates to the member's recorded test accuracy; a diverging member stops
-//! alone; members write the diagnostics their runs alone write; a stopped pack resumes
-//! bit-identically. On ndarray, flex and wgpu.
+//! alone; members write the diagnostics their runs alone write and stop early when their runs
+//! alone do; a stopped pack resumes bit-identically; a paused pack goes on regrouped. On
+//! ndarray, flex and wgpu.
 
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
@@ -540,5 +541,147 @@ fn a_paused_pack_goes_on_regrouped_and_each_member_trains_on_as_before() {
             assert!((x.val_acc.unwrap() - y.val_acc.unwrap()).abs() <= 1.0 / 64.0 + 1e-12);
         }
         assert!(close(summary.test_loss, again.test_loss, 1e-4, 0.0));
+    }
+}
+
+/// Members whose validation accuracy stops improving at different epochs.
+const EARLY: &[(&str, &str, f64)] = &[
+    ("calm", "\"relu\"", 1e-3),
+    ("quick", "\"relu\"", 3e-2),
+    ("wild", "\"tanh\"", 1e-1),
+    ("prelu", "{ kind = \"prelu\", per_unit = true }", 1e-2),
+    ("swish", "{ kind = \"swish\", trainable = true }", 3e-3),
+];
+
+/// `experiment` with `[train] early_stopping = { patience = 2 }` (restoring the best epoch).
+fn stopping_early(experiment: Experiment) -> Experiment {
+    let mut config = experiment.config().clone();
+    config.train.early_stopping = Some(actlab_train::config::EarlyStopping {
+        patience: 2,
+        restore_best: true,
+    });
+    config.validate(Path::new("t.toml")).unwrap()
+}
+
+#[test]
+fn members_stop_early_as_their_runs_alone_do_and_a_stopped_pack_resumes_the_same() {
+    use std::sync::atomic::Ordering;
+    let tmp = tempfile::tempdir().unwrap();
+    let data = data(352, 64);
+    let make = |sub: &str| -> Vec<Experiment> {
+        EARLY
+            .iter()
+            .map(|&m| stopping_early(experiment(&tmp.path().join(sub), "ndarray", m, 5, None)))
+            .collect()
+    };
+    let (single, packed, stopped, paused) =
+        (make("alone"), make("pack"), make("stopped"), make("paused"));
+    let results = train_pack(&packed, &data, &TrainOptions::default(), &mut |_| {}).unwrap();
+    let device = actlab_train::device(&packed[0].backend).unwrap();
+    let mut ends = Vec::new();
+    for ((one, member), result) in single.iter().zip(&packed).zip(results) {
+        let p = finished(result);
+        let s = alone(one, &data);
+        let name = one.name();
+        assert_eq!(
+            (s.stopped_epoch, s.weights_epoch),
+            (p.stopped_epoch, p.weights_epoch),
+            "{name}"
+        );
+        assert_eq!(
+            history(&one.run_dir()).len(),
+            history(&member.run_dir()).len()
+        );
+        assert!(close(s.test_loss, p.test_loss, 1e-4, 0.0), "{name}");
+        // model.bpk holds the restored best epoch's weights: it evaluates to the summary.
+        let model = load_model(&member.run_dir(), member, &device.device).unwrap();
+        let test: Vec<u32> = (0..64).collect();
+        let eval = evaluate(&model, &data.test, &test, &device, 32).unwrap();
+        assert_eq!(
+            (eval.accuracy, eval.loss),
+            (p.test_accuracy, p.test_loss),
+            "{name}"
+        );
+        ends.push(p.stopped_epoch);
+    }
+    // Some stopped early and some ran every epoch: both paths were taken.
+    assert!(ends.iter().any(Option::is_some), "{ends:?}");
+    assert!(ends.iter().any(Option::is_none), "{ends:?}");
+
+    // Stopped (Ctrl-C) after the first member stopped early, then resumed: the same.
+    let first_stop = ends.iter().flatten().min().copied().unwrap();
+    let options = TrainOptions::default();
+    let stop = options.stop.clone();
+    let error = train_pack(&stopped, &data, &options, &mut |line| {
+        if line.starts_with(&format!("epoch {first_stop}/")) {
+            stop.store(true, Ordering::SeqCst);
+        }
+    })
+    .unwrap_err();
+    assert!(error.to_string().contains("stopped in epoch"), "{error}");
+    let dirs: Vec<_> = stopped.iter().map(|e| e.run_dir()).collect();
+    let results = resume_pack(&dirs, &data, &TrainOptions::default(), &mut |_| {}).unwrap();
+    for ((p, s), result) in packed.iter().zip(&stopped).zip(results) {
+        finished(result);
+        let a = parameter_values(&load_model(&p.run_dir(), p, &device.device).unwrap()).unwrap();
+        let b = parameter_values(&load_model(&s.run_dir(), s, &device.device).unwrap()).unwrap();
+        assert_eq!(a, b, "{}", p.name());
+        let (x, y) = (
+            RunSummary::load(&p.run_dir()).unwrap(),
+            RunSummary::load(&s.run_dir()).unwrap(),
+        );
+        assert_eq!(
+            (x.stopped_epoch, x.weights_epoch, x.test_loss),
+            (y.stopped_epoch, y.weights_epoch, y.test_loss)
+        );
+    }
+
+    // Paused after that epoch (a tuning stage's halving): the members that stopped early are
+    // finished — they would train no further — and the others pause.
+    let pause = TrainOptions {
+        pause_after: Some(first_stop),
+        ..TrainOptions::default()
+    };
+    let results = train_pack(&paused, &data, &pause, &mut |_| {}).unwrap();
+    let mut going_on = Vec::new();
+    for ((p, q), (result, end)) in packed
+        .iter()
+        .zip(&paused)
+        .zip(results.into_iter().zip(&ends))
+    {
+        match result {
+            Ok(Outcome::Finished(summary)) => {
+                assert!(end.is_some_and(|e| e <= first_stop), "{}", q.name());
+                let whole = RunSummary::load(&p.run_dir()).unwrap();
+                assert_eq!(
+                    (summary.stopped_epoch, summary.weights_epoch),
+                    (whole.stopped_epoch, whole.weights_epoch)
+                );
+                assert_eq!(summary.test_accuracy, whole.test_accuracy);
+            }
+            Ok(Outcome::Paused { epochs_completed }) => {
+                assert_eq!(epochs_completed, first_stop);
+                assert!(end.is_none_or(|e| e > first_stop), "{}", q.name());
+                going_on.push(q.run_dir());
+            }
+            other => panic!("{}: {other:?}", q.name()),
+        }
+    }
+    assert!(!going_on.is_empty() && going_on.len() < paused.len());
+    for result in resume_pack(&going_on, &data, &TrainOptions::default(), &mut |_| {}).unwrap() {
+        finished(result);
+    }
+    for (p, q) in packed.iter().zip(&paused) {
+        let (x, y) = (
+            RunSummary::load(&p.run_dir()).unwrap(),
+            RunSummary::load(&q.run_dir()).unwrap(),
+        );
+        assert_eq!(
+            (x.stopped_epoch, x.weights_epoch),
+            (y.stopped_epoch, y.weights_epoch),
+            "{}",
+            p.name()
+        );
+        assert!(close(x.test_loss, y.test_loss, 1e-4, 0.0), "{}", p.name());
     }
 }

@@ -115,6 +115,7 @@ pub(super) fn save(
             epochs_completed: epoch,
             history: records[m].history.clone(),
             diagnostics: records[m].diagnostics.clone(),
+            best_weights_sha256: records[m].best_weights_sha256.clone(),
             // The members that resume with it: the live ones (itself alone, when the others
             // have diverged: still a pack's checkpoint, resumed by `resume_pack`).
             packed_with: {

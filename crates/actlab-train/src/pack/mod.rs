@@ -13,12 +13,15 @@
 //! is trained again from the same state), or pauses after an epoch (`--pause-after`, the tuning
 //! stage's halving) and continues in another grouping (its survivors). With `[train] diagnostics`, each member is probed as
 //! its extracted `Mlp` by the trainer's own function, so its `diagnostics.csv` is what the run
-//! alone would write. Runs with early stopping are not packed ([`pack_key`]). A member whose loss stops being finite is frozen (rate 0), loses its
+//! alone would write. With early stopping, a member that stops improving is frozen (rate 0) and
+//! finishes with the others (its best epoch's weights restored as alone). A member whose loss stops being finite is frozen (rate 0), loses its
 //! checkpoint (it no longer resumes with the pack) and fails alone with the unpacked run's
 //! error; the others go on.
 
 pub mod bench;
 mod checkpoint;
+mod eval;
+mod finish;
 mod step;
 
 use std::sync::atomic::Ordering;
@@ -33,22 +36,17 @@ use crate::backend;
 use crate::checkpoint::TrainState;
 use crate::config::{Experiment, OptimizerConfig};
 use crate::error::TrainError;
-use crate::evaluate::evaluate;
 use crate::feed::TrainFeed;
-use crate::provenance::Provenance;
-use crate::run::{self, DirLock, EpochRecord, RunFacts, RunSummary, files};
+use crate::run::{self, DirLock, EpochRecord, files};
 use crate::session::{Outcome, TrainOptions};
+use finish::Ending;
 use step::PackStep;
 
 /// What runs must share to be packed: everything but the activation, the learning rate, the
-/// name and the output directory (so runs with diagnostics pack only with runs with
-/// diagnostics). `None` for a run that is never packed (early stopping, or an optimizer other
-/// than Adam).
+/// name and the output directory (so runs with diagnostics or early stopping pack only with
+/// runs with the same). `None` for a run that is never packed (an optimizer other than Adam).
 pub fn pack_key(experiment: &Experiment) -> Option<String> {
     let train = &experiment.train;
-    if train.early_stopping.is_some() {
-        return None;
-    }
     let OptimizerConfig::Adam { weight_decay, .. } = train.optimizer else {
         return None;
     };
@@ -68,8 +66,7 @@ fn check_keys(experiments: &[Experiment]) -> Result<(), TrainError> {
     let key = experiments.first().and_then(pack_key);
     if key.is_none() || experiments.iter().any(|e| pack_key(e) != key) {
         return Err(TrainError::Pack(
-            "the runs of a pack must differ only in activation and learning rate, use Adam, \
-             and not stop early"
+            "the runs of a pack must differ only in activation and learning rate, and use Adam"
                 .into(),
         ));
     }
@@ -237,7 +234,25 @@ fn run(
     };
     let feed = TrainFeed::new(&data.train, &backend, &device);
     let mut failed: Vec<Option<TrainError>> = (0..k).map(|_| None).collect();
+    // Early stopping: a member whose validation stopped improving is frozen (rate 0, its
+    // weights unchanged) and stays in the pack, so a resumed pack is the pack it was; it
+    // finishes with the others, or at a pause.
+    let early = train.early_stopping;
     let names: Vec<String> = experiments.iter().map(Experiment::name).collect();
+    let ending = Ending {
+        experiments,
+        locks,
+        names: &names,
+        test_ix: &test_ix,
+        samples: (steps * batch, validation_ix.len()),
+        backend: &backend,
+        data,
+        build: &options.build,
+    };
+    let mut stopped: Vec<bool> = records
+        .iter()
+        .map(|r| early.is_some_and(|e| e.decide(&r.history).1))
+        .collect();
     say(format!(
         "pack of {k} on {} ({} activation call(s) per layer): {}",
         backend.name.as_str(),
@@ -245,15 +260,19 @@ fn run(
         names.join(", ")
     ));
     for epoch in done + 1..=train.epochs {
+        let training: Vec<usize> = (0..k)
+            .filter(|&m| failed[m].is_none() && !stopped[m])
+            .collect();
+        if training.is_empty() {
+            break;
+        }
         let epoch_start = Instant::now();
-        let mut lrs: Vec<f64> = experiments
-            .iter()
-            .zip(&failed)
-            .map(|(e, f)| {
-                if f.is_some() {
-                    0.0
+        let mut lrs: Vec<f64> = (0..k)
+            .map(|m| {
+                if training.contains(&m) {
+                    experiments[m].train.lr_at(epoch)
                 } else {
-                    e.train.lr_at(epoch)
+                    0.0
                 }
             })
             .collect();
@@ -271,10 +290,10 @@ fn run(
             pending.push(pack.step(b.images, b.targets, &lrs));
             if pending.len() >= options.report_every || s + 1 == steps {
                 let first_step = s + 1 - pending.len();
-                let (losses, hits) = read_back(std::mem::take(&mut pending), &backend)?;
+                let (losses, hits) = eval::read_back(std::mem::take(&mut pending), &backend)?;
                 for (i, (row, hit_row)) in losses.chunks(k).zip(hits.chunks(k)).enumerate() {
                     for m in 0..k {
-                        if failed[m].is_some() {
+                        if failed[m].is_some() || stopped[m] {
                             continue;
                         }
                         if !row[m].is_finite() {
@@ -305,9 +324,13 @@ fn run(
         let validation = if validation_ix.is_empty() {
             Vec::new()
         } else {
-            evaluate_pack(&pack.net, &data.train, &validation_ix, &backend, batch)?
+            eval::evaluate_pack(&pack.net, &data.train, &validation_ix, &backend, batch)?
         };
-        for m in (0..k).filter(|&m| failed[m].is_none()) {
+        let training: Vec<usize> = training
+            .into_iter()
+            .filter(|&m| failed[m].is_none())
+            .collect();
+        for &m in &training {
             let (val_loss, val_acc) = match validation.get(m) {
                 None => (None, None),
                 Some(eval) => {
@@ -326,17 +349,29 @@ fn run(
                 wall_seconds: epoch_start.elapsed().as_secs_f64() / k as f64,
             });
         }
-        if train.diagnostics {
-            for m in (0..k).filter(|&m| failed[m].is_none()) {
-                let member = pack
-                    .net
-                    .member(m, experiments[m].model().output_activation.as_ref())?;
+        let mut new_best = Vec::new();
+        for &m in &training {
+            let member = pack
+                .net
+                .member(m, experiments[m].model().output_activation.as_ref())?;
+            if train.diagnostics {
                 let rows = diagnose(&member, epoch)?;
                 records[m].diagnostics.extend(rows);
             }
+            // As alone: a new best epoch's weights are written before the state naming them.
+            if early
+                .is_some_and(|e| e.restore_best && e.decide(&records[m].history).0 == Some(epoch))
+            {
+                let sha = crate::checkpoint::write_best(locks[m].dir(), epoch, member.valid())?;
+                records[m].best_weights_sha256 = Some(sha);
+                new_best.push(m);
+            }
         }
         checkpoint::save(&pack, experiments, locks, &records, &failed, epoch)?;
-        for m in (0..k).filter(|&m| failed[m].is_none()) {
+        for &m in &new_best {
+            crate::checkpoint::remove_older_best(locks[m].dir(), epoch);
+        }
+        for &m in &training {
             let record = &records[m];
             run::write_state_files(
                 locks[m].dir(),
@@ -344,6 +379,10 @@ fn run(
                 &record.history,
                 &record.diagnostics,
             )?;
+            if early.is_some_and(|e| e.decide(&record.history).1) {
+                stopped[m] = true;
+                say(format!("{}: early stopping after epoch {epoch}", names[m]));
+            }
         }
         say(format!(
             "epoch {epoch}/{}: validation {}",
@@ -351,145 +390,30 @@ fn run(
             line.join(", ")
         ));
         if options.pause_after == Some(epoch) && epoch < train.epochs {
-            // Every live member's checkpoint is this epoch's: resuming continues from it.
+            // Every live member's checkpoint is this epoch's: resuming continues from it. A
+            // member that stopped early is finished (it would train no further).
             say(format!("paused after epoch {epoch} (--pause-after)"));
-            return Ok(failed
-                .into_iter()
-                .map(|f| match f {
+            let mut results = Vec::with_capacity(k);
+            for m in 0..k {
+                results.push(match failed[m].take() {
                     Some(error) => Err(error),
+                    None if stopped[m] => {
+                        Ok(Outcome::Finished(ending.finish(&pack, m, &records[m])?))
+                    }
                     None => Ok(Outcome::Paused {
                         epochs_completed: epoch,
                     }),
-                })
-                .collect());
+                });
+            }
+            return Ok(results);
         }
     }
     let mut results = Vec::with_capacity(k);
-    for (m, experiment) in experiments.iter().enumerate() {
-        if let Some(error) = failed[m].take() {
-            results.push(Err(error));
-            continue;
-        }
-        let model = pack
-            .net
-            .member(m, experiment.model().output_activation.as_ref())?
-            .valid();
-        let test = evaluate(&model, &data.test, &test_ix, &backend, batch)?;
-        let facts = RunFacts {
-            params: model.num_params(),
-            learned: model.learned_activation_values()?,
-            history: std::mem::take(&mut records[m].history),
-            stopped_epoch: None,
-            weights_epoch: train.epochs,
-            test,
-            train_samples: steps * batch,
-            validation_samples: validation_ix.len(),
-            model_sha256: run::write_weights(locks[m].dir(), model)?,
-            provenance: Provenance::collect(
-                &options.build,
-                &backend,
-                &experiment.backend.device.to_string(),
-                data,
-            ),
-        };
-        let mut summary = RunSummary::build(experiment, facts);
-        summary.packed_with = Some(
-            names
-                .iter()
-                .enumerate()
-                .filter(|&(i, _)| i != m)
-                .map(|(_, n)| n.clone())
-                .collect(),
-        );
-        summary.write(locks[m].dir())?;
-        run::tensorboard::sync(locks[m].dir(), experiment, &[], &[], Some(&summary))?;
-        results.push(Ok(Outcome::Finished(summary)));
+    for m in 0..k {
+        results.push(match failed[m].take() {
+            Some(error) => Err(error),
+            None => Ok(Outcome::Finished(ending.finish(&pack, m, &records[m])?)),
+        });
     }
     Ok(results)
-}
-
-/// Every member's loss and accuracy on `split[indices]`, through the packed network: the
-/// batches of [`crate::evaluate::predict_split`] (the backend's evaluation size, the last one
-/// padded where shapes must stay fixed), each image's cross-entropy summed in f64 in index
-/// order as there.
-fn evaluate_pack(
-    net: &PackedMlp,
-    split: &actlab_data::Split,
-    indices: &[u32],
-    backend: &backend::Backend,
-    train_batch: usize,
-) -> Result<Vec<crate::evaluate::Evaluation>, TrainError> {
-    use burn::tensor::activation::log_softmax;
-    let (size, pad) = backend.eval_batch(train_batch);
-    let device = net.first_weight.device();
-    let table = actlab_data::Scaling::Unit.table();
-    let k = net.members();
-    let read_error = |e: &dyn std::fmt::Display| TrainError::Device {
-        backend: backend.name.as_str(),
-        message: e.to_string(),
-    };
-    let mut loss = vec![0.0f64; k];
-    let mut correct = vec![0usize; k];
-    for chunk in indices.chunks(size.max(1)) {
-        let mut ids = chunk.to_vec();
-        if pad && ids.len() < size {
-            ids.resize(size, chunk[0]);
-        }
-        let b = split.batch_with_table(&ids, &table, &device)?;
-        let n = ids.len();
-        let logits = net.forward(b.images).detach();
-        let targets = b.targets.reshape([1, n, 1]).expand([k, n, 1]);
-        let predicted = logits.clone().argmax(2).reshape([k, n]);
-        let nll = log_softmax(logits, 2)
-            .gather(2, targets)
-            .reshape([k, n])
-            .neg();
-        let nll: Vec<f32> = nll
-            .try_into_data()
-            .map_err(|e| read_error(&e))?
-            .iter::<f32>()
-            .collect();
-        let predicted: Vec<i64> = predicted
-            .try_into_data()
-            .map_err(|e| read_error(&e))?
-            .iter::<i64>()
-            .collect();
-        for m in 0..k {
-            for (j, &i) in chunk.iter().enumerate() {
-                loss[m] += f64::from(nll[m * n + j]);
-                if predicted[m * n + j] == i64::from(split.labels()[i as usize]) {
-                    correct[m] += 1;
-                }
-            }
-        }
-    }
-    let count = indices.len();
-    Ok((0..k)
-        .map(|m| crate::evaluate::Evaluation {
-            loss: loss[m] / count.max(1) as f64,
-            accuracy: correct[m] as f64 / count.max(1) as f64,
-            correct: correct[m],
-            count,
-        })
-        .collect())
-}
-
-/// The pending per-step losses and hit counts, read back in one synchronisation: `[steps·K]`
-/// each, step-major.
-fn read_back(
-    pending: Vec<(Tensor<1>, Tensor<1, Int>)>,
-    backend: &backend::Backend,
-) -> Result<(Vec<f32>, Vec<i64>), TrainError> {
-    let read_error = |e: &dyn std::fmt::Display| TrainError::Device {
-        backend: backend.name.as_str(),
-        message: e.to_string(),
-    };
-    let (losses, hits): (Vec<_>, Vec<_>) = pending.into_iter().unzip();
-    let losses = Tensor::cat(losses, 0)
-        .try_into_data()
-        .map_err(|e| read_error(&e))?;
-    let hits = Tensor::cat(hits, 0)
-        .try_into_data()
-        .map_err(|e| read_error(&e))?;
-    Ok((losses.iter::<f32>().collect(), hits.iter::<i64>().collect()))
 }
