@@ -359,7 +359,7 @@ fn a_stopped_pack_resumes_bit_identically() {
         let options = TrainOptions::default();
         let stop = options.stop.clone();
         let error = train_pack(&stopped, &data, &options, &mut |line| {
-            if line.starts_with("epoch 1/") {
+            if line.starts_with("epoch 1/") && line.contains("validation") {
                 stop.store(true, Ordering::SeqCst);
             }
         })
@@ -378,32 +378,43 @@ fn a_stopped_pack_resumes_bit_identically() {
             "{alone_error}"
         );
         let results = resume_pack(&dirs, &data, &TrainOptions::default(), &mut |_| {}).unwrap();
-        let device = actlab_train::device(&whole[0].backend).unwrap().device;
-        for ((w, s), result) in whole.iter().zip(&stopped).zip(results) {
-            let summary = finished(result);
-            let a = parameter_values(&load_model(&w.run_dir(), w, &device).unwrap()).unwrap();
-            let b = parameter_values(&load_model(&s.run_dir(), s, &device).unwrap()).unwrap();
-            assert_eq!(a, b, "{backend} {}: weights", w.name());
-            let (hw, hs) = (history(&w.run_dir()), history(&s.run_dir()));
-            assert_eq!(hw.len(), 3);
-            for (x, y) in hw.iter().zip(&hs) {
-                assert_eq!(
-                    (x.train_loss, x.train_acc, x.val_loss, x.val_acc, x.lr),
-                    (y.train_loss, y.train_acc, y.val_loss, y.val_acc, y.lr),
-                    "{backend} {}",
-                    w.name()
-                );
+        assert_same(&whole, &stopped, results);
+
+        // Stopped in the middle of epoch 2 (after step 6 of 9), resumed and stopped again in
+        // epoch 3 (after its step 4), then resumed to the end: still the same.
+        let middle = make("middle");
+        let dirs: Vec<_> = middle.iter().map(|e| e.run_dir()).collect();
+        for (first_run, every, line, at) in [
+            (true, 3, "epoch 2/3: step 6 of 9", (1, 6)),
+            (false, 4, "epoch 3/3: step 4 of 9", (2, 4)),
+        ] {
+            let options = TrainOptions {
+                report_every: every,
+                ..TrainOptions::default()
+            };
+            let stop = options.stop.clone();
+            let mut say = |l: String| {
+                if l == line {
+                    stop.store(true, Ordering::SeqCst);
+                }
+            };
+            let error = if first_run {
+                train_pack(&middle, &data, &options, &mut say).unwrap_err()
+            } else {
+                resume_pack(&dirs, &data, &options, &mut say).unwrap_err()
+            };
+            let expected = format!("after step {} of 9", at.1);
+            assert!(error.to_string().contains(&expected), "{error}");
+            for dir in &dirs {
+                assert_eq!(actlab_train::checkpoint::position(dir), Some(at));
             }
-            // The TensorBoard events too: the same steps, tags and values.
-            assert_eq!(events(&w.run_dir()), events(&s.run_dir()), "{}", w.name());
-            // Both read back from summary.json (serde_json may read a float one ulp off).
-            let whole_summary = RunSummary::load(&w.run_dir()).unwrap();
-            let resumed_summary = RunSummary::load(&s.run_dir()).unwrap();
-            assert_eq!(whole_summary.test_loss, resumed_summary.test_loss);
-            assert_eq!(whole_summary.test_accuracy, summary.test_accuracy);
         }
+        let results = resume_pack(&dirs, &data, &TrainOptions::default(), &mut |_| {}).unwrap();
+        assert_same(&whole, &middle, results);
+
         // Killed while finishing: the first member's summary is written, the others' not. The
         // others resume without it (only the summaries were left) and finish the same.
+        let dirs: Vec<_> = stopped.iter().map(|e| e.run_dir()).collect();
         let before: Vec<RunSummary> = dirs.iter().map(|d| RunSummary::load(d).unwrap()).collect();
         for dir in &dirs[1..] {
             std::fs::remove_file(dir.join("summary.json")).unwrap();
@@ -419,6 +430,40 @@ fn a_stopped_pack_resumes_bit_identically() {
                 (old.test_loss, old.test_accuracy)
             );
         }
+    }
+}
+
+/// The resumed pack `resumed` (its members' `results`) equals the uninterrupted `whole`: the
+/// same weights, metrics, TensorBoard events and test numbers, bit for bit.
+fn assert_same(
+    whole: &[Experiment],
+    resumed: &[Experiment],
+    results: Vec<Result<Outcome, TrainError>>,
+) {
+    let device = actlab_train::device(&whole[0].backend).unwrap().device;
+    let backend = &whole[0].backend.name;
+    for ((w, s), result) in whole.iter().zip(resumed).zip(results) {
+        let summary = finished(result);
+        let a = parameter_values(&load_model(&w.run_dir(), w, &device).unwrap()).unwrap();
+        let b = parameter_values(&load_model(&s.run_dir(), s, &device).unwrap()).unwrap();
+        assert_eq!(a, b, "{backend} {}: weights", w.name());
+        let (hw, hs) = (history(&w.run_dir()), history(&s.run_dir()));
+        assert_eq!(hw.len(), 3);
+        for (x, y) in hw.iter().zip(&hs) {
+            assert_eq!(
+                (x.train_loss, x.train_acc, x.val_loss, x.val_acc, x.lr),
+                (y.train_loss, y.train_acc, y.val_loss, y.val_acc, y.lr),
+                "{backend} {}",
+                w.name()
+            );
+        }
+        // The TensorBoard events too: the same steps, tags and values.
+        assert_eq!(events(&w.run_dir()), events(&s.run_dir()), "{}", w.name());
+        // Both read back from summary.json (serde_json may read a float one ulp off).
+        let whole_summary = RunSummary::load(&w.run_dir()).unwrap();
+        let resumed_summary = RunSummary::load(&s.run_dir()).unwrap();
+        assert_eq!(whole_summary.test_loss, resumed_summary.test_loss);
+        assert_eq!(whole_summary.test_accuracy, summary.test_accuracy);
     }
 }
 
@@ -473,7 +518,7 @@ fn a_paused_pack_goes_on_regrouped_and_each_member_trains_on_as_before() {
     )
     .unwrap_err();
     assert!(
-        error.to_string().contains("after the same epoch"),
+        error.to_string().contains("checkpointed at the same point"),
         "{error}"
     );
     let solo = &make("solo", 3)[0];
@@ -613,7 +658,7 @@ fn members_stop_early_as_their_runs_alone_do_and_a_stopped_pack_resumes_the_same
     let options = TrainOptions::default();
     let stop = options.stop.clone();
     let error = train_pack(&stopped, &data, &options, &mut |line| {
-        if line.starts_with(&format!("epoch {first_stop}/")) {
+        if line.starts_with(&format!("epoch {first_stop}/")) && line.contains("validation") {
             stop.store(true, Ordering::SeqCst);
         }
     })

@@ -199,10 +199,19 @@ pub fn train_pack(args: TrainPackArgs) -> anyhow::Result<u8> {
     };
     let terminated = watch_signals(&options.stop)?;
     let quiet = args.quiet;
+    // Step lines (one per read-back) at most every 10 s; every other line as it comes.
+    let mut last_step_line: Option<std::time::Instant> = None;
     let mut say = |line: String| {
-        if !quiet {
-            eprintln!("{line}");
+        if quiet {
+            return;
         }
+        if line.contains(": step ") {
+            if last_step_line.is_some_and(|t| t.elapsed().as_secs() < 10) {
+                return;
+            }
+            last_step_line = Some(std::time::Instant::now());
+        }
+        eprintln!("{line}");
     };
     let outcome = if args.resume {
         actlab_train::pack::resume_pack(&args.configs, &data, &options, &mut say)

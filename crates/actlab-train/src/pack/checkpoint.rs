@@ -91,14 +91,15 @@ pub(super) fn moments(run_dir: &Path, bytes: &[u8]) -> Result<Vec<Vec<u8>>, Trai
     })
 }
 
-/// Each live member's checkpoint after `epoch`.
+/// Each live member's checkpoint at `position` (epochs finished, steps into the next; a
+/// member's sums so far in that epoch are its record's `partial`).
 pub(super) fn save(
     pack: &PackStep,
     experiments: &[Experiment],
     locks: &[DirLock],
     records: &[TrainState],
     failed: &[Option<TrainError>],
-    epoch: usize,
+    position: (usize, usize),
 ) -> Result<(), TrainError> {
     let names: Vec<String> = experiments.iter().map(Experiment::name).collect();
     let live: Vec<usize> = (0..experiments.len())
@@ -111,26 +112,24 @@ pub(super) fn save(
         let Some(moments) = pack.member_moments(m)? else {
             continue;
         };
+        // The member's record (history, diagnostics, best-epoch hash, the epoch's sums so far)
+        // at the pack's position, with the members that resume with it: the live ones (itself
+        // alone, when the others have diverged: still a pack's checkpoint, resumed by
+        // `resume_pack`).
+        let mates: Vec<String> = live
+            .iter()
+            .filter(|&&i| i != m)
+            .map(|&i| names[i].clone())
+            .collect();
         let state = TrainState {
-            epochs_completed: epoch,
-            history: records[m].history.clone(),
-            diagnostics: records[m].diagnostics.clone(),
-            best_weights_sha256: records[m].best_weights_sha256.clone(),
-            // The members that resume with it: the live ones (itself alone, when the others
-            // have diverged: still a pack's checkpoint, resumed by `resume_pack`).
-            packed_with: {
-                let mates: Vec<String> = live
-                    .iter()
-                    .filter(|&&i| i != m)
-                    .map(|&i| names[i].clone())
-                    .collect();
-                if mates.is_empty() {
-                    vec![names[m].clone()]
-                } else {
-                    mates
-                }
+            epochs_completed: position.0,
+            steps_into_epoch: position.1,
+            packed_with: if mates.is_empty() {
+                vec![names[m].clone()]
+            } else {
+                mates
             },
-            ..Default::default()
+            ..records[m].clone()
         };
         let weights = pack
             .net

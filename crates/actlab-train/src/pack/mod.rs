@@ -7,10 +7,10 @@
 //! in one packed forward per batch; the test set runs each member's extracted `Mlp`, exactly
 //! as `actlab eval` will.
 //!
-//! After every epoch each member's `checkpoint/` gets its state (with `packed_with`), weights
-//! and share of the Adam state (`checkpoint.rs`); a stopped pack continues from its last
-//! finished epoch ([`resume_pack`], bit-identical on CPU backends: the epoch it was stopped in
-//! is trained again from the same state), or pauses after an epoch (`--pause-after`, the tuning
+//! After every epoch, and at the step where Ctrl-C stops it, each member's `checkpoint/` gets
+//! its state (with `packed_with` and the epoch's sums so far), weights and share of the Adam
+//! state (`checkpoint.rs`); a stopped pack continues from there ([`resume_pack`],
+//! bit-identical on CPU backends), or pauses after an epoch (`--pause-after`, the tuning
 //! stage's halving) and continues in another grouping (its survivors). With `[train] diagnostics`, each member is probed as
 //! its extracted `Mlp` by the trainer's own function, so its `diagnostics.csv` is what the run
 //! alone would write. With early stopping, a member that stops improving is frozen (rate 0) and
@@ -33,7 +33,7 @@ use burn::module::Module;
 use burn::tensor::{Int, Tensor};
 
 use crate::backend;
-use crate::checkpoint::TrainState;
+use crate::checkpoint::{PartialEpoch, TrainState};
 use crate::config::{Experiment, OptimizerConfig};
 use crate::error::TrainError;
 use crate::feed::TrainFeed;
@@ -138,14 +138,19 @@ pub fn resume_pack(
             )));
         }
         let first = &checkpoints[0].state.train;
-        if (state.epochs_completed, state.steps_into_epoch) != (first.epochs_completed, 0) {
+        let at = |s: &TrainState| (s.epochs_completed, s.steps_into_epoch);
+        if at(state) != at(first) {
+            let show = |(e, s): (usize, usize)| match s {
+                0 => format!("after epoch {e}"),
+                s => format!("at step {s} of epoch {}", e + 1),
+            };
             return Err(TrainError::Pack(format!(
-                "{} was checkpointed after epoch {}, {} after epoch {}: a pack resumes runs \
-                 checkpointed after the same epoch",
+                "{} was checkpointed {}, {} {}: a pack resumes runs checkpointed at the same \
+                 point",
                 run_dirs[m].display(),
-                state.epochs_completed,
+                show(at(state)),
                 run_dirs[0].display(),
-                first.epochs_completed
+                show(at(first))
             )));
         }
     }
@@ -191,7 +196,8 @@ fn run(
             epoch,
         )
     };
-    let (mut pack, mut records, done) = match restored {
+    // Where the pack stands: epochs finished, steps into the next one.
+    let (mut pack, mut records, (done, into)) = match restored {
         None => {
             let members = experiments
                 .iter()
@@ -207,17 +213,18 @@ fn run(
             for lock in locks {
                 run::tensorboard::remove_leftovers(lock.dir());
             }
-            (PackStep::new(net, weight_decay), records, 0)
+            (PackStep::new(net, weight_decay), records, (0, 0))
         }
         Some(checkpoints) => {
-            let done = checkpoints[0].state.train.epochs_completed;
+            let state = &checkpoints[0].state.train;
+            let done = (state.epochs_completed, state.steps_into_epoch);
             let (pack, records) = checkpoint::restore(
                 experiments,
                 checkpoints,
                 &configs,
                 &device,
                 weight_decay,
-                done * steps,
+                done.0 * steps + done.1,
             )?;
             // The state is the record (as for a run alone): files that match it again.
             for (m, experiment) in experiments.iter().enumerate() {
@@ -277,19 +284,26 @@ fn run(
             })
             .collect();
         let order = epoch_order(&train_ix, train.seed, (epoch - 1) as u64);
-        let mut sums = vec![(0.0f64, 0u64); k];
+        // The epoch's sums so far: from a checkpoint taken in its middle, or from zero.
+        let start = if epoch == done + 1 { into } else { 0 };
+        let mut sums: Vec<PartialEpoch> = records
+            .iter_mut()
+            .map(|r| r.partial.take().filter(|_| start > 0).unwrap_or_default())
+            .collect();
+        let earlier: Vec<f64> = sums.iter().map(|p| p.seconds).collect();
         let mut pending: Vec<(Tensor<1>, Tensor<1, Int>)> = Vec::new();
-        for s in 0..steps {
-            if options.stop.load(Ordering::SeqCst) {
-                return Err(TrainError::Pack(format!(
-                    "stopped in epoch {epoch}: its runs continue from their last finished \
-                     epoch's checkpoint (`actlab train-pack --resume`, or `compare` again)"
-                )));
+        let mut s = start;
+        loop {
+            let stopping = options.stop.load(Ordering::SeqCst);
+            if !stopping && s < steps {
+                let b = feed.batch(&order[s * batch..(s + 1) * batch])?;
+                pending.push(pack.step(b.images, b.targets, &lrs));
+                s += 1;
             }
-            let b = feed.batch(&order[s * batch..(s + 1) * batch])?;
-            pending.push(pack.step(b.images, b.targets, &lrs));
-            if pending.len() >= options.report_every || s + 1 == steps {
-                let first_step = s + 1 - pending.len();
+            if !pending.is_empty()
+                && (pending.len() >= options.report_every || s == steps || stopping)
+            {
+                let first_step = s - pending.len();
                 let (losses, hits) = eval::read_back(std::mem::take(&mut pending), &backend)?;
                 for (i, (row, hit_row)) in losses.chunks(k).zip(hits.chunks(k)).enumerate() {
                     for m in 0..k {
@@ -311,14 +325,46 @@ fn run(
                             say(format!("{}: training diverged; stopped alone", names[m]));
                             continue;
                         }
-                        sums[m].0 += f64::from(row[m]);
-                        sums[m].1 += u64::try_from(hit_row[m]).unwrap_or(0);
+                        let sum = &mut sums[m];
+                        sum.loss_sum += f64::from(row[m]);
+                        sum.steps += 1;
+                        sum.correct += u64::try_from(hit_row[m]).unwrap_or(0);
+                        sum.seen += batch as u64;
                     }
                 }
+                if s < steps && !stopping {
+                    say(format!(
+                        "epoch {epoch}/{}: step {s} of {steps}",
+                        train.epochs
+                    ));
+                }
+            }
+            if stopping {
+                // Ctrl-C: every member's checkpoint at this step (the sums so far in it), so
+                // a resumed pack continues here, bit-identically on CPU backends.
+                if s > start {
+                    for (m, sum) in sums.iter_mut().enumerate() {
+                        sum.seconds = earlier[m] + epoch_start.elapsed().as_secs_f64() / k as f64;
+                        records[m].partial = Some(sum.clone());
+                    }
+                    checkpoint::save(&pack, experiments, locks, &records, &failed, (epoch - 1, s))?;
+                }
+                let at = if s > 0 {
+                    format!("after step {s} of {steps}")
+                } else {
+                    "at its start".to_string()
+                };
+                return Err(TrainError::Pack(format!(
+                    "stopped in epoch {epoch} {at}: its runs continue from their checkpoints \
+                     (`actlab train-pack --resume`, or `compare` again)"
+                )));
+            }
+            if s == steps {
+                break;
             }
         }
         // Each member's share of the pack's time: what it cost in this pack.
-        let seconds = epoch_start.elapsed().as_secs_f64() / k as f64;
+        let share = epoch_start.elapsed().as_secs_f64() / k as f64;
         let mut line = Vec::new();
         // Validation through the packed network: one forward per batch for every member.
         let validation = if validation_ix.is_empty() {
@@ -340,13 +386,13 @@ fn run(
             };
             records[m].history.push(EpochRecord {
                 epoch,
-                train_loss: sums[m].0 / steps as f64,
-                train_acc: sums[m].1 as f64 / (steps * batch) as f64,
+                train_loss: sums[m].loss_sum / steps as f64,
+                train_acc: sums[m].correct as f64 / (steps * batch) as f64,
                 val_loss,
                 val_acc,
                 lr: experiments[m].train.lr_at(epoch),
-                seconds,
-                wall_seconds: epoch_start.elapsed().as_secs_f64() / k as f64,
+                seconds: earlier[m] + share,
+                wall_seconds: earlier[m] + epoch_start.elapsed().as_secs_f64() / k as f64,
             });
         }
         let mut new_best = Vec::new();
@@ -367,7 +413,7 @@ fn run(
                 new_best.push(m);
             }
         }
-        checkpoint::save(&pack, experiments, locks, &records, &failed, epoch)?;
+        checkpoint::save(&pack, experiments, locks, &records, &failed, (epoch, 0))?;
         for &m in &new_best {
             crate::checkpoint::remove_older_best(locks[m].dir(), epoch);
         }
