@@ -9,6 +9,7 @@
 
 mod common;
 
+use std::convert::identity;
 use std::path::Path;
 
 use actlab_train::pack::{pack_key, resume_pack, train_pack};
@@ -66,6 +67,21 @@ fn experiment(
         .unwrap()
 }
 
+/// One experiment per member of `members`, each in `dir/<name>`, passed through `tweak`.
+fn pack_of(
+    members: &[(&str, &str, f64)],
+    dir: &Path,
+    backend: &str,
+    epochs: usize,
+    train_limit: Option<usize>,
+    tweak: fn(Experiment) -> Experiment,
+) -> Vec<Experiment> {
+    members
+        .iter()
+        .map(|&m| tweak(experiment(dir, backend, m, epochs, train_limit)))
+        .collect()
+}
+
 fn alone(experiment: &Experiment, data: &actlab_data::MnistData) -> RunSummary {
     match train(experiment, data, &TrainOptions::default(), &mut Quiet).unwrap() {
         Outcome::Finished(s) => s,
@@ -94,12 +110,8 @@ fn one_packed_step_moves_every_parameter_as_the_runs_alone_do() {
     let tmp = tempfile::tempdir().unwrap();
     let data = data(256, 64);
     for backend in ["ndarray", "flex", "wgpu"] {
-        let make = |sub: &str| -> Vec<Experiment> {
-            MEMBERS
-                .iter()
-                .map(|&m| experiment(&tmp.path().join(backend).join(sub), backend, m, 1, Some(32)))
-                .collect()
-        };
+        let dir = tmp.path().join(backend);
+        let make = |sub: &str| pack_of(MEMBERS, &dir.join(sub), backend, 1, Some(32), identity);
         let (single, packed) = (make("alone"), make("pack"));
         assert!(packed.iter().all(|e| pack_key(e) == pack_key(&packed[0])));
         let results = train_pack(&packed, &data, &TrainOptions::default(), &mut |_| {}).unwrap();
@@ -149,12 +161,8 @@ fn two_packed_epochs_give_each_runs_losses_and_a_model_that_evaluates_to_them() 
     let tmp = tempfile::tempdir().unwrap();
     let data = data(352, 64);
     for backend in ["ndarray", "flex", "wgpu"] {
-        let make = |sub: &str| -> Vec<Experiment> {
-            MEMBERS
-                .iter()
-                .map(|&m| experiment(&tmp.path().join(backend).join(sub), backend, m, 2, None))
-                .collect()
-        };
+        let dir = tmp.path().join(backend);
+        let make = |sub: &str| pack_of(MEMBERS, &dir.join(sub), backend, 2, None, identity);
         let (single, packed) = (make("alone"), make("pack"));
         let results = train_pack(&packed, &data, &TrainOptions::default(), &mut |_| {}).unwrap();
         let backend_facts = actlab_train::device(&packed[0].backend).unwrap();
@@ -204,20 +212,8 @@ fn packed_members_write_the_diagnostics_their_runs_alone_write() {
     let tmp = tempfile::tempdir().unwrap();
     let data = data(352, 64);
     for backend in ["ndarray", "flex"] {
-        let make = |sub: &str| -> Vec<Experiment> {
-            MEMBERS
-                .iter()
-                .map(|&m| {
-                    diagnosed(experiment(
-                        &tmp.path().join(backend).join(sub),
-                        backend,
-                        m,
-                        2,
-                        None,
-                    ))
-                })
-                .collect()
-        };
+        let dir = tmp.path().join(backend);
+        let make = |sub: &str| pack_of(MEMBERS, &dir.join(sub), backend, 2, None, diagnosed);
         let (single, packed) = (make("alone"), make("pack"));
         // Runs with diagnostics pack with each other, not with runs without.
         assert!(pack_key(&packed[0]).is_some());
@@ -347,12 +343,8 @@ fn a_stopped_pack_resumes_bit_identically() {
     let tmp = tempfile::tempdir().unwrap();
     let data = data(352, 64);
     for backend in ["ndarray", "flex"] {
-        let make = |sub: &str| -> Vec<Experiment> {
-            MEMBERS
-                .iter()
-                .map(|&m| experiment(&tmp.path().join(backend).join(sub), backend, m, 3, None))
-                .collect()
-        };
+        let dir = tmp.path().join(backend);
+        let make = |sub: &str| pack_of(MEMBERS, &dir.join(sub), backend, 3, None, identity);
         let (whole, stopped) = (make("whole"), make("stopped"));
         train_pack(&whole, &data, &TrainOptions::default(), &mut |_| {}).unwrap();
         // Stop as epoch 2 begins: its checkpoints are epoch 1's.
@@ -471,11 +463,15 @@ fn assert_same(
 fn a_paused_pack_goes_on_regrouped_and_each_member_trains_on_as_before() {
     let tmp = tempfile::tempdir().unwrap();
     let data = data(352, 64);
-    let make = |sub: &str, epochs: usize| -> Vec<Experiment> {
-        MEMBERS
-            .iter()
-            .map(|&m| experiment(&tmp.path().join(sub), "ndarray", m, epochs, None))
-            .collect()
+    let make = |sub: &str, epochs: usize| {
+        pack_of(
+            MEMBERS,
+            &tmp.path().join(sub),
+            "ndarray",
+            epochs,
+            None,
+            identity,
+        )
     };
     let (whole, paused) = (make("whole", 3), make("paused", 3));
     let whole_results = train_pack(&whole, &data, &TrainOptions::default(), &mut |_| {}).unwrap();
@@ -613,11 +609,15 @@ fn members_stop_early_as_their_runs_alone_do_and_a_stopped_pack_resumes_the_same
     use std::sync::atomic::Ordering;
     let tmp = tempfile::tempdir().unwrap();
     let data = data(352, 64);
-    let make = |sub: &str| -> Vec<Experiment> {
-        EARLY
-            .iter()
-            .map(|&m| stopping_early(experiment(&tmp.path().join(sub), "ndarray", m, 5, None)))
-            .collect()
+    let make = |sub: &str| {
+        pack_of(
+            EARLY,
+            &tmp.path().join(sub),
+            "ndarray",
+            5,
+            None,
+            stopping_early,
+        )
     };
     let (single, packed, stopped, paused) =
         (make("alone"), make("pack"), make("stopped"), make("paused"));

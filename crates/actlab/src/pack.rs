@@ -79,14 +79,14 @@ pub fn units(
     };
     let names: std::collections::BTreeSet<&str> = todo.iter().map(|p| p.name.as_str()).collect();
     let position = |name: &str| actlab_train::checkpoint::position(&out.join(name));
+    let key_of = |point: &Point| -> anyhow::Result<Option<String>> {
+        let path = out.join("configs").join(format!("{}.toml", point.name));
+        Ok(pack_key(&point.config.validate(&path)?))
+    };
     let mut groups: Vec<(Option<String>, Vec<Point>)> = Vec::new();
     for point in todo {
         let dir = out.join(&point.name);
         let mates = actlab_train::checkpoint::packed_with(&dir);
-        let key_of = |point: &Point| -> anyhow::Result<Option<String>> {
-            let path = out.join("configs").join(format!("{}.toml", point.name));
-            Ok(pack_key(&point.config.validate(&path)?))
-        };
         let here = position(&point.name);
         let (key, limit) = if mates.is_empty() {
             if RunStatus::of(&dir) == RunStatus::Empty && max > 1 {

@@ -155,21 +155,18 @@ pub fn run_units(
                 // directory (a paused member has its checkpoint after the pause epoch).
                 let paused = pause_after
                     .filter(|&e| actlab_train::checkpoint::position(dir) == Some((e, 0)));
-                let line = match (status, RunSummary::load(dir)) {
-                    (_, Ok(s)) => format!(
+                let line = match (status, RunSummary::load(dir), paused) {
+                    (_, Ok(s), _) => format!(
                         "{name}: test accuracy {:.2}% ({seconds:.1} s{packed})",
                         100.0 * s.test_accuracy
                     ),
-                    (_, Err(_)) if paused.is_some() => {
-                        format!(
-                            "{name}: at epoch {} ({seconds:.1} s{packed})",
-                            paused.unwrap_or(0)
-                        )
+                    (_, Err(_), Some(e)) => {
+                        format!("{name}: at epoch {e} ({seconds:.1} s{packed})")
                     }
-                    (Some(0), Err(_)) if pause_after.is_none() => {
+                    (Some(0), Err(_), None) if pause_after.is_none() => {
                         format!("{name}: done ({seconds:.1} s)")
                     }
-                    (_, Err(_)) => {
+                    (_, Err(_), _) => {
                         failures.failed.push((name.clone(), job.log.clone()));
                         format!("{name}: FAILED")
                     }
