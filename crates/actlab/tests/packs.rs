@@ -93,8 +93,15 @@ fn a_packed_sweep_gives_the_unpacked_sweeps_numbers() {
         assert!((x - y).abs() <= 1.0 / 64.0 + 1e-12, "{name}: {x} vs {y}");
         assert_eq!(a["lr"], p["lr"], "{name}");
     }
-    // The report reads packed runs as any others; eval reads a packed run's model.bpk.
-    assert!(runs.join("packed/report/report.md").is_file());
+    // The report reads packed runs as any others, and says they were packed; eval reads a
+    // packed run's model.bpk.
+    let report = std::fs::read_to_string(runs.join("packed/report/report.md")).unwrap();
+    assert!(
+        report.contains("12 of 12 runs were trained in packs"),
+        "{report}"
+    );
+    let report = std::fs::read_to_string(runs.join("alone/report/report.md")).unwrap();
+    assert!(!report.contains("trained in packs"), "{report}");
     let run = runs.join("packed").join(&names[0]);
     let out = actlab(&["eval", run.to_str().unwrap()], tmp.path());
     assert!(out.status.success(), "{}", text(&out.stderr));

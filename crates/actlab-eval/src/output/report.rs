@@ -66,6 +66,14 @@ pub fn markdown(report: &Report, claims: &[Claim]) -> String {
         report.test_images
     ));
     md.push_str(&environment_lines(report));
+    if report.packed_runs > 0 {
+        md.push_str(&format!(
+            "{} of {} runs were trained in packs (`compare --pack`): each is its own model, \
+             whose numbers agree with training it alone up to floating-point rounding; its \
+             s/epoch is its share of its pack's time.\n\n",
+            report.packed_runs, report.runs
+        ));
+    }
     md.push_str("| activation | n | mean acc % | std | 95% CI | min–max | s/epoch | params | learned | vs baseline (Δ points, 95% CI, p, Holm p) | effect | MDE (points) | seeds for Δ | verdict |\n");
     md.push_str("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for r in &report.results {

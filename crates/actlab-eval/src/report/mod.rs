@@ -203,6 +203,8 @@ pub struct Report {
     pub results: Vec<ActivationResult>,
     /// The environments the runs came from (`summary.json`'s provenance), most runs first.
     pub environments: Vec<Environment>,
+    /// Runs trained in packs (`summary.json` has `packed_with`).
+    pub packed_runs: usize,
     /// Every pair of groups (with at least 2 runs each), in table order (row before column):
     /// Δ = row − column, Holm-corrected over all pairs.
     pub pairs: Vec<Pair>,
@@ -434,6 +436,10 @@ pub fn build_report(runs: &[RunRecord], baseline: &str) -> Report {
         sampling_half_width: stats::binomial_half_width(best, test_images.max(1)),
         results,
         environments: environments(runs),
+        packed_runs: runs
+            .iter()
+            .filter(|r| r.summary.packed_with.is_some())
+            .count(),
         pairs,
         seeds_for_two_tenths: power_line,
         tuning: None,
