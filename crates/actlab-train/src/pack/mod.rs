@@ -396,7 +396,11 @@ fn run(
             });
         }
         let mut new_best = Vec::new();
-        for &m in &training {
+        let restore_best = early.is_some_and(|e| e.restore_best);
+        for &m in training
+            .iter()
+            .filter(|_| train.diagnostics || restore_best)
+        {
             let member = pack
                 .net
                 .member(m, experiments[m].model().output_activation.as_ref())?;
@@ -405,8 +409,7 @@ fn run(
                 records[m].diagnostics.extend(rows);
             }
             // As alone: a new best epoch's weights are written before the state naming them.
-            if early
-                .is_some_and(|e| e.restore_best && e.decide(&records[m].history).0 == Some(epoch))
+            if restore_best && early.is_some_and(|e| e.decide(&records[m].history).0 == Some(epoch))
             {
                 let sha = crate::checkpoint::write_best(locks[m].dir(), epoch, member.valid())?;
                 records[m].best_weights_sha256 = Some(sha);
