@@ -8,8 +8,10 @@
 # Assumptions: the repository (with target/release/actlab built) is on a shared file system at
 # the same path on every node, and so is the dataset (run `actlab data fetch fashion-mnist` once,
 # or install dataset-fashion-mnist on the nodes). Tasks write to runs/<sweep>/<point>/ (or
-# $ACTLAB_OUT/<point>/); the binary is $ACTLAB if set. A task
-# that is killed or preempted leaves checkpoints, and resubmitting resumes them.
+# $ACTLAB_OUT/<point>/); the binary is $ACTLAB if set; $ACTLAB_COMPARE_ARGS goes to every
+# task's compare (e.g. "--pack auto" on GPU nodes, with `--gres=gpu:1` among the sbatch
+# options; each task packs its own slice). A task that is killed or preempted leaves
+# checkpoints, and resubmitting resumes them.
 #
 # Without Slurm the same slices run anywhere, e.g. two machines sharing runs/:
 #   machine A: actlab compare configs/sweep.toml --shard 1/2
@@ -39,7 +41,7 @@ array=$(sbatch --parsable "$@" \
   --array="1-$tasks" \
   --cpus-per-task=2 \
   --output="$out/slurm/%A_%a.log" \
-  --wrap="cd '$PWD' && '$actlab' compare '$sweep' --out '$out' --shard auto --quiet")
+  --wrap="cd '$PWD' && '$actlab' compare '$sweep' --out '$out' --shard auto --quiet ${ACTLAB_COMPARE_ARGS:-}")
 echo "submitted array job $array ($tasks tasks)"
 
 merge=$(sbatch --parsable "$@" \

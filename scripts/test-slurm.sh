@@ -6,7 +6,8 @@
 #    generated slurm.conf (this node's real CPUs and memory, from `slurmd -C`;
 #    proctrack/linuxproc, task/none, select/cons_tres), all state in a temporary directory;
 # 3. runs `scripts/sweep-slurm.sh configs/sweep-quick.toml 2` (a job array of 2 `compare
-#    --shard auto` tasks, then the report job) and waits for the report job;
+#    --shard auto` tasks, with ACTLAB_COMPARE_ARGS="--pack auto" — checked in their logs —
+#    then the report job) and waits for the report job;
 # 4. runs the same sweep locally with `actlab compare` and checks that the two results.csv are
 #    identical but for the timing column (training is deterministic);
 # 5. stops every daemon it started and removes its files.
@@ -126,6 +127,9 @@ done
 
 # --- the sweep under Slurm --------------------------------------------------------------------------
 export ACTLAB_OUT=$work/out
+# Extra compare flags reach every task: `--pack auto` logs its choice (on flex: none packed,
+# so the numbers stay those of the local compare below).
+export ACTLAB_COMPARE_ARGS="--pack auto"
 log "scripts/sweep-slurm.sh configs/sweep-quick.toml 2 → $ACTLAB_OUT"
 submitted=$(scripts/sweep-slurm.sh configs/sweep-quick.toml 2)
 printf '%s\n' "$submitted" >&2
@@ -143,6 +147,10 @@ tasks=$(ls "$ACTLAB_OUT"/slurm/*_[12].log 2>/dev/null | wc -l)
 [ "$tasks" -eq 2 ] || fail "expected the logs of 2 array tasks, found $tasks"
 grep -q "shard 1/2" "$ACTLAB_OUT"/slurm/*_1.log || fail "task 1 did not run shard 1/2"
 grep -q "shard 2/2" "$ACTLAB_OUT"/slurm/*_2.log || fail "task 2 did not run shard 2/2"
+for t in 1 2; do
+  grep -q "packing: --pack auto on flex" "$ACTLAB_OUT"/slurm/*_$t.log \
+    || fail "task $t did not get ACTLAB_COMPARE_ARGS"
+done
 
 # --- the same sweep locally, and the comparison -----------------------------------------------------
 log "the same sweep locally"
