@@ -11,17 +11,17 @@
 //! its state (with `packed_with` and the epoch's sums so far), weights and share of the Adam
 //! state (`checkpoint.rs`); a stopped pack continues from there ([`resume_pack`],
 //! bit-identical on CPU backends), or pauses after an epoch (`--pause-after`, the tuning
-//! stage's halving) and continues in another grouping (its survivors). With `[train] diagnostics`, each member is probed as
-//! its extracted `Mlp` by the trainer's own function, so its `diagnostics.csv` is what the run
-//! alone would write. With early stopping, a member that stops improving is frozen (rate 0) and
-//! finishes with the others (its best epoch's weights restored as alone). A member whose loss stops being finite is frozen (rate 0), loses its
-//! checkpoint (it no longer resumes with the pack) and fails alone with the unpacked run's
-//! error; the others go on.
+//! stage's halving) and continues in another grouping (its survivors). With `[train]
+//! diagnostics`, each member is probed as its extracted `Mlp` by the trainer's own function, so
+//! its `diagnostics.csv` is what the run alone would write. With early stopping, a member that
+//! stops improving is frozen (rate 0) and ends with the others, through the trainer's own end
+//! (`RunEnd`: its best epoch's weights restored as alone). A member whose loss stops being
+//! finite is frozen (rate 0), loses its checkpoint (it no longer resumes with the pack) and
+//! fails alone with the unpacked run's error; the others go on.
 
 pub mod bench;
 mod checkpoint;
 mod eval;
-mod finish;
 mod step;
 
 use std::sync::atomic::Ordering;
@@ -39,7 +39,7 @@ use crate::error::TrainError;
 use crate::feed::TrainFeed;
 use crate::run::{self, DirLock, EpochRecord, files};
 use crate::session::{Outcome, TrainOptions};
-use finish::Ending;
+use crate::trainer::RunEnd;
 use step::PackStep;
 
 /// What runs must share to be packed: everything but the activation, the learning rate, the
@@ -246,15 +246,29 @@ fn run(
     // finishes with the others, or at a pause.
     let early = train.early_stopping;
     let names: Vec<String> = experiments.iter().map(Experiment::name).collect();
-    let ending = Ending {
-        experiments,
-        locks,
-        names: &names,
-        test_ix: &test_ix,
-        samples: (steps * batch, validation_ix.len()),
-        backend: &backend,
-        data,
-        build: &options.build,
+    // A member ends exactly as a run alone does (`RunEnd`), with its mates in `packed_with`.
+    let finish = |pack: &PackStep, m: usize, record: &TrainState| {
+        let experiment = &experiments[m];
+        let last = pack
+            .net
+            .member(m, experiment.model().output_activation.as_ref())?
+            .valid();
+        let mates = names
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| i != m)
+            .map(|(_, n)| n.clone())
+            .collect();
+        let end = RunEnd {
+            experiment,
+            run_dir: locks[m].dir(),
+            data,
+            test_ix: &test_ix,
+            backend: &backend,
+            samples: (steps * batch, validation_ix.len()),
+            build: &options.build,
+        };
+        end.finish(last, record, Some(mates))
     };
     let mut stopped: Vec<bool> = records
         .iter()
@@ -446,9 +460,7 @@ fn run(
             for m in 0..k {
                 results.push(match failed[m].take() {
                     Some(error) => Err(error),
-                    None if stopped[m] => {
-                        Ok(Outcome::Finished(ending.finish(&pack, m, &records[m])?))
-                    }
+                    None if stopped[m] => Ok(Outcome::Finished(finish(&pack, m, &records[m])?)),
                     None => Ok(Outcome::Paused {
                         epochs_completed: epoch,
                     }),
@@ -461,7 +473,7 @@ fn run(
     for m in 0..k {
         results.push(match failed[m].take() {
             Some(error) => Err(error),
-            None => Ok(Outcome::Finished(ending.finish(&pack, m, &records[m])?)),
+            None => Ok(Outcome::Finished(finish(&pack, m, &records[m])?)),
         });
     }
     Ok(results)

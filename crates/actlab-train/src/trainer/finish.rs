@@ -1,83 +1,120 @@
 //! The end of a run: the final weights (the best epoch's under early stopping with
 //! `restore_best`), the test set, `model.bpk` and `summary.json`.
 
+use std::path::Path;
+
+use actlab_data::MnistData;
 use actlab_model::Mlp;
 use burn::module::Module;
 
 use super::{Live, Trainer};
+use crate::backend::Backend;
 use crate::checkpoint::{self, TrainState};
+use crate::config::Experiment;
 use crate::error::TrainError;
 use crate::evaluate::evaluate;
 use crate::provenance::{BuildInfo, Provenance};
 use crate::run::{self, RunFacts, RunSummary};
 
-impl Trainer<'_> {
-    /// The final weights: the last epoch's, or under early stopping with `restore_best` the
-    /// best validation epoch's (checked against the hash the state recorded). Returns them with
-    /// the epoch they come from.
-    fn final_weights(&self, live: &Live) -> Result<(Mlp, usize), TrainError> {
-        let history = &live.state.history;
-        let last = history.len();
-        let inference = live.model.valid();
-        let Some(early) = self.experiment.train.early_stopping else {
-            return Ok((inference, last));
-        };
-        match early.decide(history).0 {
-            Some(best) if early.restore_best && best < last => {
-                let recorded = live
-                    .state
-                    .best_weights_sha256
-                    .as_deref()
-                    .unwrap_or_default();
-                let model = checkpoint::load_best(&self.run_dir, best, recorded, inference)?;
-                Ok((model, best))
-            }
-            _ => Ok((inference, last)),
+/// What ending a run needs besides its state: where it is, what it trained on and where. The
+/// trainer ends its run through it, and a pack each member (so a member ends exactly as alone).
+pub(crate) struct RunEnd<'a> {
+    pub(crate) experiment: &'a Experiment,
+    pub(crate) run_dir: &'a Path,
+    pub(crate) data: &'a MnistData,
+    pub(crate) test_ix: &'a [u32],
+    pub(crate) backend: &'a Backend,
+    /// Training samples per epoch, validation samples.
+    pub(crate) samples: (usize, usize),
+    pub(crate) build: &'a BuildInfo,
+}
+
+impl RunEnd<'_> {
+    /// The final weights: `last` (the last epoch's), or under early stopping with
+    /// `restore_best` the best validation epoch's (checked against the hash the state
+    /// recorded). Returns them with the epoch they come from.
+    fn final_weights(&self, last: Mlp, state: &TrainState) -> Result<(Mlp, usize), TrainError> {
+        let history = &state.history;
+        let trained = history.len();
+        match self.experiment.train.early_stopping {
+            Some(early) if early.restore_best => match early.decide(history).0 {
+                Some(best) if best < trained => {
+                    let recorded = state.best_weights_sha256.as_deref().unwrap_or_default();
+                    let model = checkpoint::load_best(self.run_dir, best, recorded, last)?;
+                    Ok((model, best))
+                }
+                _ => Ok((last, trained)),
+            },
+            _ => Ok((last, trained)),
         }
     }
 
-    /// The test set, the final weights and the summary.
-    pub(super) fn finish(&self, live: Live, build: &BuildInfo) -> Result<RunSummary, TrainError> {
-        let (inference, weights_epoch) = self.final_weights(&live)?;
-        let history = live.state.history;
+    /// The test set on the final weights, `model.bpk`, `summary.json` (with `packed_with` for a
+    /// pack member) and the TensorBoard test numbers. `last`: the last epoch's weights.
+    pub(crate) fn finish(
+        &self,
+        last: Mlp,
+        state: &TrainState,
+        packed_with: Option<Vec<String>>,
+    ) -> Result<RunSummary, TrainError> {
+        let (inference, weights_epoch) = self.final_weights(last, state)?;
+        let history = &state.history;
         let trained = history.len();
-        let stopped_epoch = (trained < self.experiment.train.epochs).then_some(trained);
+        let train = &self.experiment.train;
         let test = evaluate(
             &inference,
             &self.data.test,
-            &self.test_ix,
-            &self.backend,
-            self.experiment.train.batch_size,
+            self.test_ix,
+            self.backend,
+            train.batch_size,
         )?;
-        let params = inference.num_params();
-        let learned = inference.learned_activation_values()?;
         let facts = RunFacts {
-            params,
-            learned,
+            params: inference.num_params(),
+            learned: inference.learned_activation_values()?,
             history: history.clone(),
-            stopped_epoch,
+            stopped_epoch: (trained < train.epochs).then_some(trained),
             weights_epoch,
             test,
-            train_samples: self.steps * self.experiment.train.batch_size,
-            validation_samples: self.validation_ix.len(),
-            model_sha256: run::write_weights(&self.run_dir, inference)?,
+            train_samples: self.samples.0,
+            validation_samples: self.samples.1,
+            model_sha256: run::write_weights(self.run_dir, inference)?,
             provenance: Provenance::collect(
-                build,
-                &self.backend,
+                self.build,
+                self.backend,
                 &self.experiment.backend.device.to_string(),
                 self.data,
             ),
         };
-        let summary = RunSummary::build(self.experiment, facts);
-        summary.write(&self.run_dir)?;
+        let mut summary = RunSummary::build(self.experiment, facts);
+        summary.packed_with = packed_with;
+        summary.write(self.run_dir)?;
         run::tensorboard::sync(
-            &self.run_dir,
+            self.run_dir,
             self.experiment,
-            &history,
-            &live.state.diagnostics,
+            history,
+            &state.diagnostics,
             Some(&summary),
         )?;
         Ok(summary)
+    }
+}
+
+impl Trainer<'_> {
+    /// The test set, the final weights and the summary: [`RunEnd::finish`].
+    pub(super) fn finish(&self, live: Live, build: &BuildInfo) -> Result<RunSummary, TrainError> {
+        let end = RunEnd {
+            experiment: self.experiment,
+            run_dir: &self.run_dir,
+            data: self.data,
+            test_ix: &self.test_ix,
+            backend: &self.backend,
+            samples: (
+                self.steps * self.experiment.train.batch_size,
+                self.validation_ix.len(),
+            ),
+            build,
+        };
+        end.finish(live.model.valid(), &live.state, None)
     }
 
     /// The files derived from `state` (after a checkpoint, on resume):

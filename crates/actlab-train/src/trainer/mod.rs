@@ -10,6 +10,7 @@
 //! interrupted — checked for NaN/inf, and reported.
 
 mod finish;
+pub(crate) use finish::RunEnd;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
