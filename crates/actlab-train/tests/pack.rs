@@ -517,6 +517,22 @@ fn a_paused_pack_goes_on_regrouped_and_each_member_trains_on_as_before() {
         error.to_string().contains("checkpointed at the same point"),
         "{error}"
     );
+    // A position past the epoch's end (a damaged state.toml) is an error, not a loop.
+    let late_dirs: Vec<_> = late[..2].iter().map(|e| e.run_dir()).collect();
+    for dir in &late_dirs {
+        let state = dir.join("checkpoint/state.toml");
+        let text = std::fs::read_to_string(&state).unwrap();
+        assert!(text.contains("steps_into_epoch = 0"));
+        let text = text.replace("steps_into_epoch = 0", "steps_into_epoch = 999");
+        std::fs::write(&state, text).unwrap();
+    }
+    let error = resume_pack(&late_dirs, &data, &TrainOptions::default(), &mut |_| {}).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("step 999 of an epoch of 9 steps"),
+        "{error}"
+    );
     let solo = &make("solo", 3)[0];
     let outcome = train(solo, &data, &pause, &mut Quiet).unwrap();
     assert!(matches!(outcome, Outcome::Paused { .. }), "{outcome:?}");

@@ -218,6 +218,13 @@ fn run(
         Some(checkpoints) => {
             let state = &checkpoints[0].state.train;
             let done = (state.epochs_completed, state.steps_into_epoch);
+            // A pack saves only inside an epoch (a damaged or hand-edited state.toml otherwise).
+            if done.1 >= steps.max(1) {
+                return Err(TrainError::Corrupt {
+                    path: crate::checkpoint::dir(locks[0].dir()).join("state.toml"),
+                    message: format!("it is at step {} of an epoch of {steps} steps", done.1),
+                });
+            }
             let (pack, records) = checkpoint::restore(
                 experiments,
                 checkpoints,
@@ -373,7 +380,7 @@ fn run(
                      (`actlab train-pack --resume`, or `compare` again)"
                 )));
             }
-            if s == steps {
+            if s >= steps {
                 break;
             }
         }
