@@ -77,8 +77,14 @@ pub fn units(
             ),
         ),
     };
-    let names: std::collections::BTreeSet<&str> = todo.iter().map(|p| p.name.as_str()).collect();
-    let position = |name: &str| actlab_train::checkpoint::position(&out.join(name));
+    // Each point's checkpoint position, read once.
+    let positions: std::collections::BTreeMap<&str, Option<(usize, usize)>> = todo
+        .iter()
+        .map(|p| {
+            let at = actlab_train::checkpoint::position(&out.join(&p.name));
+            (p.name.as_str(), at)
+        })
+        .collect();
     let key_of = |point: &Point| -> anyhow::Result<Option<String>> {
         let path = out.join("configs").join(format!("{}.toml", point.name));
         Ok(pack_key(&point.config.validate(&path)?))
@@ -87,7 +93,7 @@ pub fn units(
     for point in todo {
         let dir = out.join(&point.name);
         let mates = actlab_train::checkpoint::packed_with(&dir);
-        let here = position(&point.name);
+        let here = positions.get(point.name.as_str()).copied().flatten();
         let (key, limit) = if mates.is_empty() {
             if RunStatus::of(&dir) == RunStatus::Empty && max > 1 {
                 (key_of(point)?, max)
@@ -96,7 +102,7 @@ pub fn units(
             }
         } else if mates
             .iter()
-            .all(|m| *m == point.name || (names.contains(m.as_str()) && position(m) == here))
+            .all(|m| *m == point.name || positions.get(m.as_str()) == Some(&here))
         {
             // A checkpointed pack resumes as the pack it was, whatever --pack says now
             // (bit-identical to one that never stopped).
