@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::mnist::find_file;
-use crate::spec::DatasetName;
+use actlab_format::dataset::DatasetName;
 
 /// The programs the fallback runs (replaceable, e.g. by a test's stand-ins).
 #[derive(Debug, Clone, PartialEq, Eq)]

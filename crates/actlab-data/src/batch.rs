@@ -1,23 +1,18 @@
-//! From bytes to Burn tensors: items for burn-dataset's `Dataset`, a `Batcher`, and the two fast
-//! paths the trainer uses.
+//! From bytes to Burn tensors, the two ways the trainer and evaluation take batches:
 //!
 //! - **Host batches** ([`Split::batch`]): the split stays in host memory as bytes; each batch is
-//!   gathered, scaled through a 256-entry table and uploaded as one `[batch, 784]` f32 tensor.
-//! - **Device-resident** ([`DeviceSplit`]): the whole split is uploaded once as integers, and a
-//!   batch is an index selection on the device followed by a conversion to f32. GPUs cap single
-//!   buffers (wgpu refused the 188 MB f32 training split), so pixels stay bytes on the device:
-//!   as `u8` where the backend stores them, otherwise packed four to an `i32` and unpacked per
-//!   batch with shifts and masks.
+//!   gathered, scaled through a 256-entry table and uploaded as one `[batch, 784]` f32 tensor
+//!   (evaluation, and `bench --pack`'s comparison).
+//! - **Device-resident** ([`DeviceSplit`]): the whole split is uploaded once, and a batch is an
+//!   index selection on the device. CPU backends keep the pixels as `u8` and convert per batch;
+//!   GPUs cap single buffers (wgpu refused the 188 MB f32 training split) and have no `u8`
+//!   storage, so they hold scaled `f32` in chunks under the cap.
 
-use std::sync::Arc;
-
-use burn::data::dataloader::batcher::Batcher;
-use burn::data::dataset::Dataset;
+use actlab_format::dataset::IMAGE_PIXELS;
 use burn::tensor::{DType, Device, Int, Tensor, TensorCreationOptions, TensorData};
 
 use crate::error::DataError;
 use crate::mnist::Split;
-use crate::spec::IMAGE_PIXELS;
 
 /// How pixels become floats.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -49,15 +44,6 @@ impl Scaling {
     }
 }
 
-/// One image and its label.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MnistItem {
-    /// 784 pixels, row-major.
-    pub image: [u8; IMAGE_PIXELS],
-    /// The class, 0 to 9.
-    pub label: u8,
-}
-
 /// A batch ready for the model.
 ///
 /// # Shapes
@@ -71,90 +57,12 @@ pub struct MnistBatch {
     pub targets: Tensor<1, Int>,
 }
 
-/// A view of a split (all of it, or a subset of its indices) as a burn-dataset `Dataset`.
-#[derive(Debug, Clone)]
-pub struct SplitDataset {
-    split: Arc<Split>,
-    indices: Option<Arc<[u32]>>,
-}
-
-impl SplitDataset {
-    /// The whole split.
-    pub fn new(split: Arc<Split>) -> Self {
-        SplitDataset {
-            split,
-            indices: None,
-        }
-    }
-
-    /// The images at `indices` (e.g. the training part of a train/validation split).
-    pub fn subset(split: Arc<Split>, indices: Arc<[u32]>) -> Result<Self, DataError> {
-        check_indices(&indices, split.len())?;
-        Ok(SplitDataset {
-            split,
-            indices: Some(indices),
-        })
-    }
-}
-
 fn check_indices(indices: &[u32], len: usize) -> Result<(), DataError> {
     match indices.iter().find(|&&i| i as usize >= len) {
         Some(bad) => Err(DataError::Split(format!(
             "index {bad} is past the end of a split of {len} images"
         ))),
         None => Ok(()),
-    }
-}
-
-impl Dataset<MnistItem> for SplitDataset {
-    fn get(&self, index: usize) -> Result<MnistItem, burn::data::dataset::DatasetError> {
-        let len = self.len();
-        if index >= len {
-            return Err(burn::data::dataset::DatasetError::new(std::io::Error::new(
-                std::io::ErrorKind::InvalidInput,
-                format!("index {index} out of bounds for a dataset of {len}"),
-            )));
-        }
-        let index = self.indices.as_ref().map_or(index, |ix| ix[index] as usize);
-        let pixels = self.split.image(index).unwrap_or(&[]);
-        let mut image = [0u8; IMAGE_PIXELS];
-        image.copy_from_slice(pixels);
-        Ok(MnistItem {
-            image,
-            label: self.split.labels()[index],
-        })
-    }
-
-    fn len(&self) -> usize {
-        self.indices
-            .as_ref()
-            .map_or(self.split.len(), |ix| ix.len())
-    }
-}
-
-/// Burn's `Batcher` for [`MnistItem`]s, for use with burn's `DataLoader`.
-#[derive(Debug, Clone)]
-pub struct MnistBatcher {
-    table: [f32; 256],
-}
-
-impl MnistBatcher {
-    /// A batcher scaling pixels as `scaling` says.
-    pub fn new(scaling: Scaling) -> Self {
-        MnistBatcher {
-            table: scaling.table(),
-        }
-    }
-}
-
-impl Batcher<MnistItem, MnistBatch> for MnistBatcher {
-    fn batch(&self, items: Vec<MnistItem>, device: &Device) -> MnistBatch {
-        let mut pixels = Vec::with_capacity(items.len() * IMAGE_PIXELS);
-        for item in &items {
-            pixels.extend(item.image.iter().map(|&p| self.table[usize::from(p)]));
-        }
-        let labels: Vec<i64> = items.iter().map(|i| i64::from(i.label)).collect();
-        upload(pixels, labels, device)
     }
 }
 
@@ -201,12 +109,9 @@ impl Split {
 /// How a [`DeviceSplit`] stores pixels on the device.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeviceLayout {
-    /// One `u8` integer per pixel: `[n, 784]`. ndarray and flex only: wgpu has no `u8`
-    /// storage (its cast kernel fails WGSL validation).
+    /// One `u8` integer per pixel: `[n, 784]`, converted per batch. ndarray and flex only:
+    /// wgpu has no `u8` storage (its cast kernel fails WGSL validation).
     Bytes,
-    /// Four pixels per `i32` (little-endian within the word): `[n, 196]`, unpacked per batch.
-    /// Works on every backend.
-    Packed,
     /// Already-scaled `f32` pixels, in chunks of at most [`FLOAT_CHUNK_IMAGES`] images (GPUs
     /// cap one buffer: Fashion-MNIST's 60,000 images are 188 MB as f32). A batch is one
     /// selection per chunk it touches and a concatenation — no conversion, no host pixels.
@@ -242,16 +147,6 @@ impl DeviceSplit {
                 Tensor::<2, Int>::from_data(data, options)
             }
             DeviceLayout::Float => Tensor::<2, Int>::empty([0, IMAGE_PIXELS], device),
-            DeviceLayout::Packed => {
-                let words: Vec<i32> = split
-                    .pixels()
-                    .chunks_exact(4)
-                    .map(|c| i32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-                    .collect();
-                let data = TensorData::new(words, [n, IMAGE_PIXELS / 4]);
-                let options = TensorCreationOptions::new(device.clone()).with_dtype(DType::I32);
-                Tensor::<2, Int>::from_data(data, options)
-            }
         };
         let labels: Vec<i64> = split.labels().iter().map(|&l| i64::from(l)).collect();
         let chunks = match layout {
@@ -271,7 +166,7 @@ impl DeviceSplit {
                     })
                     .collect()
             }
-            _ => Vec::new(),
+            DeviceLayout::Bytes => Vec::new(),
         };
         DeviceSplit {
             images,
@@ -342,21 +237,7 @@ impl DeviceSplit {
     /// The batch at `indices`, already a tensor on the device (e.g. a slice of an epoch's
     /// permutation uploaded once).
     fn batch_from_device(&self, indices: Tensor<1, Int>) -> MnistBatch {
-        let n = indices.dims()[0];
-        let rows = self.images.clone().select(0, indices.clone());
-        let bytes = match self.layout {
-            DeviceLayout::Bytes | DeviceLayout::Float => rows,
-            DeviceLayout::Packed => {
-                let planes: Vec<Tensor<2, Int>> = (0..4)
-                    .map(|k| {
-                        rows.clone()
-                            .bitwise_right_shift_scalar(8 * k)
-                            .bitwise_and_scalar(0xff)
-                    })
-                    .collect();
-                Tensor::stack::<3>(planes, 2).reshape([n, IMAGE_PIXELS])
-            }
-        };
+        let bytes = self.images.clone().select(0, indices.clone());
         let (a, b) = self.scale;
         let mut images = bytes.float().mul_scalar(a);
         if b != 0.0 {

@@ -11,9 +11,9 @@ use std::time::Duration;
 
 use md5::{Digest, Md5};
 
+use crate::attempt::FetchProgress;
 use crate::error::{DataError, DownloadError};
-use crate::source::Progress;
-use crate::spec::{DatasetName, FileSpec};
+use actlab_format::dataset::{DatasetName, FileSpec};
 
 /// No published archive is near this size (the largest is 26 MB): a server sending more is
 /// refused rather than allowed to fill the disk.
@@ -55,7 +55,7 @@ pub fn download_dataset(
     name: DatasetName,
     dest: &Path,
     mirrors: &[String],
-    progress: &mut dyn Progress,
+    progress: &mut dyn FetchProgress,
 ) -> Result<(), DataError> {
     fs::create_dir_all(dest).map_err(|error| DataError::Io {
         path: dest.to_path_buf(),
@@ -96,7 +96,7 @@ pub fn download_file(
     url: &str,
     spec: &FileSpec,
     dest: &Path,
-    progress: &mut dyn Progress,
+    progress: &mut dyn FetchProgress,
 ) -> Result<(), DownloadError> {
     let transport = |e: &dyn std::fmt::Display| DownloadError::Transport {
         url: url.to_string(),

@@ -3,10 +3,10 @@
 use std::io;
 use std::path::PathBuf;
 
-use crate::source::Attempt;
+use crate::attempt::Attempt;
 
 /// What is wrong with one IDX stream (defined by the `actlab-idx` crate).
-pub use actlab_idx::IdxError;
+use actlab_idx::IdxError;
 
 /// What went wrong finding, fetching, reading or checking a dataset.
 #[derive(Debug, thiserror::Error)]

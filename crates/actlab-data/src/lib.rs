@@ -1,30 +1,26 @@
-//! actlab's data: MNIST and Fashion-MNIST, offline-first and validated.
+//! actlab's data: MNIST and Fashion-MNIST, offline-first and validated. The datasets' facts
+//! (files, checksums, mirrors, class names) are `actlab_format::dataset`; the IDX reader is
+//! the `actlab-idx` crate.
 //!
-//! - [`idx`]: a strict IDX reader (raw or gzip) that never panics and never allocates what a
-//!   header merely claims.
-//! - [`spec`]: the datasets, their files, published checksums, mirrors and class names.
-//! - [`source`]: where a dataset is found or fetched, in a fixed, reported order.
+//! - [`attempt`]: what finding a dataset reports (sources tried, download progress).
+//! - [`source`]: where a dataset is found or fetched, in a fixed, reported order ([`download`],
+//!   [`apt`]).
 //! - [`mnist`]: a dataset in memory, checked, with statistics and checksum status.
 //! - [`split`]: the seeded train/validation split and per-epoch shuffles.
-//! - [`batch`]: items, batches and device-resident splits for Burn.
+//! - [`batch`]: batches for Burn, from the host or from a device-resident split.
 
 pub mod apt;
+pub mod attempt;
 pub mod batch;
 pub mod download;
 pub mod error;
-/// The strict IDX reader (the `actlab-idx` crate).
-pub use actlab_idx as idx;
 pub mod mnist;
 pub mod source;
-pub use actlab_format::dataset as spec;
 pub mod split;
 
-pub use batch::{
-    DeviceLayout, DeviceSplit, FLOAT_CHUNK_IMAGES, MnistBatch, MnistBatcher, MnistItem, Scaling,
-    SplitDataset,
-};
-pub use error::{DataError, DownloadError, IdxError};
-pub use mnist::{ChecksumStatus, FileChecksum, LoadedFile, MnistData, Split, load_dir};
-pub use source::{Attempt, Located, Outcome, Progress, Silent, SourceKind, Sources, fetch, locate};
-pub use spec::{DatasetName, FileRole, FileSpec, IMAGE_PIXELS, IMAGE_SIDE, NUM_CLASSES};
-pub use split::{Holdout, TrainValidation, epoch_order, train_validation};
+pub use attempt::{Attempt, AttemptOutcome, FetchProgress, Silent, SourceKind};
+pub use batch::{DeviceLayout, DeviceSplit, FLOAT_CHUNK_IMAGES, MnistBatch, Scaling};
+pub use error::{DataError, DownloadError};
+pub use mnist::{ChecksumStatus, FileChecksum, LoadedFile, MnistData, Split, SplitError, load_dir};
+pub use source::{Located, Sources, fetch, locate};
+pub use split::{TrainValidation, epoch_order, train_validation};

@@ -8,8 +8,31 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::error::DataError;
-use crate::idx::{IdxArray, read_idx_file_within};
-use crate::spec::{DatasetName, FileRole, FileSpec, IMAGE_PIXELS, IMAGE_SIDE, NUM_CLASSES};
+use actlab_format::dataset::{
+    DatasetName, FileRole, FileSpec, IMAGE_PIXELS, IMAGE_SIDE, NUM_CLASSES,
+};
+use actlab_idx::{IdxArray, read_idx_file_within};
+
+/// Why bytes and labels do not make a split.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SplitError {
+    /// Not one 784-byte image per label.
+    #[error("{image_bytes} image bytes for {labels} labels (expected {IMAGE_PIXELS} per image)")]
+    Shape {
+        /// Image bytes given.
+        image_bytes: usize,
+        /// Labels given.
+        labels: usize,
+    },
+    /// A label that is no class.
+    #[error("label {label} at index {index} is not a class (0 to {})", NUM_CLASSES - 1)]
+    NotAClass {
+        /// The label.
+        label: u8,
+        /// Its position.
+        index: usize,
+    },
+}
 
 /// One split (train or test): `len` images of 784 bytes, row-major, and their labels.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,24 +44,19 @@ pub struct Split {
 impl Split {
     /// Builds a split, checking that `images` holds one 784-byte image per label and that every
     /// label is a class (< 10).
-    pub fn new(images: Vec<u8>, labels: Vec<u8>) -> Result<Split, String> {
+    pub fn new(images: Vec<u8>, labels: Vec<u8>) -> Result<Split, SplitError> {
         if images.len() != labels.len() * IMAGE_PIXELS {
-            return Err(format!(
-                "{} image bytes for {} labels (expected {} per image)",
-                images.len(),
-                labels.len(),
-                IMAGE_PIXELS
-            ));
+            return Err(SplitError::Shape {
+                image_bytes: images.len(),
+                labels: labels.len(),
+            });
         }
-        if let Some((index, label)) = labels
+        if let Some((index, &label)) = labels
             .iter()
             .enumerate()
             .find(|(_, l)| usize::from(**l) >= NUM_CLASSES)
         {
-            return Err(format!(
-                "label {label} at index {index} is not a class (0 to {})",
-                NUM_CLASSES - 1
-            ));
+            return Err(SplitError::NotAClass { label, index });
         }
         Ok(Split { images, labels })
     }
@@ -272,9 +290,9 @@ fn split(images: Read, labels: Read) -> Result<Split, DataError> {
             ),
         });
     }
-    Split::new(images.array.data, labels.array.data).map_err(|reason| DataError::Invalid {
+    Split::new(images.array.data, labels.array.data).map_err(|e| DataError::Invalid {
         path: labels.file.path,
-        reason,
+        reason: e.to_string(),
     })
 }
 

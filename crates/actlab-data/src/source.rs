@@ -6,14 +6,14 @@
 //!
 //! The library reads no environment: the caller (the CLI) fills [`Sources`].
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 
+use actlab_format::dataset::DatasetName;
 use serde::Serialize;
 
+use crate::attempt::{Attempt, AttemptOutcome, FetchProgress, SourceKind};
 use crate::error::DataError;
 use crate::mnist::missing_files;
-use crate::spec::DatasetName;
 use crate::{apt, download};
 
 /// The places to look, and whether fetching is allowed.
@@ -60,91 +60,6 @@ impl Sources {
     }
 }
 
-/// The kinds of source, in the order they are tried.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SourceKind {
-    /// `[data] dir` in the config.
-    Config,
-    /// `datasets/<name>/` in the project.
-    Project,
-    /// A system install (`/usr/share/datasets/<name>/`).
-    System,
-    /// Downloaded from a mirror.
-    Download,
-    /// Unpacked from the Debian package.
-    Apt,
-}
-
-impl fmt::Display for SourceKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            SourceKind::Config => "config dir",
-            SourceKind::Project => "project cache",
-            SourceKind::System => "system install",
-            SourceKind::Download => "download",
-            SourceKind::Apt => "Debian package",
-        })
-    }
-}
-
-/// What came of trying one source.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "outcome", content = "detail", rename_all = "snake_case")]
-pub enum Outcome {
-    /// The dataset is there (or was fetched there).
-    Found,
-    /// The place exists but lacks files, or does not exist.
-    Missing(String),
-    /// Not tried (not allowed, not applicable, tool absent).
-    Skipped(String),
-    /// Tried and failed.
-    Failed(String),
-}
-
-/// One source tried.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Attempt {
-    /// Which kind of source.
-    pub source: SourceKind,
-    /// The directory or URL.
-    pub location: String,
-    /// What happened.
-    #[serde(flatten)]
-    pub outcome: Outcome,
-}
-
-impl fmt::Display for Attempt {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}: ", self.source, self.location)?;
-        match &self.outcome {
-            Outcome::Found => f.write_str("found"),
-            Outcome::Missing(why) => write!(f, "missing ({why})"),
-            Outcome::Skipped(why) => write!(f, "skipped ({why})"),
-            Outcome::Failed(why) => write!(f, "failed ({why})"),
-        }
-    }
-}
-
-/// Receives progress as sources are tried and files downloaded. Every method defaults to
-/// nothing, so a caller implements only what it shows.
-pub trait Progress {
-    /// A source was tried.
-    fn attempt(&mut self, _attempt: &Attempt) {}
-    /// A download starts (`total` from Content-Length when the server sends it).
-    fn download_start(&mut self, _url: &str, _total: Option<u64>) {}
-    /// `bytes` more arrived.
-    fn download_bytes(&mut self, _bytes: u64) {}
-    /// The download ended (successfully or not).
-    fn download_end(&mut self) {}
-}
-
-/// A [`Progress`] that shows nothing.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct Silent;
-
-impl Progress for Silent {}
-
 /// Where the dataset was found.
 #[derive(Debug, Clone, Serialize)]
 pub struct Located {
@@ -160,22 +75,22 @@ pub struct Located {
 
 struct Search<'a> {
     attempts: Vec<Attempt>,
-    progress: &'a mut dyn Progress,
+    progress: &'a mut dyn FetchProgress,
 }
 
 impl<'a> Search<'a> {
-    fn new(progress: &'a mut dyn Progress) -> Self {
+    fn new(progress: &'a mut dyn FetchProgress) -> Self {
         Search {
             attempts: Vec::new(),
             progress,
         }
     }
 
-    fn record(&mut self, source: SourceKind, location: &Path, outcome: Outcome) {
+    fn record(&mut self, source: SourceKind, location: &Path, outcome: AttemptOutcome) {
         self.record_str(source, location.display().to_string(), outcome);
     }
 
-    fn record_str(&mut self, source: SourceKind, location: String, outcome: Outcome) {
+    fn record_str(&mut self, source: SourceKind, location: String, outcome: AttemptOutcome) {
         let attempt = Attempt {
             source,
             location,
@@ -188,16 +103,20 @@ impl<'a> Search<'a> {
     /// Records whether `dir` holds all four files; true if it does.
     fn check_dir(&mut self, source: SourceKind, dir: &Path, name: DatasetName) -> bool {
         if !dir.is_dir() {
-            self.record(source, dir, Outcome::Missing("no such directory".into()));
+            self.record(
+                source,
+                dir,
+                AttemptOutcome::Missing("no such directory".into()),
+            );
             return false;
         }
         let missing = missing_files(dir, name);
         if missing.is_empty() {
-            self.record(source, dir, Outcome::Found);
+            self.record(source, dir, AttemptOutcome::Found);
             true
         } else {
             let why = format!("lacks {}", missing.join(", "));
-            self.record(source, dir, Outcome::Missing(why));
+            self.record(source, dir, AttemptOutcome::Missing(why));
             false
         }
     }
@@ -218,7 +137,7 @@ impl<'a> Search<'a> {
 pub fn locate(
     name: DatasetName,
     sources: &Sources,
-    progress: &mut dyn Progress,
+    progress: &mut dyn FetchProgress,
 ) -> Result<Located, DataError> {
     let mut search = Search::new(progress);
     if let Some(dir) = &sources.config_dir
@@ -244,7 +163,7 @@ pub fn locate(
 pub fn fetch(
     name: DatasetName,
     sources: &Sources,
-    progress: &mut dyn Progress,
+    progress: &mut dyn FetchProgress,
 ) -> Result<Located, DataError> {
     fetch_into(name, sources, Search::new(progress))
 }
@@ -264,19 +183,19 @@ fn fetch_into(
         search.record_str(
             SourceKind::Download,
             mirror_list,
-            Outcome::Skipped("offline".into()),
+            AttemptOutcome::Skipped("offline".into()),
         );
     } else {
         match download::download_dataset(name, dest, mirrors, search.progress) {
             Ok(()) => {
-                search.record_str(SourceKind::Download, mirror_list, Outcome::Found);
+                search.record_str(SourceKind::Download, mirror_list, AttemptOutcome::Found);
                 return Ok(search.found(name, project, SourceKind::Download));
             }
             Err(error) => {
                 search.record_str(
                     SourceKind::Download,
                     mirror_list,
-                    Outcome::Failed(error.to_string()),
+                    AttemptOutcome::Failed(error.to_string()),
                 );
             }
         }
@@ -286,23 +205,23 @@ fn fetch_into(
         (None, _) => {
             let what = package.unwrap_or("apt-get download");
             let why = "not allowed (offline)".to_string();
-            search.record_str(SourceKind::Apt, what.into(), Outcome::Skipped(why));
+            search.record_str(SourceKind::Apt, what.into(), AttemptOutcome::Skipped(why));
         }
         (Some(_), None) => {
             let why = format!("Debian has no package for {name}");
             search.record_str(
                 SourceKind::Apt,
                 "apt-get download".into(),
-                Outcome::Skipped(why),
+                AttemptOutcome::Skipped(why),
             );
         }
         (Some(tools), Some(package)) => {
             let outcome = match apt::fetch_package(tools, package, name, dest) {
-                Ok(()) => Outcome::Found,
-                Err(apt::AptError::Unavailable(why)) => Outcome::Skipped(why),
-                Err(apt::AptError::Failed(why)) => Outcome::Failed(why),
+                Ok(()) => AttemptOutcome::Found,
+                Err(apt::AptError::Unavailable(why)) => AttemptOutcome::Skipped(why),
+                Err(apt::AptError::Failed(why)) => AttemptOutcome::Failed(why),
             };
-            let found = outcome == Outcome::Found;
+            let found = outcome == AttemptOutcome::Found;
             let location = format!("apt-get download {package}");
             search.record_str(SourceKind::Apt, location, outcome);
             if found {

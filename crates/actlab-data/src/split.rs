@@ -10,7 +10,7 @@ use chacha20::ChaCha8Rng;
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 
-pub use actlab_format::dataset::Holdout;
+use actlab_format::dataset::Holdout;
 
 /// Training and validation indices into the training split, each sorted ascending.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,16 +1,11 @@
 #![allow(clippy::unwrap_used)]
-//! Batches for Burn: the burn-dataset view, the Batcher, the host path and the device-resident
-//! layouts all give the same tensors, on every backend we ship.
+//! Batches for Burn: the host path and the device-resident layouts give the same tensors, on
+//! every backend we ship.
 
 mod common;
 
-use std::sync::Arc;
-
-use actlab_data::{
-    DatasetName, DeviceLayout, DeviceSplit, MnistBatch, MnistBatcher, Scaling, SplitDataset,
-};
-use burn::data::dataloader::batcher::Batcher;
-use burn::data::dataset::Dataset;
+use actlab_data::{DeviceLayout, DeviceSplit, MnistBatch, Scaling};
+use actlab_format::dataset::DatasetName;
 use burn::tensor::Device;
 
 #[allow(deprecated)]
@@ -47,7 +42,7 @@ fn every_path_gives_the_same_batch_on_every_backend() {
     let dir = tempfile::tempdir().unwrap();
     common::write_dataset(dir.path(), 40, 10, true);
     let data = actlab_data::load_dir(dir.path(), DatasetName::Mnist).unwrap();
-    let split = Arc::new(data.train);
+    let split = data.train;
     let indices = [39u32, 0, 17, 3, 3, 8];
     let scalings = [
         Scaling::Unit,
@@ -71,23 +66,12 @@ fn every_path_gives_the_same_batch_on_every_backend() {
                 (expected.clone(), labels.clone(), [6, 784]),
                 "{name} host"
             );
-            let view = SplitDataset::new(Arc::clone(&split));
-            let items = indices
-                .iter()
-                .map(|&i| view.get(i as usize).unwrap())
-                .collect();
-            let batched = values(MnistBatcher::new(scaling).batch(items, &device));
-            assert_eq!(batched, host, "{name} batcher");
             // wgpu has no u8 storage (its WGSL cast kernel fails validation): bytes only on
-            // the CPU backends, packed everywhere.
+            // the CPU backends, scaled floats everywhere.
             let layouts = if name == "wgpu" {
-                vec![DeviceLayout::Packed, DeviceLayout::Float]
+                vec![DeviceLayout::Float]
             } else {
-                vec![
-                    DeviceLayout::Bytes,
-                    DeviceLayout::Packed,
-                    DeviceLayout::Float,
-                ]
+                vec![DeviceLayout::Bytes, DeviceLayout::Float]
             };
             for layout in layouts {
                 let resident = DeviceSplit::new(&split, &device, layout, scaling);
@@ -109,22 +93,12 @@ fn every_path_gives_the_same_batch_on_every_backend() {
 }
 
 #[test]
-fn subsets_and_bad_indices() {
+fn bad_indices_are_errors() {
     let dir = tempfile::tempdir().unwrap();
     common::write_dataset(dir.path(), 20, 10, false);
-    let split = Arc::new(
-        actlab_data::load_dir(dir.path(), DatasetName::Mnist)
-            .unwrap()
-            .train,
-    );
-    let subset = SplitDataset::subset(Arc::clone(&split), Arc::from(vec![5u32, 9])).unwrap();
-    assert_eq!(subset.len(), 2);
-    assert_eq!(subset.get(1).unwrap().label, 9);
-    assert!(
-        subset.get(2).is_err(),
-        "past the end: an error, not a panic"
-    );
-    assert!(SplitDataset::subset(Arc::clone(&split), Arc::from(vec![20u32])).is_err());
+    let split = actlab_data::load_dir(dir.path(), DatasetName::Mnist)
+        .unwrap()
+        .train;
     // Indices whose byte offset overflows are past the end too (2^60 · 784 wraps into range).
     assert!(split.image(19).is_some() && split.image(20).is_none());
     assert!(split.image(1 << 60).is_none() && split.image(usize::MAX).is_none());
@@ -136,13 +110,16 @@ fn subsets_and_bad_indices() {
             .contains("index 20 is past the end of a split of 20"),
         "{error}"
     );
-    let resident = DeviceSplit::new(&split, &device, DeviceLayout::Packed, Scaling::Unit);
-    assert!(resident.batch(&[21]).is_err());
+    for layout in [DeviceLayout::Bytes, DeviceLayout::Float] {
+        let resident = DeviceSplit::new(&split, &device, layout, Scaling::Unit);
+        assert!(resident.batch(&[21]).is_err(), "{layout:?}");
+    }
 }
 
 #[test]
 fn float_chunks_serve_a_batch_that_spans_them_grouped_by_chunk() {
-    use actlab_data::{FLOAT_CHUNK_IMAGES, IMAGE_PIXELS, Split};
+    use actlab_data::{FLOAT_CHUNK_IMAGES, Split};
+    use actlab_format::dataset::IMAGE_PIXELS;
     // Two chunks and a bit: image i has pixel p = (7i + p) mod 256 and label i mod 10.
     let n = FLOAT_CHUNK_IMAGES + 300;
     let pixels: Vec<u8> = (0..n * IMAGE_PIXELS)

@@ -8,8 +8,9 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use actlab_data::download::download_dataset;
-use actlab_data::spec::FileSpec;
-use actlab_data::{DataError, DatasetName, DownloadError, Silent, SourceKind, Sources};
+use actlab_data::{DataError, DownloadError, Silent, SourceKind, Sources};
+use actlab_format::dataset::DatasetName;
+use actlab_format::dataset::FileSpec;
 use common::{FILES, Reply, gzip, serve, write_dataset};
 
 /// The test downloads real-looking archives whose MD5 it cannot forge, so it checks the
@@ -18,7 +19,7 @@ fn spec_for(body: &[u8]) -> FileSpec {
     use md5::{Digest, Md5};
     let md5 = format!("{:x}", Md5::digest(body));
     FileSpec {
-        role: actlab_data::FileRole::TrainLabels,
+        role: actlab_format::dataset::FileRole::TrainLabels,
         base: "train-labels-idx1-ubyte",
         gz_md5: Box::leak(md5.into_boxed_str()),
         raw_sha256: "",

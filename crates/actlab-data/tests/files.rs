@@ -4,8 +4,10 @@
 
 mod common;
 
-use actlab_data::idx::IdxArray;
-use actlab_data::{DataError, DatasetName, IdxError, Located, Silent, SourceKind, Sources};
+use actlab_data::{DataError, Located, Silent, SourceKind, Sources};
+use actlab_format::dataset::DatasetName;
+use actlab_idx::IdxArray;
+use actlab_idx::IdxError;
 use common::{FILES, images, labels, write, write_dataset};
 
 #[test]
@@ -122,7 +124,7 @@ fn typed_errors_carry_the_numbers() {
     ));
     // A gzip bomb: 10,001 test images of zeros (7.8 MB) in a few kilobytes. The published test
     // file has 10,000: refused from the header, before a byte is inflated.
-    let bomb = actlab_data::idx::IdxArray {
+    let bomb = actlab_idx::IdxArray {
         dims: vec![10_001, 28, 28],
         data: vec![0; 10_001 * 784],
     };

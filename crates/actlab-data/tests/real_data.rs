@@ -5,7 +5,8 @@ mod common;
 
 use std::path::Path;
 
-use actlab_data::{ChecksumStatus, DatasetName};
+use actlab_data::ChecksumStatus;
+use actlab_format::dataset::DatasetName;
 
 #[test]
 fn real_fashion_mnist_has_the_published_counts_balance_and_checksums() {

@@ -1,60 +1,17 @@
 //! `actlab diagnose`: deep MLPs (default 10 hidden layers of 128) for each activation, with
 //! per-layer gradient norms, dead and saturated units at initialisation and after K training
 //! steps (taken by the trainer's own `train_steps`) — the vanishing-gradient experiment, on the
-//! user's own setup. `crate::output::diagnose` writes and reads `diagnose.json`.
+//! user's own setup. The report is `actlab_format::diagnose::DiagnoseReport`
+//! (`diagnose.json`, written and read there).
 
 use actlab_data::{MnistData, Scaling};
+use actlab_format::diagnose::{ActivationDiagnosis, DiagnoseConfig, DiagnoseReport};
+use actlab_format::state::LayerDiagnostics;
 use actlab_model::{Mlp, MlpInit};
-use actlab_train::diagnostics::{LayerDiagnostics, f64_or_nan, probe};
+use actlab_train::diagnostics::probe;
 use actlab_train::{Flow, TrainError, train_steps};
 
-pub use actlab_format::diagnose::{DiagnoseConfig, DiagnoseSection, MAX_STEPS};
-use serde::{Deserialize, Serialize};
-
 use crate::error::EvalError;
-
-/// One activation's measurements. Undefined numbers (a ratio over a zero norm, a loss never
-/// measured) are NaN in memory and `null` in `diagnose.json`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ActivationDiagnosis {
-    /// The activation with its parameters.
-    pub activation: String,
-    /// Its kind.
-    pub kind: String,
-    /// Per layer at initialisation (hidden layers, then the output layer).
-    pub initial: Vec<LayerDiagnostics>,
-    /// Per layer after `steps` training steps.
-    pub trained: Vec<LayerDiagnostics>,
-    /// ‖∇W‖ of the first layer / of the output layer, at initialisation.
-    #[serde(deserialize_with = "f64_or_nan")]
-    pub initial_ratio: f64,
-    /// The same after training.
-    #[serde(deserialize_with = "f64_or_nan")]
-    pub trained_ratio: f64,
-    /// Training loss of the first step.
-    #[serde(deserialize_with = "f64_or_nan")]
-    pub first_loss: f64,
-    /// Training loss of the last step.
-    #[serde(deserialize_with = "f64_or_nan")]
-    pub last_loss: f64,
-}
-
-/// `diagnose.json` (written and read by `crate::output::diagnose`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DiagnoseReport {
-    /// Hidden layers.
-    pub depth: usize,
-    /// Units per hidden layer.
-    pub width: usize,
-    /// Training steps between the measurements.
-    pub steps: usize,
-    /// Probe images.
-    pub probe_images: usize,
-    /// The backend.
-    pub backend: String,
-    /// Per activation, in config order.
-    pub activations: Vec<ActivationDiagnosis>,
-}
 
 fn ratio(layers: &[LayerDiagnostics]) -> f64 {
     match (layers.first(), layers.last()) {

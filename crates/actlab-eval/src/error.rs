@@ -2,9 +2,9 @@
 
 use std::path::PathBuf;
 
+use actlab_format::config::ConfigError;
+use actlab_format::error::FileError;
 use actlab_train::TrainError;
-
-use crate::plot::PlotError;
 
 /// Why an evaluation, a prediction, a report or a diagnosis failed.
 #[derive(Debug, thiserror::Error)]
@@ -45,14 +45,6 @@ pub enum EvalError {
     /// Drawing failed.
     #[error(transparent)]
     Plot(#[from] PlotError),
-    /// A file the report reads (e.g. `tune/selection.json`) is not what actlab writes.
-    #[error("{path}: {message}")]
-    BadFile {
-        /// The file.
-        path: PathBuf,
-        /// What is wrong.
-        message: String,
-    },
 }
 
 impl From<actlab_data::DataError> for EvalError {
@@ -61,14 +53,50 @@ impl From<actlab_data::DataError> for EvalError {
     }
 }
 
-impl From<actlab_model::ModelError> for EvalError {
-    fn from(error: actlab_model::ModelError) -> Self {
+impl From<actlab_format::error::ModelError> for EvalError {
+    fn from(error: actlab_format::error::ModelError) -> Self {
         EvalError::Train(TrainError::Model(error))
     }
 }
 
-impl From<actlab_train::ConfigError> for EvalError {
-    fn from(error: actlab_train::ConfigError) -> Self {
+impl From<ConfigError> for EvalError {
+    fn from(error: ConfigError) -> Self {
         EvalError::Train(TrainError::Config(error))
     }
+}
+
+impl From<FileError> for EvalError {
+    fn from(error: FileError) -> Self {
+        EvalError::Train(TrainError::from(error))
+    }
+}
+
+/// What can go wrong while plotting.
+#[derive(Debug, thiserror::Error)]
+pub enum PlotError {
+    /// The output directory could not be created.
+    #[error("cannot create {path}")]
+    CreateDir {
+        /// The directory.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// Drawing or writing an image failed.
+    #[error("cannot draw {path}: {message}")]
+    Draw {
+        /// The image file.
+        path: PathBuf,
+        /// What plotters said.
+        message: String,
+    },
+    /// The embedded font could not be loaded.
+    #[error("cannot load the embedded font")]
+    Font,
+    /// A tensor could not be read back.
+    #[error("cannot read the computed curve: {0}")]
+    Tensor(String),
+    /// The activation cannot be built (a formula that fails its checks).
+    #[error(transparent)]
+    Model(#[from] actlab_format::error::ModelError),
 }

@@ -5,8 +5,10 @@
 use std::path::Path;
 use std::time::Instant;
 
-use actlab_data::{NUM_CLASSES, Progress, Sources};
-use actlab_train::{BackendSection, RunSummary};
+use actlab_data::{FetchProgress, Sources};
+use actlab_format::config::BackendSection;
+use actlab_format::dataset::NUM_CLASSES;
+use actlab_format::run::RunSummary;
 use serde::Serialize;
 
 use crate::error::EvalError;
@@ -79,7 +81,7 @@ pub fn eval_run(
     run_dir: &Path,
     backend: Option<BackendSection>,
     sources: Sources,
-    progress: &mut dyn Progress,
+    progress: &mut dyn FetchProgress,
 ) -> Result<EvalReport, EvalError> {
     let predictor = Predictor::open(run_dir, backend)?;
     let (model, backend, config) = (&predictor.model, &predictor.backend, &predictor.experiment);

@@ -18,11 +18,9 @@ pub mod predict;
 pub mod report;
 pub mod reproduce;
 pub mod stats;
-pub use actlab_format::sweep;
 
-pub use error::EvalError;
+pub use error::{EvalError, PlotError};
 pub use eval::{EvalReport, eval_run};
-pub use plot::PlotError;
 pub use plot::activations::{
     Curve, activation_curve, plot_activations, plot_these, plotted_activations,
 };

@@ -6,17 +6,20 @@
 
 use std::path::{Path, PathBuf};
 
-use actlab_data::{IMAGE_PIXELS, Scaling};
+use actlab_data::Scaling;
+use actlab_format::config::{BackendSection, Experiment};
+use actlab_format::dataset::IMAGE_PIXELS;
 use actlab_format::image::read_image;
+use actlab_format::run::files;
 use actlab_model::Mlp;
-use actlab_train::run::{self, files, load_model};
-use actlab_train::{Backend, BackendSection, Experiment, TrainError};
+use actlab_train::run::{self, load_model};
+use actlab_train::{Backend, TrainError};
 use burn::tensor::{Tensor, TensorData};
 use serde::Serialize;
 
 use crate::error::EvalError;
 
-pub use actlab_format::image::{IMAGE_EXTENSIONS, MAX_IMAGE_SIDE};
+use actlab_format::image::IMAGE_EXTENSIONS;
 
 /// A class and its probability.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -3,7 +3,9 @@
 //! whether the two environments were ones where bit-identical results are expected
 //! (`Provenance::determinism_key`). Training the copies is the CLI's job.
 
-use actlab_train::{EpochRecord, Provenance, RunSummary};
+use actlab_format::provenance::Provenance;
+use actlab_format::run::RunSummary;
+use actlab_format::state::EpochRecord;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -220,7 +222,7 @@ pub fn environment_differences(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use actlab_train::run::EpochRecord;
+    use actlab_format::state::EpochRecord;
 
     fn record(dir: &str, val_loss: f64, accuracy: f64) -> RunRecord {
         let epoch = |e: usize, v: f64| EpochRecord {

@@ -7,9 +7,9 @@ mod common;
 use std::path::Path;
 
 use actlab_eval::claims::{Claim, Verdict, claims, final_dead_fraction};
-use actlab_eval::diagnose::{ActivationDiagnosis, DiagnoseReport};
 use actlab_eval::report::{build_report, collect_runs};
-use actlab_train::diagnostics::LayerDiagnostics;
+use actlab_format::diagnose::{ActivationDiagnosis, DiagnoseReport};
+use actlab_format::state::LayerDiagnostics;
 use common::{summary, write_curve, write_dead, write_run};
 
 fn deep(sigmoid: f64, tanh: f64, relu: f64) -> DiagnoseReport {
@@ -159,7 +159,7 @@ fn contradictions_and_missing_evidence() {
     let other = tempfile::tempdir().unwrap();
     for seed in 1..=3u64 {
         let mut s = summary("prelu", "prelu(init=0.25, shared)", seed, 0.88);
-        s.activation_config = Some(actlab_model::ActivationConfig::Prelu {
+        s.activation_config = Some(actlab_format::activation::ActivationConfig::Prelu {
             slope: 0.12,
             per_unit: false,
         });

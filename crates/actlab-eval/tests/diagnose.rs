@@ -4,9 +4,11 @@
 
 use std::path::PathBuf;
 
-use actlab_data::{DatasetName, MnistData, Split};
-use actlab_eval::diagnose::{DiagnoseConfig, diagnose};
-use actlab_eval::output::diagnose::{find_diagnosis, write};
+use actlab_data::{MnistData, Split};
+use actlab_eval::diagnose::diagnose;
+use actlab_eval::output::diagnose::write;
+use actlab_format::dataset::DatasetName;
+use actlab_format::diagnose::{DiagnoseConfig, DiagnoseReport};
 
 fn data() -> MnistData {
     let split = |n: usize| {
@@ -81,7 +83,7 @@ fn measures_every_layer_before_and_after_training() {
     let csv = std::fs::read_to_string(out.path().join("diagnose.csv")).unwrap();
     assert_eq!(csv.lines().count(), 1 + 3 * 2 * 7);
     // The claims read the JSON back.
-    let deep = find_diagnosis(&[out.path().to_path_buf()]).unwrap();
+    let deep = DiagnoseReport::find(&[out.path().to_path_buf()]).unwrap();
     assert_eq!(deep.activations.len(), 3);
 }
 

@@ -4,14 +4,12 @@
 
 use std::path::{Path, PathBuf};
 
-use actlab_data::idx::IdxArray;
 use actlab_data::{Silent, Sources};
 use actlab_eval::output::eval::write_report;
 use actlab_eval::{EvalError, Predictor, eval_run, load_image};
-use actlab_train::{
-    BackendName, BackendSection, DeviceSpec, ExperimentConfig, Outcome, Quiet, TrainError,
-    TrainOptions,
-};
+use actlab_format::config::{BackendName, BackendSection, DeviceSpec, ExperimentConfig};
+use actlab_idx::IdxArray;
+use actlab_train::{Outcome, Quiet, TrainError, TrainOptions};
 
 /// A learnable MNIST-shaped dataset (class `c` lights a block at a class-specific place).
 fn write_dataset(dir: &Path, train: u32, test: u32) {
@@ -91,7 +89,7 @@ fn backend(name: BackendName) -> Option<BackendSection> {
 fn eval_reproduces_the_summary_and_writes_its_files() {
     let tmp = tempfile::tempdir().unwrap();
     let run = trained_run(tmp.path(), "\"prelu\"");
-    let summary = actlab_train::RunSummary::load(&run).unwrap();
+    let summary = actlab_format::run::RunSummary::load(&run).unwrap();
     let report = eval_run(&run, None, sources(tmp.path()), &mut Silent).unwrap();
     assert_eq!(report.images, 90, "the run's test_limit");
     // Exactly the same images right; the floats agree to the ulp serde_json's parsing may lose.
@@ -180,7 +178,7 @@ fn weights_from_ndarray_give_the_same_logits_on_flex_and_wgpu() {
         &mut Silent,
     )
     .unwrap();
-    let summary = actlab_train::RunSummary::load(&run).unwrap();
+    let summary = actlab_format::run::RunSummary::load(&run).unwrap();
     assert_eq!(report.backend, "flex");
     assert_eq!(report.correct, summary.test_correct);
 }

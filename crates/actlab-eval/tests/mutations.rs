@@ -1,5 +1,7 @@
 //! Seeded mutation tests of every reader of user-made input: IDX files (raw and gzip),
-//! experiment, sweep and diagnose configs, checkpoint states, run summaries, images. Thousands
+//! experiment, sweep and diagnose configs, checkpoint states, a run directory's and a sweep's
+//! text files (`metrics.csv`, `diagnostics.csv`, `summary.json`, `selection.json`,
+//! `diagnose.json`), images. Thousands
 //! of mutants of real inputs (the shipped configs, tiny datasets and images made here) must
 //! each give a value or an error — never a panic — without unbounded memory, and every value
 //! its properties (`actlab_format::invariants`, the same checks the cargo-fuzz targets in
@@ -11,10 +13,10 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use actlab_data::idx::{IdxArray, parse_idx, read_idx_file_within};
+use actlab_format::config::ExperimentConfig;
 use actlab_format::invariants;
 use actlab_format::state::CheckpointState;
-use actlab_train::ExperimentConfig;
+use actlab_idx::{IdxArray, parse_idx, read_idx_file_within};
 
 /// Seeded mutations of an input (a small, dependency-free stand-in for a fuzzer's mutator): bit
 /// flips, random bytes, deletions, duplications, insertions, truncation.
@@ -196,7 +198,8 @@ fn checkpoint_state_and_summary_mutants_are_values_or_errors() {
     // Real states written by `actlab train` (finished with diagnostics; interrupted mid-epoch).
     let states = corpus("state", &[]);
     for seed in &states {
-        CheckpointState::parse(std::str::from_utf8(seed).unwrap()).unwrap();
+        CheckpointState::parse(std::str::from_utf8(seed).unwrap(), Path::new("state.toml"))
+            .unwrap();
     }
     fuzz("checkpoint state", &states, invariants::checkpoint_state);
     // A real summary, from the trainer's own writer.
@@ -208,10 +211,38 @@ fn checkpoint_state_and_summary_mutants_are_values_or_errors() {
     let text = std::fs::read(run.join("summary.json")).unwrap();
     fuzz("summary", &[text], |bytes| {
         std::fs::write(run.join("summary.json"), bytes).unwrap();
-        if let Ok(read) = actlab_train::RunSummary::load(&run) {
+        if let Ok(read) = actlab_format::run::RunSummary::load(&run) {
             assert!((0.0..=1.0).contains(&read.test_accuracy));
         }
     });
+}
+
+#[test]
+fn run_file_mutants_are_values_or_errors() {
+    use actlab_format::run::{RunSummary, diagnostics, metrics};
+    // Real files of a run directory, a tuned sweep and `actlab diagnose`, as their writers
+    // wrote them: each seed reads as what it is.
+    let files = corpus("run_files", &[]);
+    let path = Path::new("seed");
+    let read = |seed: &[u8]| {
+        let text = std::str::from_utf8(seed).unwrap();
+        [
+            metrics::parse(text, path).is_ok_and(|h| !h.is_empty()),
+            diagnostics::parse(text, path).is_ok_and(|d| !d.is_empty()),
+            RunSummary::parse(text, path).is_ok(),
+            actlab_format::tuning::Selection::parse(text, path).is_ok(),
+            actlab_format::diagnose::DiagnoseReport::parse(text, path).is_ok(),
+        ]
+    };
+    let kinds: Vec<[bool; 5]> = files.iter().map(|seed| read(seed)).collect();
+    for k in 0..5 {
+        assert_eq!(
+            kinds.iter().filter(|r| r[k]).count(),
+            1,
+            "reader {k}: {kinds:?}"
+        );
+    }
+    fuzz("run files", &files, invariants::run_files);
 }
 
 #[test]

@@ -207,12 +207,12 @@ fn unfinished_and_unreadable_runs_are_listed_with_the_reason() {
     write_run(tmp.path(), &summary("relu", "relu", 1, 0.88));
     // A run stopped after 2 epochs and 5 steps: a checkpoint, no summary.
     let unfinished = tmp.path().join("unfinished");
-    let state = actlab_train::checkpoint::TrainState {
+    let state = actlab_format::state::TrainState {
         epochs_completed: 2,
         steps_into_epoch: 5,
         ..Default::default()
     };
-    actlab_train::checkpoint::save_state(&unfinished, 1, &state, b"m", b"o").unwrap();
+    actlab_train::run::checkpoint::save_state(&unfinished, 1, &state, b"m", b"o").unwrap();
     // A finished run whose metrics.csv lost a column.
     let damaged = summary("tanh", "tanh", 1, 0.87);
     write_run(tmp.path(), &damaged);
@@ -254,9 +254,9 @@ fn unfinished_and_unreadable_runs_are_listed_with_the_reason() {
     );
 }
 
-fn provenance(threads: usize, features: &[&str]) -> actlab_train::Provenance {
-    actlab_train::Provenance {
-        build: actlab_train::BuildInfo::default(),
+fn provenance(threads: usize, features: &[&str]) -> actlab_format::provenance::Provenance {
+    actlab_format::provenance::Provenance {
+        build: actlab_format::provenance::BuildInfo::default(),
         burn_version: "0.22.1".into(),
         backend: "flex".into(),
         device: "default".into(),

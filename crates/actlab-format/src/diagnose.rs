@@ -1,6 +1,7 @@
-//! `actlab diagnose` files: `[base]` (an experiment's data, optimizer, batch size, seed and
-//! backend) + `[diagnose]` (the deep MLP to build for each activation). Running them is
-//! `actlab_eval::diagnose`'s job.
+//! `actlab diagnose`'s files: the config it reads (`[base]`, an experiment's data, optimizer,
+//! batch size, seed and backend, + `[diagnose]`, the deep MLP to build for each activation)
+//! and the `diagnose.json` it writes ([`DiagnoseReport`], written and read here). Running it
+//! is `actlab_eval::diagnose`'s job.
 
 use std::path::{Path, PathBuf};
 
@@ -8,7 +9,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::activation::ActivationConfig;
 use crate::config::{ConfigError, ConfigFile, ExperimentConfig};
+use crate::error::FileError;
+use crate::fsio::{MAX_TEXT_BYTES, read_text};
 use crate::model::{Init, MlpConfig};
+use crate::state::{LayerDiagnostics, f64_or_nan};
 use crate::sweep::default_activations;
 
 fn default_depth() -> usize {
@@ -143,5 +147,146 @@ impl DiagnoseConfig {
     /// `runs/<name>`.
     pub fn out_dir(&self) -> PathBuf {
         Path::new("runs").join(self.name.as_deref().unwrap_or("deep"))
+    }
+}
+
+/// The file name of `actlab diagnose`'s JSON report.
+pub const JSON: &str = "diagnose.json";
+
+/// One activation's measurements. Undefined numbers (a ratio over a zero norm, a loss never
+/// measured) are NaN in memory and `null` in `diagnose.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActivationDiagnosis {
+    /// The activation with its parameters.
+    pub activation: String,
+    /// Its kind.
+    pub kind: String,
+    /// Per layer at initialisation (hidden layers, then the output layer).
+    pub initial: Vec<LayerDiagnostics>,
+    /// Per layer after `steps` training steps.
+    pub trained: Vec<LayerDiagnostics>,
+    /// ‖∇W‖ of the first layer / of the output layer, at initialisation.
+    #[serde(deserialize_with = "f64_or_nan")]
+    pub initial_ratio: f64,
+    /// The same after training.
+    #[serde(deserialize_with = "f64_or_nan")]
+    pub trained_ratio: f64,
+    /// Training loss of the first step.
+    #[serde(deserialize_with = "f64_or_nan")]
+    pub first_loss: f64,
+    /// Training loss of the last step.
+    #[serde(deserialize_with = "f64_or_nan")]
+    pub last_loss: f64,
+}
+
+/// `diagnose.json`: what `actlab diagnose` measured (written by `actlab_eval::output::diagnose`
+/// through [`DiagnoseReport::to_json`], read by the claims through [`DiagnoseReport::find`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DiagnoseReport {
+    /// Hidden layers.
+    pub depth: usize,
+    /// Units per hidden layer.
+    pub width: usize,
+    /// Training steps between the measurements.
+    pub steps: usize,
+    /// Probe images.
+    pub probe_images: usize,
+    /// The backend.
+    pub backend: String,
+    /// Per activation, in config order.
+    pub activations: Vec<ActivationDiagnosis>,
+}
+
+impl DiagnoseReport {
+    /// The text of `diagnose.json` (NaN written as `null`).
+    pub fn to_json(&self) -> Result<String, serde_json::Error> {
+        serde_json::to_string_pretty(self)
+    }
+
+    /// `diagnose.json`'s text as read from `path` (named in errors).
+    pub fn parse(text: &str, path: &Path) -> Result<DiagnoseReport, FileError> {
+        serde_json::from_str(text)
+            .map_err(|e| FileError::corrupt(path, format!("not a diagnose.json: {e}")))
+    }
+
+    /// Reads a `diagnose.json` (a regular file of bounded size, like every file actlab reads).
+    pub fn read(path: &Path) -> Result<DiagnoseReport, FileError> {
+        let text = read_text(path, MAX_TEXT_BYTES).map_err(FileError::io(path))?;
+        DiagnoseReport::parse(&text, path)
+    }
+
+    /// The first `diagnose.json` at or below `roots` (three levels deep, in name order), read;
+    /// `None` when there is none or it cannot be read.
+    pub fn find(roots: &[PathBuf]) -> Option<DiagnoseReport> {
+        fn find(dir: &Path, depth: usize) -> Option<PathBuf> {
+            let file = dir.join(JSON);
+            if file.is_file() {
+                return Some(file);
+            }
+            if depth >= 3 {
+                return None;
+            }
+            let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+                .ok()?
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.is_dir())
+                .collect();
+            entries.sort();
+            entries.into_iter().find_map(|p| find(&p, depth + 1))
+        }
+        roots
+            .iter()
+            .find_map(|root| find(root, 0))
+            .and_then(|path| DiagnoseReport::read(&path).ok())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn diagnose_json_reads_back_including_undefined_numbers() {
+        let layer = |layer: usize, grad_norm: f64| LayerDiagnostics {
+            layer,
+            grad_norm,
+            dead_fraction: (layer == 1).then_some(0.5),
+            saturated_fraction: (layer == 1).then_some(0.25),
+            learned_mean: None,
+        };
+        let report = DiagnoseReport {
+            depth: 1,
+            width: 4,
+            steps: 0,
+            probe_images: 8,
+            backend: "flex".into(),
+            activations: vec![ActivationDiagnosis {
+                activation: "relu".into(),
+                kind: "relu".into(),
+                initial: vec![layer(1, 0.3), layer(2, 0.0)],
+                trained: vec![layer(1, f64::NAN), layer(2, 0.2)],
+                initial_ratio: f64::NAN, // 0.3 / 0
+                trained_ratio: f64::NAN,
+                first_loss: f64::NAN, // no step taken
+                last_loss: f64::NAN,
+            }],
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(JSON);
+        std::fs::write(&path, report.to_json().unwrap()).unwrap();
+        let back = DiagnoseReport::read(&path).unwrap();
+        let a = &back.activations[0];
+        assert!(
+            a.initial_ratio.is_nan() && a.first_loss.is_nan() && a.trained[0].grad_norm.is_nan()
+        );
+        assert_eq!(a.initial, report.activations[0].initial);
+        assert_eq!(a.trained[1], report.activations[0].trained[1]);
+        assert_eq!(
+            DiagnoseReport::find(&[dir.path().to_path_buf()]).map(|r| r.depth),
+            Some(1)
+        );
+        let error = DiagnoseReport::parse("{}", &path).unwrap_err().to_string();
+        assert!(error.contains("not a diagnose.json"), "{error}");
     }
 }

@@ -1,4 +1,5 @@
-//! The model crate's error type.
+//! Errors shared across the format crate: what can be wrong with a model description
+//! ([`ModelError`]) and with a file actlab wrote ([`FileError`]).
 
 /// What can be wrong with a model description.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -46,4 +47,42 @@ pub enum ModelError {
         /// What the backend said.
         message: String,
     },
+}
+
+/// A file actlab wrote (into a run or sweep directory) that cannot be read back or written:
+/// missing, unreadable, or not what actlab writes.
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    /// Reading or writing failed.
+    #[error("{}: {error}", path.display())]
+    Io {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The I/O error (quoted in the message, so not also a `source`: printed once).
+        error: std::io::Error,
+    },
+    /// The file is there but is not what actlab writes.
+    #[error("{}: {message}", path.display())]
+    Corrupt {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+impl FileError {
+    /// An I/O error on `path`, for `map_err`.
+    pub fn io(path: impl Into<std::path::PathBuf>) -> impl FnOnce(std::io::Error) -> FileError {
+        let path = path.into();
+        move |error| FileError::Io { path, error }
+    }
+
+    /// `path` holds something actlab did not write.
+    pub fn corrupt(path: &std::path::Path, message: impl Into<String>) -> FileError {
+        FileError::Corrupt {
+            path: path.to_path_buf(),
+            message: message.into(),
+        }
+    }
 }

@@ -41,24 +41,27 @@ pub fn read_image(path: &Path, invert: bool) -> Result<Vec<u8>, ImageError> {
         _ => error(format!("cannot open: {e}")),
     })?;
     let reader = image::io::Reader::open(path).map_err(|e| error(format!("cannot open: {e}")))?;
-    decode(reader, invert).map_err(error)
+    decode(reader, invert, path)
 }
 
 /// [`read_image`] for bytes already in memory.
 pub fn decode_image(bytes: &[u8], invert: bool) -> Result<Vec<u8>, ImageError> {
-    decode(image::io::Reader::new(Cursor::new(bytes)), invert).map_err(|message| ImageError {
-        path: PathBuf::from("(memory)"),
-        message,
-    })
+    let reader = image::io::Reader::new(Cursor::new(bytes));
+    decode(reader, invert, Path::new("(memory)"))
 }
 
 fn decode<R: BufRead + Seek>(
     reader: image::io::Reader<R>,
     invert: bool,
-) -> Result<Vec<u8>, String> {
+    path: &Path,
+) -> Result<Vec<u8>, ImageError> {
+    let error = |message: String| ImageError {
+        path: path.to_path_buf(),
+        message,
+    };
     let mut reader = reader
         .with_guessed_format()
-        .map_err(|e| format!("cannot read: {e}"))?;
+        .map_err(|e| error(format!("cannot read: {e}")))?;
     // Everything is scaled down to 28×28: a picture beyond 8192 pixels a side, or one that
     // would decode to more than 256 MB, is refused before its pixels are allocated.
     let mut limits = image::io::Limits::default();
@@ -67,11 +70,15 @@ fn decode<R: BufRead + Seek>(
     limits.max_alloc = Some(MAX_IMAGE_BYTES);
     reader.limits(limits);
     if reader.format().is_none() {
-        return Err("not an image this build reads (PNG, JPEG, PGM/PPM/PBM)".into());
+        return Err(error(
+            "not an image this build reads (PNG, JPEG, PGM/PPM/PBM)".into(),
+        ));
     }
-    let image = reader.decode().map_err(|e| format!("cannot decode: {e}"))?;
+    let image = reader
+        .decode()
+        .map_err(|e| error(format!("cannot decode: {e}")))?;
     if image.width() == 0 || image.height() == 0 {
-        return Err("the image is empty".into());
+        return Err(error("the image is empty".into()));
     }
     let side = IMAGE_SIDE as u32;
     let gray = image::imageops::resize(&image.to_luma8(), side, side, FilterType::Triangle);

@@ -6,10 +6,12 @@
 use std::path::Path;
 
 use crate::config::{ConfigFile, ExperimentConfig, parse_toml};
-use crate::diagnose::DiagnoseConfig;
+use crate::diagnose::{DiagnoseConfig, DiagnoseReport};
 use crate::image::decode_image;
+use crate::run::{RunSummary, diagnostics, metrics};
 use crate::state::CheckpointState;
 use crate::sweep::{MAX_POINTS, SweepConfig};
+use crate::tuning::Selection;
 
 const PATH: &str = "input.toml";
 
@@ -69,12 +71,12 @@ pub fn sweep_config(bytes: &[u8]) {
     // A tuning stage: every group × candidate × tuning seed, none on a final seed, and the
     // final runs (at whatever rates are chosen) are the grid's points.
     if let Some(tune) = &sweep.tune {
-        let runs = crate::tune::tune_points(&sweep);
+        let runs = sweep.tune_points();
         let groups = grid.activations.len() * grid.hidden.as_ref().map_or(1, Vec::len);
         assert_eq!(runs.len(), groups * tune.lr.len() * tune.seeds.len());
         assert!(
             runs.iter()
-                .all(|p| !grid.seeds.contains(&p.point.config.train.seed))
+                .all(|p| !grid.seeds.contains(&p.point.experiment.train.seed))
         );
         assert!(runs.len() <= MAX_POINTS);
     }
@@ -99,13 +101,14 @@ pub fn diagnose_config(bytes: &[u8]) {
 /// `checkpoint/state.toml`: a valid state writes itself out and reads back identical (the
 /// trainer resumes from exactly what it saved).
 pub fn checkpoint_state(bytes: &[u8]) {
+    let path = Path::new("state.toml");
     let Some(text) = text(bytes) else { return };
-    let Ok(state) = CheckpointState::parse(text) else {
+    let Ok(state) = CheckpointState::parse(text, path) else {
         return;
     };
     let written =
         toml::to_string(&state).unwrap_or_else(|e| panic!("a valid state cannot be written: {e}"));
-    let again = CheckpointState::parse(&written)
+    let again = CheckpointState::parse(&written, path)
         .unwrap_or_else(|e| panic!("a written state does not read back: {e}\n{written}"));
     // NaN ≠ NaN: compare the written forms, which are exact.
     let rewritten = toml::to_string(&again).unwrap_or_default();
@@ -142,4 +145,37 @@ pub fn formula(bytes: &[u8]) {
     }
     let params = [("a".to_string(), 0.5), ("b".to_string(), -2.0)].into();
     let _ = crate::expr::Formula::check(text, &params, &names, None, "model.activation");
+}
+
+/// A run directory's text files — `metrics.csv`, `diagnostics.csv`, `summary.json` — and a
+/// sweep's `tune/selection.json` and `diagnose.json`, each tried on the bytes: a value or an
+/// error. A metrics or diagnostics file that reads writes itself out and reads back the same,
+/// and a summary that reads holds only accuracies in [0, 1] and finite losses.
+pub fn run_files(bytes: &[u8]) {
+    let Some(text) = text(bytes) else { return };
+    let path = Path::new("run-file");
+    if let Ok(history) = metrics::parse(text, path) {
+        let again = metrics::parse(&metrics::csv(&history), path)
+            .unwrap_or_else(|e| panic!("written metrics do not read back: {e}"));
+        assert_eq!(again.len(), history.len());
+        for (a, b) in again.iter().zip(&history) {
+            assert_eq!(
+                (a.epoch, a.train_acc.to_bits()),
+                (b.epoch, b.train_acc.to_bits())
+            );
+        }
+    }
+    if let Ok(rows) = diagnostics::parse(text, path) {
+        let written = diagnostics::csv(&rows);
+        let again = diagnostics::parse(&written, path)
+            .unwrap_or_else(|e| panic!("written diagnostics do not read back: {e}"));
+        // NaN ≠ NaN: compare the written forms.
+        assert_eq!(diagnostics::csv(&again), written);
+    }
+    if let Ok(summary) = RunSummary::parse(text, path) {
+        assert!((0.0..=1.0).contains(&summary.test_accuracy));
+        assert!(summary.test_loss.is_finite());
+    }
+    let _ = Selection::parse(text, path);
+    let _ = DiagnoseReport::parse(text, path);
 }

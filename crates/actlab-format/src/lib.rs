@@ -1,14 +1,19 @@
 //! actlab's file formats: everything it reads from a user or from a run directory, parsed and
 //! validated **without Burn**, so that `cargo fuzz` can reach every parser quickly (a fuzz
 //! build with sanitizers never compiles Burn) and the vocabulary (datasets, activations,
-//! models, experiments) has one definition that every other crate re-exports.
+//! models, experiments) has one definition that every other crate uses.
 //!
-//! - [`dataset`]: the datasets, their files, checksums, mirrors and class names; [`Holdout`].
-//! - [`activation`], [`model`], [`preset`]: what a model is ([`ActivationConfig`],
-//!   [`MlpConfig`], [`ModelSpec`], [`Preset`]); `actlab-model` builds it.
-//! - [`config`]: experiment files (strict TOML → [`ExperimentConfig`] → [`Experiment`]) and the
-//!   reader every config file shares.
-//! - [`fsio`]: bounded reads and atomic writes.
+//! - [`dataset`]: the datasets, their files, checksums, mirrors and class names; `Holdout`.
+//! - [`activation`], [`model`], [`preset`]: what a model is (`ActivationConfig`,
+//!   `MlpConfig`, `Preset`); `actlab-model` builds it. [`expr`], [`rational`]: formula and
+//!   rational activations.
+//! - [`config`]: experiment files (strict TOML → `ExperimentConfig` → `Experiment`) and the
+//!   reader every config file shares; [`sweep`], [`shard`], [`tuning`], [`diagnose`]: the other
+//!   config files and what follows from them.
+//! - [`run`], [`state`], [`provenance`]: the files of a run directory (metrics, diagnostics,
+//!   summary, checkpoint state), written and read here.
+//! - [`image`]: images for `predict`; [`fsio`]: bounded reads and atomic writes;
+//!   [`invariants`]: what every reader must hold on any input (fuzz targets, mutation tests).
 //!
 //! Architecture invariant: no Burn, no network; files are read only through [`fsio`]'s bounded,
 //! regular-file-only reader.
@@ -24,15 +29,10 @@ pub mod image;
 pub mod invariants;
 pub mod model;
 pub mod preset;
+pub mod provenance;
 pub mod rational;
+pub mod run;
 pub mod shard;
 pub mod state;
 pub mod sweep;
-pub mod tune;
-
-pub use activation::{ActivationConfig, activation_kinds};
-pub use config::{ConfigError, Experiment, ExperimentConfig};
-pub use dataset::{DatasetName, Holdout};
-pub use error::ModelError;
-pub use model::{Init, MlpConfig, ModelSpec};
-pub use preset::Preset;
+pub mod tuning;

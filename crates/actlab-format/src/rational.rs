@@ -57,18 +57,40 @@ impl RationalFit {
     }
 }
 
+/// Why a rational function cannot be fitted.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum FitError {
+    /// The function to fit is not finite somewhere on [−3, 3].
+    #[error("the activation to fit is {y} at x = {x}, not a finite number")]
+    TargetNotFinite {
+        /// Where.
+        x: f64,
+        /// Its value there.
+        y: f64,
+    },
+    /// No start of the least-squares fit converged to finite coefficients.
+    #[error("the least-squares fit has no finite solution")]
+    NoSolution,
+    /// The fitted function is not finite somewhere on [−3, 3].
+    #[error("the fitted function is not finite at x = {x}")]
+    FitNotFinite {
+        /// Where.
+        x: f64,
+    },
+}
+
 /// Fits `R` of degrees `m` (numerator) and `n` (denominator) to `f` on [−3, 3]. Fails (with the
 /// reason) when `f` is not finite there or the fit is not a finite function.
-pub fn fit(f: &dyn Fn(f64) -> f64, m: usize, n: usize) -> Result<RationalFit, String> {
+pub fn fit(f: &dyn Fn(f64) -> f64, m: usize, n: usize) -> Result<RationalFit, FitError> {
     let ts: Vec<f64> = (0..FIT_POINTS)
         .map(|i| -1.0 + 2.0 * i as f64 / (FIT_POINTS - 1) as f64)
         .collect();
     let ys: Vec<f64> = ts.iter().map(|t| f(FIT_RANGE * t)).collect();
     if let Some((t, y)) = ts.iter().zip(&ys).find(|(_, y)| !y.is_finite()) {
-        return Err(format!(
-            "the activation to fit is {y} at x = {}, not a finite number",
-            FIT_RANGE * t
-        ));
+        return Err(FitError::TargetNotFinite {
+            x: FIT_RANGE * t,
+            y: *y,
+        });
     }
     let best = Problem { ts, ys, m, n }.solve()?;
     // Back from t = x/3 to x: a_k = α_k / 3^k, b_k = β_k / 3^k.
@@ -85,7 +107,7 @@ pub fn fit(f: &dyn Fn(f64) -> f64, m: usize, n: usize) -> Result<RationalFit, St
         let x = FIT_RANGE * (-1.0 + 2.0 * i as f64 / (ERROR_POINTS - 1) as f64);
         let error = (fitted.value(x) - f(x)).abs();
         if !error.is_finite() {
-            return Err(format!("the fitted function is not finite at x = {x}"));
+            return Err(FitError::FitNotFinite { x });
         }
         if error > fitted.max_error {
             fitted.max_error = error;
@@ -108,7 +130,7 @@ impl Problem {
     /// The best coefficients found from three starts: the linearised fit, the best polynomial,
     /// and the best `[m−1, n−1]` rational padded with zeros (so a higher degree never fits
     /// worse than the one below it).
-    fn solve(&self) -> Result<Vec<f64>, String> {
+    fn solve(&self) -> Result<Vec<f64>, FitError> {
         let (m, n) = (self.m, self.n);
         let mut starts = vec![self.linearised()];
         let mut poly = Problem {
@@ -134,7 +156,7 @@ impl Problem {
             .map(|start| self.levenberg_marquardt(start))
             .filter(|theta| theta.iter().all(|v| v.is_finite()))
             .min_by(|a, b| self.sse(a).total_cmp(&self.sse(b)))
-            .ok_or_else(|| "the least-squares fit has no finite solution".to_string())
+            .ok_or(FitError::NoSolution)
     }
 
     fn unknowns(&self) -> usize {
@@ -402,8 +424,8 @@ impl ActivationConfig {
 /// at most 64 fits (then starts over), so no input grows it without bound.
 fn cached_fit(
     key: &str,
-    compute: impl FnOnce() -> Result<RationalFit, String>,
-) -> Result<RationalFit, String> {
+    compute: impl FnOnce() -> Result<RationalFit, FitError>,
+) -> Result<RationalFit, FitError> {
     use std::collections::HashMap;
     use std::sync::{Mutex, OnceLock};
     static CACHE: OnceLock<Mutex<HashMap<String, RationalFit>>> = OnceLock::new();

@@ -1,8 +1,13 @@
-//! What a run records about itself, as data: the checkpoint state (`checkpoint/state.toml`),
-//! its epoch history and per-layer diagnostics. Writing and reading the files around them
-//! (weights, CSVs, the generation files) is `actlab_train::checkpoint`'s and `run`'s job.
+//! What a run records about itself, as data: the checkpoint state (`checkpoint/state.toml`,
+//! written and read here), its epoch history and per-layer diagnostics. The generation files
+//! the state names (weights and optimizer, Burn's format) are `actlab_train::checkpoint`'s.
+
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+
+use crate::error::FileError;
+use crate::fsio::{read_text, write_atomic};
 
 /// TOML rather than JSON: serde_json (without its `float_roundtrip` feature, which would rebuild
 /// Burn) may read a float back one ulp off, and resumed metrics must be bit-identical. The toml
@@ -11,6 +16,46 @@ pub const STATE: &str = "state.toml";
 
 /// The checkpoint format this build writes and reads.
 pub const FORMAT: u32 = 1;
+
+/// The most `state.toml` may hold (its history and diagnostics grow by epoch; a thousand
+/// epochs of a 100-layer model's diagnostics are ~10 MB).
+pub const MAX_STATE_BYTES: u64 = 256 << 20;
+
+/// The checkpoint's directory inside a run directory.
+pub const CHECKPOINT_DIR: &str = "checkpoint";
+
+/// `run_dir/checkpoint`.
+pub fn dir(run_dir: &Path) -> PathBuf {
+    run_dir.join(CHECKPOINT_DIR)
+}
+
+/// Whether `run_dir` has a checkpoint state.
+pub fn exists(run_dir: &Path) -> bool {
+    dir(run_dir).join(STATE).is_file()
+}
+
+/// The position a checkpoint records, (epochs finished, steps into the next), read without the
+/// rest of the state; `None` when there is no readable state.
+pub fn position(run_dir: &Path) -> Option<(usize, usize)> {
+    #[derive(Deserialize)]
+    struct Position {
+        epochs_completed: usize,
+        steps_into_epoch: usize,
+    }
+    let text = read_text(&dir(run_dir).join(STATE), MAX_STATE_BYTES).ok()?;
+    let p: Position = toml::from_str(&text).ok()?;
+    Some((p.epochs_completed, p.steps_into_epoch))
+}
+
+/// The other members of the pack `run_dir`'s checkpoint was trained in (empty for a run
+/// trained alone, or without a readable checkpoint).
+pub fn packed_with(run_dir: &Path) -> Vec<String> {
+    CheckpointState::read(run_dir)
+        .ok()
+        .flatten()
+        .map(|state| state.train.packed_with)
+        .unwrap_or_default()
+}
 
 /// Sums over the finished steps of an epoch cut short by an interruption.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -142,16 +187,40 @@ pub fn f64_or_nan<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<f
 }
 
 impl CheckpointState {
-    /// Parses `state.toml`'s text and checks what can be checked without the files it names:
-    /// the format, and file names that stay inside `checkpoint/`. The error says what is wrong
-    /// (the caller adds the path).
-    pub fn parse(text: &str) -> Result<CheckpointState, String> {
-        let state: CheckpointState =
-            toml::from_str(text).map_err(|e| format!("not a checkpoint state: {e}"))?;
+    /// Reads `run_dir/checkpoint/state.toml` ([`CheckpointState::parse`]); `None` when there
+    /// is none.
+    pub fn read(run_dir: &Path) -> Result<Option<CheckpointState>, FileError> {
+        let path = dir(run_dir).join(STATE);
+        match read_text(&path, MAX_STATE_BYTES) {
+            Ok(text) => CheckpointState::parse(&text, &path).map(Some),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(FileError::io(path)(e)),
+        }
+    }
+
+    /// Writes `run_dir/checkpoint/state.toml` (atomically; the directory must exist): the last
+    /// file of a checkpoint generation.
+    pub fn write(&self, run_dir: &Path) -> Result<(), FileError> {
+        let path = dir(run_dir).join(STATE);
+        let text = toml::to_string(self).map_err(|e| {
+            FileError::corrupt(&path, format!("cannot serialise the checkpoint state: {e}"))
+        })?;
+        write_atomic(&path, text.as_bytes()).map_err(FileError::io(path))
+    }
+
+    /// Parses `state.toml`'s text (read from `path`, named in errors) and checks what can be
+    /// checked without the files it names: the format, and file names that stay inside
+    /// `checkpoint/`.
+    pub fn parse(text: &str, path: &Path) -> Result<CheckpointState, FileError> {
+        let state: CheckpointState = toml::from_str(text)
+            .map_err(|e| FileError::corrupt(path, format!("not a checkpoint state: {e}")))?;
         if state.format != FORMAT {
-            return Err(format!(
-                "checkpoint format {} (this build reads format {FORMAT})",
-                state.format
+            return Err(FileError::corrupt(
+                path,
+                format!(
+                    "checkpoint format {} (this build reads format {FORMAT})",
+                    state.format
+                ),
             ));
         }
         for name in [&state.model_file, &state.optimizer_file] {
@@ -161,8 +230,11 @@ impl CheckpointState {
                 && !name.contains(['/', '\\'])
                 && !name.starts_with(".tmp");
             if !plain {
-                return Err(format!(
-                    "checkpoint file name {name:?} is not a plain file name in checkpoint/"
+                return Err(FileError::corrupt(
+                    path,
+                    format!(
+                        "checkpoint file name {name:?} is not a plain file name in checkpoint/"
+                    ),
                 ));
             }
         }

@@ -8,10 +8,10 @@ use burn::tensor::{Device, Tensor, TensorData};
 use chacha20::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 
-use crate::ModelError;
-use crate::activation::{Activation, ActivationInit};
+use actlab_format::error::ModelError;
+use actlab_format::model::{Init, MlpConfig};
 
-pub use actlab_format::model::{Init, MAX_HIDDEN_LAYERS, MAX_PARAMS, MlpConfig, ModelSpec};
+use crate::activation::{Activation, ActivationInit};
 
 /// How [`Init`] draws a linear layer (Burn's initialisers, or host-side seeded values).
 trait InitLinear {

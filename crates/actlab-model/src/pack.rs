@@ -17,8 +17,11 @@ use burn::module::{Module, Param};
 use burn::nn::Linear;
 use burn::tensor::{Device, Tensor};
 
-use crate::activation::{Activation, ActivationConfig, ActivationInit};
-use crate::{Mlp, ModelError};
+use actlab_format::activation::ActivationConfig;
+use actlab_format::error::ModelError;
+
+use crate::activation::{Activation, ActivationInit};
+use crate::mlp::Mlp;
 
 /// K members' parameters, packed.
 #[derive(Debug, Clone)]

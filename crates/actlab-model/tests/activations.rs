@@ -5,7 +5,8 @@
 
 mod common;
 
-use actlab_model::{ActivationConfig, ActivationInit, activation_kinds};
+use actlab_format::activation::{ActivationConfig, activation_kinds};
+use actlab_model::ActivationInit;
 use burn::tensor::Tensor;
 use common::*;
 

@@ -8,7 +8,8 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use actlab_model::{Activation, ActivationConfig, ActivationInit};
+use actlab_format::activation::ActivationConfig;
+use actlab_model::{Activation, ActivationInit};
 use burn::module::Module;
 use burn::optim::{GradientsParams, SgdConfig};
 use burn::tensor::{Device, Tensor};

@@ -5,7 +5,8 @@
 
 mod common;
 
-use actlab_model::{Activation, ActivationConfig, ActivationInit};
+use actlab_format::activation::ActivationConfig;
+use actlab_model::{Activation, ActivationInit};
 use burn::module::Module;
 use burn::optim::{GradientsParams, SgdConfig};
 use common::*;

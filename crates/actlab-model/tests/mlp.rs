@@ -4,7 +4,12 @@
 
 mod common;
 
-use actlab_model::{ActivationConfig, Init, MlpConfig, MlpInit, ModelError, ModelSpec, Preset};
+use actlab_format::activation::ActivationConfig;
+use actlab_format::config::ModelSpec;
+use actlab_format::error::ModelError;
+use actlab_format::model::{Init, MlpConfig};
+use actlab_format::preset::Preset;
+use actlab_model::MlpInit;
 use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::{AdamConfig, GradientsParams};

@@ -8,8 +8,9 @@
 
 mod common;
 
+use actlab_format::activation::ActivationConfig;
 use actlab_model::activation::RationalActivation;
-use actlab_model::{Activation, ActivationConfig, ActivationInit};
+use actlab_model::{Activation, ActivationInit};
 use burn::module::Module;
 use burn::optim::{GradientsParams, SgdConfig};
 use burn::tensor::Tensor;

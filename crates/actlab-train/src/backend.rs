@@ -11,7 +11,7 @@ use std::sync::{Mutex, PoisonError};
 
 use burn::tensor::{Device, DeviceKind};
 
-use crate::config::{BackendName, BackendSection, DeviceSpec};
+use actlab_format::config::{BackendName, BackendSection, DeviceSpec};
 
 /// Why a backend cannot be used.
 #[derive(Debug, thiserror::Error)]

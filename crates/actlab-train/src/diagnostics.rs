@@ -14,7 +14,7 @@ use burn::nn::Linear;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::tensor::{Int, Tensor};
 
-pub use actlab_format::state::{DiagnosticRow, LayerDiagnostics, f64_or_nan};
+use actlab_format::state::{DiagnosticRow, LayerDiagnostics};
 
 /// At most this |f′(z)| on every probe image: a dead unit.
 pub const DEAD_DERIVATIVE: f64 = 1e-6;

@@ -3,10 +3,11 @@
 use std::path::PathBuf;
 
 use actlab_data::DataError;
-use actlab_model::ModelError;
+use actlab_format::config::ConfigError;
+use actlab_format::error::FileError;
+use actlab_format::error::ModelError;
 
 use crate::backend::BackendError;
-use crate::config::ConfigError;
 
 /// Why a run could not start, continue or finish.
 #[derive(Debug, thiserror::Error)]
@@ -14,9 +15,62 @@ pub enum TrainError {
     /// The config is invalid.
     #[error(transparent)]
     Config(#[from] ConfigError),
-    /// Runs that cannot be trained as one pack, or a pack that stopped.
-    #[error("pack: {0}")]
-    Pack(String),
+    /// Runs given as one pack that differ in more than activation and learning rate, or do
+    /// not use Adam (`actlab_train::pack::PackKey`).
+    #[error(
+        "the runs of a pack must differ only in activation and learning rate, and use Adam \
+         ({dir} differs from {first})"
+    )]
+    NotPackable {
+        /// The first run that differs.
+        dir: PathBuf,
+        /// The pack's first run.
+        first: PathBuf,
+    },
+    /// `train-pack --resume` on a run that was trained alone.
+    #[error("{dir} was not trained in a pack: continue it with `actlab train --resume {dir}`")]
+    NotPacked {
+        /// The run directory.
+        dir: PathBuf,
+    },
+    /// `train --resume` on a run trained in a pack.
+    #[error(
+        "{dir} was trained in a pack with {}: resume them together with `actlab train-pack \
+         --resume` on every one of their run directories (or run `actlab compare --pack` again)",
+        .mates.join(", ")
+    )]
+    PackedRun {
+        /// The run directory.
+        dir: PathBuf,
+        /// The other members of its pack.
+        mates: Vec<String>,
+    },
+    /// Packed runs checkpointed at different points cannot continue as one pack.
+    #[error(
+        "{dir} was checkpointed {}, {first} {}: a pack resumes runs checkpointed at the same \
+         point",
+        show_position(.at), show_position(.first_at)
+    )]
+    PackPositions {
+        /// A run at another position.
+        dir: PathBuf,
+        /// Its position (epochs finished, steps into the next).
+        at: (usize, usize),
+        /// The pack's first run.
+        first: PathBuf,
+        /// Its position.
+        first_at: (usize, usize),
+    },
+    /// A pack's Adam counts steps in an `i32`.
+    #[error(
+        "{steps} steps (epochs × steps per epoch) are more than a pack's Adam step count holds \
+         ({}): train fewer epochs or larger batches",
+        i32::MAX
+    )]
+    TooManySteps {
+        /// The step count.
+        steps: usize,
+    },
     /// The backend cannot be used.
     #[error(transparent)]
     Backend(#[from] BackendError),
@@ -124,6 +178,23 @@ pub enum TrainError {
         /// What it reported.
         message: String,
     },
+}
+
+/// `after epoch 2`, `at step 6 of epoch 3`.
+fn show_position(&(epochs, steps): &(usize, usize)) -> String {
+    match steps {
+        0 => format!("after epoch {epochs}"),
+        s => format!("at step {s} of epoch {}", epochs + 1),
+    }
+}
+
+impl From<FileError> for TrainError {
+    fn from(error: FileError) -> TrainError {
+        match error {
+            FileError::Io { path, error } => TrainError::Io { path, error },
+            FileError::Corrupt { path, message } => TrainError::Corrupt { path, message },
+        }
+    }
 }
 
 impl TrainError {

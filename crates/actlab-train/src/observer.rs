@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::run::EpochRecord;
+use actlab_format::state::EpochRecord;
 
 /// What a run tells whoever is watching. Every method defaults to nothing.
 pub trait Observer {
@@ -29,7 +29,7 @@ impl Observer for Quiet {}
 #[derive(Debug, Clone)]
 pub struct RunInfo {
     /// The GPU backend's adapter (a software one is worth a warning: flex is faster on a CPU).
-    pub adapter: Option<crate::provenance::Adapter>,
+    pub adapter: Option<actlab_format::provenance::Adapter>,
     /// The run's name.
     pub name: String,
     /// The run directory.

@@ -13,7 +13,7 @@ use burn::optim::{
 use burn::tensor::Device;
 use burn::tensor::kind::BridgeTensor;
 
-use crate::config::OptimizerConfig;
+use actlab_format::config::OptimizerConfig;
 
 /// Adam's ε: PyTorch's and Keras' order of magnitude (Burn's default is 1e-5), so the article's
 /// runs are reproduced with the optimizer they used.
@@ -128,7 +128,9 @@ impl<O: Optimizer> DynOptimizer for Pinned<O> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use actlab_model::{ActivationConfig, Init, MlpConfig, MlpInit};
+    use actlab_format::activation::ActivationConfig;
+    use actlab_format::model::{Init, MlpConfig};
+    use actlab_model::MlpInit;
     use burn::optim::GradientsParams;
     use burn::tensor::Tensor;
 

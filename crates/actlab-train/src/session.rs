@@ -3,69 +3,23 @@
 //! `crate::trainer`.
 
 use std::path::Path;
-use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 
-use actlab_data::{MnistData, Progress as DataProgress, Sources};
+use actlab_data::{FetchProgress, MnistData, Sources};
+use actlab_format::config::{ConfigError, Experiment, ExperimentConfig};
+use actlab_format::run::{RunStatus, RunSummary, files};
 
-use crate::checkpoint::{self, Checkpoint};
-use crate::config::{ConfigError, Experiment, ExperimentConfig};
+use crate::control::{Outcome, TrainOptions};
 use crate::error::TrainError;
 use crate::observer::Observer;
-use crate::run::{self, DirLock, RunStatus, RunSummary, files};
+use crate::run::checkpoint::{self, Checkpoint};
+use crate::run::{self, DirLock};
 use crate::trainer::Trainer;
-
-/// Knobs that are not part of the experiment.
-#[derive(Debug, Clone)]
-pub struct TrainOptions {
-    /// Set (e.g. by a Ctrl-C handler) to stop after the current step with a checkpoint.
-    pub stop: Arc<AtomicBool>,
-    /// Read metrics back and report every this many steps [25].
-    pub report_every: usize,
-    /// What the program was built from, recorded in the summary's provenance.
-    pub build: crate::provenance::BuildInfo,
-    /// Stop with a checkpoint after this epoch (if it is not the last): `--pause-after`, what a
-    /// tuning stage's halving uses. Resuming continues exactly as if it had not stopped.
-    pub pause_after: Option<usize>,
-}
-
-impl Default for TrainOptions {
-    fn default() -> Self {
-        TrainOptions {
-            stop: Arc::new(AtomicBool::new(false)),
-            report_every: 25,
-            build: crate::provenance::BuildInfo::default(),
-            pause_after: None,
-        }
-    }
-}
-
-/// How a call ended.
-#[derive(Debug, Clone)]
-pub enum Outcome {
-    /// Every epoch ran; the summary is written.
-    Finished(RunSummary),
-    /// Stopped on request; the checkpoint holds the position.
-    Interrupted {
-        /// Epochs finished.
-        epochs_completed: usize,
-        /// Steps finished of the next epoch.
-        steps_into_epoch: usize,
-    },
-    /// `--resume` on a run that already has all its epochs.
-    AlreadyComplete(RunSummary),
-    /// Stopped with a checkpoint after [`TrainOptions::pause_after`] epochs.
-    Paused {
-        /// Epochs finished.
-        epochs_completed: usize,
-    },
-}
 
 /// Finds and loads the dataset a config names: `[data] dir` first, then the usual sources.
 pub fn load_data(
     config: &ExperimentConfig,
     mut sources: Sources,
-    progress: &mut dyn DataProgress,
+    progress: &mut dyn FetchProgress,
 ) -> Result<MnistData, TrainError> {
     if let Some(dir) = &config.data.dir {
         sources.config_dir = Some(dir.clone());
@@ -129,10 +83,7 @@ fn start(
             }
         }
     }
-    let mut resolved = experiment.config().clone();
-    resolved.name = Some(experiment.name());
-    resolved.output.dir = Some(run_dir.to_path_buf());
-    resolved.write_atomic(&run_dir.join(files::CONFIG))?;
+    run::write_config(run_dir, experiment)?;
     Trainer::new(experiment, data, run_dir)?
         .restarted(restarted)
         .run(checkpoint, options, observer)
@@ -180,13 +131,10 @@ pub fn resume(
     let checkpoint = checkpoint::load(&run_dir)?;
     let mates = &checkpoint.state.train.packed_with;
     if !mates.is_empty() {
-        return Err(TrainError::Pack(format!(
-            "{} was trained in a pack with {}: resume them together with `actlab train-pack \
-             --resume` on every one of their run directories (or run `actlab compare --pack` \
-             again)",
-            run_dir.display(),
-            mates.join(", ")
-        )));
+        return Err(TrainError::PackedRun {
+            dir: run_dir,
+            mates: mates.clone(),
+        });
     }
     let done = checkpoint.state.train.epochs_completed;
     let too_few = |expected: String| -> TrainError {

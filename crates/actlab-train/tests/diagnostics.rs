@@ -2,7 +2,9 @@
 
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
-use actlab_model::{ActivationConfig, Init, Mlp, MlpConfig, MlpInit};
+use actlab_format::activation::ActivationConfig;
+use actlab_format::model::{Init, MlpConfig};
+use actlab_model::{Mlp, MlpInit};
 use actlab_train::diagnostics::probe;
 use burn::module::Param;
 use burn::tensor::{Device, Int, Tensor, TensorData};

@@ -12,12 +12,11 @@ mod common;
 use std::convert::identity;
 use std::path::Path;
 
-use actlab_train::pack::{pack_key, resume_pack, train_pack};
+use actlab_format::config::{Experiment, ExperimentConfig};
+use actlab_format::run::RunSummary;
+use actlab_train::pack::{PackEvent, pack_key, resume_pack, train_pack};
 use actlab_train::run::{load_model, parameter_values};
-use actlab_train::{
-    Experiment, ExperimentConfig, Outcome, Quiet, RunSummary, TrainError, TrainOptions, evaluate,
-    train,
-};
+use actlab_train::{Outcome, Quiet, TrainError, TrainOptions, evaluate, train};
 use common::{data, events};
 
 /// Six members: two that differ only in rate (they share one activation call), and every kind
@@ -89,6 +88,20 @@ fn alone(experiment: &Experiment, data: &actlab_data::MnistData) -> RunSummary {
     }
 }
 
+/// Every member of a stopped pack is interrupted at `at` (epochs finished, steps into the
+/// next), and its checkpoint is there.
+fn interrupted(results: Vec<Result<Outcome, TrainError>>, at: (usize, usize)) {
+    for result in results {
+        match result {
+            Ok(Outcome::Interrupted {
+                epochs_completed,
+                steps_into_epoch,
+            }) => assert_eq!((epochs_completed, steps_into_epoch), at),
+            other => panic!("expected an interrupted member: {other:?}"),
+        }
+    }
+}
+
 /// A member's summary when it finished.
 fn finished(result: Result<Outcome, TrainError>) -> RunSummary {
     match result {
@@ -97,8 +110,8 @@ fn finished(result: Result<Outcome, TrainError>) -> RunSummary {
     }
 }
 
-fn history(dir: &Path) -> Vec<actlab_train::EpochRecord> {
-    actlab_train::run::metrics::read(dir).unwrap_or_default()
+fn history(dir: &Path) -> Vec<actlab_format::state::EpochRecord> {
+    actlab_format::run::metrics::read(dir).unwrap_or_default()
 }
 
 fn close(a: f64, b: f64, rel: f64, abs: f64) -> bool {
@@ -226,7 +239,7 @@ fn packed_members_write_the_diagnostics_their_runs_alone_write() {
             alone(one, &data);
             let name = one.name();
             let read = |e: &Experiment| {
-                actlab_train::run::diagnostics::read(&e.run_dir())
+                actlab_format::run::diagnostics::read(&e.run_dir())
                     .unwrap()
                     .unwrap()
             };
@@ -347,19 +360,19 @@ fn a_stopped_pack_resumes_bit_identically() {
         let make = |sub: &str| pack_of(MEMBERS, &dir.join(sub), backend, 3, None, identity);
         let (whole, stopped) = (make("whole"), make("stopped"));
         train_pack(&whole, &data, &TrainOptions::default(), &mut |_| {}).unwrap();
-        // Stop as epoch 2 begins: its checkpoints are epoch 1's.
+        // Stopped during epoch 1's end: its checkpoints are epoch 1's, and every member says so.
         let options = TrainOptions::default();
         let stop = options.stop.clone();
-        let error = train_pack(&stopped, &data, &options, &mut |line| {
-            if line.starts_with("epoch 1/") && line.contains("validation") {
+        let results = train_pack(&stopped, &data, &options, &mut |event| {
+            if matches!(event, PackEvent::EpochFinished { epoch: 1, .. }) {
                 stop.store(true, Ordering::SeqCst);
             }
         })
-        .unwrap_err();
-        assert!(error.to_string().contains("stopped in epoch 2"), "{error}");
+        .unwrap();
+        interrupted(results, (1, 0));
         let dirs: Vec<_> = stopped.iter().map(|e| e.run_dir()).collect();
         for dir in &dirs {
-            assert_eq!(actlab_train::checkpoint::position(dir), Some((1, 0)));
+            assert_eq!(actlab_format::state::position(dir), Some((1, 0)));
         }
         // A member alone cannot be resumed by the trainer (its optimizer file is a pack's).
         let alone_error =
@@ -376,29 +389,34 @@ fn a_stopped_pack_resumes_bit_identically() {
         // epoch 3 (after its step 4), then resumed to the end: still the same.
         let middle = make("middle");
         let dirs: Vec<_> = middle.iter().map(|e| e.run_dir()).collect();
+        let steps = |epoch, step| PackEvent::Steps {
+            epoch,
+            epochs: 3,
+            step,
+            steps: 9,
+        };
         for (first_run, every, line, at) in [
-            (true, 3, "epoch 2/3: step 6 of 9", (1, 6)),
-            (false, 4, "epoch 3/3: step 4 of 9", (2, 4)),
+            (true, 3, steps(2, 6), (1, 6)),
+            (false, 4, steps(3, 4), (2, 4)),
         ] {
             let options = TrainOptions {
                 report_every: every,
                 ..TrainOptions::default()
             };
             let stop = options.stop.clone();
-            let mut say = |l: String| {
-                if l == line {
+            let mut watch = |event: PackEvent| {
+                if event == line {
                     stop.store(true, Ordering::SeqCst);
                 }
             };
-            let error = if first_run {
-                train_pack(&middle, &data, &options, &mut say).unwrap_err()
+            let results = if first_run {
+                train_pack(&middle, &data, &options, &mut watch).unwrap()
             } else {
-                resume_pack(&dirs, &data, &options, &mut say).unwrap_err()
+                resume_pack(&dirs, &data, &options, &mut watch).unwrap()
             };
-            let expected = format!("after step {} of 9", at.1);
-            assert!(error.to_string().contains(&expected), "{error}");
+            interrupted(results, at);
             for dir in &dirs {
-                assert_eq!(actlab_train::checkpoint::position(dir), Some(at));
+                assert_eq!(actlab_format::state::position(dir), Some(at));
             }
         }
         let results = resume_pack(&dirs, &data, &TrainOptions::default(), &mut |_| {}).unwrap();
@@ -479,8 +497,9 @@ fn a_paused_pack_goes_on_regrouped_and_each_member_trains_on_as_before() {
         pause_after: Some(1),
         ..TrainOptions::default()
     };
-    let mut lines = Vec::new();
-    for result in train_pack(&paused, &data, &pause, &mut |l| lines.push(l)).unwrap() {
+    let mut said_paused = false;
+    let mut watch = |e: PackEvent| said_paused |= e == PackEvent::Paused { epoch: 1 };
+    for result in train_pack(&paused, &data, &pause, &mut watch).unwrap() {
         assert!(
             matches!(
                 result,
@@ -491,10 +510,10 @@ fn a_paused_pack_goes_on_regrouped_and_each_member_trains_on_as_before() {
             "{result:?}"
         );
     }
-    assert!(lines.iter().any(|l| l.contains("paused after epoch 1")));
+    assert!(said_paused);
     let dirs: Vec<_> = paused.iter().map(|e| e.run_dir()).collect();
     for dir in &dirs {
-        assert_eq!(actlab_train::checkpoint::position(dir), Some((1, 0)));
+        assert_eq!(actlab_format::state::position(dir), Some((1, 0)));
         assert!(!dir.join("summary.json").exists());
         assert_eq!(history(dir).len(), 1);
     }
@@ -613,7 +632,7 @@ const EARLY: &[(&str, &str, f64)] = &[
 /// `experiment` with `[train] early_stopping = { patience = 2 }` (restoring the best epoch).
 fn stopping_early(experiment: Experiment) -> Experiment {
     let mut config = experiment.config().clone();
-    config.train.early_stopping = Some(actlab_train::config::EarlyStopping {
+    config.train.early_stopping = Some(actlab_format::config::EarlyStopping {
         patience: 2,
         restore_best: true,
     });
@@ -673,13 +692,15 @@ fn members_stop_early_as_their_runs_alone_do_and_a_stopped_pack_resumes_the_same
     let first_stop = ends.iter().flatten().min().copied().unwrap();
     let options = TrainOptions::default();
     let stop = options.stop.clone();
-    let error = train_pack(&stopped, &data, &options, &mut |line| {
-        if line.starts_with(&format!("epoch {first_stop}/")) && line.contains("validation") {
+    let results = train_pack(&stopped, &data, &options, &mut |event| {
+        if matches!(event, PackEvent::EpochFinished { epoch, .. } if epoch == first_stop) {
             stop.store(true, Ordering::SeqCst);
         }
     })
-    .unwrap_err();
-    assert!(error.to_string().contains("stopped in epoch"), "{error}");
+    .unwrap();
+    // The members that stopped early are interrupted with the others (they finish when the
+    // pack does).
+    interrupted(results, (first_stop, 0));
     let dirs: Vec<_> = stopped.iter().map(|e| e.run_dir()).collect();
     let results = resume_pack(&dirs, &data, &TrainOptions::default(), &mut |_| {}).unwrap();
     for ((p, s), result) in packed.iter().zip(&stopped).zip(results) {

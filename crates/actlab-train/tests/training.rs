@@ -7,9 +7,10 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use actlab_format::config::ExperimentConfig;
+use actlab_format::run::RunSummary;
 use actlab_train::{
-    ExperimentConfig, Observer, Outcome, Quiet, RunSummary, StepProgress, TrainError, TrainOptions,
-    resume, resume_config, train,
+    Observer, Outcome, Quiet, StepProgress, TrainError, TrainOptions, resume, resume_config, train,
 };
 
 mod common;
@@ -65,7 +66,7 @@ fn loss_falls_and_accuracy_rises() {
         )
         .unwrap(),
     );
-    let history = actlab_train::checkpoint::load(&run)
+    let history = actlab_train::run::checkpoint::load(&run)
         .unwrap()
         .state
         .train
@@ -87,7 +88,7 @@ fn loss_falls_and_accuracy_rises() {
     // The activation as its config, the shape a config file accepts.
     assert_eq!(
         summary.activation_config,
-        Some(actlab_model::ActivationConfig::prelu())
+        Some(actlab_format::activation::ActivationConfig::prelu())
     );
     assert_eq!(summary.prelu_slopes.as_ref().unwrap().len(), 1);
     // The run directory holds everything the contract names.
@@ -515,10 +516,10 @@ fn a_first_checkpoint_cut_short_is_restartable() {
     std::fs::write(cp.join("model-e0001-s000000.bpk"), b"half").unwrap();
     std::fs::write(cp.join(".tmpAbC123"), b"torn").unwrap();
     std::fs::write(dir.join(".tmpXyZ789"), b"torn").unwrap();
-    std::fs::write(dir.join(actlab_train::run::LOCK), b"4242").unwrap(); // it was ours
+    std::fs::write(dir.join(actlab_format::run::files::LOCK), b"4242").unwrap(); // it was ours
     assert_eq!(
-        actlab_train::RunStatus::of(&dir),
-        actlab_train::RunStatus::Empty
+        actlab_format::run::RunStatus::of(&dir),
+        actlab_format::run::RunStatus::Empty
     );
     let error = resume_config(&dir, None).unwrap_err();
     assert!(matches!(error, TrainError::NoCheckpoint { .. }), "{error}");

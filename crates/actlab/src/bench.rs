@@ -6,7 +6,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use actlab_train::{BackendName, ExperimentConfig, RunSummary};
+use actlab_format::config::{BackendName, ExperimentConfig};
+use actlab_format::run::RunSummary;
 use anyhow::{Context, bail};
 use clap::Args;
 use serde::Serialize;

@@ -2,13 +2,12 @@
 //! single-run step and a bare loop, per backend, in one process on Fashion-MNIST's training
 //! images (ratios measured side by side are what to read; absolute times drift).
 
-use actlab_data::Sources;
+use actlab_format::config::{BackendName, BackendSection, ExperimentConfig};
 use actlab_train::pack::bench::{BATCH, Subject, time_steps};
-use actlab_train::{BackendName, BackendSection, ExperimentConfig};
 use anyhow::Context;
 use serde::Serialize;
 
-use crate::data::{CliProgress, DATASETS_ROOT};
+use crate::flags::DataFlags;
 
 /// One timing.
 #[derive(Debug, Serialize)]
@@ -36,12 +35,7 @@ pub fn run(
     );
     let config =
         ExperimentConfig::parse("[model]\npreset = \"prelu-mlp\"\n", "bench.toml".as_ref())?;
-    eprintln!("dataset {}:", config.data.dataset);
-    let data = actlab_train::load_data(
-        &config,
-        Sources::standard(DATASETS_ROOT),
-        &mut CliProgress::default(),
-    )?;
+    let data = DataFlags { offline: false }.load(&config)?;
     let mut rows = Vec::new();
     for &name in backends {
         let section = BackendSection {

@@ -3,16 +3,14 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use actlab_data::{
-    Attempt, ChecksumStatus, DatasetName, Located, MnistData, Progress, Sources, Split,
-};
+use actlab_data::{ChecksumStatus, Located, MnistData, Sources, Split};
+use actlab_format::dataset::DatasetName;
 use anyhow::{Context, bail};
 use clap::Subcommand;
-use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 
-/// Where `datasets/<name>/` lives: the current directory's `datasets/`.
-pub const DATASETS_ROOT: &str = "datasets";
+use crate::flags::{DATASETS_ROOT, DataFlags};
+use crate::progress::CliProgress;
 
 #[derive(Debug, Subcommand)]
 pub enum DataCommand {
@@ -25,9 +23,8 @@ pub enum DataCommand {
         /// A directory to try first (as `[data] dir` in a config).
         #[arg(long)]
         dir: Option<PathBuf>,
-        /// Local directories only: no download, no apt-get.
-        #[arg(long)]
-        offline: bool,
+        #[command(flatten)]
+        data: DataFlags,
         /// Download from this base URL instead of the canonical mirrors (repeatable).
         #[arg(long = "mirror", value_name = "URL")]
         mirrors: Vec<String>,
@@ -82,53 +79,13 @@ fn parse_dataset(name: &str) -> Result<DatasetName, String> {
     })
 }
 
-/// Shows each source tried on stderr and a progress bar while downloading.
-#[derive(Default)]
-pub struct CliProgress {
-    bar: Option<ProgressBar>,
-}
-
-impl Progress for CliProgress {
-    fn attempt(&mut self, attempt: &Attempt) {
-        eprintln!("  {attempt}");
-    }
-
-    fn download_start(&mut self, url: &str, total: Option<u64>) {
-        let bar = match total {
-            Some(total) => ProgressBar::new(total),
-            None => ProgressBar::no_length(),
-        };
-        let style = ProgressStyle::with_template(
-            "{msg} {bar:30} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
-        );
-        if let Ok(style) = style {
-            bar.set_style(style);
-        }
-        let file = url.rsplit('/').next().unwrap_or(url);
-        bar.set_message(format!("downloading {file}"));
-        self.bar = Some(bar);
-    }
-
-    fn download_bytes(&mut self, bytes: u64) {
-        if let Some(bar) = &self.bar {
-            bar.inc(bytes);
-        }
-    }
-
-    fn download_end(&mut self) {
-        if let Some(bar) = self.bar.take() {
-            bar.finish_and_clear();
-        }
-    }
-}
-
-fn sources(dir: Option<PathBuf>, offline: bool, mirrors: Vec<String>) -> Sources {
-    let mut sources = Sources::standard(DATASETS_ROOT);
+/// `base` with a directory to try first and other mirrors.
+fn sources(mut sources: Sources, dir: Option<PathBuf>, mirrors: Vec<String>) -> Sources {
     sources.config_dir = dir;
     if !mirrors.is_empty() {
         sources.mirrors = Some(mirrors);
     }
-    if offline { sources.offline() } else { sources }
+    sources
 }
 
 pub fn run(command: DataCommand) -> anyhow::Result<()> {
@@ -136,12 +93,12 @@ pub fn run(command: DataCommand) -> anyhow::Result<()> {
         DataCommand::Info {
             dataset,
             dir,
-            offline,
+            data,
             mirrors,
             json,
         } => {
             eprintln!("looking for {dataset}:");
-            let sources = sources(dir, offline, mirrors);
+            let sources = sources(data.sources(), dir, mirrors);
             let located = actlab_data::locate(dataset, &sources, &mut CliProgress::default())?;
             let start = Instant::now();
             let data = actlab_data::load_dir(&located.dir, dataset)?;
@@ -153,7 +110,7 @@ pub fn run(command: DataCommand) -> anyhow::Result<()> {
             mirrors,
             no_apt,
         } => {
-            let mut sources = sources(None, false, mirrors);
+            let mut sources = sources(Sources::standard(DATASETS_ROOT), None, mirrors);
             if no_apt {
                 sources.apt = None;
             }
@@ -301,12 +258,13 @@ fn verify(dir: &Path, dataset: Option<DatasetName>, json: bool) -> anyhow::Resul
 /// One epoch of batches (the training part of the default split, shuffled), each reduced to a
 /// scalar read back so that lazy backends really compute it.
 fn bench(dataset: DatasetName, batch: usize, wgpu: bool) -> anyhow::Result<()> {
-    use actlab_data::{DeviceLayout, DeviceSplit, Holdout, Scaling};
-    use actlab_train::{BackendName, BackendSection, DeviceSpec};
+    use actlab_data::{DeviceLayout, DeviceSplit, Scaling};
+    use actlab_format::config::{BackendName, BackendSection, DeviceSpec};
+    use actlab_format::dataset::Holdout;
     anyhow::ensure!(batch > 0, "--batch must be at least 1");
     let located = actlab_data::locate(
         dataset,
-        &sources(None, false, Vec::new()),
+        &Sources::standard(DATASETS_ROOT),
         &mut CliProgress::default(),
     )?;
     let start = Instant::now();
@@ -347,9 +305,9 @@ fn bench(dataset: DatasetName, batch: usize, wgpu: bool) -> anyhow::Result<()> {
             start.elapsed().as_secs_f64()
         );
         let layouts = if backend.resident_bytes {
-            vec![DeviceLayout::Bytes, DeviceLayout::Packed]
+            vec![DeviceLayout::Bytes, DeviceLayout::Float]
         } else {
-            vec![DeviceLayout::Packed]
+            vec![DeviceLayout::Float]
         };
         for layout in layouts {
             let start = Instant::now();

@@ -2,12 +2,12 @@
 
 use std::path::PathBuf;
 
-use actlab_data::Sources;
-use actlab_eval::diagnose::{ActivationDiagnosis, DiagnoseConfig};
-use actlab_train::config::ConfigFile;
+use actlab_format::config::ConfigFile;
+use actlab_format::diagnose::{ActivationDiagnosis, DiagnoseConfig};
+use actlab_format::state::LayerDiagnostics;
 use clap::Args;
 
-use crate::data::{CliProgress, DATASETS_ROOT};
+use crate::flags::DataFlags;
 
 #[derive(Debug, Args)]
 pub struct DiagnoseArgs {
@@ -28,15 +28,11 @@ pub struct DiagnoseArgs {
     /// Print diagnose.json on stdout instead of the table.
     #[arg(long)]
     json: bool,
-    /// Use local dataset copies only.
-    #[arg(long)]
-    offline: bool,
+    #[command(flatten)]
+    data: DataFlags,
 }
 
-fn mean_hidden(
-    a: &[actlab_train::diagnostics::LayerDiagnostics],
-    f: fn(&actlab_train::diagnostics::LayerDiagnostics) -> Option<f64>,
-) -> f64 {
+fn mean_hidden(a: &[LayerDiagnostics], f: fn(&LayerDiagnostics) -> Option<f64>) -> f64 {
     let values: Vec<f64> = a.iter().filter_map(f).collect();
     values.iter().sum::<f64>() / values.len().max(1) as f64
 }
@@ -69,12 +65,7 @@ pub fn run(args: DiagnoseArgs) -> anyhow::Result<()> {
     }
     let config = raw.validate(&args.config)?;
     let out = args.out.clone().unwrap_or_else(|| config.out_dir());
-    let mut sources = Sources::standard(DATASETS_ROOT);
-    if args.offline {
-        sources = sources.offline();
-    }
-    eprintln!("dataset {}:", config.base.data.dataset);
-    let data = actlab_train::load_data(&config.base, sources, &mut CliProgress::default())?;
+    let data = args.data.load(&config.base)?;
     let d = &config.diagnose;
     eprintln!(
         "{} activations, {} hidden layers of {}, {} steps of {} on {}",

@@ -2,22 +2,23 @@
 
 use std::path::PathBuf;
 
-use actlab_data::{IMAGE_PIXELS, Sources};
 use actlab_eval::output::eval::{confusion_table, write_report};
 use actlab_eval::predict::{image_inputs, scale_pixels};
 use actlab_eval::{EvalError, Prediction, Predictor};
-use actlab_train::{BackendName, BackendSection, DeviceSpec};
+use actlab_format::config::{BackendName, BackendSection, DeviceSpec};
+use actlab_format::dataset::IMAGE_PIXELS;
 use anyhow::Context;
 use clap::Args;
 
-use crate::data::{CliProgress, DATASETS_ROOT};
+use crate::flags::DataFlags;
+use crate::progress::CliProgress;
 
 #[derive(Debug, Args)]
 pub struct EvalArgs {
     /// The run directory (runs/<name>).
     run: PathBuf,
     /// Evaluate on this backend instead of the one the run trained on.
-    #[arg(long, help = crate::backend_help("instead of the run's own"))]
+    #[arg(long, help = crate::about::backend_help("instead of the run's own"))]
     backend: Option<BackendName>,
     /// The device of that backend.
     #[arg(long, requires = "backend")]
@@ -25,9 +26,8 @@ pub struct EvalArgs {
     /// Print eval.json on stdout instead of tables.
     #[arg(long)]
     json: bool,
-    /// Use local dataset copies only.
-    #[arg(long)]
-    offline: bool,
+    #[command(flatten)]
+    data: DataFlags,
 }
 
 #[derive(Debug, Args)]
@@ -47,11 +47,13 @@ pub struct PredictArgs {
     #[arg(long, value_name = "N")]
     test_index: Option<usize>,
     /// Predict on this backend instead of the one the run trained on.
-    #[arg(long, help = crate::backend_help("instead of the run's own"))]
+    #[arg(long, help = crate::about::backend_help("instead of the run's own"))]
     backend: Option<BackendName>,
     /// Print JSON on stdout.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    data: DataFlags,
 }
 
 fn section(backend: Option<BackendName>, device: Option<DeviceSpec>) -> Option<BackendSection> {
@@ -62,11 +64,8 @@ fn section(backend: Option<BackendName>, device: Option<DeviceSpec>) -> Option<B
 }
 
 pub fn eval(args: EvalArgs) -> anyhow::Result<()> {
-    let mut sources = Sources::standard(DATASETS_ROOT);
-    if args.offline {
-        sources = sources.offline();
-    }
     let backend = section(args.backend, args.device);
+    let sources = args.data.sources();
     let report = actlab_eval::eval_run(&args.run, backend, sources, &mut CliProgress::default())?;
     let written = write_report(&args.run, &report)?;
     if args.json {
@@ -122,11 +121,7 @@ pub fn predict(args: PredictArgs) -> anyhow::Result<u8> {
     let mut inputs: Vec<(String, Vec<f32>, Option<usize>)> = Vec::new();
     let mut failures = 0u8;
     if let Some(index) = args.test_index {
-        let data = actlab_train::load_data(
-            predictor.experiment(),
-            Sources::standard(DATASETS_ROOT),
-            &mut CliProgress::default(),
-        )?;
+        let data = args.data.load(predictor.experiment())?;
         let image = data.test.image(index).ok_or(EvalError::TestIndex {
             index,
             count: data.test.len(),

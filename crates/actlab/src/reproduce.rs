@@ -5,16 +5,16 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use actlab_data::Sources;
 use actlab_eval::report::{self, RunRecord};
 use actlab_eval::reproduce::{self, Reproduction};
-use actlab_eval::sweep::Point;
+use actlab_format::run::RunStatus;
+use actlab_format::sweep::Point;
 use actlab_train::run;
 use anyhow::{Context, bail};
 use clap::Args;
 
-use crate::data::{CliProgress, DATASETS_ROOT};
-use crate::runner::run_points;
+use crate::flags::DataFlags;
+use crate::sweep::runner::run_points;
 
 #[derive(Debug, Args)]
 pub struct ReproduceArgs {
@@ -34,9 +34,8 @@ pub struct ReproduceArgs {
     /// Print the comparison as JSON on stdout.
     #[arg(long)]
     json: bool,
-    /// Use local dataset copies only.
-    #[arg(long)]
-    offline: bool,
+    #[command(flatten)]
+    data: DataFlags,
 }
 
 /// The finished runs under `roots`; a report directory stands for the runs beside it.
@@ -108,9 +107,10 @@ pub fn run(args: ReproduceArgs) -> anyhow::Result<u8> {
     let names = names(&runs);
     // Copies are trained fresh: a scratch directory that already holds one of them (an earlier
     // `--scratch` run) would be skipped or refused by `train`, so it is refused here, first.
-    if let Some(name) = names.iter().find(|name| {
-        actlab_train::RunStatus::of(&scratch.join(name)) != actlab_train::RunStatus::Empty
-    }) {
+    if let Some(name) = names
+        .iter()
+        .find(|name| RunStatus::of(&scratch.join(name)) != RunStatus::Empty)
+    {
         bail!(
             "{} already holds {name}: give `--scratch` an empty directory (or none: a temporary one)",
             scratch.display()
@@ -120,10 +120,11 @@ pub fn run(args: ReproduceArgs) -> anyhow::Result<u8> {
     for (record, name) in runs.iter().zip(&names) {
         let mut config = run::run_config(&record.dir)?;
         config.name = Some(name.clone());
+        let recorded = record.dir.join(actlab_format::run::files::CONFIG);
         points.push(Point {
             name: name.clone(),
             group: name.clone(),
-            config,
+            experiment: config.validate(&recorded)?,
         });
     }
     eprintln!(
@@ -135,14 +136,9 @@ pub fn run(args: ReproduceArgs) -> anyhow::Result<u8> {
     // Find (or fetch) each dataset once, before any child looks for it.
     let mut datasets = BTreeSet::new();
     for point in &points {
-        let data = &point.config.data;
+        let data = &point.experiment.data;
         if datasets.insert((data.dataset.as_str(), data.dir.clone())) {
-            let mut sources = Sources::standard(DATASETS_ROOT);
-            if args.offline {
-                sources = sources.offline();
-            }
-            let experiment = point.config.validate(&record_path(point))?;
-            actlab_train::load_data(&experiment, sources, &mut CliProgress::default())?;
+            args.data.load(&point.experiment)?;
         }
     }
     let failures = run_points(&points, &scratch, args.jobs, true, None)?;
@@ -192,10 +188,6 @@ pub fn run(args: ReproduceArgs) -> anyhow::Result<u8> {
     } else {
         0
     })
-}
-
-fn record_path(point: &Point) -> PathBuf {
-    PathBuf::from(format!("{}/config.toml", point.name))
 }
 
 fn display(paths: &[PathBuf]) -> String {

@@ -1,44 +1,15 @@
-//! `actlab train`: argument handling, the progress display and Ctrl-C. The work is in
-//! `actlab-train`.
+//! `actlab train`: argument handling and what the run's end prints; the progress display is
+//! `crate::progress`, the work `actlab-train`'s.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Instant;
 
-use actlab_data::Sources;
-use actlab_train::run::files;
-use actlab_train::{
-    BackendName, DeviceSpec, EpochRecord, ExperimentConfig, Observer, Outcome, Progress, RunInfo,
-    RunSummary, StepProgress, TrainOptions,
-};
-use anyhow::Context;
+use actlab_format::config::{BackendName, DeviceSpec, ExperimentConfig, ProgressDisplay};
+use actlab_format::run::{RunSummary, files};
+use actlab_train::Outcome;
 use clap::Args;
-use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::data::{CliProgress, DATASETS_ROOT};
-
-/// Exit status of a run stopped by Ctrl-C (128 + SIGINT, what shells report).
-pub const INTERRUPTED: u8 = 130;
-/// Exit status of a run stopped by SIGTERM (128 + 15).
-pub const TERMINATED: u8 = 143;
-
-/// Ctrl-C and SIGTERM (what Slurm and Kubernetes send before killing) set `stop`: the trainer
-/// finishes the step and checkpoints. The same signal again, with `stop` already set, exits at
-/// once. Returns a flag that says whether it was SIGTERM.
-pub fn watch_signals(stop: &Arc<AtomicBool>) -> anyhow::Result<Arc<AtomicBool>> {
-    use signal_hook::consts::{SIGINT, SIGTERM};
-    let terminated = Arc::new(AtomicBool::new(false));
-    for (signal, status) in [(SIGINT, INTERRUPTED), (SIGTERM, TERMINATED)] {
-        signal_hook::flag::register_conditional_shutdown(signal, i32::from(status), stop.clone())
-            .context("installing the signal handlers")?;
-        signal_hook::flag::register(signal, stop.clone())
-            .context("installing the signal handlers")?;
-    }
-    signal_hook::flag::register(SIGTERM, terminated.clone())
-        .context("installing the signal handlers")?;
-    Ok(terminated)
-}
+use crate::flags::TrainFlags;
+use crate::progress::Display;
 
 #[derive(Debug, Args)]
 pub struct TrainArgs {
@@ -49,7 +20,7 @@ pub struct TrainArgs {
     #[arg(long, value_name = "RUN_DIR", conflicts_with_all = ["config", "seed", "out"])]
     resume: Option<PathBuf>,
     /// Backend: flex | ndarray | wgpu | cuda (overrides [backend] name).
-    #[arg(long, help = crate::backend_help("overrides [backend] name"))]
+    #[arg(long, help = crate::about::backend_help("overrides [backend] name"))]
     backend: Option<BackendName>,
     /// Device: default | cpu | discrete:N | integrated:N | N (overrides [backend] device).
     #[arg(long)]
@@ -63,67 +34,53 @@ pub struct TrainArgs {
     /// Run directory (overrides [output] dir; default runs/<name>).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
-    /// One line per epoch, no progress bar.
-    #[arg(long, short)]
-    quiet: bool,
-    /// Use local dataset copies only (no download, no apt-get).
-    #[arg(long)]
-    offline: bool,
-    /// Stop with a checkpoint after this epoch (exit status 0); `--resume` continues exactly
-    /// as if the run had not stopped. What `compare`'s successive halving uses.
-    #[arg(long, value_name = "EPOCH")]
-    pause_after: Option<usize>,
+    #[command(flatten)]
+    flags: TrainFlags,
+}
+
+impl TrainArgs {
+    /// The raw config (the file, or the run's record when resuming) with the flags over it,
+    /// and the file errors name.
+    fn config(&self) -> anyhow::Result<(ExperimentConfig, PathBuf)> {
+        let (mut config, origin) = match (&self.resume, &self.config) {
+            (Some(run_dir), _) => (
+                actlab_train::recorded_config(run_dir)?,
+                run_dir.join(files::CONFIG),
+            ),
+            (None, Some(path)) => {
+                let mut config = ExperimentConfig::read(path)?;
+                if let Some(seed) = self.seed {
+                    config.train.seed = seed;
+                }
+                if let Some(out) = &self.out {
+                    config.output.dir = Some(out.clone());
+                }
+                (config, path.clone())
+            }
+            (None, None) => anyhow::bail!("give a config file or --resume RUN_DIR"),
+        };
+        if let Some(epochs) = self.epochs {
+            config.train.epochs = epochs;
+        }
+        if let Some(backend) = self.backend {
+            config.backend.name = backend;
+        }
+        if let Some(device) = self.device {
+            config.backend.device = device;
+        }
+        Ok((config, origin))
+    }
 }
 
 /// Runs `actlab train`; returns the process exit status.
 pub fn run(args: TrainArgs) -> anyhow::Result<u8> {
-    // The raw config (the file, or the run's record when resuming), the flags over it, then
-    // one validation.
-    let (mut config, origin) = match (&args.resume, &args.config) {
-        (Some(run_dir), _) => (
-            actlab_train::recorded_config(run_dir)?,
-            run_dir.join(files::CONFIG),
-        ),
-        (None, Some(path)) => {
-            let mut config = ExperimentConfig::read(path)?;
-            if let Some(seed) = args.seed {
-                config.train.seed = seed;
-            }
-            if let Some(out) = &args.out {
-                config.output.dir = Some(out.clone());
-            }
-            (config, path.clone())
-        }
-        (None, None) => anyhow::bail!("give a config file or --resume RUN_DIR"),
-    };
-    if let Some(epochs) = args.epochs {
-        config.train.epochs = epochs;
-    }
-    if let Some(backend) = args.backend {
-        config.backend.name = backend;
-    }
-    if let Some(device) = args.device {
-        config.backend.device = device;
-    }
-    let live_bar = !args.quiet && config.train.progress == Progress::Bar;
+    let (config, origin) = args.config()?;
+    let live_bar = !args.flags.quiet && config.train.progress == ProgressDisplay::Bar;
     let config = config.validate(&origin)?;
-    warn_about_formula(&config.model().activation);
-
-    let mut sources = Sources::standard(DATASETS_ROOT);
-    if args.offline {
-        sources = sources.offline();
-    }
-    let mut data_progress = CliProgress::default();
-    eprintln!("dataset {}:", config.data.dataset);
-    let data = actlab_train::load_data(&config, sources, &mut data_progress)?;
-
-    let options = TrainOptions {
-        build: crate::build_info(),
-        pause_after: args.pause_after,
-        ..TrainOptions::default()
-    };
-    let terminated = watch_signals(&options.stop)?;
-
+    warn_about_formula(&config.mlp().activation);
+    let data = args.flags.data.load(&config)?;
+    let options = args.flags.options();
+    let signals = crate::signals::watch(&options.stop)?;
     let mut display = Display::new(live_bar);
     let outcome = if args.resume.is_some() {
         actlab_train::resume(&config, &data, &options, &mut display)?
@@ -163,18 +120,14 @@ pub fn run(args: TrainArgs) -> anyhow::Result<u8> {
                  step(s); continue with `actlab train --resume {}`",
                 run_dir.display()
             );
-            Ok(if terminated.load(Ordering::SeqCst) {
-                TERMINATED
-            } else {
-                INTERRUPTED
-            })
+            Ok(signals.status())
         }
     }
 }
 
 /// A formula whose autodiff derivative disagrees with a finite difference of its values is
 /// trained anyway (the formula is what the user wrote), with a warning naming the x.
-pub fn warn_about_formula(activation: &actlab_model::ActivationConfig) {
+pub fn warn_about_formula(activation: &actlab_format::activation::ActivationConfig) {
     let Ok(formula) = activation.formula("model.activation") else {
         return;
     };
@@ -235,114 +188,4 @@ fn short_list(layers: &[Vec<f32>]) -> String {
         })
         .collect::<Vec<_>>()
         .join("; ")
-}
-
-/// Progress on stderr: a live bar per epoch (hidden when stderr is not a terminal) or nothing
-/// but the per-epoch lines.
-struct Display {
-    live: bool,
-    bar: Option<ProgressBar>,
-    started: Instant,
-}
-
-impl Display {
-    fn new(live: bool) -> Self {
-        Display {
-            live,
-            bar: None,
-            started: Instant::now(),
-        }
-    }
-
-    fn clear(&mut self) {
-        if let Some(bar) = self.bar.take() {
-            bar.finish_and_clear();
-        }
-    }
-}
-
-impl Observer for Display {
-    fn started(&mut self, info: &RunInfo) {
-        let device = match &info.adapter {
-            Some(adapter) if adapter.is_software() => format!(
-                "{}: {}, a SOFTWARE adapter on the CPU — backend \"flex\" is faster there",
-                info.device, adapter.name
-            ),
-            Some(adapter) => format!("{}: {}", info.device, adapter.name),
-            None => info.device.clone(),
-        };
-        eprintln!(
-            "training {}: {} parameters on {} ({}); {} training / {} validation / {} test images; \
-             {} steps of {} per epoch → {}",
-            info.name,
-            info.params,
-            info.backend,
-            device,
-            info.train_samples,
-            info.validation_samples,
-            info.test_samples,
-            info.steps_per_epoch,
-            info.train_samples / info.steps_per_epoch.max(1),
-            info.run_dir.display()
-        );
-        if info.restarted {
-            eprintln!(
-                "an earlier attempt in {} stopped before its first complete checkpoint: starting \
-                 afresh (its leftovers are removed)",
-                info.run_dir.display()
-            );
-        }
-        if info.epochs_completed > 0 || info.steps_into_epoch > 0 {
-            eprintln!(
-                "resuming after epoch {}, step {} (of {} epochs)",
-                info.epochs_completed, info.steps_into_epoch, info.epochs
-            );
-        }
-        self.started = Instant::now();
-    }
-
-    fn epoch_started(&mut self, epoch: usize, epochs: usize, steps: usize, _lr: f64) {
-        if self.live {
-            let bar = ProgressBar::new(steps as u64);
-            if let Ok(style) =
-                ProgressStyle::with_template("epoch {prefix} {bar:30} {pos}/{len} {msg} eta {eta}")
-            {
-                bar.set_style(style);
-            }
-            bar.set_prefix(format!("{epoch}/{epochs}"));
-            self.bar = Some(bar);
-        }
-    }
-
-    fn steps(&mut self, p: &StepProgress) {
-        if let Some(bar) = &self.bar {
-            bar.set_position(p.step as u64);
-            bar.set_message(format!(
-                "loss {:.4} acc {:.2}% {:.0} img/s",
-                p.loss,
-                100.0 * p.accuracy,
-                p.samples_per_second
-            ));
-        }
-    }
-
-    fn epoch_finished(&mut self, r: &EpochRecord, epochs: usize) {
-        self.clear();
-        let validation = match (r.val_loss, r.val_acc) {
-            (Some(loss), Some(acc)) => format!("  val loss {loss:.4} acc {:.2}%", 100.0 * acc),
-            _ => String::new(),
-        };
-        eprintln!(
-            "epoch {:>2}/{epochs}  train loss {:.4} acc {:.2}%{validation}  lr {:.2e}  {:.2} s",
-            r.epoch,
-            r.train_loss,
-            100.0 * r.train_acc,
-            r.lr,
-            r.wall_seconds
-        );
-    }
-
-    fn testing(&mut self, images: usize) {
-        eprintln!("evaluating on {images} test images…");
-    }
 }

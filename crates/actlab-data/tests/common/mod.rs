@@ -7,7 +7,7 @@ use std::net::TcpListener;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use actlab_data::idx::IdxArray;
+use actlab_idx::IdxArray;
 
 #[path = "skip.rs"]
 mod skip_log;

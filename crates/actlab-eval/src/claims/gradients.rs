@@ -3,9 +3,9 @@
 use super::{
     Claim, Verdict, ci_text, compare, diff_text, directional, final_dead_fraction, runs_of,
 };
-use crate::diagnose::DiagnoseReport;
 use crate::report::RunRecord;
 use crate::stats::{self, Difference};
+use actlab_format::diagnose::DiagnoseReport;
 
 /// (a) Sigmoid and tanh gradients vanish with depth; ReLU's do not.
 pub(super) fn vanishing(deep: Option<&DiagnoseReport>) -> Claim {

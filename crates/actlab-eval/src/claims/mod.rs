@@ -12,11 +12,11 @@ mod training;
 
 use std::path::Path;
 
-use actlab_model::ActivationConfig;
-use actlab_train::run;
+use actlab_format::activation::ActivationConfig;
+use actlab_format::diagnose::DiagnoseReport;
+use actlab_format::run::{RunSummary, diagnostics};
 use serde::Serialize;
 
-use crate::diagnose::DiagnoseReport;
 use crate::report::{Report, RunRecord};
 use crate::stats::{self, Difference};
 
@@ -72,7 +72,7 @@ pub fn claims(report: &Report, runs: &[RunRecord], deep: Option<&DiagnoseReport>
 /// Mean dead fraction over the hidden layers at the last epoch of a run's `diagnostics.csv`
 /// (`None` without one, or when it cannot be read).
 pub fn final_dead_fraction(run_dir: &Path) -> Option<f64> {
-    let rows = run::diagnostics::read(run_dir).ok()??;
+    let rows = diagnostics::read(run_dir).ok()??;
     let last = rows.iter().map(|r| r.epoch).max()?;
     let values: Vec<f64> = rows
         .iter()
@@ -86,7 +86,7 @@ pub fn final_dead_fraction(run_dir: &Path) -> Option<f64> {
 /// Compares the summaries' `activation_config` (a run summarised before that field existed is
 /// known by its kind and whether it learned a β).
 fn runs_of<'a>(runs: &'a [RunRecord], kind: &str) -> Vec<&'a RunRecord> {
-    let matches = |s: &actlab_train::RunSummary| match &s.activation_config {
+    let matches = |s: &RunSummary| match &s.activation_config {
         Some(ActivationConfig::Swish { trainable, .. }) => kind == "swish" && !trainable,
         Some(config) => config.kind() == kind,
         None => s.activation == kind && (kind != "swish" || s.swish_beta.is_none()),

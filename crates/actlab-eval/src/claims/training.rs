@@ -1,7 +1,7 @@
 //! Claims (c)–(f): what training shows — PReLU's learned slope, Swish's accuracy, speed of
 //! convergence.
 
-use actlab_model::ActivationConfig;
+use actlab_format::activation::ActivationConfig;
 
 use super::{Claim, Verdict, ci_text, compare, diff_text, directional, runs_of};
 use crate::report::{Report, RunRecord};

@@ -11,7 +11,7 @@ pub mod tuning;
 
 use std::path::{Path, PathBuf};
 
-use actlab_train::run::write_atomic;
+use actlab_format::fsio::write_atomic;
 use serde::Serialize;
 
 use crate::error::EvalError;

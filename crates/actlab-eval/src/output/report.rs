@@ -74,7 +74,28 @@ pub fn markdown(report: &Report, claims: &[Claim]) -> String {
             report.packed_runs, report.runs
         ));
     }
-    md.push_str("| activation | n | mean acc % | std | 95% CI | min–max | s/epoch | params | learned | vs baseline (Δ points, 95% CI, p, Holm p) | effect | MDE (points) | seeds for Δ | verdict |\n");
+    md.push_str(&results_table(report));
+    md.push_str(&significance_note(report));
+    md.push_str(&pairs_note(report));
+    md.push_str(&super::tuning::markdown(report));
+    if !claims.is_empty() {
+        md.push_str(&super::claims::markdown(claims));
+    }
+    if (2..=crate::plot::pairs::MAX_GROUPS).contains(&report.results.len()) {
+        md.push_str("\n![all pairs](pairs.svg)\n");
+    }
+    if !crate::plot::comparison::depth_series(report).is_empty() {
+        md.push_str("\n![test accuracy vs depth](depth.svg)\n");
+    }
+    md.push_str("\n![validation accuracy](val_accuracy.svg)\n\n![test accuracy](test_accuracy.svg)\n\n![training loss](train_loss.svg)\n");
+    md
+}
+
+/// The leaderboard: one row per group, with its comparison with the baseline.
+fn results_table(report: &Report) -> String {
+    let mut md = String::from(
+        "| activation | n | mean acc % | std | 95% CI | min–max | s/epoch | params | learned | vs baseline (Δ points, 95% CI, p, Holm p) | effect | MDE (points) | seeds for Δ | verdict |\n",
+    );
     md.push_str("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for r in &report.results {
         let learned = r.learned.as_ref().map_or(String::new(), |(what, m, s)| {
@@ -84,32 +105,7 @@ pub fn markdown(report: &Report, claims: &[Claim]) -> String {
                 format!("{what} {m:.3}")
             }
         });
-        let (versus, power, verdict) = match &r.vs_baseline {
-            Some(v) => (
-                format!(
-                    "{:+.2} [{:+.2}, {:+.2}], p = {:.3}, Holm p = {:.3} ({})",
-                    100.0 * v.test.difference.mean,
-                    100.0 * v.test.difference.low,
-                    100.0 * v.test.difference.high,
-                    v.test.p,
-                    v.p_holm,
-                    match v.test.test {
-                        TestKind::Paired => "paired",
-                        TestKind::Welch => "Welch",
-                    }
-                ),
-                format!(
-                    "{} = {:+.2} | {:.2} | {}",
-                    v.effect_size.kind,
-                    v.effect_size.value,
-                    v.mde_points,
-                    v.seeds_needed.map_or("—".to_string(), |n| n.to_string())
-                ),
-                v.verdict.to_string(),
-            ),
-            None if r.name == report.baseline => ("baseline".into(), " | | ".into(), String::new()),
-            None => ("–".into(), " | | ".into(), String::new()),
-        };
+        let (versus, power, verdict) = versus_cells(report, r);
         let [mean, std, low, high, min, max] = accuracy_cells(r, pct);
         md.push_str(&format!(
             "| {} | {} | {mean} | {std} | [{low}, {high}] | {min}–{max} | {:.2} | {} | {learned} \
@@ -117,7 +113,46 @@ pub fn markdown(report: &Report, claims: &[Claim]) -> String {
             r.name, r.n, r.epoch_seconds, r.params,
         ));
     }
-    md.push_str(&format!(
+    md
+}
+
+/// A row's comparison with the baseline: (Δ with CI and p-values, effect | MDE | seeds,
+/// verdict).
+fn versus_cells(report: &Report, r: &ActivationResult) -> (String, String, String) {
+    let Some(v) = &r.vs_baseline else {
+        let what = if r.name == report.baseline {
+            "baseline"
+        } else {
+            "–"
+        };
+        return (what.into(), " | | ".into(), String::new());
+    };
+    let test = match v.test.test {
+        TestKind::Paired => "paired",
+        TestKind::Welch => "Welch",
+    };
+    let versus = format!(
+        "{:+.2} [{:+.2}, {:+.2}], p = {:.3}, Holm p = {:.3} ({test})",
+        100.0 * v.test.difference.mean,
+        100.0 * v.test.difference.low,
+        100.0 * v.test.difference.high,
+        v.test.p,
+        v.p_holm,
+    );
+    let power = format!(
+        "{} = {:+.2} | {:.2} | {}",
+        v.effect_size.kind,
+        v.effect_size.value,
+        v.mde_points,
+        v.seeds_needed.map_or("—".to_string(), |n| n.to_string())
+    );
+    (versus, power, v.verdict.to_string())
+}
+
+/// What "significant" means here, the test set's own sampling error, and the seeds that would
+/// separate 0.2 points.
+fn significance_note(report: &Report) -> String {
+    let mut md = format!(
         "\nBaseline: {}{}. A difference is reported as significant when its two-sided p-value, \
          Holm-corrected over the table's comparisons with the baseline, is below 0.05 (paired \
          t-test over shared seeds, Welch's t-test otherwise); with a handful of seeds only large \
@@ -137,7 +172,7 @@ pub fn markdown(report: &Report, claims: &[Claim]) -> String {
             .first()
             .map_or(0.0, |r| 100.0 * r.accuracy.mean),
         report.test_images
-    ));
+    );
     if let Some((seeds, sd)) = report.seeds_for_two_tenths {
         md.push_str(&format!(
             "\nTo separate differences of 0.2 points (power 0.8, α = 0.05, paired, at the median \
@@ -148,6 +183,12 @@ pub fn markdown(report: &Report, claims: &[Claim]) -> String {
             ))
         ));
     }
+    md
+}
+
+/// The all-pairs tests: which pairs differ, or why they were skipped.
+fn pairs_note(report: &Report) -> String {
+    let mut md = String::new();
     if report.results.len() > crate::report::MAX_PAIR_GROUPS {
         md.push_str(&format!(
             "\nAll-pairs tests skipped: {} groups (at most {}).\n",
@@ -155,42 +196,32 @@ pub fn markdown(report: &Report, claims: &[Claim]) -> String {
             crate::report::MAX_PAIR_GROUPS
         ));
     }
-    if !report.pairs.is_empty() {
-        let significant: Vec<String> = report
-            .pairs
-            .iter()
-            .filter(|p| p.significant)
-            .map(|p| {
-                format!(
-                    "{} vs {} ({:+.2} points, Holm p = {:.3})",
-                    p.row,
-                    p.column,
-                    100.0 * p.test.difference.mean,
-                    p.p_holm
-                )
-            })
-            .collect();
-        md.push_str(&format!(
-            "\nAll {} pairs (`pairs.csv`, `pairs.svg`), Holm-corrected over all of them: {}.\n",
-            report.pairs.len(),
-            if significant.is_empty() {
-                "none differs significantly".to_string()
-            } else {
-                significant.join("; ")
-            }
-        ));
+    if report.pairs.is_empty() {
+        return md;
     }
-    md.push_str(&super::tuning::markdown(report));
-    if !claims.is_empty() {
-        md.push_str(&super::claims::markdown(claims));
-    }
-    if (2..=crate::plot::pairs::MAX_GROUPS).contains(&report.results.len()) {
-        md.push_str("\n![all pairs](pairs.svg)\n");
-    }
-    if !crate::plot::comparison::depth_series(report).is_empty() {
-        md.push_str("\n![test accuracy vs depth](depth.svg)\n");
-    }
-    md.push_str("\n![validation accuracy](val_accuracy.svg)\n\n![test accuracy](test_accuracy.svg)\n\n![training loss](train_loss.svg)\n");
+    let significant: Vec<String> = report
+        .pairs
+        .iter()
+        .filter(|p| p.significant)
+        .map(|p| {
+            format!(
+                "{} vs {} ({:+.2} points, Holm p = {:.3})",
+                p.row,
+                p.column,
+                100.0 * p.test.difference.mean,
+                p.p_holm
+            )
+        })
+        .collect();
+    md.push_str(&format!(
+        "\nAll {} pairs (`pairs.csv`, `pairs.svg`), Holm-corrected over all of them: {}.\n",
+        report.pairs.len(),
+        if significant.is_empty() {
+            "none differs significantly".to_string()
+        } else {
+            significant.join("; ")
+        }
+    ));
     md
 }
 

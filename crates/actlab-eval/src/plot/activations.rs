@@ -5,12 +5,14 @@
 
 use std::path::{Path, PathBuf};
 
-use actlab_model::{ActivationConfig, ActivationInit};
+use actlab_format::activation::ActivationConfig;
+use actlab_model::ActivationInit;
 use burn::tensor::{Device, Tensor, TensorData};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{Figure, PlotError, render};
+use super::{DrawError, Figure, render};
+use crate::error::PlotError;
 
 /// One activation sampled on a grid.
 #[derive(Debug, Clone, PartialEq)]
@@ -115,8 +117,7 @@ fn draw_curve<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     curve: &Curve,
     font_scale: f64,
-) -> Result<(), String> {
-    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+) -> Result<(), DrawError> {
     let (ylo, yhi) = y_range(curve);
     let size = |s: f64| (s * font_scale) as u32;
     let mut chart = ChartBuilder::on(area)
@@ -124,28 +125,21 @@ fn draw_curve<DB: DrawingBackend>(
         .margin(size(10.0))
         .x_label_area_size(size(30.0))
         .y_label_area_size(size(42.0))
-        .build_cartesian_2d(-6f64..6f64, ylo..yhi)
-        .map_err(err)?;
+        .build_cartesian_2d(-6f64..6f64, ylo..yhi)?;
     chart
         .configure_mesh()
         .light_line_style(WHITE.mix(0.0))
         .label_style(("sans-serif", size(14.0)))
-        .draw()
-        .map_err(err)?;
+        .draw()?;
     let axis = BLACK.mix(0.35);
-    chart
-        .draw_series(LineSeries::new([(-6.0, 0.0), (6.0, 0.0)], axis))
-        .map_err(err)?;
-    chart
-        .draw_series(LineSeries::new([(0.0, ylo), (0.0, yhi)], axis))
-        .map_err(err)?;
+    chart.draw_series(LineSeries::new([(-6.0, 0.0), (6.0, 0.0)], axis))?;
+    chart.draw_series(LineSeries::new([(0.0, ylo), (0.0, yhi)], axis))?;
     let stroke = ((2.5 * font_scale) as u32).max(1);
     chart
         .draw_series(LineSeries::new(
             curve.xs.iter().copied().zip(curve.values.iter().copied()),
             BLUE.stroke_width(stroke),
-        ))
-        .map_err(err)?
+        ))?
         .label("f(x)")
         .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], BLUE.stroke_width(stroke)));
     chart
@@ -156,8 +150,7 @@ fn draw_curve<DB: DrawingBackend>(
                 .copied()
                 .zip(curve.derivatives.iter().copied()),
             RED.stroke_width(stroke),
-        ))
-        .map_err(err)?
+        ))?
         .label("f'(x)")
         .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], RED.stroke_width(stroke)));
     chart
@@ -166,8 +159,7 @@ fn draw_curve<DB: DrawingBackend>(
         .label_font(("sans-serif", size(14.0)))
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK.mix(0.3))
-        .draw()
-        .map_err(err)?;
+        .draw()?;
     Ok(())
 }
 
@@ -175,7 +167,7 @@ fn draw_curve<DB: DrawingBackend>(
 struct One<'a>(&'a Curve);
 
 impl Figure for One<'_> {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), DrawError> {
         draw_curve(root, self.0, 1.0)
     }
 }
@@ -192,7 +184,7 @@ impl Grid<'_> {
 }
 
 impl Figure for Grid<'_> {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), DrawError> {
         let areas = root.split_evenly((self.rows(), Self::COLUMNS));
         for (area, curve) in areas.iter().zip(self.0) {
             draw_curve(area, curve, 0.8)?;
@@ -260,7 +252,7 @@ mod tests {
     #[test]
     fn every_kind_is_plotted_once_per_slug() {
         let list = plotted_activations();
-        for kind in actlab_model::activation_kinds() {
+        for kind in actlab_format::activation::activation_kinds() {
             assert!(list.iter().any(|(_, a)| a.kind() == kind), "{kind} missing");
         }
         let mut slugs: Vec<&str> = list.iter().map(|(s, _)| s.as_str()).collect();

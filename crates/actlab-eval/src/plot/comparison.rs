@@ -3,11 +3,12 @@
 
 use std::path::{Path, PathBuf};
 
-use actlab_train::EpochRecord;
+use actlab_format::state::EpochRecord;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{Figure, PlotError, draw_legend, legend_line, render};
+use super::{DrawError, Figure, draw_legend, legend_line, render};
+use crate::error::PlotError;
 use crate::report::{Report, RunRecord};
 use crate::stats;
 
@@ -99,8 +100,7 @@ struct Curves<'a> {
 }
 
 impl Figure for Curves<'_> {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
-        let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), DrawError> {
         let all = self.series.iter().flat_map(|(_, p)| p.iter());
         let epochs = all.clone().map(|p| p.0).fold(1.0, f64::max);
         let first = all.clone().map(|p| p.0).fold(1.0, f64::min);
@@ -117,8 +117,7 @@ impl Figure for Curves<'_> {
             .margin(12)
             .x_label_area_size(36)
             .y_label_area_size(60)
-            .build_cartesian_2d(first - 0.5..epochs + 0.5, lo - pad..hi + pad)
-            .map_err(err)?;
+            .build_cartesian_2d(first - 0.5..epochs + 0.5, lo - pad..hi + pad)?;
         // At most one label per whole epoch, and only whole epochs labelled.
         let whole = |x: &f64| {
             if x.fract().abs() < 1e-9 {
@@ -133,42 +132,34 @@ impl Figure for Curves<'_> {
             .x_label_formatter(&whole)
             .x_desc(self.x_desc)
             .y_desc(self.y_desc)
-            .draw()
-            .map_err(err)?;
+            .draw()?;
         for (i, (name, points)) in self.series.iter().enumerate() {
             let color = Palette99::pick(i).to_rgba();
             let mut band: Vec<(f64, f64)> = points.iter().map(|p| (p.0, p.1 + p.2)).collect();
             band.extend(points.iter().rev().map(|p| (p.0, p.1 - p.2)));
-            chart
-                .draw_series(std::iter::once(Polygon::new(
-                    band,
-                    color.mix(0.12).filled(),
-                )))
-                .map_err(err)?;
+            chart.draw_series(std::iter::once(Polygon::new(
+                band,
+                color.mix(0.12).filled(),
+            )))?;
             chart
                 .draw_series(LineSeries::new(
                     points.iter().map(|p| (p.0, p.1)),
                     color.stroke_width(2),
-                ))
-                .map_err(err)?
+                ))?
                 .label(name.as_str())
                 .legend(legend_line(color));
-            chart
-                .draw_series(
-                    points
-                        .iter()
-                        .map(|p| Circle::new((p.0, p.1), 4, color.filled())),
-                )
-                .map_err(err)?;
+            chart.draw_series(
+                points
+                    .iter()
+                    .map(|p| Circle::new((p.0, p.1), 4, color.filled())),
+            )?;
             // The spread as a whisker too: with one epoch the band has no width.
-            chart
-                .draw_series(
-                    points
-                        .iter()
-                        .filter(|p| p.2 > 0.0)
-                        .map(|p| PathElement::new(vec![(p.0, p.1 - p.2), (p.0, p.1 + p.2)], color)),
-                )
-                .map_err(err)?;
+            chart.draw_series(
+                points
+                    .iter()
+                    .filter(|p| p.2 > 0.0)
+                    .map(|p| PathElement::new(vec![(p.0, p.1 - p.2), (p.0, p.1 + p.2)], color)),
+            )?;
         }
         draw_legend(&mut chart, 11)
     }
@@ -178,7 +169,7 @@ impl Figure for Curves<'_> {
 struct Bars<'a>(&'a Report);
 
 impl Figure for Bars<'_> {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), DrawError> {
         draw_bars(root, self.0)
     }
 }
@@ -186,8 +177,7 @@ impl Figure for Bars<'_> {
 fn draw_bars<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     report: &Report,
-) -> Result<(), String> {
-    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+) -> Result<(), DrawError> {
     let rows = &report.results;
     let finite = |v: f64, fallback: f64| if v.is_finite() { v } else { fallback };
     let lo = rows
@@ -214,49 +204,41 @@ fn draw_bars<DB: DrawingBackend>(
         .margin(12)
         .x_label_area_size(36)
         .y_label_area_size(10)
-        .build_cartesian_2d(x0..hi + pad, 0.0..n)
-        .map_err(err)?;
+        .build_cartesian_2d(x0..hi + pad, 0.0..n)?;
     chart
         .configure_mesh()
         .disable_y_mesh()
         .disable_y_axis()
         .x_desc("test accuracy")
         .x_label_formatter(&|x| format!("{:.1}%", 100.0 * x))
-        .draw()
-        .map_err(err)?;
+        .draw()?;
     for (i, r) in rows.iter().enumerate() {
         // Best at the top.
         let y = n - i as f64 - 0.5;
         let color = Palette99::pick(i).to_rgba();
-        chart
-            .draw_series(std::iter::once(Rectangle::new(
-                [(x0, y - 0.35), (r.accuracy.mean, y + 0.35)],
-                color.mix(0.55).filled(),
-            )))
-            .map_err(err)?;
+        chart.draw_series(std::iter::once(Rectangle::new(
+            [(x0, y - 0.35), (r.accuracy.mean, y + 0.35)],
+            color.mix(0.55).filled(),
+        )))?;
         if r.accuracy.low.is_finite() {
             let whisker = vec![(r.accuracy.low, y), (r.accuracy.high, y)];
-            chart
-                .draw_series([
-                    PathElement::new(whisker, BLACK.stroke_width(2)),
-                    PathElement::new(
-                        vec![(r.accuracy.low, y - 0.2), (r.accuracy.low, y + 0.2)],
-                        BLACK.stroke_width(2),
-                    ),
-                    PathElement::new(
-                        vec![(r.accuracy.high, y - 0.2), (r.accuracy.high, y + 0.2)],
-                        BLACK.stroke_width(2),
-                    ),
-                ])
-                .map_err(err)?;
+            chart.draw_series([
+                PathElement::new(whisker, BLACK.stroke_width(2)),
+                PathElement::new(
+                    vec![(r.accuracy.low, y - 0.2), (r.accuracy.low, y + 0.2)],
+                    BLACK.stroke_width(2),
+                ),
+                PathElement::new(
+                    vec![(r.accuracy.high, y - 0.2), (r.accuracy.high, y + 0.2)],
+                    BLACK.stroke_width(2),
+                ),
+            ])?;
         }
-        chart
-            .draw_series(std::iter::once(Text::new(
-                format!("{}  {:.2}%", r.name, 100.0 * r.accuracy.mean),
-                (x0 + pad * 0.2, y - 0.15),
-                ("sans-serif", 12).into_font(),
-            )))
-            .map_err(err)?;
+        chart.draw_series(std::iter::once(Text::new(
+            format!("{}  {:.2}%", r.name, 100.0 * r.accuracy.mean),
+            (x0 + pad * 0.2, y - 0.15),
+            ("sans-serif", 12).into_font(),
+        )))?;
     }
     Ok(())
 }

@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{Figure, PlotError, render};
+use super::{DrawError, Figure, render};
+use crate::error::PlotError;
 use crate::eval::EvalReport;
 
 const LEFT: i32 = 130;
@@ -16,7 +17,7 @@ const CELL: i32 = 60;
 struct Heatmap<'a>(&'a EvalReport);
 
 impl Figure for Heatmap<'_> {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), DrawError> {
         draw_confusion(root, self.0)
     }
 }
@@ -24,8 +25,7 @@ impl Figure for Heatmap<'_> {
 fn draw_confusion<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     report: &EvalReport,
-) -> Result<(), String> {
-    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+) -> Result<(), DrawError> {
     let title = format!(
         "{} on {}: {:.2}% of {} test images (rows: true, columns: predicted)",
         report.run,
@@ -33,8 +33,7 @@ fn draw_confusion<DB: DrawingBackend>(
         100.0 * report.accuracy,
         report.images
     );
-    root.draw(&Text::new(title, (10, 12), ("sans-serif", 16).into_font()))
-        .map_err(err)?;
+    root.draw(&Text::new(title, (10, 12), ("sans-serif", 16).into_font()))?;
     let short = |name: &str| -> String { name.chars().take(9).collect() };
     for (i, row) in report.confusion.iter().enumerate() {
         let total: usize = row.iter().sum();
@@ -44,8 +43,7 @@ fn draw_confusion<DB: DrawingBackend>(
             name,
             (8, y + CELL / 2 - 7),
             ("sans-serif", 13).into_font(),
-        ))
-        .map_err(err)?;
+        ))?;
         for (j, &count) in row.iter().enumerate() {
             let x = LEFT + j as i32 * CELL;
             // Share of the true class's images: white (0) to dark blue (1).
@@ -55,20 +53,17 @@ fn draw_confusion<DB: DrawingBackend>(
             root.draw(&Rectangle::new(
                 [(x, y), (x + CELL, y + CELL)],
                 color.filled(),
-            ))
-            .map_err(err)?;
+            ))?;
             root.draw(&Rectangle::new(
                 [(x, y), (x + CELL, y + CELL)],
                 RGBColor(200, 200, 200).stroke_width(1),
-            ))
-            .map_err(err)?;
+            ))?;
             let ink = if share > 0.5 { WHITE } else { BLACK };
             root.draw(&Text::new(
                 count.to_string(),
                 (x + 8, y + CELL / 2 - 7),
                 ("sans-serif", 14).into_font().color(&ink),
-            ))
-            .map_err(err)?;
+            ))?;
         }
     }
     for (j, class) in report.per_class.iter().enumerate() {
@@ -77,8 +72,7 @@ fn draw_confusion<DB: DrawingBackend>(
             short(&class.name),
             (x, TOP - 20),
             ("sans-serif", 11).into_font(),
-        ))
-        .map_err(err)?;
+        ))?;
     }
     Ok(())
 }

@@ -5,15 +5,16 @@ use std::path::{Path, PathBuf};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{Figure, PlotError, draw_legend, legend_line, render};
-use crate::diagnose::DiagnoseReport;
+use super::{DrawError, Figure, draw_legend, legend_line, render};
+use crate::error::PlotError;
+use actlab_format::diagnose::DiagnoseReport;
 
 /// Per-layer gradient norms (log scale), one line per activation: at initialisation (left)
 /// and after training (right).
 struct Norms<'a>(&'a DiagnoseReport);
 
 impl Figure for Norms<'_> {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), DrawError> {
         draw_gradients(root, self.0)
     }
 }
@@ -21,8 +22,7 @@ impl Figure for Norms<'_> {
 fn draw_gradients<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     report: &DiagnoseReport,
-) -> Result<(), String> {
-    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+) -> Result<(), DrawError> {
     let norms = report
         .activations
         .iter()
@@ -53,15 +53,13 @@ fn draw_gradients<DB: DrawingBackend>(
             .margin(10)
             .x_label_area_size(34)
             .y_label_area_size(60)
-            .build_cartesian_2d(0.5..layers + 0.5, (lo..hi).log_scale())
-            .map_err(err)?;
+            .build_cartesian_2d(0.5..layers + 0.5, (lo..hi).log_scale())?;
         chart
             .configure_mesh()
             .x_desc(format!("layer (1 = first; {} = output)", report.depth + 1))
             .y_desc("gradient norm (log)")
             .y_label_formatter(&|y| format!("{y:.0e}"))
-            .draw()
-            .map_err(err)?;
+            .draw()?;
         for (i, a) in report.activations.iter().enumerate() {
             let color = Palette99::pick(i).to_rgba();
             let layers = if trained { &a.trained } else { &a.initial };
@@ -70,8 +68,7 @@ fn draw_gradients<DB: DrawingBackend>(
                 .map(|l| (l.layer as f64, l.grad_norm.max(lo)))
                 .collect();
             chart
-                .draw_series(LineSeries::new(points, color.stroke_width(2)))
-                .map_err(err)?
+                .draw_series(LineSeries::new(points, color.stroke_width(2)))?
                 .label(a.activation.as_str())
                 .legend(legend_line(color));
         }

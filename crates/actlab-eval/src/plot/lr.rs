@@ -4,18 +4,18 @@
 
 use std::path::{Path, PathBuf};
 
-use actlab_format::tune::Selection;
+use actlab_format::tuning::Selection;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{Figure, PlotError, draw_legend, legend_line, render};
+use super::{DrawError, Figure, draw_legend, legend_line, render};
+use crate::error::PlotError;
 
 /// The selection, and the name to show for each group.
 struct Sensitivity<'a>(&'a Selection, &'a [String]);
 
 impl Figure for Sensitivity<'_> {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
-        let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), DrawError> {
         let scores = self.0.groups.iter().flat_map(|g| g.lr_curve.iter());
         let finite = scores
             .clone()
@@ -40,8 +40,7 @@ impl Figure for Sensitivity<'_> {
             .margin(12)
             .x_label_area_size(36)
             .y_label_area_size(60)
-            .build_cartesian_2d(x0.log10() - 0.25..x1.log10() + 0.25, y0 - pad..y1 + pad)
-            .map_err(err)?;
+            .build_cartesian_2d(x0.log10() - 0.25..x1.log10() + 0.25, y0 - pad..y1 + pad)?;
         // The candidate rates are the x ticks (a plain log axis would label rounded values).
         chart
             .configure_mesh()
@@ -49,20 +48,17 @@ impl Figure for Sensitivity<'_> {
             .x_labels(0)
             .x_desc("learning rate (log scale)")
             .y_desc("validation accuracy")
-            .draw()
-            .map_err(err)?;
+            .draw()?;
         let mut rates: Vec<f64> = scores.map(|s| s.lr).filter(|r| *r > 0.0).collect();
         rates.sort_by(f64::total_cmp);
         rates.dedup();
         let bottom = y0 - pad;
         for lr in rates {
             let x = lr.log10();
-            chart
-                .draw_series([
-                    PathElement::new(vec![(x, bottom), (x, y1 + pad)], BLACK.mix(0.15)),
-                    PathElement::new(vec![(x, bottom), (x, bottom + pad * 0.3)], BLACK.mix(1.0)),
-                ])
-                .map_err(err)?;
+            chart.draw_series([
+                PathElement::new(vec![(x, bottom), (x, y1 + pad)], BLACK.mix(0.15)),
+                PathElement::new(vec![(x, bottom), (x, bottom + pad * 0.3)], BLACK.mix(1.0)),
+            ])?;
             // Below the axis, in the label area (outside the chart's clipping).
             let (px, py) = chart.backend_coord(&(x, bottom));
             let label = format!("{lr}");
@@ -71,8 +67,7 @@ impl Figure for Sensitivity<'_> {
                 label,
                 (px - half, py + 6),
                 ("sans-serif", 12).into_font(),
-            ))
-            .map_err(err)?;
+            ))?;
         }
         for (i, group) in self.0.groups.iter().enumerate() {
             let color = Palette99::pick(i).to_rgba();
@@ -83,8 +78,7 @@ impl Figure for Sensitivity<'_> {
                 .map(|s| (s.lr.log10(), s.val_accuracy))
                 .collect();
             chart
-                .draw_series(LineSeries::new(points, color.stroke_width(2)))
-                .map_err(err)?
+                .draw_series(LineSeries::new(points, color.stroke_width(2)))?
                 .label(self.1.get(i).map_or(group.group.as_str(), String::as_str))
                 .legend(legend_line(color));
             for s in group.lr_curve.iter().filter(|s| s.val_accuracy.is_finite()) {
@@ -96,7 +90,7 @@ impl Figure for Sensitivity<'_> {
                 } else {
                     Circle::new(at, 4, color.filled())
                 };
-                chart.draw_series(std::iter::once(marker)).map_err(err)?;
+                chart.draw_series(std::iter::once(marker))?;
             }
         }
         draw_legend(&mut chart, 11)

@@ -18,40 +18,24 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 
-/// What can go wrong while plotting.
+use crate::error::PlotError;
+
+/// What a figure's drawing reports: plotters' error (its type depends on the backend drawn
+/// to), as text; [`render`] names the file.
 #[derive(Debug, thiserror::Error)]
-pub enum PlotError {
-    /// The output directory could not be created.
-    #[error("cannot create {path}")]
-    CreateDir {
-        /// The directory.
-        path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
-    },
-    /// Drawing or writing an image failed.
-    #[error("cannot draw {path}: {message}")]
-    Draw {
-        /// The image file.
-        path: PathBuf,
-        /// What plotters said.
-        message: String,
-    },
-    /// The embedded font could not be loaded.
-    #[error("cannot load the embedded font")]
-    Font,
-    /// A tensor could not be read back.
-    #[error("cannot read the computed curve: {0}")]
-    Tensor(String),
-    /// The activation cannot be built (a formula that fails its checks).
-    #[error(transparent)]
-    Model(#[from] actlab_model::ModelError),
+#[error("{0}")]
+pub struct DrawError(String);
+
+impl<E: std::error::Error + Send + Sync> From<DrawingAreaErrorKind<E>> for DrawError {
+    fn from(error: DrawingAreaErrorKind<E>) -> Self {
+        DrawError(error.to_string())
+    }
 }
 
 /// Something drawable on a white canvas.
 pub(crate) trait Figure {
     /// Draws onto `root` (already white; presented by [`render`]).
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String>;
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), DrawError>;
 }
 
 /// Renders `figure` at `size` pixels to `<stem>.svg` and `<stem>.png` (`stem` is a path without
@@ -64,10 +48,10 @@ pub(crate) fn render(
     fn draw<DB: DrawingBackend>(
         figure: &impl Figure,
         root: DrawingArea<DB, Shift>,
-    ) -> Result<(), String> {
-        root.fill(&WHITE).map_err(|e| e.to_string())?;
+    ) -> Result<(), DrawError> {
+        root.fill(&WHITE)?;
         figure.draw(&root)?;
-        root.present().map_err(|e| e.to_string())
+        Ok(root.present()?)
     }
     register_font()?;
     let with = |extension: &str| {
@@ -78,7 +62,10 @@ pub(crate) fn render(
     let (svg, png) = (with(".svg"), with(".png"));
     let failed = |path: &Path| {
         let path = path.to_path_buf();
-        move |message: String| PlotError::Draw { path, message }
+        move |error: DrawError| PlotError::Draw {
+            path,
+            message: error.0,
+        }
     };
     draw(figure, SVGBackend::new(&svg, size).into_drawing_area()).map_err(failed(&svg))?;
     draw(figure, BitMapBackend::new(&png, size).into_drawing_area()).map_err(failed(&png))?;
@@ -98,15 +85,15 @@ fn register_font() -> Result<(), PlotError> {
 pub(crate) fn draw_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
     chart: &mut ChartContext<'a, DB, CT>,
     font_size: u32,
-) -> Result<(), String> {
+) -> Result<(), DrawError> {
     chart
         .configure_series_labels()
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK)
         .label_font(("sans-serif", font_size))
         .position(SeriesLabelPosition::LowerRight)
-        .draw()
-        .map_err(|e| e.to_string())
+        .draw()?;
+    Ok(())
 }
 
 /// A legend entry: a short line in the series' colour.

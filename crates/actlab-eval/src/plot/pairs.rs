@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{Figure, PlotError, render};
+use super::{DrawError, Figure, render};
+use crate::error::PlotError;
 use crate::report::Report;
 
 const LEFT: i32 = 190;
@@ -17,7 +18,7 @@ const CELL: i32 = 58;
 struct Pairs<'a>(&'a Report);
 
 impl Figure for Pairs<'_> {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), DrawError> {
         draw_pairs(root, self.0)
     }
 }
@@ -25,15 +26,13 @@ impl Figure for Pairs<'_> {
 fn draw_pairs<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     report: &Report,
-) -> Result<(), String> {
-    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+) -> Result<(), DrawError> {
     let names: Vec<&str> = report.results.iter().map(|r| r.name.as_str()).collect();
     root.draw(&Text::new(
         "Δ test accuracy, row − column (points); * = significant (Holm over all pairs, 0.05)",
         (10, 12),
         ("sans-serif", 15).into_font(),
-    ))
-    .map_err(err)?;
+    ))?;
     let largest = report
         .pairs
         .iter()
@@ -46,15 +45,13 @@ fn draw_pairs<DB: DrawingBackend>(
             short(name),
             (8, y + CELL / 2 - 7),
             ("sans-serif", 12).into_font(),
-        ))
-        .map_err(err)?;
+        ))?;
         let x = LEFT + i as i32 * CELL;
         root.draw(&Text::new(
             short(name).chars().take(9).collect::<String>(),
             (x + 2, TOP - 18),
             ("sans-serif", 11).into_font(),
-        ))
-        .map_err(err)?;
+        ))?;
     }
     for (i, row) in names.iter().enumerate() {
         for (j, column) in names.iter().enumerate() {
@@ -86,22 +83,19 @@ fn draw_pairs<DB: DrawingBackend>(
             root.draw(&Rectangle::new(
                 [(x, y), (x + CELL, y + CELL)],
                 fill.filled(),
-            ))
-            .map_err(err)?;
+            ))?;
             let significant = cell.is_some_and(|(_, s)| s);
             let border = if significant {
                 BLACK.stroke_width(3)
             } else {
                 RGBColor(200, 200, 200).stroke_width(1)
             };
-            root.draw(&Rectangle::new([(x, y), (x + CELL, y + CELL)], border))
-                .map_err(err)?;
+            root.draw(&Rectangle::new([(x, y), (x + CELL, y + CELL)], border))?;
             root.draw(&Text::new(
                 text,
                 (x + 5, y + CELL / 2 - 7),
                 ("sans-serif", 12).into_font(),
-            ))
-            .map_err(err)?;
+            ))?;
         }
     }
     Ok(())

@@ -13,9 +13,9 @@ pub use pairs::{MAX_PAIR_GROUPS, Pair, all_pairs};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use actlab_model::ActivationConfig;
-use actlab_train::run::{self, RunStatus};
-use actlab_train::{EpochRecord, RunSummary};
+use actlab_format::activation::ActivationConfig;
+use actlab_format::run::{RunStatus, RunSummary, metrics};
+use actlab_format::state::EpochRecord;
 use serde::Serialize;
 
 use crate::error::EvalError;
@@ -54,8 +54,7 @@ pub fn collect_runs(roots: &[PathBuf]) -> Result<(Vec<RunRecord>, Vec<String>), 
             ));
             continue;
         }
-        let read =
-            RunSummary::load(&dir).and_then(|summary| Ok((summary, run::metrics::read(&dir)?)));
+        let read = RunSummary::load(&dir).and_then(|summary| Ok((summary, metrics::read(&dir)?)));
         match read {
             Ok((summary, history)) => runs.push(RunRecord {
                 history,
@@ -178,7 +177,7 @@ pub struct ActivationResult {
     pub tuned_lr: Option<f64>,
     /// In a tuned sweep: every candidate rate's mean validation accuracy.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub lr_curve: Option<Vec<actlab_format::tune::RateScore>>,
+    pub lr_curve: Option<Vec<actlab_format::tuning::RateScore>>,
 }
 
 /// The whole comparison.
@@ -333,85 +332,16 @@ pub fn build_report(runs: &[RunRecord], baseline: &str) -> Report {
                 .map(|(r, _)| r)
                 .collect();
             members.sort_by_key(|r| r.summary.seed);
-            let accuracies: Vec<f64> = members.iter().map(|r| r.summary.test_accuracy).collect();
-            let epoch_means: Vec<f64> = members
-                .iter()
-                .filter(|r| !r.summary.epoch_seconds.is_empty())
-                .map(|r| stats::mean(&r.summary.epoch_seconds))
-                .collect();
-            let learned_values: Vec<(String, f64)> =
-                members.iter().filter_map(|r| learned(&r.summary)).collect();
-            let learned = learned_values.first().map(|(what, _)| {
-                let values: Vec<f64> = learned_values.iter().map(|(_, v)| *v).collect();
-                (
-                    what.clone(),
-                    stats::mean(&values),
-                    stats::sample_std(&values),
-                )
-            });
-            ActivationResult {
-                name: name.clone(),
-                kind: members[0].summary.activation.clone(),
-                activation_label: members[0].summary.activation_label.clone(),
-                hidden_layers: members[0].summary.layers.len().saturating_sub(2),
-                hidden: hidden_sizes(&members[0].summary.layers),
-                n: members.len(),
-                seeds: members.iter().map(|r| r.summary.seed).collect(),
-                accuracy: stats::ci95(&accuracies),
-                std: stats::sample_std(&accuracies),
-                min: accuracies.iter().copied().fold(f64::INFINITY, f64::min),
-                max: accuracies.iter().copied().fold(f64::NEG_INFINITY, f64::max),
-                accuracies,
-                epoch_seconds: if epoch_means.is_empty() {
-                    f64::NAN
-                } else {
-                    stats::mean(&epoch_means)
-                },
-                params: members[0].summary.params,
-                learned,
-                vs_baseline: None,
-                tuned_lr: None,
-                lr_curve: None,
-            }
+            group_result(name, &members)
         })
         .collect();
     results.sort_by(|a, b| b.accuracy.mean.total_cmp(&a.accuracy.mean));
-
     let base_index = results
         .iter()
         .position(|r| r.name == baseline)
         .or_else(|| results.iter().position(|r| r.kind == baseline));
     if let Some(b) = base_index {
-        let base = results[b].clone();
-        let mut tested = Vec::new();
-        for (i, result) in results.iter().enumerate() {
-            if i == b || result.n < 2 || base.n < 2 {
-                continue;
-            }
-            let unique = |seeds: &[u64]| seeds.windows(2).all(|w| w[0] != w[1]);
-            let test = if result.seeds == base.seeds && unique(&result.seeds) {
-                stats::paired_t(&result.accuracies, &base.accuracies)
-            } else {
-                stats::welch_t(&result.accuracies, &base.accuracies)
-            };
-            tested.push((i, test));
-        }
-        // Holm over the m comparisons of the table: the verdicts use the corrected p.
-        let raw: Vec<f64> = tested.iter().map(|(_, t)| t.p).collect();
-        let corrected = stats::holm(&raw);
-        for ((i, test), p_holm) in tested.into_iter().zip(corrected) {
-            let result = &mut results[i];
-            let (effect_size, mde_points, seeds_needed) =
-                power(&result.accuracies, &base.accuracies, &test);
-            result.vs_baseline = Some(VersusBaseline {
-                verdict: stats::verdict_adjusted(&test, p_holm),
-                p_holm,
-                effect_size,
-                mde_points,
-                seeds_needed,
-                test,
-            });
-        }
+        compare_with_baseline(&mut results, b);
     }
     let power_line = seeds_for(&results, 0.002);
     let pairs = all_pairs(&results);
@@ -444,5 +374,85 @@ pub fn build_report(runs: &[RunRecord], baseline: &str) -> Report {
         seeds_for_two_tenths: power_line,
         tuning: None,
         tuning_note: None,
+    }
+}
+
+/// One group's statistics over its runs (sorted by seed), not yet compared with anything.
+fn group_result(name: &str, members: &[&RunRecord]) -> ActivationResult {
+    let accuracies: Vec<f64> = members.iter().map(|r| r.summary.test_accuracy).collect();
+    let epoch_means: Vec<f64> = members
+        .iter()
+        .filter(|r| !r.summary.epoch_seconds.is_empty())
+        .map(|r| stats::mean(&r.summary.epoch_seconds))
+        .collect();
+    let learned_values: Vec<(String, f64)> =
+        members.iter().filter_map(|r| learned(&r.summary)).collect();
+    let learned = learned_values.first().map(|(what, _)| {
+        let values: Vec<f64> = learned_values.iter().map(|(_, v)| *v).collect();
+        (
+            what.clone(),
+            stats::mean(&values),
+            stats::sample_std(&values),
+        )
+    });
+    let first = &members[0].summary;
+    ActivationResult {
+        name: name.to_string(),
+        kind: first.activation.clone(),
+        activation_label: first.activation_label.clone(),
+        hidden_layers: first.layers.len().saturating_sub(2),
+        hidden: hidden_sizes(&first.layers),
+        n: members.len(),
+        seeds: members.iter().map(|r| r.summary.seed).collect(),
+        accuracy: stats::ci95(&accuracies),
+        std: stats::sample_std(&accuracies),
+        min: accuracies.iter().copied().fold(f64::INFINITY, f64::min),
+        max: accuracies.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        accuracies,
+        epoch_seconds: if epoch_means.is_empty() {
+            f64::NAN
+        } else {
+            stats::mean(&epoch_means)
+        },
+        params: first.params,
+        learned,
+        vs_baseline: None,
+        tuned_lr: None,
+        lr_curve: None,
+    }
+}
+
+/// Compares every group of at least two runs with the baseline `results[b]`: a paired t-test
+/// when both ran the same seeds, Welch's otherwise; Holm over the table's comparisons decides
+/// the verdicts; effect size and power per comparison.
+fn compare_with_baseline(results: &mut [ActivationResult], b: usize) {
+    let base = results[b].clone();
+    let mut tested = Vec::new();
+    for (i, result) in results.iter().enumerate() {
+        if i == b || result.n < 2 || base.n < 2 {
+            continue;
+        }
+        let unique = |seeds: &[u64]| seeds.windows(2).all(|w| w[0] != w[1]);
+        let test = if result.seeds == base.seeds && unique(&result.seeds) {
+            stats::paired_t(&result.accuracies, &base.accuracies)
+        } else {
+            stats::welch_t(&result.accuracies, &base.accuracies)
+        };
+        tested.push((i, test));
+    }
+    let raw: Vec<f64> = tested.iter().map(|(_, t)| t.p).collect();
+    let corrected = stats::holm(&raw);
+    for ((i, test), p_holm) in tested.into_iter().zip(corrected) {
+        let result = &mut results[i];
+        let (effect_size, mde_points, seeds_needed) =
+            power(&result.accuracies, &base.accuracies, &test);
+        result.vs_baseline = Some(VersusBaseline {
+            verdict: stats::verdict_adjusted(&test, p_holm),
+            p_holm,
+            effect_size,
+            mde_points,
+            seeds_needed,
+            test,
+        });
     }
 }

@@ -2,9 +2,9 @@
 //! compare`), a second leaderboard with every activation at the shared rate (the tuning runs at
 //! `base.train`'s rate), and the activations whose rank differs between the two.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use actlab_format::tune::{GroupChoice, SELECTION, Selection};
+use actlab_format::tuning::{GroupChoice, SELECTION, Selection};
 use serde::Serialize;
 
 use super::{ActivationResult, Report, build_report, collect_runs};
@@ -52,7 +52,7 @@ pub fn attach(report: &mut Report, roots: &[PathBuf], baseline: &str) -> Result<
         ));
         return Ok(());
     }
-    let selection = read_selection(&path)?;
+    let selection = Selection::read(&path)?;
     for result in &mut report.results {
         if let Some(choice) = selection.groups.iter().find(|g| matches(g, result)) {
             result.tuned_lr = Some(choice.tuned_lr);
@@ -90,17 +90,6 @@ pub fn attach(report: &mut Report, roots: &[PathBuf], baseline: &str) -> Result<
         rank_changes,
     });
     Ok(())
-}
-
-/// Reads `selection.json`.
-pub fn read_selection(path: &Path) -> Result<Selection, EvalError> {
-    let bad = |message: String| EvalError::BadFile {
-        path: path.to_path_buf(),
-        message,
-    };
-    let text = actlab_format::fsio::read_text(path, actlab_format::fsio::MAX_TEXT_BYTES)
-        .map_err(|e| bad(e.to_string()))?;
-    serde_json::from_str(&text).map_err(|e| bad(format!("not a tuning selection: {e}")))
 }
 
 /// The name the report gives each group of the selection (its results-table row), or the

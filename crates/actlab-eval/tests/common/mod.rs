@@ -4,9 +4,10 @@
 
 use std::path::Path;
 
-use actlab_train::RunSummary;
-use actlab_train::diagnostics::{DiagnosticRow, LayerDiagnostics};
-use actlab_train::run::{self, EpochRecord};
+use actlab_format::run;
+use actlab_format::run::RunSummary;
+use actlab_format::state::EpochRecord;
+use actlab_format::state::{DiagnosticRow, LayerDiagnostics};
 
 pub fn summary(activation: &str, label: &str, seed: u64, accuracy: f64) -> RunSummary {
     RunSummary {

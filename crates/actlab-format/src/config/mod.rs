@@ -6,6 +6,7 @@
 
 mod backend;
 mod file;
+pub mod model;
 mod sections;
 #[cfg(test)]
 mod tests;
@@ -14,20 +15,16 @@ use std::ops::Deref;
 use std::path::{Path, PathBuf};
 
 use crate::dataset::{IMAGE_PIXELS, NUM_CLASSES};
-use crate::model::{MlpConfig, ModelSpec};
+use crate::model::MlpConfig;
+pub use model::ModelSpec;
 use serde::{Deserialize, Serialize};
 
 pub use backend::{BackendName, BackendSection, DeviceSpec};
 pub use file::{ConfigError, ConfigFile, check_name, load, name_from_path, parse_toml, read_toml};
 pub use sections::{
-    DataSection, EarlyStopping, OptimizerConfig, OutputSection, Progress, ScheduleConfig,
+    DataSection, EarlyStopping, OptimizerConfig, OutputSection, ProgressDisplay, ScheduleConfig,
     TrainSection,
 };
-
-/// The datasets actlab reads (see [`crate::dataset`]).
-pub use crate::dataset::DatasetName as Dataset;
-/// Which training images are held out for validation.
-pub use crate::dataset::Holdout;
 
 /// A whole experiment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -70,8 +67,8 @@ impl Deref for Experiment {
 }
 
 impl Experiment {
-    /// The model to build.
-    pub fn model(&self) -> &MlpConfig {
+    /// The model to build, resolved from the `[model]` section.
+    pub fn mlp(&self) -> &MlpConfig {
         &self.model
     }
 
@@ -83,6 +80,27 @@ impl Experiment {
     /// The raw config again, to change and validate anew.
     pub fn into_config(self) -> ExperimentConfig {
         self.config
+    }
+
+    /// This experiment with `change` applied to its config, validated again; the model is
+    /// resolved again only when `change` touched `[model]` or `[data]` (a sweep's tuning runs
+    /// and final runs are its points at other rates and seeds). `path` names the file in
+    /// errors.
+    pub fn revised(
+        &self,
+        path: &Path,
+        change: impl FnOnce(&mut ExperimentConfig),
+    ) -> Result<Experiment, ConfigError> {
+        let mut config = self.config.clone();
+        change(&mut config);
+        if config.model != self.config.model || config.data != self.config.data {
+            return config.validate(path);
+        }
+        config.check_ranges(path)?;
+        Ok(Experiment {
+            config,
+            model: self.model.clone(),
+        })
     }
 
     /// The run's name: `name`, else the run directory's last component.

@@ -4,12 +4,8 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use crate::dataset::{DatasetName, Holdout};
 use crate::state::EpochRecord;
-
-/// The datasets actlab reads (see [`crate::dataset`]).
-pub use crate::dataset::DatasetName as Dataset;
-/// Which training images are held out for validation.
-pub use crate::dataset::Holdout;
 
 fn default_validation_size() -> usize {
     5_000
@@ -21,7 +17,7 @@ fn default_validation_size() -> usize {
 pub struct DataSection {
     /// `mnist` or `fashion-mnist` [fashion-mnist].
     #[serde(default)]
-    pub dataset: Dataset,
+    pub dataset: DatasetName,
     /// A directory holding the IDX files, tried before the usual places.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dir: Option<PathBuf>,
@@ -43,7 +39,7 @@ pub struct DataSection {
 impl Default for DataSection {
     fn default() -> Self {
         Self {
-            dataset: Dataset::default(),
+            dataset: DatasetName::default(),
             dir: None,
             validation_size: default_validation_size(),
             holdout: Holdout::default(),
@@ -122,6 +118,13 @@ impl OptimizerConfig {
             Self::Adam { lr, .. } | Self::Adamw { lr, .. } | Self::Sgd { lr, .. } => *lr,
         }
     }
+
+    /// Sets the base learning rate.
+    pub fn set_lr(&mut self, value: f64) {
+        match self {
+            Self::Adam { lr, .. } | Self::Adamw { lr, .. } | Self::Sgd { lr, .. } => *lr = value,
+        }
+    }
 }
 
 /// A learning-rate schedule over epochs (`schedule = { kind = "cosine" }`). The rate is set at
@@ -177,7 +180,7 @@ impl ScheduleConfig {
 /// How training reports progress.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Progress {
+pub enum ProgressDisplay {
     /// A live bar on a terminal (plain lines when output is not a terminal).
     #[default]
     Bar,
@@ -217,7 +220,7 @@ pub struct TrainSection {
     /// `bar` or `plain` [bar]: a display choice of the command line, read from the file but
     /// never written into a run's resolved `config.toml`.
     #[serde(default, skip_serializing)]
-    pub progress: Progress,
+    pub progress: ProgressDisplay,
     /// Measure per-layer gradient norms, dead and saturated units and learned parameters on a
     /// probe batch at initialisation and after every epoch → `diagnostics.csv` [false].
     #[serde(default)]
@@ -268,7 +271,7 @@ impl Default for TrainSection {
             optimizer: OptimizerConfig::default(),
             schedule: None,
             seed: default_seed(),
-            progress: Progress::default(),
+            progress: ProgressDisplay::default(),
             diagnostics: false,
             early_stopping: None,
         }

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use super::*;
+use crate::dataset::DatasetName;
 
 fn parse(text: &str) -> Result<Experiment, ConfigError> {
     let path = Path::new("configs/test.toml");
@@ -23,7 +24,7 @@ fn minimal_config_gets_the_articles_defaults() {
     assert_eq!(config.train.batch_size, 64);
     assert_eq!(config.train.optimizer, OptimizerConfig::default());
     assert_eq!(config.train.optimizer.lr(), 1e-3);
-    assert_eq!(config.data.dataset, Dataset::FashionMnist);
+    assert_eq!(config.data.dataset, DatasetName::FashionMnist);
     assert_eq!(config.backend.name, BackendName::Flex);
     assert_eq!(config.backend.device, DeviceSpec::Default);
 }
@@ -50,13 +51,13 @@ fn round_trips_through_toml() {
     "#;
     let config = parse(text).unwrap();
     assert_eq!(config.backend.device, DeviceSpec::Discrete(1));
-    assert_eq!(config.train.progress, Progress::Plain);
+    assert_eq!(config.train.progress, ProgressDisplay::Plain);
     // `progress` is the command line's display choice: never written into a resolved config.
     let written = config.to_toml().unwrap();
     assert!(!written.contains("progress"), "{written}");
     let again = parse(&written).unwrap();
     let mut expected = config.into_config();
-    expected.train.progress = Progress::Bar;
+    expected.train.progress = ProgressDisplay::Bar;
     assert_eq!(again.config(), &expected);
 }
 

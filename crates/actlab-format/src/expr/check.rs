@@ -25,26 +25,39 @@ pub fn check_grid() -> Vec<f64> {
     xs
 }
 
+/// What is wrong with a formula's parameter lists.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParamError {
+    /// A declared parameter the formula does not use.
+    #[error("parameter `{0}` is declared in `params` but the formula does not use it")]
+    Unused(String),
+    /// A learnable parameter that is not declared.
+    #[error("`learnable` names `{name}`, which is not in `params` (declared: {declared})")]
+    Undeclared {
+        /// The learnable name.
+        name: String,
+        /// The declared names, or `none`.
+        declared: String,
+    },
+}
+
 /// The parameters of an activation formula, checked: every declared one used, every learnable
 /// one declared.
-pub fn check_params(expr: &Expr, names: &[String], learnable: &[String]) -> Result<(), String> {
+pub fn check_params(expr: &Expr, names: &[String], learnable: &[String]) -> Result<(), ParamError> {
     let mut used = Vec::new();
     expr.used_params(&mut used);
     if let Some(k) = (0..names.len()).find(|k| !used.contains(k)) {
-        return Err(format!(
-            "parameter `{}` is declared in `params` but the formula does not use it",
-            names[k]
-        ));
+        return Err(ParamError::Unused(names[k].clone()));
     }
     if let Some(l) = learnable.iter().find(|l| !names.contains(l)) {
-        return Err(format!(
-            "`learnable` names `{l}`, which is not in `params` (declared: {})",
-            if names.is_empty() {
+        return Err(ParamError::Undeclared {
+            name: l.clone(),
+            declared: if names.is_empty() {
                 "none".to_string()
             } else {
                 names.join(", ")
-            }
-        ));
+            },
+        });
     }
     Ok(())
 }
@@ -136,7 +149,8 @@ impl Formula {
             );
             formula_error(format!("column {}: {}", e.column, e.message), caret)
         })?;
-        check_params(&expr, &names, learnable).map_err(|m| formula_error(m, String::new()))?;
+        check_params(&expr, &names, learnable)
+            .map_err(|e| formula_error(e.to_string(), String::new()))?;
         if let Some((x, v)) = first_non_finite(&expr, &values) {
             return Err(formula_error(
                 format!(

@@ -12,9 +12,8 @@ use super::gelu::GeluConfig;
 use super::rational::RationalActivation;
 use super::softmax::SoftmaxConfig;
 use super::swish::SwishConfig;
-use crate::ModelError;
-
-pub use actlab_format::activation::{ActivationConfig, activation_kinds};
+use actlab_format::activation::ActivationConfig;
+use actlab_format::error::ModelError;
 
 /// Building an [`Activation`] from its config.
 pub trait ActivationInit {

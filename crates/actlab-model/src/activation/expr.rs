@@ -13,7 +13,7 @@ use burn::module::{Module, Param};
 use burn::tensor::activation::{relu, sigmoid};
 use burn::tensor::{Device, Tensor};
 
-use crate::ModelError;
+use actlab_format::error::ModelError;
 
 /// The largest input `exp` sees (f32 overflows just above 88.72).
 const EXP_MAX: f64 = 88.0;

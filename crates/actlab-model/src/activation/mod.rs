@@ -19,7 +19,7 @@ mod swish;
 #[cfg(test)]
 mod tests;
 
-pub use config::{ActivationConfig, ActivationInit, activation_kinds};
+pub use config::ActivationInit;
 pub use elu::{Elu, EluConfig, SELU_ALPHA, SELU_LAMBDA, Selu};
 pub use expr::{ExprActivation, derivative_mismatches};
 pub use gelu::{Gelu, GeluConfig};
@@ -32,7 +32,7 @@ use burn::nn::activation::{Mish, SiLU};
 use burn::nn::{Identity, LeakyRelu, PRelu, Relu, Sigmoid, Softplus, Tanh};
 use burn::tensor::Tensor;
 
-use crate::ModelError;
+use actlab_format::error::ModelError;
 
 /// One activation layer of any supported kind.
 #[derive(Module, Debug)]

@@ -9,7 +9,7 @@ use actlab_format::rational::RationalFit;
 use burn::module::{Module, Param};
 use burn::tensor::{Device, Tensor};
 
-use crate::ModelError;
+use actlab_format::error::ModelError;
 
 /// A rational activation layer.
 #[derive(Module, Debug)]

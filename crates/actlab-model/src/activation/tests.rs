@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::*;
+use actlab_format::activation::{ActivationConfig, activation_kinds};
 
 #[derive(Debug, Serialize, Deserialize, PartialEq)]
 struct Holder {

@@ -1,7 +1,7 @@
 //! Shared test helpers: the backends every test runs on, tensors in and out, f64 references.
 #![allow(dead_code)]
 
-use actlab_model::ActivationConfig;
+use actlab_format::activation::ActivationConfig;
 use burn::tensor::{Device, Tensor, TensorData};
 
 /// The CPU backends the model must agree on.

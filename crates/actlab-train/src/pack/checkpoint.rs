@@ -7,15 +7,16 @@
 
 use std::path::Path;
 
-use actlab_model::{ActivationConfig, Mlp, MlpInit, PackedMlp};
+use actlab_format::activation::ActivationConfig;
+use actlab_format::config::Experiment;
+use actlab_format::state::TrainState;
+use actlab_model::{Mlp, MlpInit, PackedMlp};
 use burn::module::Module;
 use burn::optim::ModuleOptimizer;
 
 use super::step::PackStep;
-use crate::checkpoint::{self, TrainState};
-use crate::config::Experiment;
 use crate::error::TrainError;
-use crate::run::{self, DirLock};
+use crate::run::{self, DirLock, checkpoint};
 
 const MAGIC: &[u8] = b"actlab pack adam v1\n";
 
@@ -133,7 +134,7 @@ pub(super) fn save(
         };
         let weights = pack
             .net
-            .member(m, experiment.model().output_activation.as_ref())?
+            .member(m, experiment.mlp().output_activation.as_ref())?
             .valid();
         save_member(
             locks[m].dir(),
@@ -164,7 +165,7 @@ pub(super) fn restore(
     for (experiment, cp) in experiments.iter().zip(checkpoints) {
         let dir = experiment.run_dir();
         let cp_dir = checkpoint::dir(&dir);
-        let blank = || experiment.model().init(device);
+        let blank = || experiment.mlp().init(device);
         let model = run::load_weights(blank()?, &cp_dir.join(&cp.state.model_file), cp.model)?;
         let parts = moments(&dir, &cp.optimizer)?;
         let optimizer_path = cp_dir.join(&cp.state.optimizer_file);
@@ -192,7 +193,7 @@ pub(super) fn restore(
     }
     let net = PackedMlp::new(&members, configs)?;
     let moments = (PackedMlp::new(&ms, configs)?, PackedMlp::new(&vs, configs)?);
-    let time = i32::try_from(time).map_err(|_| TrainError::Pack("too many steps".into()))?;
+    let time = i32::try_from(time).map_err(|_| TrainError::TooManySteps { steps: time })?;
     let pack = PackStep::resumed(net, weight_decay, time, moments, optims);
     Ok((pack, records))
 }

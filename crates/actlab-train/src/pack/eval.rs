@@ -1,8 +1,7 @@
-//! Every member's numbers through the packed network: validation (one forward per batch for
-//! all members) and the per-step losses read back in one synchronisation.
+//! Every member's validation through the packed network: one forward per batch for all
+//! members.
 
 use actlab_model::PackedMlp;
-use burn::tensor::{Int, Tensor};
 
 use crate::backend;
 use crate::error::TrainError;
@@ -71,24 +70,4 @@ pub(super) fn evaluate_pack(
             count,
         })
         .collect())
-}
-
-/// The pending per-step losses and hit counts, read back in one synchronisation: `[steps·K]`
-/// each, step-major.
-pub(super) fn read_back(
-    pending: Vec<(Tensor<1>, Tensor<1, Int>)>,
-    backend: &backend::Backend,
-) -> Result<(Vec<f32>, Vec<i64>), TrainError> {
-    let read_error = |e: &dyn std::fmt::Display| TrainError::Device {
-        backend: backend.name.as_str(),
-        message: e.to_string(),
-    };
-    let (losses, hits): (Vec<_>, Vec<_>) = pending.into_iter().unzip();
-    let losses = Tensor::cat(losses, 0)
-        .try_into_data()
-        .map_err(|e| read_error(&e))?;
-    let hits = Tensor::cat(hits, 0)
-        .try_into_data()
-        .map_err(|e| read_error(&e))?;
-    Ok((losses.iter::<f32>().collect(), hits.iter::<i64>().collect()))
 }

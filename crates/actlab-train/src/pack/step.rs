@@ -9,7 +9,8 @@
 //! Swish β, formula parameters, rational coefficients) go through Burn's own Adam, one optimizer
 //! per member at its rate, without weight decay — as `optim::build` treats them unpacked.
 
-use actlab_model::{Activation, Mlp, ModelError, PackedMlp};
+use actlab_format::error::ModelError;
+use actlab_model::{Activation, Mlp, PackedMlp};
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::activation::log_softmax;
 use burn::tensor::{Int, Tensor, TensorData};

@@ -7,10 +7,9 @@ use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
-use crate::error::TrainError;
+use actlab_format::run::files::LOCK;
 
-/// The lock file's name.
-pub const LOCK: &str = ".actlab.lock";
+use crate::error::TrainError;
 
 /// A held lock; dropping it releases the directory.
 #[derive(Debug)]

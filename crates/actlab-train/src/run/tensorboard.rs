@@ -22,13 +22,11 @@ use actlab_tb::proto::{
 };
 use actlab_tb::{EventFile, TbError};
 
-use super::{EpochRecord, RunSummary};
-use crate::config::Experiment;
-use crate::diagnostics::DiagnosticRow;
-use crate::error::TrainError;
+use actlab_format::config::Experiment;
+use actlab_format::run::{RunSummary, files};
+use actlab_format::state::{DiagnosticRow, EpochRecord};
 
-/// The directory inside a run directory.
-pub const DIR: &str = "tensorboard";
+use crate::error::TrainError;
 
 impl From<TbError> for TrainError {
     fn from(error: TbError) -> TrainError {
@@ -44,7 +42,7 @@ impl From<TbError> for TrainError {
 
 /// `run_dir/tensorboard`.
 pub fn dir(run_dir: &Path) -> PathBuf {
-    run_dir.join(DIR)
+    run_dir.join(files::TENSORBOARD)
 }
 
 /// Removes the event files of an attempt that died before its first checkpoint (a fresh start
@@ -59,7 +57,7 @@ pub fn remove_leftovers(run_dir: &Path) {
 
 /// The hyperparameters a run is a session of, for TensorBoard's HParams dashboard.
 pub fn hparams(experiment: &Experiment) -> BTreeMap<String, Value> {
-    let mlp = experiment.model();
+    let mlp = experiment.mlp();
     let hidden = mlp.layer_sizes();
     // Input and output sizes are not hyperparameters of the sweep: the widths between them.
     let hidden = hidden
@@ -153,7 +151,7 @@ pub fn experiment_record(name: &str, experiments: &[Experiment]) -> actlab_tb::p
 
 /// The scalar tag of a layer's learned activation parameter.
 fn learned_tag(experiment: &Experiment, layer: usize) -> String {
-    let name = match experiment.model().activation.kind() {
+    let name = match experiment.mlp().activation.kind() {
         "prelu" => "prelu_slope",
         "swish" => "swish_beta",
         _ => "learned_mean",

@@ -8,8 +8,10 @@ use burn::module::{Module, ModuleMapper, Param, ParamId};
 use burn::store::ModuleRecord;
 use burn::tensor::{Bytes, Device, Tensor};
 
-use super::{files, write_file};
-use crate::config::Experiment;
+use actlab_format::config::Experiment;
+use actlab_format::run::{RunSummary, files};
+
+use super::write_file;
 use crate::error::TrainError;
 
 /// Numbers a module's parameters 1, 2, 3, … in visiting order. Burn gives every parameter a
@@ -53,11 +55,11 @@ pub fn load_model(
     experiment: &Experiment,
     device: &Device,
 ) -> Result<Mlp, TrainError> {
-    let model = experiment.model().init(device)?;
+    let model = experiment.mlp().init(device)?;
     let path = run_dir.join(files::MODEL);
     let bytes = std::fs::read(&path).map_err(TrainError::io(&path))?;
     // Checked against the hash the summary recorded when the weights were written.
-    if let Ok(summary) = super::RunSummary::load(run_dir)
+    if let Ok(summary) = RunSummary::load(run_dir)
         && let Some(recorded) = &summary.model_sha256
     {
         super::verify(&path, &bytes, recorded, files::SUMMARY)?;

@@ -4,17 +4,18 @@
 use std::path::Path;
 
 use actlab_data::MnistData;
+use actlab_format::config::Experiment;
+use actlab_format::provenance::BuildInfo;
+use actlab_format::run::RunSummary;
+use actlab_format::state::TrainState;
 use actlab_model::Mlp;
 use burn::module::Module;
 
 use super::{Live, Trainer};
 use crate::backend::Backend;
-use crate::checkpoint::{self, TrainState};
-use crate::config::Experiment;
 use crate::error::TrainError;
 use crate::evaluate::evaluate;
-use crate::provenance::{BuildInfo, Provenance};
-use crate::run::{self, RunFacts, RunSummary};
+use crate::run::{self, RunFacts, checkpoint};
 
 /// What ending a run needs besides its state: where it is, what it trained on and where. The
 /// trainer ends its run through it, and a pack each member (so a member ends exactly as alone).
@@ -78,14 +79,14 @@ impl RunEnd<'_> {
             train_samples: self.samples.0,
             validation_samples: self.samples.1,
             model_sha256: run::write_weights(self.run_dir, inference)?,
-            provenance: Provenance::collect(
+            provenance: crate::provenance::collect(
                 self.build,
                 self.backend,
                 &self.experiment.backend.device.to_string(),
                 self.data,
             ),
         };
-        let mut summary = RunSummary::build(self.experiment, facts);
+        let mut summary = facts.into_summary(self.experiment);
         summary.packed_with = packed_with;
         summary.write(self.run_dir)?;
         run::tensorboard::sync(
@@ -106,12 +107,9 @@ impl Trainer<'_> {
             experiment: self.experiment,
             run_dir: &self.run_dir,
             data: self.data,
-            test_ix: &self.test_ix,
+            test_ix: &self.images.test,
             backend: &self.backend,
-            samples: (
-                self.steps * self.experiment.train.batch_size,
-                self.validation_ix.len(),
-            ),
+            samples: self.images.samples(self.experiment.train.batch_size),
             build,
         };
         end.finish(live.model.valid(), &live.state, None)

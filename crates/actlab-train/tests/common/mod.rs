@@ -3,8 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use actlab_data::{DatasetName, IMAGE_PIXELS, MnistData, Split};
-use actlab_train::{Experiment, ExperimentConfig};
+use actlab_data::{MnistData, Split};
+use actlab_format::config::{Experiment, ExperimentConfig};
+use actlab_format::dataset::{DatasetName, IMAGE_PIXELS};
 
 /// A learnable 10-class problem: class `c` lights a 7×7 block at a class-specific place, over
 /// noise; every image is different (xorshift noise), labels cycle through the classes.

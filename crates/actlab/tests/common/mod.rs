@@ -67,7 +67,7 @@ pub fn text(bytes: &[u8]) -> String {
 
 pub fn write_idx(dir: &Path, base: &str, dims: &[u32], data: Vec<u8>) {
     std::fs::create_dir_all(dir).unwrap();
-    let array = actlab_data::idx::IdxArray {
+    let array = actlab_idx::IdxArray {
         dims: dims.to_vec(),
         data,
     };

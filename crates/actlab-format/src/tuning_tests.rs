@@ -1,6 +1,8 @@
 use super::*;
+use crate::sweep::SweepConfig;
+use crate::sweep::tune::Halving;
 
-fn sweep(extra: &str) -> Result<SweepConfig, ConfigError> {
+fn sweep(extra: &str) -> Result<Sweep, ConfigError> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("s.toml");
     std::fs::write(
@@ -21,11 +23,11 @@ const TUNE: &str = "[tune]\nlr = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2]\nseeds = [1001, 
 #[test]
 fn tuning_runs_are_every_group_rate_and_seed() {
     let s = sweep(TUNE).unwrap();
-    let points = tune_points(&s);
+    let points = s.tune_points();
     assert_eq!(points.len(), 2 * 5 * 2);
     assert_eq!(points[0].point.name, "relu-lr0.0001-s1001");
     assert_eq!(points[3].point.name, "relu-lr0.0003-s1002");
-    let p = &points[3].point.config;
+    let p = &points[3].point.experiment;
     assert_eq!(
         (p.train.optimizer.lr(), p.train.seed, p.train.epochs),
         (3e-4, 1002, 5)
@@ -37,10 +39,10 @@ fn tuning_runs_are_every_group_rate_and_seed() {
     assert_eq!(s.points()[0].group, "relu");
     // tune.epochs overrides base.train.epochs for tuning runs only.
     let s = sweep(&format!("{TUNE}\nepochs = 3")).unwrap();
-    assert_eq!(tune_points(&s)[0].point.config.train.epochs, 3);
-    assert_eq!(s.points()[0].config.train.epochs, 5);
+    assert_eq!(s.tune_points()[0].point.experiment.train.epochs, 3);
+    assert_eq!(s.points()[0].experiment.train.epochs, 5);
     // No [tune]: nothing to tune, and the sweep is what it was.
-    assert!(tune_points(&sweep("").unwrap()).is_empty());
+    assert!(sweep("").unwrap().tune_points().is_empty());
     assert!(plan(&sweep("").unwrap(), &mut |_| Observed::default()).is_none());
 }
 
@@ -108,7 +110,7 @@ fn halving_keeps_the_ceiling_of_the_fraction() {
 /// Validation accuracy of a synthetic run per epoch: `relu` is best at 1e-3 late but at 1e-2
 /// early (so halving matters), `tanh` best at 3e-3; the seed shifts everything a little.
 fn synthetic(p: &TunePoint, epoch: usize) -> f64 {
-    let seed = (p.point.config.train.seed - 1000) as f64 * 1e-4;
+    let seed = (p.point.experiment.train.seed - 1000) as f64 * 1e-4;
     let late = match (p.group.as_str(), p.lr) {
         ("relu", 1e-3) => 0.90,
         ("relu", 1e-2) => 0.70,
@@ -142,7 +144,7 @@ fn plan_trains_to_each_rung_prunes_and_chooses_by_validation() {
     assert_eq!((epoch, pause, points.len()), (2, true, 20));
     // Half the runs at the rung: only the others are asked for.
     let mut reached = |p: &TunePoint| Observed {
-        val_acc: (1..=if p.point.config.train.seed == 1001 {
+        val_acc: (1..=if p.point.experiment.train.seed == 1001 {
             2
         } else {
             1
@@ -204,12 +206,13 @@ fn plan_trains_to_each_rung_prunes_and_chooses_by_validation() {
     assert_eq!((relu.lr_curve[2].epoch, relu.lr_curve[2].n), (5, 2));
     assert!((relu.lr_curve[2].val_accuracy - (0.90 + 1.5e-4)).abs() < 1e-12);
     // The final runs get the chosen rates.
-    let finals = selection.final_points(&s);
+    let finals = selection.final_points(&s).unwrap();
     assert_eq!(finals.len(), 6);
     assert!(
         finals
             .iter()
-            .all(|p| p.config.train.optimizer.lr() == if p.group == "relu" { 1e-3 } else { 3e-3 })
+            .all(|p| p.experiment.train.optimizer.lr()
+                == if p.group == "relu" { 1e-3 } else { 3e-3 })
     );
     assert_eq!(finals[0].name, "relu-s1");
 }

@@ -1,13 +1,18 @@
 //! Sweeps: a base training config plus a grid (activations × hidden sizes × learning rates ×
-//! seeds), expanded into named grid points in a fixed order, optionally sliced into shards.
+//! seeds), expanded into named grid points in a fixed order and validated once: a
+//! [`SweepConfig`] (the file) validates into a [`Sweep`], whose points each hold their
+//! validated [`Experiment`]. An optional tuning stage (`[tune]`, [`tune`]) adds tuning runs.
 
+pub mod tune;
+
+use std::ops::Deref;
 use std::path::{Path, PathBuf};
 
-use crate::activation::ActivationConfig;
-use crate::config::ConfigFile;
-use crate::config::{ConfigError, ExperimentConfig, OptimizerConfig};
-pub use crate::shard::Shard;
 use serde::{Deserialize, Serialize};
+
+use crate::activation::ActivationConfig;
+use crate::config::{ConfigError, ConfigFile, Experiment, ExperimentConfig, OutputSection};
+use tune::{Tune, TunePoint};
 
 /// The activations a sweep compares when the grid names none: every hidden-layer kind at its
 /// defaults (not identity, which makes the network linear, nor softmax, which is for outputs),
@@ -60,7 +65,7 @@ pub struct Grid {
     pub lr: Option<Vec<f64>>,
 }
 
-/// A sweep file.
+/// A sweep file, as parsed: [`SweepConfig::validate`] makes it a [`Sweep`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SweepConfig {
@@ -76,10 +81,10 @@ pub struct SweepConfig {
     pub grid: Grid,
     /// Where runs go.
     #[serde(default)]
-    pub output: crate::config::OutputSection,
+    pub output: OutputSection,
     /// A tuning stage: each activation's learning rate chosen on validation accuracy first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tune: Option<crate::tune::Tune>,
+    pub tune: Option<Tune>,
 }
 
 /// One grid point: a run.
@@ -90,8 +95,59 @@ pub struct Point {
     /// Its group: the name without the seed (and, in a tuned sweep, the group a rate is chosen
     /// for: activation and hidden sizes).
     pub group: String,
-    /// Its full training config.
-    pub config: ExperimentConfig,
+    /// Its training config, validated.
+    pub experiment: Experiment,
+}
+
+/// A validated sweep: the file, where it was read from, and every point's validated
+/// experiment (the grid's, and the tuning stage's). Reads as its [`SweepConfig`].
+#[derive(Debug, Clone)]
+pub struct Sweep {
+    config: SweepConfig,
+    path: PathBuf,
+    points: Vec<Point>,
+    tune_points: Vec<TunePoint>,
+}
+
+impl Deref for Sweep {
+    type Target = SweepConfig;
+
+    fn deref(&self) -> &SweepConfig {
+        &self.config
+    }
+}
+
+impl Sweep {
+    /// Every grid point, in a fixed order: activation, then hidden sizes, then learning rate,
+    /// then seed.
+    pub fn points(&self) -> &[Point] {
+        &self.points
+    }
+
+    /// Every tuning run, in grid order (group, then rate, then seed); empty without `[tune]`.
+    pub fn tune_points(&self) -> &[TunePoint] {
+        &self.tune_points
+    }
+
+    /// The first point of each group (activation and hidden sizes): what a tuning stage
+    /// chooses a rate for.
+    pub fn group_points(&self) -> Vec<&Point> {
+        let mut seen = std::collections::BTreeSet::new();
+        self.points
+            .iter()
+            .filter(|p| seen.insert(p.group.as_str()))
+            .collect()
+    }
+
+    /// The file the sweep was read from (named in errors).
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The file as parsed.
+    pub fn config(&self) -> &SweepConfig {
+        &self.config
+    }
 }
 
 /// A short file-name-safe form of an activation with its parameters.
@@ -117,25 +173,44 @@ pub fn activation_slug(activation: &ActivationConfig) -> String {
 }
 
 impl ConfigFile for SweepConfig {
-    type Valid = SweepConfig;
+    type Valid = Sweep;
     type Error = ConfigError;
 
     fn name_mut(&mut self) -> &mut Option<String> {
         &mut self.name
     }
 
-    fn validate(&self, path: &Path) -> Result<SweepConfig, ConfigError> {
+    fn validate(&self, path: &Path) -> Result<Sweep, ConfigError> {
         self.check(path)?;
-        Ok(self.clone())
+        let points = self
+            .raw_points()
+            .into_iter()
+            .map(|(name, group, config)| {
+                Ok(Point {
+                    name,
+                    group,
+                    experiment: config.validate(path)?,
+                })
+            })
+            .collect::<Result<Vec<_>, ConfigError>>()?;
+        let mut sweep = Sweep {
+            config: self.clone(),
+            path: path.to_path_buf(),
+            points,
+            tune_points: Vec::new(),
+        };
+        sweep.tune_points = tune::points(&sweep)?;
+        Ok(sweep)
     }
 }
 
 impl SweepConfig {
     /// Reads and validates a sweep file.
-    pub fn load(path: &Path) -> Result<SweepConfig, ConfigError> {
+    pub fn load(path: &Path) -> Result<Sweep, ConfigError> {
         crate::config::load::<Self>(path)
     }
 
+    /// The checks that need no point built: sizes, names, the tuning section.
     fn check(&self, path: &Path) -> Result<(), ConfigError> {
         let invalid = |field: &str, value: String, expected: &str| {
             ConfigError::invalid(path, field, value, expected)
@@ -170,13 +245,6 @@ impl SweepConfig {
         }
         if let Some(tune) = &self.tune {
             tune.check(self, path)?;
-            if tune.runs(self).is_none_or(|n| n > MAX_POINTS) {
-                return Err(invalid(
-                    "tune",
-                    "activations × hidden × tune.lr × tune.seeds".into(),
-                    &format!("at most {MAX_POINTS} tuning runs"),
-                ));
-            }
         }
         let points = [
             self.grid.activations.len(),
@@ -194,8 +262,8 @@ impl SweepConfig {
                 &format!("at most {MAX_POINTS} runs"),
             ));
         }
-        let points = self.points();
-        let mut names: Vec<&str> = points.iter().map(|p| p.name.as_str()).collect();
+        let points = self.raw_points();
+        let mut names: Vec<&str> = points.iter().map(|p| p.0.as_str()).collect();
         names.sort_unstable();
         if let Some(pair) = names.windows(2).find(|w| w[0] == w[1]) {
             return Err(invalid(
@@ -203,12 +271,6 @@ impl SweepConfig {
                 pair[0].to_string(),
                 "no repeated activation, size, rate or seed",
             ));
-        }
-        for point in &points {
-            point.config.validate(path)?;
-        }
-        for point in crate::tune::tune_points(self) {
-            point.point.config.validate(path)?;
         }
         Ok(())
     }
@@ -221,30 +283,8 @@ impl SweepConfig {
             .unwrap_or_else(|| Path::new("runs").join(self.name.as_deref().unwrap_or("sweep")))
     }
 
-    /// One point per group of activation and hidden sizes (at the base rate and the first
-    /// seed): what a tuning stage chooses a rate for.
-    pub fn group_points(&self) -> Vec<Point> {
-        let mut seen = std::collections::BTreeSet::new();
-        let mut out = Vec::new();
-        let grid = Grid {
-            lr: None,
-            ..self.grid.clone()
-        };
-        let sweep = SweepConfig {
-            grid,
-            ..self.clone()
-        };
-        for point in sweep.points() {
-            if seen.insert(point.group.clone()) {
-                out.push(point);
-            }
-        }
-        out
-    }
-
-    /// Every grid point, in a fixed order: activation, then hidden sizes, then learning rate,
-    /// then seed.
-    pub fn points(&self) -> Vec<Point> {
+    /// Every grid point as (name, group, raw config), in [`Sweep::points`]'s order.
+    fn raw_points(&self) -> Vec<(String, String, ExperimentConfig)> {
         let hidden: Vec<Option<&Vec<usize>>> = match &self.grid.hidden {
             Some(list) => list.iter().map(Some).collect(),
             None => vec![None],
@@ -267,7 +307,7 @@ impl SweepConfig {
                             name.push_str(&format!("-h{}", sizes.join("x")));
                         }
                         if let Some(lr) = lr {
-                            set_lr(&mut config.train.optimizer, *lr);
+                            config.train.optimizer.set_lr(*lr);
                             name.push_str(&format!("-lr{lr}"));
                         }
                         config.train.seed = seed;
@@ -276,11 +316,7 @@ impl SweepConfig {
                         config.name = Some(name.clone());
                         config.output.dir = None;
                         config.output.tensorboard &= self.output.tensorboard;
-                        points.push(Point {
-                            name,
-                            group,
-                            config,
-                        });
+                        points.push((name, group, config));
                     }
                 }
             }
@@ -289,26 +325,11 @@ impl SweepConfig {
     }
 }
 
-impl Point {
-    /// Sets the run's learning rate.
-    pub fn set_lr(&mut self, lr: f64) {
-        set_lr(&mut self.config.train.optimizer, lr);
-    }
-}
-
-fn set_lr(optimizer: &mut OptimizerConfig, value: f64) {
-    match optimizer {
-        OptimizerConfig::Adam { lr, .. }
-        | OptimizerConfig::Adamw { lr, .. }
-        | OptimizerConfig::Sgd { lr, .. } => *lr = value,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn sweep(grid: &str) -> Result<SweepConfig, ConfigError> {
+    fn sweep(grid: &str) -> Result<Sweep, ConfigError> {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.toml");
         std::fs::write(
@@ -322,11 +343,11 @@ mod tests {
     #[test]
     fn a_sweeps_output_switch_turns_tensorboard_off_in_every_point() {
         let on = sweep("seeds = [1, 2]").unwrap();
-        assert!(on.points().iter().all(|p| p.config.output.tensorboard));
+        assert!(on.points().iter().all(|p| p.experiment.output.tensorboard));
         let off = sweep("seeds = [1, 2]\n[output]\ntensorboard = false").unwrap();
         let points = off.points();
         assert_eq!(points.len(), 26);
-        assert!(points.iter().all(|p| !p.config.output.tensorboard));
+        assert!(points.iter().all(|p| !p.experiment.output.tensorboard));
         let typo = sweep("[output]\ntensorbord = false")
             .unwrap_err()
             .to_string();
@@ -349,20 +370,20 @@ mod tests {
         assert_eq!(s.baseline, "relu");
         assert_eq!(s.out_dir(), Path::new("runs/s"));
         let relu = points.iter().find(|p| p.name == "relu-s2").unwrap();
-        assert_eq!(relu.config.train.seed, 2);
-        assert_eq!(relu.config.model.activation, Some(ActivationConfig::Relu));
+        assert_eq!(relu.experiment.train.seed, 2);
+        assert_eq!(relu.experiment.mlp().activation, ActivationConfig::Relu);
     }
 
     #[test]
     fn hidden_sizes_and_rates_multiply_the_grid() {
         let s = sweep("activations = [\"relu\", \"tanh\"]\nseeds = [7]\nhidden = [[64], [128, 64]]\nlr = [1e-3, 3e-4]").unwrap();
-        let names: Vec<String> = s.points().into_iter().map(|p| p.name).collect();
+        let names: Vec<String> = s.points().iter().map(|p| p.name.clone()).collect();
         assert_eq!(names.len(), 8);
         assert_eq!(names[0], "relu-h64-lr0.001-s7");
         assert_eq!(names[3], "relu-h128x64-lr0.0003-s7");
         let p = &s.points()[3];
-        assert_eq!(p.config.model.hidden, Some(vec![128, 64]));
-        assert_eq!(p.config.train.optimizer.lr(), 3e-4);
+        assert_eq!(p.experiment.mlp().hidden, vec![128, 64]);
+        assert_eq!(p.experiment.train.optimizer.lr(), 3e-4);
     }
 
     #[test]
@@ -409,7 +430,7 @@ mod tests {
             "activations = [\"relu\", { kind = \"expr\", f = \"x * sigmoid(b * x)\", params = { b = 1.0 }, learnable = [\"b\"], name = \"Swish-B\" }, { kind = \"expr\", f = \"x * erf(x)\" }, { kind = \"expr\", f = \"x * erf(2 * x)\" }]\nseeds = [1]",
         )
         .unwrap();
-        let names: Vec<String> = s.points().into_iter().map(|p| p.name).collect();
+        let names: Vec<String> = s.points().iter().map(|p| p.name.clone()).collect();
         assert_eq!(names[1], "swish-b-s1");
         assert!(names[2].starts_with("expr-") && names[2].len() == "expr-01234567-s1".len());
         assert_ne!(

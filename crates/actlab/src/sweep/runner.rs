@@ -8,13 +8,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use actlab_eval::sweep::Point;
+use actlab_format::run::{RunStatus, RunSummary};
+use actlab_format::sweep::Point;
 use actlab_train::run::DirLock;
-use actlab_train::{RunStatus, RunSummary};
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::train::{INTERRUPTED, TERMINATED};
+use crate::signals::{INTERRUPTED, TERMINATED};
 
 /// What went wrong while training points: failed runs (with their logs), or an interruption.
 #[derive(Default)]
@@ -57,14 +57,12 @@ pub fn run_units(
     quiet: bool,
     pause_after: Option<usize>,
 ) -> anyhow::Result<Failures> {
-    let mut failures = Failures::default();
     let total: usize = units.iter().map(Vec::len).sum();
     if total == 0 {
-        return Ok(failures);
+        return Ok(Failures::default());
     }
     let exe = std::env::current_exe().context("finding the actlab binary")?;
-    let configs = out.join("configs");
-    let logs = out.join("logs");
+    let (configs, logs) = (out.join("configs"), out.join("logs"));
     for dir in [&configs, &logs] {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
@@ -75,108 +73,37 @@ pub fn run_units(
             .context("installing the signal handlers")?;
     }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let threads = (cores / jobs).max(1);
-    let bar = if quiet {
-        ProgressBar::hidden()
-    } else {
-        let bar = ProgressBar::new(total as u64);
-        if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} runs {msg} eta {eta}")
-        {
-            bar.set_style(style);
-        }
-        bar
-    };
-    // indicatif drops `println` when its bar is hidden (stderr not a terminal): print plainly.
-    let say = |line: String| {
-        if bar.is_hidden() {
-            eprintln!("{line}");
-        } else {
-            bar.println(line);
-        }
+    let threads = (jobs > 1).then_some((cores / jobs).max(1));
+    let mut runner = Runner {
+        bar: progress_bar(total, quiet),
+        total,
+        done: 0,
+        pause_after,
+        failures: Failures::default(),
     };
     let mut queue = units.iter();
     let mut running: Vec<Running> = Vec::new();
-    let mut done = 0usize;
     let mut forwarded = false;
     loop {
         while running.len() < jobs && !stop.load(Ordering::SeqCst) {
             let Some(unit) = queue.next() else { break };
-            let (held, free): (Vec<&Point>, Vec<&Point>) = unit
-                .iter()
-                .partition(|p| DirLock::is_held(&out.join(&p.name)));
-            for point in held {
-                done += 1;
-                bar.inc(1);
-                say(format!(
-                    "[{done}/{total}] {}: another process is training it; skipped",
-                    point.name
-                ));
+            let free = runner.skip_held(unit, out);
+            if !free.is_empty() {
+                let job = Job {
+                    points: free,
+                    pause_after,
+                    threads,
+                };
+                running.push(spawn(&exe, &job, out, &configs, &logs)?);
             }
-            if free.is_empty() {
-                continue;
-            }
-            let job = Job {
-                points: free,
-                pause_after,
-                threads: (jobs > 1).then_some(threads),
-            };
-            running.push(spawn(&exe, &job, out, &configs, &logs)?);
         }
         if running.is_empty() {
             break;
         }
         std::thread::sleep(Duration::from_millis(50));
-        let mut still = Vec::new();
-        for mut job in running.drain(..) {
-            let status = match job.child.try_wait() {
-                Ok(None) => {
-                    still.push(job);
-                    continue;
-                }
-                Ok(Some(status)) => status.code(),
-                Err(error) => {
-                    say(format!("cannot wait for a run: {error}"));
-                    None
-                }
-            };
-            let seconds = job.started.elapsed().as_secs_f64();
-            let packed = if job.points.len() > 1 { ", packed" } else { "" };
-            if matches!(status, Some(c) if c == i32::from(INTERRUPTED) || c == i32::from(TERMINATED))
-            {
-                failures.interrupted = Some(INTERRUPTED);
-                done += job.points.len();
-                bar.inc(job.points.len() as u64);
-                continue;
-            }
-            for (name, dir) in &job.points {
-                done += 1;
-                bar.inc(1);
-                // A pack exits 1 when one member failed: each member is judged by its own
-                // directory (a paused member has its checkpoint after the pause epoch).
-                let paused = pause_after
-                    .filter(|&e| actlab_train::checkpoint::position(dir) == Some((e, 0)));
-                let line = match (status, RunSummary::load(dir), paused) {
-                    (_, Ok(s), _) => format!(
-                        "{name}: test accuracy {:.2}% ({seconds:.1} s{packed})",
-                        100.0 * s.test_accuracy
-                    ),
-                    (_, Err(_), Some(e)) => {
-                        format!("{name}: at epoch {e} ({seconds:.1} s{packed})")
-                    }
-                    (Some(0), Err(_), None) if pause_after.is_none() => {
-                        format!("{name}: done ({seconds:.1} s)")
-                    }
-                    (_, Err(_), _) => {
-                        failures.failed.push((name.clone(), job.log.clone()));
-                        format!("{name}: FAILED")
-                    }
-                };
-                say(format!("[{done}/{total}] {line}"));
-            }
-        }
-        running = still;
+        running = runner.reap(running);
         if stop.load(Ordering::SeqCst) && !forwarded {
-            failures.interrupted = Some(INTERRUPTED);
+            runner.failures.interrupted = Some(INTERRUPTED);
             // Children run in their own process groups, so a terminal's Ctrl-C reaches only
             // this process: forward it once (a second SIGINT makes `train` quit without a
             // checkpoint). Each child finishes its step, checkpoints and exits.
@@ -188,8 +115,116 @@ pub fn run_units(
             }
         }
     }
-    bar.finish_and_clear();
-    Ok(failures)
+    runner.bar.finish_and_clear();
+    Ok(runner.failures)
+}
+
+/// A bar over the runs, or a hidden one when quiet.
+fn progress_bar(total: usize, quiet: bool) -> ProgressBar {
+    if quiet {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(total as u64);
+    if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} runs {msg} eta {eta}") {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// What the runner counts while children come and go.
+struct Runner {
+    bar: ProgressBar,
+    total: usize,
+    done: usize,
+    pause_after: Option<usize>,
+    failures: Failures,
+}
+
+impl Runner {
+    /// A line above the bar (plainly when the bar is hidden: indicatif drops `println` then).
+    fn say(&self, line: String) {
+        if self.bar.is_hidden() {
+            eprintln!("{line}");
+        } else {
+            self.bar.println(line);
+        }
+    }
+
+    /// Counts one point as done and says how it ended.
+    fn point_done(&mut self, line: String) {
+        self.done += 1;
+        self.bar.inc(1);
+        self.say(format!("[{}/{}] {line}", self.done, self.total));
+    }
+
+    /// The points of `unit` no other process holds; the others are skipped (said).
+    fn skip_held<'p>(&mut self, unit: &'p [Point], out: &Path) -> Vec<&'p Point> {
+        let (held, free): (Vec<&Point>, Vec<&Point>) = unit
+            .iter()
+            .partition(|p| DirLock::is_held(&out.join(&p.name)));
+        for point in held {
+            self.point_done(format!(
+                "{}: another process is training it; skipped",
+                point.name
+            ));
+        }
+        free
+    }
+
+    /// The children still running; each that ended is judged, point by point.
+    fn reap(&mut self, running: Vec<Running>) -> Vec<Running> {
+        let mut still = Vec::new();
+        for mut job in running {
+            let status = match job.child.try_wait() {
+                Ok(None) => {
+                    still.push(job);
+                    continue;
+                }
+                Ok(Some(status)) => status.code(),
+                Err(error) => {
+                    self.say(format!("cannot wait for a run: {error}"));
+                    None
+                }
+            };
+            self.judge(&job, status);
+        }
+        still
+    }
+
+    /// How a finished child's points ended. A pack exits 1 when one member failed: each member
+    /// is judged by its own directory (a paused member has its checkpoint after the pause
+    /// epoch).
+    fn judge(&mut self, job: &Running, status: Option<i32>) {
+        let seconds = job.started.elapsed().as_secs_f64();
+        let packed = if job.points.len() > 1 { ", packed" } else { "" };
+        let signalled = [INTERRUPTED, TERMINATED].map(i32::from);
+        if status.is_some_and(|c| signalled.contains(&c)) {
+            self.failures.interrupted = Some(INTERRUPTED);
+            self.done += job.points.len();
+            self.bar.inc(job.points.len() as u64);
+            return;
+        }
+        for (name, dir) in &job.points {
+            let paused = self
+                .pause_after
+                .filter(|&e| actlab_format::state::position(dir) == Some((e, 0)));
+            let line = match (status, RunSummary::load(dir), paused) {
+                (_, Ok(s), _) => format!(
+                    "{name}: test accuracy {:.2}% ({seconds:.1} s{packed})",
+                    100.0 * s.test_accuracy
+                ),
+                (_, Err(_), Some(e)) => format!("{name}: at epoch {e} ({seconds:.1} s{packed})"),
+                (Some(0), Err(_), None) if self.pause_after.is_none() => {
+                    format!("{name}: done ({seconds:.1} s)")
+                }
+                (_, Err(_), _) => {
+                    self.failures.failed.push((name.clone(), job.log.clone()));
+                    format!("{name}: FAILED")
+                }
+            };
+            self.point_done(line);
+        }
+    }
 }
 
 /// One child to start: its points, where to pause, and the threads to give it (`None`: all).
@@ -209,7 +244,7 @@ fn spawn(
     let mut command = Command::new(exe);
     let first = job.points[0];
     let write_config = |point: &Point| -> anyhow::Result<PathBuf> {
-        let mut config = point.config.clone();
+        let mut config = point.experiment.config().clone();
         config.output.dir = Some(out.join(&point.name));
         let path = configs.join(format!("{}.toml", point.name));
         config.write_atomic(&path)?;
@@ -223,7 +258,7 @@ fn spawn(
     };
     let pack_checkpoint = job.points.iter().all(checkpointed)
         && (job.points.len() > 1
-            || !actlab_train::checkpoint::packed_with(&out.join(&first.name)).is_empty());
+            || !actlab_format::state::packed_with(&out.join(&first.name)).is_empty());
     if pack_checkpoint {
         command.args(["train-pack", "--resume"]);
         command.args(job.points.iter().map(|p| out.join(&p.name)));

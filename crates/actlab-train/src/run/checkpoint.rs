@@ -1,9 +1,9 @@
 //! Checkpoints: model, optimizer state, position in training and the metrics so far.
 //!
-//! `checkpoint/state.toml` names the model and optimizer files of its generation
-//! (`model-e0003-s000000.bpk`, …). Each file is written atomically, the state last, and older
-//! generations are deleted only after the new state is in place: a crash at any moment leaves a
-//! state whose files all exist.
+//! `checkpoint/state.toml` (written and read by `actlab_format::state`) names the model and
+//! optimizer files of its generation (`model-e0003-s000000.bpk`, …). Each file is written
+//! atomically, the state last, and older generations are deleted only after the new state is in
+//! place: a crash at any moment leaves a state whose files all exist.
 //!
 //! The only randomness in training is the shuffle, and an epoch's order is a pure function of
 //! `(seed, epoch)` (ChaCha8, stream `1 + epoch`; see `actlab_data::split`). The RNG state of a
@@ -12,19 +12,13 @@
 
 use std::path::{Path, PathBuf};
 
+use actlab_format::state::{CheckpointState, FORMAT, RngState, STATE, TrainState};
 use actlab_model::Mlp;
-use serde::Deserialize;
 
+pub use actlab_format::state::dir;
+
+use super::{sha256, verify, write_file};
 use crate::error::TrainError;
-use crate::run::{files, read_text, sha256, verify, write_file};
-
-pub use actlab_format::state::{
-    CheckpointState, FORMAT, PartialEpoch, RngState, STATE, TrainState,
-};
-
-/// The most `state.toml` may hold (its history and diagnostics grow by epoch; a thousand
-/// epochs of a 100-layer model's diagnostics are ~10 MB).
-const MAX_STATE_BYTES: u64 = 256 << 20;
 
 /// A loaded checkpoint.
 #[derive(Debug)]
@@ -35,39 +29,6 @@ pub struct Checkpoint {
     pub model: Vec<u8>,
     /// Burnpack bytes of the optimizer record.
     pub optimizer: Vec<u8>,
-}
-
-/// `run_dir/checkpoint`.
-pub fn dir(run_dir: &Path) -> PathBuf {
-    run_dir.join(files::CHECKPOINT)
-}
-
-/// Whether `run_dir` has a checkpoint state.
-pub fn exists(run_dir: &Path) -> bool {
-    dir(run_dir).join(STATE).is_file()
-}
-
-/// The position a checkpoint records, (epochs finished, steps into the next), read without the
-/// rest of the state; `None` when there is no readable state.
-pub fn position(run_dir: &Path) -> Option<(usize, usize)> {
-    #[derive(Deserialize)]
-    struct Position {
-        epochs_completed: usize,
-        steps_into_epoch: usize,
-    }
-    let text = read_text(&dir(run_dir).join(STATE), MAX_STATE_BYTES).ok()?;
-    let p: Position = toml::from_str(&text).ok()?;
-    Some((p.epochs_completed, p.steps_into_epoch))
-}
-
-/// The other members of the pack `run_dir`'s checkpoint was trained in (empty for a run
-/// trained alone, or without a readable checkpoint).
-pub fn packed_with(run_dir: &Path) -> Vec<String> {
-    read_text(&dir(run_dir).join(STATE), MAX_STATE_BYTES)
-        .ok()
-        .and_then(|text| CheckpointState::parse(&text).ok())
-        .map(|state| state.train.packed_with)
-        .unwrap_or_default()
 }
 
 /// Saves `train` with the model and optimizer of that moment as a new generation, then removes
@@ -116,11 +77,7 @@ pub fn save(
     state.optimizer_sha256 = sha256(optimizer);
     write_file(dir.join(&state.model_file), model)?;
     write_file(dir.join(&state.optimizer_file), optimizer)?;
-    let text = toml::to_string(&state).map_err(|e| TrainError::Corrupt {
-        path: dir.join(STATE),
-        message: format!("cannot serialise the checkpoint state: {e}"),
-    })?;
-    write_file(dir.join(STATE), text.as_bytes())?;
+    state.write(run_dir)?;
     // Older generations and the temporary files of killed writes are garbage now; failing to
     // delete one only costs disk space.
     if let Ok(entries) = std::fs::read_dir(&dir) {
@@ -150,7 +107,7 @@ fn best_path(run_dir: &Path, epoch: usize) -> PathBuf {
 pub fn write_best(run_dir: &Path, epoch: usize, model: Mlp) -> Result<String, TrainError> {
     let dir = dir(run_dir);
     std::fs::create_dir_all(&dir).map_err(TrainError::io(&dir))?;
-    crate::run::write_weights_to(&best_path(run_dir, epoch), model)
+    super::write_weights_to(&best_path(run_dir, epoch), model)
 }
 
 /// Removes the best-epoch weights of other epochs, once the state names `epoch`'s (failing
@@ -178,27 +135,19 @@ pub fn load_best(
     let path = best_path(run_dir, epoch);
     let bytes = std::fs::read(&path).map_err(TrainError::io(&path))?;
     verify(&path, &bytes, recorded, STATE)?;
-    crate::run::load_weights(model, &path, bytes)
+    super::load_weights(model, &path, bytes)
 }
 
-/// Reads the checkpoint of `run_dir`.
+/// Reads the checkpoint of `run_dir`, its generation files checked against the SHA-256s the
+/// state recorded.
 pub fn load(run_dir: &Path) -> Result<Checkpoint, TrainError> {
     let dir = dir(run_dir);
-    let state_path = dir.join(STATE);
-    let text = match read_text(&state_path, MAX_STATE_BYTES) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(TrainError::NoCheckpoint {
-                dir: run_dir.to_path_buf(),
-                reason: format!("{} is missing", state_path.display()),
-            });
-        }
-        Err(e) => return Err(TrainError::io(&state_path)(e)),
+    let Some(state) = CheckpointState::read(run_dir)? else {
+        return Err(TrainError::NoCheckpoint {
+            dir: run_dir.to_path_buf(),
+            reason: format!("{} is missing", dir.join(STATE).display()),
+        });
     };
-    let state = CheckpointState::parse(&text).map_err(|message| TrainError::Corrupt {
-        path: state_path.clone(),
-        message,
-    })?;
     let read = |name: &str| {
         let path = dir.join(name);
         std::fs::read(&path).map_err(TrainError::io(path))
@@ -255,7 +204,7 @@ mod tests {
         save(run.path(), state(2), b"m2", b"o2").unwrap();
         let loaded = load(run.path()).unwrap();
         assert_eq!(loaded.state.train.epochs_completed, 2);
-        assert_eq!(position(run.path()), Some((2, 0)));
+        assert_eq!(actlab_format::state::position(run.path()), Some((2, 0)));
         assert_eq!(loaded.model, b"m2");
         assert_eq!(loaded.optimizer, b"o2");
         let mut names: Vec<String> = std::fs::read_dir(dir(run.path()))

@@ -11,58 +11,10 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::config::ConfigError;
-use crate::sweep::{Point, SweepConfig};
-
-/// `[tune]`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Tune {
-    /// Candidate learning rates (the optimizer kind stays `base.train`'s).
-    pub lr: Vec<f64>,
-    /// Tuning seeds; none may be a `[grid]` seed (the final runs' seeds stay unseen).
-    pub seeds: Vec<u64>,
-    /// Epochs per tuning run [`base.train.epochs`].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub epochs: Option<usize>,
-    /// Successive halving [none: every candidate trains every epoch].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub halving: Option<Halving>,
-}
-
-/// `halving = { after = [2], keep = 0.5 }`: after each listed epoch, only the better `keep`
-/// fraction of an activation's remaining rates (⌈keep·n⌉, at least one) trains on.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Halving {
-    /// Epochs after which to prune, increasing, each below the tuning epochs.
-    pub after: Vec<usize>,
-    /// Fraction kept, in (0, 1) [0.5].
-    #[serde(default = "default_keep")]
-    pub keep: f64,
-}
-
-fn default_keep() -> f64 {
-    0.5
-}
-
-impl Halving {
-    /// How many of `n` rates continue.
-    pub fn kept(&self, n: usize) -> usize {
-        ((self.keep * n as f64).ceil() as usize).clamp(1, n.max(1))
-    }
-}
-
-/// One tuning run: a grid group (activation, and hidden sizes when they vary) at one candidate
-/// rate on one tuning seed. Its directory is `<sweep>/tune/<point name>`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TunePoint {
-    /// The group ([`Point::group`] of the final runs it tunes for).
-    pub group: String,
-    /// The candidate rate.
-    pub lr: f64,
-    /// The run.
-    pub point: Point,
-}
+use crate::error::FileError;
+use crate::fsio::{MAX_TEXT_BYTES, read_text, write_atomic};
+use crate::sweep::tune::{Halving, TunePoint};
+use crate::sweep::{Point, Sweep};
 
 /// What a tuning run has recorded so far, as [`plan`] sees it.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -158,140 +110,6 @@ pub enum Plan {
     Done(Selection),
 }
 
-impl Tune {
-    /// Epochs per tuning run.
-    pub fn epochs(&self, sweep: &SweepConfig) -> usize {
-        self.epochs.unwrap_or(sweep.base.train.epochs)
-    }
-
-    /// Checks `[tune]` against the rest of the sweep.
-    pub fn check(&self, sweep: &SweepConfig, path: &Path) -> Result<(), ConfigError> {
-        let invalid = |field: &str, value: String, expected: &str| {
-            ConfigError::invalid(path, field, value, expected)
-        };
-        let list = |v: &[f64]| format!("{v:?}");
-        if self.lr.is_empty() {
-            return Err(invalid("tune.lr", "[]".into(), "at least one rate"));
-        }
-        if let Some(bad) = self.lr.iter().find(|r| !(r.is_finite() && **r > 0.0)) {
-            return Err(invalid("tune.lr", bad.to_string(), "positive finite rates"));
-        }
-        if has_repeats(&self.lr) {
-            return Err(invalid("tune.lr", list(&self.lr), "distinct rates"));
-        }
-        if self.seeds.is_empty() {
-            return Err(invalid("tune.seeds", "[]".into(), "at least one seed"));
-        }
-        let mut seeds = self.seeds.clone();
-        seeds.sort_unstable();
-        if seeds.windows(2).any(|w| w[0] == w[1]) {
-            return Err(invalid(
-                "tune.seeds",
-                format!("{:?}", self.seeds),
-                "distinct seeds",
-            ));
-        }
-        if let Some(seed) = self.seeds.iter().find(|s| sweep.grid.seeds.contains(s)) {
-            return Err(invalid(
-                "tune.seeds",
-                format!("{:?} (grid.seeds = {:?})", self.seeds, sweep.grid.seeds),
-                &format!(
-                    "seeds disjoint from grid.seeds (both have {seed}): the final runs must be \
-                     on seeds tuning never saw"
-                ),
-            ));
-        }
-        if sweep.grid.lr.is_some() {
-            return Err(invalid(
-                "grid.lr",
-                "a list".into(),
-                "no grid.lr beside [tune] (tuning chooses each activation's rate; list the \
-                 candidates in tune.lr)",
-            ));
-        }
-        if sweep.base.data.validation_size == 0 {
-            return Err(invalid(
-                "base.data.validation_size",
-                "0".into(),
-                "a validation split for [tune] to choose rates on (the test set is never used \
-                 for choices)",
-            ));
-        }
-        let epochs = self.epochs(sweep);
-        if epochs == 0 {
-            return Err(invalid("tune.epochs", "0".into(), "at least 1"));
-        }
-        if let Some(halving) = &self.halving {
-            if !(halving.keep > 0.0 && halving.keep < 1.0) {
-                return Err(invalid(
-                    "tune.halving.keep",
-                    halving.keep.to_string(),
-                    "a fraction in (0, 1)",
-                ));
-            }
-            let increasing = halving.after.windows(2).all(|w| w[0] < w[1]);
-            let inside = halving.after.iter().all(|&e| e >= 1 && e < epochs);
-            if halving.after.is_empty() || !increasing || !inside {
-                return Err(invalid(
-                    "tune.halving.after",
-                    format!("{:?}", halving.after),
-                    &format!(
-                        "increasing epochs between 1 and {} (tune.epochs − 1)",
-                        epochs - 1
-                    ),
-                ));
-            }
-        }
-        Ok(())
-    }
-
-    /// The number of tuning runs.
-    pub fn runs(&self, sweep: &SweepConfig) -> Option<usize> {
-        let groups = sweep
-            .grid
-            .activations
-            .len()
-            .checked_mul(sweep.grid.hidden.as_ref().map_or(1, Vec::len))?;
-        groups
-            .checked_mul(self.lr.len())?
-            .checked_mul(self.seeds.len())
-    }
-}
-
-fn has_repeats(values: &[f64]) -> bool {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    sorted.windows(2).any(|w| w[0] == w[1])
-}
-
-/// Every tuning run of `sweep`, in grid order (group, then rate, then seed); empty without
-/// `[tune]`.
-pub fn tune_points(sweep: &SweepConfig) -> Vec<TunePoint> {
-    let Some(tune) = &sweep.tune else {
-        return Vec::new();
-    };
-    let epochs = tune.epochs(sweep);
-    let mut out = Vec::new();
-    for group in sweep.group_points() {
-        for &lr in &tune.lr {
-            for &seed in &tune.seeds {
-                let mut point = group.clone();
-                point.set_lr(lr);
-                point.config.train.seed = seed;
-                point.config.train.epochs = epochs;
-                point.name = format!("{}-lr{lr}-s{seed}", group.group);
-                point.config.name = Some(point.name.clone());
-                out.push(TunePoint {
-                    group: group.group.clone(),
-                    lr,
-                    point,
-                });
-            }
-        }
-    }
-    out
-}
-
 /// The mean of `values`.
 fn mean(values: &[f64]) -> f64 {
     values.iter().sum::<f64>() / values.len() as f64
@@ -305,14 +123,14 @@ fn best_first(scores: &mut [(f64, f64)]) {
 /// Decides the tuning stage from what the runs have recorded: `observe(point)` gives a run's
 /// validation accuracies (it is never asked for anything else, so the test set cannot leak
 /// into a choice).
-pub fn plan(sweep: &SweepConfig, observe: &mut dyn FnMut(&TunePoint) -> Observed) -> Option<Plan> {
+pub fn plan(sweep: &Sweep, observe: &mut dyn FnMut(&TunePoint) -> Observed) -> Option<Plan> {
     let tune = sweep.tune.as_ref()?;
-    let points = tune_points(sweep);
+    let points = sweep.tune_points();
     let seen: Vec<Observed> = points.iter().map(&mut *observe).collect();
     let epochs = tune.epochs(sweep);
     // Per group: its rates still in the race, and the scores of those pruned.
     let mut groups: BTreeMap<&str, (Vec<f64>, Vec<RateScore>)> = BTreeMap::new();
-    for p in &points {
+    for p in points {
         let entry = groups.entry(&p.group).or_default();
         if !entry.0.contains(&p.lr) {
             entry.0.push(p.lr);
@@ -392,13 +210,12 @@ pub fn plan(sweep: &SweepConfig, observe: &mut dyn FnMut(&TunePoint) -> Observed
             .collect();
         lr_curve.sort_by(|a, b| a.lr.total_cmp(&b.lr));
         choices.push(GroupChoice {
-            activation_label: group
-                .config
-                .model
-                .activation
-                .as_ref()
-                .map_or_else(String::new, |a| a.label()),
-            hidden: group.config.model.hidden.clone(),
+            activation_label: group.experiment.mlp().activation.label(),
+            hidden: sweep
+                .grid
+                .hidden
+                .is_some()
+                .then(|| group.experiment.mlp().hidden.clone()),
             group: group.group.clone(),
             tuned_lr: scores[0].0,
             lr_curve,
@@ -417,17 +234,39 @@ pub fn plan(sweep: &SweepConfig, observe: &mut dyn FnMut(&TunePoint) -> Observed
 
 impl Selection {
     /// The final runs: the grid's points, each at its group's chosen rate.
-    pub fn final_points(&self, sweep: &SweepConfig) -> Vec<Point> {
-        let mut points = sweep.points();
+    pub fn final_points(&self, sweep: &Sweep) -> Result<Vec<Point>, ConfigError> {
+        let mut points = sweep.points().to_vec();
         for point in &mut points {
             if let Some(choice) = self.groups.iter().find(|g| g.group == point.group) {
-                point.set_lr(choice.tuned_lr);
+                point.experiment = point.experiment.revised(sweep.path(), |config| {
+                    config.train.optimizer.set_lr(choice.tuned_lr)
+                })?;
             }
         }
-        points
+        Ok(points)
+    }
+
+    /// Writes `tune_dir/selection.json` (atomically).
+    pub fn write(&self, tune_dir: &Path) -> Result<(), FileError> {
+        let path = tune_dir.join(SELECTION);
+        let text = serde_json::to_string_pretty(self)
+            .map_err(|e| FileError::corrupt(&path, e.to_string()))?;
+        write_atomic(&path, text.as_bytes()).map_err(FileError::io(path))
+    }
+
+    /// Reads a `selection.json`.
+    pub fn read(path: &Path) -> Result<Selection, FileError> {
+        let text = read_text(path, MAX_TEXT_BYTES).map_err(FileError::io(path))?;
+        Selection::parse(&text, path)
+    }
+
+    /// `selection.json`'s text as read from `path` (named in errors).
+    pub fn parse(text: &str, path: &Path) -> Result<Selection, FileError> {
+        serde_json::from_str(text)
+            .map_err(|e| FileError::corrupt(path, format!("not a tuning selection: {e}")))
     }
 }
 
 #[cfg(test)]
-#[path = "tune_tests.rs"]
+#[path = "tuning_tests.rs"]
 mod tests;

@@ -1,15 +1,14 @@
-//! `summary.json`: what a finished run says about itself. Writer, reader, and the one place
-//! that assembles it.
+//! `summary.json`: what a finished run says about itself. Writer and reader (the trainer
+//! assembles it: `actlab_train::run::RunFacts`).
 
 use std::path::Path;
 
-use actlab_model::ActivationConfig;
 use serde::{Deserialize, Serialize};
 
-use super::{BURN_VERSION, EpochRecord, files, write_file};
-use crate::config::Experiment;
-use crate::error::TrainError;
-use crate::evaluate::Evaluation;
+use super::files;
+use crate::activation::ActivationConfig;
+use crate::error::FileError;
+use crate::fsio::{MAX_TEXT_BYTES, read_text, write_atomic};
 use crate::provenance::Provenance;
 
 /// `summary.json`: what a finished run says about itself. Reports are built from these alone.
@@ -112,131 +111,27 @@ pub struct RunSummary {
     pub provenance: Option<Provenance>,
 }
 
-/// What training measured, for [`RunSummary::build`].
-#[derive(Debug, Clone)]
-pub struct RunFacts {
-    /// Every finished epoch.
-    pub history: Vec<EpochRecord>,
-    /// Where early stopping ended training, if it did.
-    pub stopped_epoch: Option<usize>,
-    /// The epoch of the final weights.
-    pub weights_epoch: usize,
-    /// The final weights on the test images.
-    pub test: Evaluation,
-    /// Trainable parameters.
-    pub params: usize,
-    /// Training images per epoch (whole batches).
-    pub train_samples: usize,
-    /// Validation images.
-    pub validation_samples: usize,
-    /// The activations' learned values, one list per hidden layer.
-    pub learned: Vec<Vec<f32>>,
-    /// SHA-256 of `model.bpk` as written.
-    pub model_sha256: String,
-    /// Where the result came from.
-    pub provenance: Provenance,
-}
-
 impl RunSummary {
-    /// The summary of a finished run of `experiment`.
-    pub fn build(experiment: &Experiment, facts: RunFacts) -> RunSummary {
-        let RunFacts {
-            history,
-            stopped_epoch,
-            weights_epoch,
-            test,
-            params,
-            train_samples,
-            validation_samples,
-            learned,
-            model_sha256,
-            provenance,
-        } = facts;
-        let mlp = experiment.model();
-        let train = &experiment.train;
-        let best = history
-            .iter()
-            .filter_map(|r| r.val_acc.map(|a| (a, r.epoch)))
-            .fold(None, |best: Option<(f64, usize)>, (a, e)| match best {
-                Some((b, _)) if b >= a => best,
-                _ => Some((a, e)),
-            });
-        let last = history.last();
-        let train_seconds: f64 = history.iter().map(|r| r.seconds).sum();
-        let samples = (train_samples * history.len()) as f64;
-        RunSummary {
-            name: experiment.name(),
-            activation: mlp.activation.kind().to_string(),
-            activation_label: mlp.activation.label(),
-            activation_config: Some(mlp.activation.clone()),
-            layers: mlp.layer_sizes(),
-            dataset: experiment.data.dataset.as_str().to_string(),
-            backend: experiment.backend.name.to_string(),
-            device: experiment.backend.device.to_string(),
-            seed: train.seed,
-            epochs: history.len(),
-            batch_size: train.batch_size,
-            optimizer: train.optimizer.kind().to_string(),
-            lr: train.optimizer.lr(),
-            params,
-            train_samples,
-            validation_samples,
-            test_samples: test.count,
-            test_accuracy: test.accuracy,
-            test_correct: test.correct,
-            test_loss: test.loss,
-            best_val_accuracy: best.map(|b| b.0),
-            best_val_epoch: best.map(|b| b.1),
-            final_train_loss: last.map_or(f64::NAN, |r| r.train_loss),
-            final_train_accuracy: last.map_or(f64::NAN, |r| r.train_acc),
-            epoch_seconds: history.iter().map(|r| r.seconds).collect(),
-            epoch_wall_seconds: history.iter().map(|r| r.wall_seconds).collect(),
-            samples_per_second: samples / train_seconds.max(1e-9),
-            prelu_slopes: matches!(mlp.activation, ActivationConfig::Prelu { .. })
-                .then(|| learned.clone()),
-            swish_beta: matches!(
-                mlp.activation,
-                ActivationConfig::Swish {
-                    trainable: true,
-                    ..
-                }
-            )
-            .then(|| learned.iter().filter_map(|l| l.first().copied()).collect()),
-            learned_params: match &mlp.activation {
-                ActivationConfig::Expr { learnable, .. } => !learnable.is_empty(),
-                ActivationConfig::Rational { .. } => true,
-                _ => false,
-            }
-            .then(|| learned.clone()),
-            packed_with: None,
-            model_sha256: Some(model_sha256),
-            peak_rss_mb: super::peak_rss_mb(),
-            burn_version: BURN_VERSION.to_string(),
-            actlab_version: provenance.build.version.clone(),
-            provenance: Some(provenance),
-            stopped_epoch,
-            weights_epoch: Some(weights_epoch),
-        }
+    /// Reads `summary.json` from a run directory.
+    pub fn load(run_dir: &Path) -> Result<RunSummary, FileError> {
+        let path = run_dir.join(files::SUMMARY);
+        let text = read_text(&path, MAX_TEXT_BYTES).map_err(FileError::io(&path))?;
+        RunSummary::parse(&text, &path)
     }
 
-    /// Reads `summary.json` from a run directory.
-    pub fn load(run_dir: &Path) -> Result<RunSummary, TrainError> {
-        let path = run_dir.join(files::SUMMARY);
-        let text = super::read_text(&path, super::MAX_TEXT_BYTES).map_err(TrainError::io(&path))?;
-        let summary: RunSummary = serde_json::from_str(&text).map_err(|e| TrainError::Corrupt {
-            path: path.clone(),
-            message: format!("not a run summary: {e}"),
-        })?;
-        summary
-            .check()
-            .map_err(|message| TrainError::Corrupt { path, message })?;
+    /// `summary.json`'s text as read from `path` (named in errors): [`RunSummary::load`]
+    /// without the file.
+    pub fn parse(text: &str, path: &Path) -> Result<RunSummary, FileError> {
+        let summary: RunSummary = serde_json::from_str(text)
+            .map_err(|e| FileError::corrupt(path, format!("not a run summary: {e}")))?;
+        summary.check(path)?;
         Ok(summary)
     }
 
     /// Values no run can produce (an accuracy outside [0, 1], a time or loss that is not a
     /// finite number): a summary holding one was not written by actlab, and reports and plots
     /// must not be handed it.
-    fn check(&self) -> Result<(), String> {
+    fn check(&self, path: &Path) -> Result<(), FileError> {
         // Huge values in exponent form (1e308, not 309 digits).
         let show = |v: f64| {
             if v.abs() >= 1e6 {
@@ -249,9 +144,9 @@ impl RunSummary {
             if (0.0..=1.0).contains(&v) {
                 Ok(())
             } else {
-                Err(format!(
-                    "{field} = {} is not an accuracy in [0, 1]",
-                    show(v)
+                Err(FileError::corrupt(
+                    path,
+                    format!("{field} = {} is not an accuracy in [0, 1]", show(v)),
                 ))
             }
         };
@@ -259,7 +154,10 @@ impl RunSummary {
             if v.is_finite() {
                 Ok(())
             } else {
-                Err(format!("{field} = {v} is not a finite number"))
+                Err(FileError::corrupt(
+                    path,
+                    format!("{field} = {v} is not a finite number"),
+                ))
             }
         };
         fraction("test_accuracy", self.test_accuracy)?;
@@ -286,12 +184,10 @@ impl RunSummary {
     }
 
     /// Writes `run_dir/summary.json` (atomically): the last file a finished run gets.
-    pub fn write(&self, run_dir: &Path) -> Result<(), TrainError> {
+    pub fn write(&self, run_dir: &Path) -> Result<(), FileError> {
         let path = run_dir.join(files::SUMMARY);
-        let json = serde_json::to_vec_pretty(self).map_err(|e| TrainError::Corrupt {
-            path: path.clone(),
-            message: e.to_string(),
-        })?;
-        write_file(path, &json)
+        let json = serde_json::to_vec_pretty(self)
+            .map_err(|e| FileError::corrupt(&path, e.to_string()))?;
+        write_atomic(&path, &json).map_err(FileError::io(path))
     }
 }

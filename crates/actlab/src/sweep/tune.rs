@@ -10,14 +10,17 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use actlab_format::tune::{Observed, Plan, SELECTION, Selection, TunePoint, plan, tune_points};
-use actlab_train::run::{self, DirLock};
-use actlab_train::{RunStatus, RunSummary};
+use actlab_format::run::{RunStatus, RunSummary, metrics};
+use actlab_format::shard::Shard;
+use actlab_format::sweep::tune::TunePoint;
+use actlab_format::sweep::{Point, Sweep};
+use actlab_format::tuning::{Observed, Plan, Selection, plan};
+use actlab_train::run::DirLock;
 use anyhow::bail;
 
-use crate::pack::PackChoice;
-use crate::runner::run_units;
-use actlab_eval::sweep::{Point, Shard, SweepConfig};
+use super::DataOnce;
+use super::runner::{Failures, run_units};
+use super::units::{PackChoice, units};
 
 /// How the tuning stage ended.
 pub enum TuneEnd {
@@ -40,7 +43,7 @@ pub fn observe(dir: &Path) -> Observed {
         RunStatus::Checkpointed { epoch, .. } => (epoch, false),
         RunStatus::Empty | RunStatus::NotARun => return Observed::default(),
     };
-    let Ok(history) = run::metrics::read(dir) else {
+    let Ok(history) = metrics::read(dir) else {
         return Observed::default();
     };
     Observed {
@@ -64,40 +67,38 @@ pub struct Training {
     pub quiet: bool,
 }
 
-/// Runs the tuning stage of `sweep` into `out/tune`; `before_training` is called once before
-/// the first run starts (to find the data).
+/// Runs the tuning stage of `sweep` into `out/tune`; `data` is found before the first run
+/// starts.
 pub fn run(
-    sweep: &SweepConfig,
+    sweep: &Sweep,
     out: &Path,
     shard: Option<Shard>,
     training: &Training,
-    before_training: &mut dyn FnMut() -> anyhow::Result<()>,
+    data: &mut DataOnce,
 ) -> anyhow::Result<TuneEnd> {
     let dir = out.join("tune");
-    let all = tune_points(sweep);
+    let all = sweep.tune_points();
     let mine: BTreeSet<String> = match shard {
-        Some(s) => s.select(&all).into_iter().map(|p| p.point.name).collect(),
+        Some(s) => s.select(all).into_iter().map(|p| p.point.name).collect(),
         None => all.iter().map(|p| p.point.name.clone()).collect(),
     };
     let by_name: BTreeMap<&str, &TunePoint> =
         all.iter().map(|p| (p.point.name.as_str(), p)).collect();
     let mut failed: BTreeMap<String, usize> = BTreeMap::new();
     let mut waiting_since: Option<Instant> = None;
-    let mut started = false;
     loop {
         let next = plan(sweep, &mut |p| observe(&dir.join(&p.point.name)));
-        let Some(Plan::Train {
-            epoch,
-            pause,
-            points,
-        }) = next
-        else {
-            let Some(Plan::Done(selection)) = next else {
-                bail!("the sweep has no [tune] section");
-            };
-            let text = serde_json::to_string_pretty(&selection)?;
-            actlab_format::fsio::write_atomic(&dir.join(SELECTION), text.as_bytes())?;
-            return Ok(TuneEnd::Done(selection));
+        let (epoch, pause, points) = match next {
+            Some(Plan::Train {
+                epoch,
+                pause,
+                points,
+            }) => (epoch, pause, points),
+            Some(Plan::Done(selection)) => {
+                selection.write(&dir)?;
+                return Ok(TuneEnd::Done(selection));
+            }
+            None => bail!("the sweep has no [tune] section"),
         };
         // Own runs first, then other shards' that nobody is training.
         let (own, others): (Vec<&str>, Vec<&str>) = points
@@ -123,26 +124,18 @@ pub fn run(
             std::thread::sleep(POLL);
             continue;
         }
-        if !started {
-            before_training()?;
-            started = true;
-        }
+        data.ensure()?;
         let what = if pause {
             format!("to epoch {epoch}, then halving")
         } else {
             format!("to its last epoch ({epoch})")
         };
-        eprintln!(
-            "tuning: {} run(s) {what}{}",
-            todo.len(),
-            if others.is_empty() {
-                String::new()
-            } else {
-                format!(" ({} of other shards, idle)", others.len())
-            }
-        );
-        let (units, packing) =
-            crate::pack::units(&todo, &dir, training.pack, sweep.base.backend.name)?;
+        let idle = match others.len() {
+            0 => String::new(),
+            n => format!(" ({n} of other shards, idle)"),
+        };
+        eprintln!("tuning: {} run(s) {what}{idle}", todo.len());
+        let (units, packing) = units(&todo, &dir, training.pack, sweep.base.backend.name);
         if let Some(line) = packing {
             eprintln!("tuning: {line}");
         }
@@ -156,38 +149,57 @@ pub fn run(
         if let Some(code) = failures.interrupted {
             return Ok(TuneEnd::Interrupted(code));
         }
-        for (name, log) in failures.failed {
-            let point_dir = dir.join(&name);
-            if DirLock::is_held(&point_dir) {
-                continue; // another shard took it at the same moment
-            }
-            let count = failed.entry(name.clone()).or_default();
-            *count += 1;
-            if *count >= ATTEMPTS {
-                bail!(
-                    "tuning run {name} failed {ATTEMPTS} times (see {}): the rates cannot be \
-                     chosen without it",
-                    log.display()
-                );
-            }
+        count_failures(&dir, failures, &mut failed)?;
+        check_progress(&dir, &todo, &failed, epoch)?;
+    }
+}
+
+/// Counts each failed run's attempts; a run that failed [`ATTEMPTS`] times without another
+/// process holding it ends the stage (the rates cannot be chosen without it).
+fn count_failures(
+    dir: &Path,
+    failures: Failures,
+    failed: &mut BTreeMap<String, usize>,
+) -> anyhow::Result<()> {
+    for (name, log) in failures.failed {
+        if DirLock::is_held(&dir.join(&name)) {
+            continue; // another shard took it at the same moment
         }
-        // A run that "succeeded" but recorded nothing new would loop forever.
-        let stuck: Vec<&Point> = todo
-            .iter()
-            .filter(|p| !failed.contains_key(&p.name) && !DirLock::is_held(&dir.join(&p.name)))
-            .filter(|p| {
-                let seen = observe(&dir.join(&p.name));
-                !(seen.finished || seen.val_acc.len() >= epoch)
-            })
-            .collect();
-        if let Some(p) = stuck.first() {
-            let summary = RunSummary::load(&dir.join(&p.name)).ok();
+        let count = failed.entry(name.clone()).or_default();
+        *count += 1;
+        if *count >= ATTEMPTS {
             bail!(
-                "tuning run {} ended without reaching epoch {epoch} (summary: {}); its metrics.csv \
-                 is missing or unreadable",
-                dir.join(&p.name).display(),
-                summary.map_or("none", |_| "present")
+                "tuning run {name} failed {ATTEMPTS} times (see {}): the rates cannot be chosen \
+                 without it",
+                log.display()
             );
         }
     }
+    Ok(())
+}
+
+/// A run that "succeeded" but recorded nothing new would loop forever: an error instead.
+fn check_progress(
+    dir: &Path,
+    todo: &[Point],
+    failed: &BTreeMap<String, usize>,
+    epoch: usize,
+) -> anyhow::Result<()> {
+    let stuck = todo
+        .iter()
+        .filter(|p| !failed.contains_key(&p.name) && !DirLock::is_held(&dir.join(&p.name)))
+        .find(|p| {
+            let seen = observe(&dir.join(&p.name));
+            !(seen.finished || seen.val_acc.len() >= epoch)
+        });
+    if let Some(p) = stuck {
+        let summary = RunSummary::load(&dir.join(&p.name)).ok();
+        bail!(
+            "tuning run {} ended without reaching epoch {epoch} (summary: {}); its metrics.csv is \
+             missing or unreadable",
+            dir.join(&p.name).display(),
+            summary.map_or("none", |_| "present")
+        );
+    }
+    Ok(())
 }

@@ -1,25 +1,42 @@
 //! `actlab compare` (run a sweep, then report) and `actlab report` (report from run
-//! directories).
+//! directories), with the pieces a sweep needs: the tuning stage's driver ([`tune`]), how
+//! points are grouped into packs ([`units`]) and the child-process runner ([`runner`]).
 //!
-//! Each grid point is trained by a child `actlab train` process: a crash or an out-of-memory
-//! kill costs one point, peak RSS in each summary is that run's own, and `--jobs` needs no
-//! sharing of Burn's global thread pool. Ctrl-C reaches the children (they checkpoint); the
-//! next `compare` resumes them and skips finished points.
+//! Each grid point is trained by a child `actlab train` process (a pack of points by one
+//! `actlab train-pack`): a crash or an out-of-memory kill costs one child, peak RSS in each
+//! summary is that run's own, and `--jobs` needs no sharing of Burn's global thread pool.
+//! Ctrl-C reaches the children (they checkpoint); the next `compare` resumes them and skips
+//! finished points.
+
+pub mod runner;
+pub mod tune;
+pub mod units;
 
 use std::path::{Path, PathBuf};
 
-use actlab_data::Sources;
-use actlab_eval::output;
-use actlab_eval::report;
-use actlab_eval::sweep::{Point, Shard, SweepConfig};
-use actlab_train::RunStatus;
+use actlab_eval::{output, report};
+use actlab_format::config::ExperimentConfig;
+use actlab_format::diagnose::DiagnoseReport;
+use actlab_format::run::RunStatus;
+use actlab_format::shard::Shard;
+use actlab_format::sweep::{Point, Sweep, SweepConfig};
 use actlab_train::run::{self, DirLock};
 use anyhow::bail;
 use clap::Args;
 
-use crate::data::{CliProgress, DATASETS_ROOT};
-use crate::runner::run_units;
-use crate::tune::TuneEnd;
+use crate::flags::DataFlags;
+use runner::run_units;
+use tune::TuneEnd;
+use units::PackChoice;
+
+/// `--shard i/N`, or `auto`: the slice the scheduler assigned, from this process's environment.
+fn parse_shard(text: &str) -> Result<Shard, actlab_format::shard::ShardError> {
+    if text.trim() == "auto" {
+        Shard::from_env(|name| std::env::var(name).ok())
+    } else {
+        text.parse()
+    }
+}
 
 #[derive(Debug, Args)]
 pub struct CompareArgs {
@@ -35,7 +52,7 @@ pub struct CompareArgs {
     /// is then left to `actlab report`. `auto`: the slice from the scheduler's environment
     /// (SLURM_ARRAY_TASK_ID with SLURM_ARRAY_TASK_COUNT or MIN/MAX; or a Kubernetes Indexed
     /// Job's JOB_COMPLETION_INDEX with ACTLAB_SHARDS).
-    #[arg(long, value_name = "i/N|auto")]
+    #[arg(long, value_name = "i/N|auto", value_parser = parse_shard)]
     shard: Option<Shard>,
     /// One line at the end of each run, no progress bar.
     #[arg(long, short)]
@@ -43,14 +60,13 @@ pub struct CompareArgs {
     /// The activation to compare with [the sweep's baseline].
     #[arg(long)]
     baseline: Option<String>,
-    /// Use local dataset copies only.
-    #[arg(long)]
-    offline: bool,
+    #[command(flatten)]
+    data: DataFlags,
     /// Train runs that differ only in activation and learning rate as packed networks of at
     /// most K runs each (`auto`: every eligible run on GPU backends, none on CPU backends); the
     /// tuning stage's too, its survivors regrouped after each halving.
     #[arg(long, value_name = "K|auto")]
-    pack: Option<crate::pack::PackChoice>,
+    pack: Option<PackChoice>,
 }
 
 #[derive(Debug, Args)]
@@ -86,7 +102,7 @@ fn write_report(dirs: &[PathBuf], out: &Path, baseline: &str) -> anyhow::Result<
     let _lock = DirLock::acquire(out)?;
     let mut built = report::build_report(&runs, baseline);
     report::tuning::attach(&mut built, dirs, baseline)?;
-    let deep = output::diagnose::find_diagnosis(dirs);
+    let deep = DiagnoseReport::find(dirs);
     let claims = actlab_eval::claims::claims(&built, &runs, deep.as_ref());
     let written = output::report::write(&built, &claims, &runs, out)?;
     println!("{}", output::report::markdown(&built, &claims));
@@ -104,6 +120,25 @@ pub fn report(args: ReportArgs) -> anyhow::Result<()> {
     write_report(&args.runs, &out, &args.baseline)
 }
 
+/// Finds (or fetches) the sweep's dataset once, before the first child looks for it (and
+/// not at all when nothing is left to train).
+pub struct DataOnce<'a> {
+    flags: DataFlags,
+    config: &'a ExperimentConfig,
+    ready: bool,
+}
+
+impl DataOnce<'_> {
+    /// Loads the dataset unless that was done.
+    pub fn ensure(&mut self) -> anyhow::Result<()> {
+        if !self.ready {
+            self.flags.load(self.config)?;
+            self.ready = true;
+        }
+        Ok(())
+    }
+}
+
 /// Returns the exit status.
 pub fn compare(args: CompareArgs) -> anyhow::Result<u8> {
     anyhow::ensure!(args.jobs >= 1, "--jobs must be at least 1");
@@ -118,113 +153,29 @@ pub fn compare(args: CompareArgs) -> anyhow::Result<u8> {
                 .join(format!("{}-of-{}", s.index, s.count)),
         )?,
     };
-    // Find (or fetch) the data once, before any child looks for it.
-    let mut data_ready = false;
-    let mut ensure_data = || -> anyhow::Result<()> {
-        if !data_ready {
-            let mut sources = Sources::standard(DATASETS_ROOT);
-            if args.offline {
-                sources = sources.offline();
-            }
-            eprintln!("dataset {}:", sweep.base.data.dataset);
-            actlab_train::load_data(&sweep.base, sources, &mut CliProgress::default())?;
-            data_ready = true;
-        }
-        Ok(())
+    let mut data = DataOnce {
+        flags: args.data,
+        config: &sweep.base,
+        ready: false,
     };
-    let all = match &sweep.tune {
-        None => sweep.points(),
-        Some(tune) => {
-            eprintln!(
-                "tuning: {} runs ({} groups × {} rates × {} seeds, {} epochs{}) → {}",
-                actlab_format::tune::tune_points(&sweep).len(),
-                sweep.group_points().len(),
-                tune.lr.len(),
-                tune.seeds.len(),
-                tune.epochs(&sweep),
-                tune.halving.as_ref().map_or(String::new(), |h| format!(
-                    ", halving after epochs {:?} keeping {}",
-                    h.after, h.keep
-                )),
-                out.join("tune").display()
-            );
-            let training = crate::tune::Training {
-                jobs: args.jobs,
-                pack: args.pack,
-                quiet: args.quiet,
-            };
-            match crate::tune::run(&sweep, &out, args.shard, &training, &mut ensure_data)? {
-                TuneEnd::Interrupted(code) => {
-                    eprintln!(
-                        "interrupted: finished runs are kept and unfinished ones checkpointed; \
-                         run the same command again to continue"
-                    );
-                    return Ok(code);
-                }
-                TuneEnd::Done(selection) => {
-                    let chosen: Vec<String> = selection
-                        .groups
-                        .iter()
-                        .map(|g| format!("{} {}", g.group, g.tuned_lr))
-                        .collect();
-                    eprintln!(
-                        "tuned rates (best mean validation accuracy): {}",
-                        chosen.join(", ")
-                    );
-                    selection.final_points(&sweep)
-                }
-            }
-        }
+    let all = match final_points(&args, &sweep, &out, &mut data)? {
+        Ok(points) => points,
+        Err(code) => return Ok(code),
     };
-    let points: Vec<Point> = match args.shard {
+    let points = match args.shard {
         Some(shard) => shard.select(&all),
         None => all.clone(),
     };
     if sweep.output.tensorboard && sweep.base.output.tensorboard {
-        let experiments = all
-            .iter()
-            .map(|p| p.config.validate(&args.sweep))
-            .collect::<Result<Vec<_>, _>>()?;
+        let experiments: Vec<_> = all.iter().map(|p| p.experiment.clone()).collect();
         let name = sweep.name.as_deref().unwrap_or("sweep");
         run::tensorboard::write_experiment(&out, name, &experiments)?;
     }
-    let mut todo = Vec::new();
-    let (mut finished, mut partial) = (0, 0);
-    for point in &points {
-        let dir = out.join(&point.name);
-        if sweep.tune.is_some() {
-            check_rate(&dir, point)?;
-        }
-        match RunStatus::of(&dir) {
-            RunStatus::Finished => finished += 1,
-            RunStatus::Checkpointed { .. } => {
-                partial += 1;
-                todo.push(point.clone());
-            }
-            RunStatus::Empty => todo.push(point.clone()),
-            RunStatus::NotARun => bail!(
-                "{} is in the way of sweep point {}: it is not an actlab run directory (move it \
-                 away; nothing was written there)",
-                dir.display(),
-                point.name
-            ),
-        }
-    }
-    let shard_note = args.shard.map_or(String::new(), |s| {
-        format!(" (shard {}/{} of {})", s.index, s.count, all.len())
-    });
-    eprintln!(
-        "sweep {}: {} runs{shard_note} → {}; {finished} finished, {partial} to resume, {} to train; {} at a time",
-        sweep.name.as_deref().unwrap_or("sweep"),
-        points.len(),
-        out.display(),
-        todo.len() - partial,
-        args.jobs
-    );
+    let todo = to_train(&args, &sweep, &points, all.len(), &out)?;
     if !todo.is_empty() {
-        ensure_data()?;
+        data.ensure()?;
     }
-    let (units, packing) = crate::pack::units(&todo, &out, args.pack, sweep.base.backend.name)?;
+    let (units, packing) = units::units(&todo, &out, args.pack, sweep.base.backend.name);
     if let Some(line) = packing {
         eprintln!("{line}");
     }
@@ -254,6 +205,104 @@ pub fn compare(args: CompareArgs) -> anyhow::Result<u8> {
     Ok(if failures.failed.is_empty() { 0 } else { 1 })
 }
 
+/// The sweep's final runs: its grid points, or — with `[tune]` — after the tuning stage, each
+/// at the rate tuning chose. `Err(status)`: the tuning stage was interrupted.
+fn final_points(
+    args: &CompareArgs,
+    sweep: &Sweep,
+    out: &Path,
+    data: &mut DataOnce,
+) -> anyhow::Result<Result<Vec<Point>, u8>> {
+    let Some(tune) = &sweep.tune else {
+        return Ok(Ok(sweep.points().to_vec()));
+    };
+    eprintln!(
+        "tuning: {} runs ({} groups × {} rates × {} seeds, {} epochs{}) → {}",
+        sweep.tune_points().len(),
+        sweep.group_points().len(),
+        tune.lr.len(),
+        tune.seeds.len(),
+        tune.epochs(sweep),
+        tune.halving.as_ref().map_or(String::new(), |h| format!(
+            ", halving after epochs {:?} keeping {}",
+            h.after, h.keep
+        )),
+        out.join("tune").display()
+    );
+    let training = tune::Training {
+        jobs: args.jobs,
+        pack: args.pack,
+        quiet: args.quiet,
+    };
+    match tune::run(sweep, out, args.shard, &training, data)? {
+        TuneEnd::Interrupted(code) => {
+            eprintln!(
+                "interrupted: finished runs are kept and unfinished ones checkpointed; run the \
+                 same command again to continue"
+            );
+            Ok(Err(code))
+        }
+        TuneEnd::Done(selection) => {
+            let chosen: Vec<String> = selection
+                .groups
+                .iter()
+                .map(|g| format!("{} {}", g.group, g.tuned_lr))
+                .collect();
+            eprintln!(
+                "tuned rates (best mean validation accuracy): {}",
+                chosen.join(", ")
+            );
+            Ok(Ok(selection.final_points(sweep)?))
+        }
+    }
+}
+
+/// The points of this process (its shard) that are not finished, with a line saying how many
+/// are finished, to resume and to train. A directory in a point's way is an error.
+fn to_train(
+    args: &CompareArgs,
+    sweep: &Sweep,
+    points: &[Point],
+    all: usize,
+    out: &Path,
+) -> anyhow::Result<Vec<Point>> {
+    let mut todo = Vec::new();
+    let (mut finished, mut partial) = (0, 0);
+    for point in points {
+        let dir = out.join(&point.name);
+        if sweep.tune.is_some() {
+            check_rate(&dir, point)?;
+        }
+        match RunStatus::of(&dir) {
+            RunStatus::Finished => finished += 1,
+            RunStatus::Checkpointed { .. } => {
+                partial += 1;
+                todo.push(point.clone());
+            }
+            RunStatus::Empty => todo.push(point.clone()),
+            RunStatus::NotARun => bail!(
+                "{} is in the way of sweep point {}: it is not an actlab run directory (move it \
+                 away; nothing was written there)",
+                dir.display(),
+                point.name
+            ),
+        }
+    }
+    let shard_note = args.shard.map_or(String::new(), |s| {
+        format!(" (shard {}/{} of {all})", s.index, s.count)
+    });
+    eprintln!(
+        "sweep {}: {} runs{shard_note} → {}; {finished} finished, {partial} to resume, {} to \
+         train; {} at a time",
+        sweep.name.as_deref().unwrap_or("sweep"),
+        points.len(),
+        out.display(),
+        todo.len() - partial,
+        args.jobs
+    );
+    Ok(todo)
+}
+
 /// A final run of a tuned sweep that already exists must be at the rate tuning chose (it was
 /// not, for instance, after the tuning runs or `[tune]` changed): never reused silently.
 fn check_rate(dir: &Path, point: &Point) -> anyhow::Result<()> {
@@ -261,7 +310,7 @@ fn check_rate(dir: &Path, point: &Point) -> anyhow::Result<()> {
         return Ok(());
     }
     let recorded = actlab_train::run::run_config(dir)?.train.optimizer.lr();
-    let chosen = point.config.train.optimizer.lr();
+    let chosen = point.experiment.train.optimizer.lr();
     if (recorded - chosen).abs() > 1e-12 * chosen.abs() {
         bail!(
             "{} was trained at lr = {recorded}, but tuning now chooses {chosen} for {}: move it \

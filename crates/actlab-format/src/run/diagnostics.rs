@@ -3,9 +3,11 @@
 
 use std::path::Path;
 
-use super::{cell, files, read_csv, required, write_file};
-use crate::diagnostics::{DiagnosticRow, LayerDiagnostics};
-use crate::error::TrainError;
+use super::csv::{cell, required};
+use super::files;
+use crate::error::FileError;
+use crate::fsio::write_atomic;
+use crate::state::{DiagnosticRow, LayerDiagnostics};
 
 /// The columns of `diagnostics.csv`, in file order.
 pub const COLUMNS: [&str; 6] = [
@@ -45,17 +47,26 @@ pub fn csv(rows: &[DiagnosticRow]) -> String {
 }
 
 /// Writes `run_dir/diagnostics.csv` (atomically).
-pub fn write(run_dir: &Path, rows: &[DiagnosticRow]) -> Result<(), TrainError> {
-    write_file(run_dir.join(files::DIAGNOSTICS), csv(rows).as_bytes())
+pub fn write(run_dir: &Path, rows: &[DiagnosticRow]) -> Result<(), FileError> {
+    let path = run_dir.join(files::DIAGNOSTICS);
+    write_atomic(&path, csv(rows).as_bytes()).map_err(FileError::io(path))
 }
 
 /// Reads `run_dir/diagnostics.csv`; `None` when the run measured none.
-pub fn read(run_dir: &Path) -> Result<Option<Vec<DiagnosticRow>>, TrainError> {
+pub fn read(run_dir: &Path) -> Result<Option<Vec<DiagnosticRow>>, FileError> {
     let path = run_dir.join(files::DIAGNOSTICS);
-    let Some(rows) = read_csv(&path, &COLUMNS)? else {
-        return Ok(None);
-    };
-    let p = path.as_path();
+    match super::csv::read(&path, &COLUMNS)? {
+        None => Ok(None),
+        Some(rows) => parsed(&rows, &path).map(Some),
+    }
+}
+
+/// `diagnostics.csv`'s text as read from `path` (named in errors): [`read`] without the file.
+pub fn parse(text: &str, path: &Path) -> Result<Vec<DiagnosticRow>, FileError> {
+    parsed(&super::csv::parse(text, path, &COLUMNS)?, path)
+}
+
+fn parsed(rows: &[Vec<String>], p: &Path) -> Result<Vec<DiagnosticRow>, FileError> {
     rows.iter()
         .map(|row| {
             Ok(DiagnosticRow {
@@ -69,8 +80,7 @@ pub fn read(run_dir: &Path) -> Result<Option<Vec<DiagnosticRow>>, TrainError> {
                 },
             })
         })
-        .collect::<Result<Vec<_>, _>>()
-        .map(Some)
+        .collect()
 }
 
 #[cfg(test)]

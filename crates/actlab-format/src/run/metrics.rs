@@ -2,10 +2,12 @@
 
 use std::path::Path;
 
-use super::{cell, files, read_csv, required, write_file};
-use crate::error::TrainError;
+use super::csv::{cell, required};
+use super::files;
+use crate::error::FileError;
+use crate::fsio::write_atomic;
 
-pub use actlab_format::state::EpochRecord;
+use crate::state::EpochRecord;
 
 /// The columns of `metrics.csv`, in file order.
 pub const COLUMNS: [&str; 8] = [
@@ -42,18 +44,27 @@ pub fn csv(history: &[EpochRecord]) -> String {
 }
 
 /// Writes `run_dir/metrics.csv` (atomically).
-pub fn write(run_dir: &Path, history: &[EpochRecord]) -> Result<(), TrainError> {
-    write_file(run_dir.join(files::METRICS), csv(history).as_bytes())
+pub fn write(run_dir: &Path, history: &[EpochRecord]) -> Result<(), FileError> {
+    let path = run_dir.join(files::METRICS);
+    write_atomic(&path, csv(history).as_bytes()).map_err(FileError::io(path))
 }
 
 /// Reads `run_dir/metrics.csv`; a run without one (none finished an epoch) has no rows. Timing
 /// columns come back rounded to the 0.1 ms the file keeps.
-pub fn read(run_dir: &Path) -> Result<Vec<EpochRecord>, TrainError> {
+pub fn read(run_dir: &Path) -> Result<Vec<EpochRecord>, FileError> {
     let path = run_dir.join(files::METRICS);
-    let Some(rows) = read_csv(&path, &COLUMNS)? else {
-        return Ok(Vec::new());
-    };
-    let p = path.as_path();
+    match super::csv::read(&path, &COLUMNS)? {
+        None => Ok(Vec::new()),
+        Some(rows) => records(&rows, &path),
+    }
+}
+
+/// `metrics.csv`'s text as read from `path` (named in errors): [`read`] without the file.
+pub fn parse(text: &str, path: &Path) -> Result<Vec<EpochRecord>, FileError> {
+    records(&super::csv::parse(text, path, &COLUMNS)?, path)
+}
+
+fn records(rows: &[Vec<String>], p: &Path) -> Result<Vec<EpochRecord>, FileError> {
     let history = rows
         .iter()
         .map(|row| {
@@ -68,7 +79,7 @@ pub fn read(run_dir: &Path) -> Result<Vec<EpochRecord>, TrainError> {
                 wall_seconds: required(p, COLUMNS[7], &row[7])?,
             })
         })
-        .collect::<Result<Vec<_>, TrainError>>()?;
+        .collect::<Result<Vec<_>, FileError>>()?;
     // Accuracies are fractions and losses finite: anything else was not written by a run.
     for r in &history {
         let accuracy = |a: f64| (0.0..=1.0).contains(&a);
@@ -77,13 +88,13 @@ pub fn read(run_dir: &Path) -> Result<Vec<EpochRecord>, TrainError> {
             && r.train_loss.is_finite()
             && r.val_loss.is_none_or(f64::is_finite);
         if !fine {
-            return Err(TrainError::Corrupt {
-                path: path.clone(),
-                message: format!(
+            return Err(FileError::corrupt(
+                p,
+                format!(
                     "epoch {}: an accuracy outside [0, 1] or a loss that is not finite",
                     r.epoch
                 ),
-            });
+            ));
         }
     }
     Ok(history)
