@@ -89,20 +89,7 @@ pub fn run(args: ReproduceArgs) -> anyhow::Result<u8> {
     }
     let total = all.len();
     let runs = reproduce::sample(all, args.sample);
-    let (_temp, scratch) = match &args.scratch {
-        Some(dir) => {
-            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-            (None, dir.clone())
-        }
-        None => {
-            let temp = tempfile::Builder::new()
-                .prefix("actlab-reproduce-")
-                .tempdir()
-                .context("creating a scratch directory")?;
-            let path = temp.path().to_path_buf();
-            (Some(temp), path)
-        }
-    };
+    let (_temp, scratch) = scratch(args.scratch.as_ref())?;
     let _lock = run::DirLock::acquire(&scratch)?;
     let names = names(&runs);
     // Copies are trained fresh: a scratch directory that already holds one of them (an earlier
@@ -166,10 +153,30 @@ pub fn run(args: ReproduceArgs) -> anyhow::Result<u8> {
     if args.json {
         println!("{}", serde_json::to_string_pretty(&results)?);
     }
-    for r in &results {
+    Ok(summarise(&results, &failed))
+}
+
+/// `--scratch DIR` (created), or a temporary directory removed when the guard drops.
+fn scratch(dir: Option<&PathBuf>) -> anyhow::Result<(Option<tempfile::TempDir>, PathBuf)> {
+    if let Some(dir) = dir {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        return Ok((None, dir.clone()));
+    }
+    let temp = tempfile::Builder::new()
+        .prefix("actlab-reproduce-")
+        .tempdir()
+        .context("creating a scratch directory")?;
+    let path = temp.path().to_path_buf();
+    Ok((Some(temp), path))
+}
+
+/// Prints a line per run and the totals; the exit status (1 when a run differs on a matching
+/// environment or did not finish).
+fn summarise(results: &[Reproduction], failed: &[String]) -> u8 {
+    for r in results {
         eprintln!("{}", line(r));
     }
-    for f in &failed {
+    for f in failed {
         eprintln!("failed: {f}");
     }
     let identical = results.iter().filter(|r| r.identical).count();
@@ -183,11 +190,7 @@ pub fn run(args: ReproduceArgs) -> anyhow::Result<u8> {
             String::new()
         }
     );
-    Ok(if unexpected > 0 || !failed.is_empty() {
-        1
-    } else {
-        0
-    })
+    u8::from(unexpected > 0 || !failed.is_empty())
 }
 
 fn display(paths: &[PathBuf]) -> String {

@@ -172,6 +172,12 @@ impl ExperimentConfig {
 
     /// Checks the values that parsed but are out of range (everything but the model).
     fn check_ranges(&self, path: &Path) -> Result<(), ConfigError> {
+        self.check_run(path)?;
+        self.check_optimizer(path)
+    }
+
+    /// The name, early stopping, epochs, batch size and image counts.
+    fn check_run(&self, path: &Path) -> Result<(), ConfigError> {
         let invalid = |field: &str, value: String, expected: &str| {
             ConfigError::invalid(path, field, value, expected)
         };
@@ -224,6 +230,14 @@ impl ExperimentConfig {
                 ));
             }
         }
+        Ok(())
+    }
+
+    /// The schedule, seed, learning rate and the optimizer's own parameters.
+    fn check_optimizer(&self, path: &Path) -> Result<(), ConfigError> {
+        let invalid = |field: &str, value: String, expected: &str| {
+            ConfigError::invalid(path, field, value, expected)
+        };
         match self.train.schedule {
             Some(ScheduleConfig::Cosine { min_lr })
                 if !(min_lr.is_finite()
