@@ -80,10 +80,9 @@ pub struct Backend {
     pub device: Device,
     /// Which backend.
     pub name: BackendName,
-    /// Keep the whole training split resident on the device as bytes and select batches there
-    /// (the CPU backends, where an index selection is cheapest); otherwise upload host batches
-    /// (wgpu has no byte storage, and on lavapipe the host path measured 2.6× faster than the
-    /// packed resident layout; `actlab data bench`).
+    /// Keep the training split resident on the device as bytes and convert each selected batch
+    /// (the CPU backends); otherwise resident as already-scaled f32 in chunks under the
+    /// adapter's buffer limit (GPU backends: wgpu has no byte storage). See `crate::feed`.
     pub resident_bytes: bool,
     /// The backend compiles kernels per tensor shape (GPU backends): keep every batch the same
     /// shape, padding the last evaluation batch.

@@ -1,8 +1,7 @@
 //! Where the trainer's batches come from: the training split resident on the device — as
-//! bytes on CPU backends (an index selection is cheapest), as already-scaled f32 in chunks under
-//! a GPU's buffer limit on GPU backends (wgpu has no byte storage; the packed-i32 layout cost
-//! more in unpacking than the host path, `actlab bench --pack` measures this one against both).
-//! Host batches uploaded per step remain for that comparison.
+//! bytes on CPU backends (an index selection, then a conversion), as already-scaled f32 in
+//! chunks under a GPU's buffer limit on GPU backends (wgpu has no byte storage). Host batches
+//! uploaded per step remain only for `bench --pack`'s comparison.
 
 use actlab_data::{DataError, DeviceLayout, DeviceSplit, MnistBatch, Scaling, Split};
 use burn::tensor::Device;
