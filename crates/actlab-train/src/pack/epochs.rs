@@ -252,6 +252,20 @@ impl<'a> PackRun<'a> {
         end.finish(last, &live.records[m], Some(mates))
     }
 
+    /// Every live member's checkpoint at the pack's position.
+    fn save(&self, live: &PackLive) -> Result<(), TrainError> {
+        let (records, failed) = (&live.records, &live.failed);
+        let (experiments, locks) = (self.experiments, self.locks);
+        checkpoint::save(
+            &live.pack,
+            experiments,
+            locks,
+            records,
+            failed,
+            live.position,
+        )
+    }
+
     /// A member whose loss stopped being finite: frozen, its checkpoint removed (the last one
     /// is from before: it no longer resumes with the pack, and a later `compare` trains it
     /// again, alone), its TensorBoard session ended as failed.
@@ -401,15 +415,7 @@ impl EpochLoop for PackEpochs<'_, '_> {
         // pack continues here, bit-identically on CPU backends.
         if s > start {
             live.position = (epoch - 1, s);
-            let (records, failed) = (&live.records, &live.failed);
-            checkpoint::save(
-                &live.pack,
-                run.experiments,
-                run.locks,
-                records,
-                failed,
-                live.position,
-            )?;
+            run.save(&live)?;
         }
         Ok((live, Steps::Stopped))
     }
@@ -444,15 +450,7 @@ impl EpochLoop for PackEpochs<'_, '_> {
             )?;
         }
         live.position = (epoch, 0);
-        let (records, failed) = (&live.records, &live.failed);
-        checkpoint::save(
-            &live.pack,
-            run.experiments,
-            run.locks,
-            records,
-            failed,
-            live.position,
-        )?;
+        run.save(live)?;
         for &m in &training {
             let experiment = &run.experiments[m];
             let state = &live.records[m];

@@ -148,24 +148,14 @@ pub fn load(run_dir: &Path) -> Result<Checkpoint, TrainError> {
             reason: format!("{} is missing", dir.join(STATE).display()),
         });
     };
-    let read = |name: &str| {
+    let read = |name: &str, recorded: &str| {
         let path = dir.join(name);
-        std::fs::read(&path).map_err(TrainError::io(path))
+        let bytes = std::fs::read(&path).map_err(TrainError::io(&path))?;
+        verify(&path, &bytes, recorded, STATE)?;
+        Ok::<_, TrainError>(bytes)
     };
-    let model = read(&state.model_file)?;
-    verify(
-        &dir.join(&state.model_file),
-        &model,
-        &state.model_sha256,
-        STATE,
-    )?;
-    let optimizer = read(&state.optimizer_file)?;
-    verify(
-        &dir.join(&state.optimizer_file),
-        &optimizer,
-        &state.optimizer_sha256,
-        STATE,
-    )?;
+    let model = read(&state.model_file, &state.model_sha256)?;
+    let optimizer = read(&state.optimizer_file, &state.optimizer_sha256)?;
     Ok(Checkpoint {
         state,
         model,
