@@ -15,17 +15,26 @@ pub enum TrainError {
     /// The config is invalid.
     #[error(transparent)]
     Config(#[from] ConfigError),
-    /// Runs given as one pack that differ in more than activation and learning rate, or do
-    /// not use Adam (`actlab_train::pack::PackKey`).
+    /// Runs given as one pack that differ in more than activation and learning rate
+    /// (`actlab_train::pack::PackKey`).
     #[error(
-        "the runs of a pack must differ only in activation and learning rate, and use Adam \
-         ({dir} differs from {first})"
+        "the runs of a pack must differ only in activation and learning rate: {dir} differs \
+         from {first} in more"
     )]
     NotPackable {
         /// The first run that differs.
         dir: PathBuf,
         /// The pack's first run.
         first: PathBuf,
+    },
+    /// A run given to a pack that does not use Adam (the packed step is an Adam).
+    #[error(
+        "{dir} uses another optimizer than Adam: only runs with Adam train in packs (train it \
+         with `actlab train`)"
+    )]
+    PackNeedsAdam {
+        /// The run directory.
+        dir: PathBuf,
     },
     /// `train-pack --resume` on a run that was trained alone.
     #[error("{dir} was not trained in a pack: continue it with `actlab train --resume {dir}`")]

@@ -12,7 +12,7 @@ mod common;
 use std::convert::identity;
 use std::path::Path;
 
-use actlab_format::config::{Experiment, ExperimentConfig};
+use actlab_format::config::{Experiment, ExperimentConfig, OptimizerConfig};
 use actlab_format::run::RunSummary;
 use actlab_train::pack::{PackEvent, pack_key, resume_pack, train_pack};
 use actlab_train::run::{load_model, parameter_values};
@@ -348,6 +348,25 @@ fn a_diverging_member_stops_alone_and_runs_that_differ_otherwise_are_not_packed(
         error.to_string().contains("differ only in activation"),
         "{error}"
     );
+    // A run with another optimizer is never packed: the packed step is an Adam.
+    let sgd = members[0]
+        .revised(Path::new("t.toml"), |c| {
+            c.train.optimizer = OptimizerConfig::Sgd {
+                lr: 1e-3,
+                momentum: 0.0,
+                weight_decay: 0.0,
+            }
+        })
+        .unwrap();
+    assert_eq!(pack_key(&sgd), None);
+    let error = train_pack(
+        &[members[0].clone(), sgd],
+        &data,
+        &TrainOptions::default(),
+        &mut |_| {},
+    )
+    .unwrap_err();
+    assert!(matches!(error, TrainError::PackNeedsAdam { .. }), "{error}");
 }
 
 #[test]

@@ -74,12 +74,19 @@ fn check_keys(experiments: &[Experiment]) -> Result<(), TrainError> {
     let Some(first) = experiments.first() else {
         return Ok(());
     };
-    let key = pack_key(first);
-    let odd = experiments
-        .iter()
-        .find(|e| key.is_none() || pack_key(e) != key);
-    match odd {
-        Some(odd) => Err(TrainError::NotPackable {
+    let mut keys = Vec::with_capacity(experiments.len());
+    for experiment in experiments {
+        match pack_key(experiment) {
+            Some(key) => keys.push(key),
+            None => {
+                return Err(TrainError::PackNeedsAdam {
+                    dir: experiment.run_dir(),
+                });
+            }
+        }
+    }
+    match experiments.iter().zip(&keys).find(|(_, k)| **k != keys[0]) {
+        Some((odd, _)) => Err(TrainError::NotPackable {
             dir: odd.run_dir(),
             first: first.run_dir(),
         }),
