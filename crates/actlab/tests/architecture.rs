@@ -20,8 +20,9 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// Every `.rs` file under `dir`, sorted.
-fn rust_files(dir: &Path) -> Vec<PathBuf> {
+/// Every file under `dir` (but build output, runs, datasets, `.git` and fuzz work), sorted.
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let skip = ["target", ".git", "runs", "datasets", "corpus-work"];
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(dir) = stack.pop() {
@@ -30,15 +31,23 @@ fn rust_files(dir: &Path) -> Vec<PathBuf> {
         };
         for entry in entries.flatten() {
             let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "rs") {
+            let name = entry.file_name();
+            if !path.is_dir() {
                 out.push(path);
+            } else if !skip.iter().any(|s| name == *s) {
+                stack.push(path);
             }
         }
     }
     out.sort();
     out
+}
+
+/// Every `.rs` file under `dir`, sorted.
+fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = files_under(dir);
+    files.retain(|f| f.extension().is_some_and(|e| e == "rs"));
+    files
 }
 
 /// A source file with comments, string and character literals blanked (newlines kept, so line
@@ -239,27 +248,13 @@ struct Index {
     files: Vec<String>,
 }
 
-/// Every file of the repository but build output, runs, datasets and `.git`, relative.
+/// Every file of the repository (as [`files_under`]), relative to it.
 fn repository_files(root: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if path.is_dir() {
-                if !["target", ".git", "runs", "datasets", "corpus-work"].contains(&name.as_str()) {
-                    stack.push(path);
-                }
-            } else if let Ok(relative) = path.strip_prefix(root) {
-                out.push(relative.to_string_lossy().into_owned());
-            }
-        }
-    }
-    out
+    files_under(root)
+        .iter()
+        .filter_map(|f| f.strip_prefix(root).ok())
+        .map(|f| f.to_string_lossy().into_owned())
+        .collect()
 }
 
 /// The packages the manifests name (dependencies and the workspace's own), as Rust names.
