@@ -367,6 +367,18 @@ fn a_diverging_member_stops_alone_and_runs_that_differ_otherwise_are_not_packed(
     )
     .unwrap_err();
     assert!(matches!(error, TrainError::PackNeedsAdam { .. }), "{error}");
+    // An empty pack is nothing to do, not a panic.
+    let options = TrainOptions::default();
+    assert!(
+        train_pack(&[], &data, &options, &mut |_| {})
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        resume_pack(&[], &data, &options, &mut |_| {})
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[test]

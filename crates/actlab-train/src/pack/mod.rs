@@ -188,6 +188,9 @@ pub fn resume_pack(
     options: &TrainOptions,
     watch: &mut dyn FnMut(PackEvent),
 ) -> Result<MemberResults, TrainError> {
+    if run_dirs.is_empty() {
+        return Ok(Vec::new());
+    }
     let experiments = run_dirs
         .iter()
         .map(|dir| crate::session::resume_config(dir, None))
