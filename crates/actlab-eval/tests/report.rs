@@ -416,3 +416,46 @@ fn rank_changes_compare_positions_among_shared_groups() {
         ]
     );
 }
+
+/// A long run's curves are drawn from at most `MAX_CURVE_POINTS` bucket means (the report of
+/// three 100,000-epoch runs took a minute and wrote 60 MB of SVG when every epoch was drawn
+/// and looked up with a scan), and the means are those of the epochs they cover.
+#[test]
+fn long_runs_draw_bounded_curves_of_bucket_means() {
+    use actlab_eval::plot::comparison::{MAX_CURVE_POINTS, epoch_series};
+    let tmp = tempfile::tempdir().unwrap();
+    let epochs = 2000;
+    let val = |seed: u64, e: usize| 0.5 + 0.0001 * e as f64 + 0.01 * seed as f64;
+    for kind in ["relu", "gelu"] {
+        for seed in 1..=2 {
+            write_run(tmp.path(), &summary(kind, kind, seed, 0.85));
+            let curve: Vec<f64> = (1..=epochs).map(|e| val(seed, e)).collect();
+            common::write_curve(tmp.path(), &format!("{kind}-s{seed}"), &curve);
+        }
+    }
+    let (runs, _) = collect_runs(&[tmp.path().to_path_buf()]).unwrap();
+    let report = build_report(&runs, "relu");
+    let keys = actlab_eval::report::group_keys(&runs);
+    let (series, width) = epoch_series(&report, &runs, &keys, |row| row.val_acc);
+    assert_eq!(width, epochs.div_ceil(MAX_CURVE_POINTS), "{width}");
+    assert_eq!(series.len(), 2);
+    for (_, points) in &series {
+        assert_eq!(points.len(), epochs.div_ceil(width));
+        // The first bucket: epochs 1..=width; per epoch the mean over seeds 1, 2 and their
+        // sample std (0.01/√2), averaged over the bucket.
+        let mean = (1..=width)
+            .map(|e| (val(1, e) + val(2, e)) / 2.0)
+            .sum::<f64>()
+            / width as f64;
+        let epoch = (1..=width).sum::<usize>() as f64 / width as f64;
+        let (x, m, s) = points[0];
+        assert!((x - epoch).abs() < 1e-9, "{x} vs {epoch}");
+        assert!((m - mean).abs() < 1e-12, "{m} vs {mean}");
+        assert!((s - 0.01 / 2f64.sqrt()).abs() < 1e-9, "{s}");
+    }
+    let out = tmp.path().join("report");
+    write(&report, &[], &runs, &out).unwrap();
+    let svg = std::fs::read_to_string(out.join("val_accuracy.svg")).unwrap();
+    assert!(svg.contains(&format!("means of {width} epochs")));
+    assert!(svg.len() < 250_000, "{} bytes", svg.len());
+}

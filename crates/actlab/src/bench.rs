@@ -27,7 +27,8 @@ pub struct BenchArgs {
     /// extrapolated to the full 55,000-image epoch). 0 = all.
     #[arg(long, default_value_t = 6400)]
     gpu_limit: usize,
-    /// Keep the run directories here instead of a temporary directory.
+    /// Keep the run directories here instead of a temporary directory (--report: in
+    /// KEEP/<RUNS>x<EPOCHS>/, which must not exist).
     #[arg(long)]
     keep: Option<PathBuf>,
     /// Print JSON on stdout instead of a Markdown table.
@@ -43,6 +44,21 @@ pub struct BenchArgs {
     /// With --pack: timed steps per measurement (after 10 warm-up steps).
     #[arg(long, default_value_t = 50)]
     steps: usize,
+    /// Time `actlab report` instead: seconds and peak memory over synthetic finished runs of
+    /// each `--shapes`, one child process per shape.
+    #[arg(long)]
+    report: bool,
+    /// With --report: RUNSxEPOCHS shapes, comma-separated.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_parser = crate::bench_report::parse_shape,
+        default_value = "100x100,1000x100,3x10000,3x100000"
+    )]
+    shapes: Vec<crate::bench_report::Shape>,
+    /// The measured child of --report: one report over DIR.
+    #[arg(long, hide = true, value_name = "DIR")]
+    report_child: Option<PathBuf>,
 }
 
 /// One measured configuration.
@@ -65,6 +81,12 @@ struct Row {
 }
 
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
+    if let Some(dir) = &args.report_child {
+        return crate::bench_report::child(dir);
+    }
+    if args.report {
+        return crate::bench_report::run(&args.shapes, args.keep.as_deref(), args.json);
+    }
     if args.pack {
         return crate::bench_pack::run(&args.backends, &args.members, args.steps, 10, args.json);
     }

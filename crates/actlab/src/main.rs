@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 mod about;
 mod bench;
 mod bench_pack;
+mod bench_report;
 mod data;
 mod diagnose;
 mod eval;

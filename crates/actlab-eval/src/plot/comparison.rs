@@ -1,6 +1,7 @@
 //! The comparison report's figures: validation accuracy and training loss per epoch (mean and
 //! spread over seeds), test accuracy with 95% CIs.
 
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use actlab_format::state::EpochRecord;
@@ -15,45 +16,68 @@ use crate::stats;
 /// One line of a comparison plot: a name and (epoch, mean, std) points.
 type Series = (String, Vec<(f64, f64, f64)>);
 
-fn comparison_series(
+/// The most points a curve draws: a 900-pixel-wide figure shows no more. Longer runs are drawn
+/// from consecutive epochs averaged in equal buckets (said in the title).
+pub const MAX_CURVE_POINTS: usize = 450;
+
+/// Per group, per epoch: the mean and standard deviation over the group's seeds of `value`,
+/// in one pass over every run's rows (a run's repeated epoch counts once, its first row).
+/// Bucketed to at most [`MAX_CURVE_POINTS`] points; the second value is the bucket's width in
+/// epochs (1 when nothing was averaged).
+pub fn epoch_series(
     report: &Report,
     runs: &[RunRecord],
     keys: &[String],
     value: impl Fn(&EpochRecord) -> Option<f64>,
-) -> Vec<Series> {
-    report
+) -> (Vec<Series>, usize) {
+    let mut per_group: BTreeMap<&str, BTreeMap<usize, Vec<f64>>> = BTreeMap::new();
+    for (run, key) in runs.iter().zip(keys) {
+        let epochs = per_group.entry(key.as_str()).or_default();
+        let mut seen = HashSet::new();
+        for row in &run.history {
+            if !seen.insert(row.epoch) {
+                continue;
+            }
+            if let Some(v) = value(row) {
+                epochs.entry(row.epoch).or_default().push(v);
+            }
+        }
+    }
+    let series: Vec<Series> = report
         .results
         .iter()
-        .map(|result| {
-            let members: Vec<&RunRecord> = runs
+        .filter_map(|result| {
+            let epochs = per_group.get(result.name.as_str())?;
+            let points: Vec<(f64, f64, f64)> = epochs
                 .iter()
-                .zip(keys)
-                .filter(|(_, k)| **k == result.name)
-                .map(|(r, _)| r)
-                .collect();
-            let epochs = members.iter().map(|r| r.history.len()).max().unwrap_or(0);
-            let points = (1..=epochs)
-                .filter_map(|epoch| {
-                    let values: Vec<f64> = members
-                        .iter()
-                        .filter_map(|r| r.history.iter().find(|row| row.epoch == epoch))
-                        .filter_map(&value)
-                        .collect();
-                    if values.is_empty() {
-                        return None;
-                    }
-                    let std = stats::sample_std(&values);
-                    Some((
-                        epoch as f64,
-                        stats::mean(&values),
-                        if std.is_finite() { std } else { 0.0 },
-                    ))
+                .map(|(&epoch, values)| {
+                    let std = stats::sample_std(values);
+                    let std = if std.is_finite() { std } else { 0.0 };
+                    (epoch as f64, stats::mean(values), std)
                 })
                 .collect();
-            (result.name.clone(), points)
+            (!points.is_empty()).then(|| (result.name.clone(), points))
         })
-        .filter(|(_, points): &Series| !points.is_empty())
-        .collect()
+        .collect();
+    let longest = series.iter().map(|(_, p)| p.len()).max().unwrap_or(0);
+    let width = longest.div_ceil(MAX_CURVE_POINTS).max(1);
+    if width == 1 {
+        return (series, 1);
+    }
+    let bucketed = series
+        .into_iter()
+        .map(|(name, points)| (name, points.chunks(width).map(average).collect()))
+        .collect();
+    (bucketed, width)
+}
+
+/// The average of some consecutive (epoch, mean, std) points, coordinate by coordinate.
+fn average(points: &[(f64, f64, f64)]) -> (f64, f64, f64) {
+    let n = points.len() as f64;
+    let sum = points.iter().fold((0.0, 0.0, 0.0), |s, p| {
+        (s.0 + p.0, s.1 + p.1, s.2 + p.2)
+    });
+    (sum.0 / n, sum.1 / n, sum.2 / n)
 }
 
 /// Test accuracy against the number of hidden layers, one line per activation: `(hidden
@@ -90,8 +114,14 @@ pub fn depth_series(report: &Report) -> Vec<Series> {
         .collect()
 }
 
+/// Labels on a curve's x axis at most (whole epochs only).
+const MAX_X_LABELS: usize = 20;
+
+/// Curves with more points than this draw no markers or whiskers.
+const MAX_MARKERS: usize = 60;
+
 /// A line per group over epochs: the mean, a band of ± one standard deviation, a marker at
-/// every epoch (a one-epoch run is a point), ticks at whole epochs.
+/// every point while there are few (a one-epoch run is a point), ticks at whole epochs.
 struct Curves<'a> {
     title: &'a str,
     x_desc: &'a str,
@@ -128,7 +158,7 @@ impl Figure for Curves<'_> {
         };
         chart
             .configure_mesh()
-            .x_labels(epochs as usize + 1)
+            .x_labels((epochs as usize + 1).min(MAX_X_LABELS))
             .x_label_formatter(&whole)
             .x_desc(self.x_desc)
             .y_desc(self.y_desc)
@@ -148,18 +178,18 @@ impl Figure for Curves<'_> {
                 ))?
                 .label(name.as_str())
                 .legend(legend_line(color));
-            chart.draw_series(
-                points
-                    .iter()
-                    .map(|p| Circle::new((p.0, p.1), 4, color.filled())),
-            )?;
-            // The spread as a whisker too: with one epoch the band has no width.
-            chart.draw_series(
-                points
-                    .iter()
-                    .filter(|p| p.2 > 0.0)
-                    .map(|p| PathElement::new(vec![(p.0, p.1 - p.2), (p.0, p.1 + p.2)], color)),
-            )?;
+            // Markers and whiskers while there is room for them: with one epoch the band has
+            // no width, and the whisker shows the spread.
+            if points.len() <= MAX_MARKERS {
+                chart.draw_series(
+                    points
+                        .iter()
+                        .map(|p| Circle::new((p.0, p.1), 4, color.filled())),
+                )?;
+                chart.draw_series(points.iter().filter(|p| p.2 > 0.0).map(|p| {
+                    PathElement::new(vec![(p.0, p.1 - p.2), (p.0, p.1 + p.2)], color)
+                }))?;
+            }
         }
         draw_legend(&mut chart, 11)
     }
@@ -253,25 +283,32 @@ pub fn plot(
     keys: &[String],
     out: &Path,
 ) -> Result<Vec<PathBuf>, PlotError> {
-    let val = comparison_series(report, runs, keys, |row| row.val_acc);
-    let loss = comparison_series(report, runs, keys, |row| Some(row.train_loss));
+    let (val, val_width) = epoch_series(report, runs, keys, |row| row.val_acc);
+    let (loss, loss_width) = epoch_series(report, runs, keys, |row| Some(row.train_loss));
     let mut written = Vec::new();
-    for (stem, title, y_desc, series) in [
+    for (stem, what, y_desc, series, width) in [
         (
             "val_accuracy",
-            "Validation accuracy per epoch (mean ± std over seeds)",
+            "Validation accuracy",
             "validation accuracy",
             &val,
+            val_width,
         ),
         (
             "train_loss",
-            "Training loss per epoch (mean ± std over seeds)",
+            "Training loss",
             "cross-entropy",
             &loss,
+            loss_width,
         ),
     ] {
+        let title = if width == 1 {
+            format!("{what} per epoch (mean ± std over seeds)")
+        } else {
+            format!("{what}, means of {width} epochs (mean ± std over seeds)")
+        };
         let curves = Curves {
-            title,
+            title: &title,
             x_desc: "epoch",
             y_desc,
             series,

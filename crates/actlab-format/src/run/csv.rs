@@ -6,23 +6,22 @@ use std::path::Path;
 use crate::error::FileError;
 use crate::fsio::{MAX_TEXT_BYTES, read_text};
 
-/// Reads a CSV file: the header names the columns, and `columns` picks them (in that order)
-/// from every row. A missing file is `Ok(None)`.
-pub(super) fn read(path: &Path, columns: &[&str]) -> Result<Option<Vec<Vec<String>>>, FileError> {
-    let text = match read_text(path, MAX_TEXT_BYTES) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(FileError::io(path)(e)),
-    };
-    parse(&text, path, columns).map(Some)
+/// A CSV file's text, for [`parse`]; a missing file is `Ok(None)`.
+pub(super) fn read(path: &Path) -> Result<Option<String>, FileError> {
+    match read_text(path, MAX_TEXT_BYTES) {
+        Ok(text) => Ok(Some(text)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(FileError::io(path)(e)),
+    }
 }
 
-/// [`read`] on text already read (`path` names it in errors).
-pub(super) fn parse(
-    text: &str,
+/// The rows of a CSV file's text (`path` names it in errors): the header names the columns,
+/// and `columns` picks them (in that order) from every row. Cells borrow from `text`.
+pub(super) fn parse<'t>(
+    text: &'t str,
     path: &Path,
     columns: &[&str],
-) -> Result<Vec<Vec<String>>, FileError> {
+) -> Result<Vec<Vec<&'t str>>, FileError> {
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
     let index = columns
@@ -48,7 +47,7 @@ pub(super) fn parse(
                     ),
                 ));
             }
-            Ok(index.iter().map(|&c| cells[c].to_string()).collect())
+            Ok(index.iter().map(|&c| cells[c]).collect())
         })
         .collect()
 }
@@ -84,17 +83,17 @@ mod tests {
     fn columns_are_found_by_name_and_bad_rows_are_errors() {
         let tmp = tempfile::tempdir().unwrap();
         let path = tmp.path().join("x.csv");
-        assert!(read(&path, &["a"]).unwrap().is_none());
+        assert!(read(&path).unwrap().is_none());
         std::fs::write(&path, "b,a\n1,2\n3,\n").unwrap();
-        let rows = read(&path, &["a", "b"]).unwrap().unwrap();
+        let text = read(&path).unwrap().unwrap();
+        let rows = parse(&text, &path, &["a", "b"]).unwrap();
         assert_eq!(rows, [["2", "1"], ["", "3"]]);
-        assert_eq!(cell::<f64>(&path, "a", &rows[1][0]).unwrap(), None);
-        let error = required::<f64>(&path, "a", &rows[1][0]).unwrap_err();
+        assert_eq!(cell::<f64>(&path, "a", rows[1][0]).unwrap(), None);
+        let error = required::<f64>(&path, "a", rows[1][0]).unwrap_err();
         assert!(error.to_string().contains("a is empty"), "{error}");
-        let error = read(&path, &["c"]).unwrap_err().to_string();
+        let error = parse(&text, &path, &["c"]).unwrap_err().to_string();
         assert!(error.contains("no column `c`"), "{error}");
-        std::fs::write(&path, "b,a\n1,2,3\n").unwrap();
-        let error = read(&path, &["a"]).unwrap_err().to_string();
+        let error = parse("b,a\n1,2,3\n", &path, &["a"]).unwrap_err().to_string();
         assert!(error.contains("line 2"), "{error}");
     }
 }

@@ -55,9 +55,9 @@ pub fn write(run_dir: &Path, rows: &[DiagnosticRow]) -> Result<(), FileError> {
 /// Reads `run_dir/diagnostics.csv`; `None` when the run measured none.
 pub fn read(run_dir: &Path) -> Result<Option<Vec<DiagnosticRow>>, FileError> {
     let path = run_dir.join(files::DIAGNOSTICS);
-    match super::csv::read(&path, &COLUMNS)? {
+    match super::csv::read(&path)? {
         None => Ok(None),
-        Some(rows) => parsed(&rows, &path).map(Some),
+        Some(text) => parse(&text, &path).map(Some),
     }
 }
 
@@ -66,17 +66,17 @@ pub fn parse(text: &str, path: &Path) -> Result<Vec<DiagnosticRow>, FileError> {
     parsed(&super::csv::parse(text, path, &COLUMNS)?, path)
 }
 
-fn parsed(rows: &[Vec<String>], p: &Path) -> Result<Vec<DiagnosticRow>, FileError> {
+fn parsed(rows: &[Vec<&str>], p: &Path) -> Result<Vec<DiagnosticRow>, FileError> {
     rows.iter()
         .map(|row| {
             Ok(DiagnosticRow {
-                epoch: required(p, COLUMNS[0], &row[0])?,
+                epoch: required(p, COLUMNS[0], row[0])?,
                 layer: LayerDiagnostics {
-                    layer: required(p, COLUMNS[1], &row[1])?,
-                    grad_norm: required(p, COLUMNS[2], &row[2])?,
-                    dead_fraction: cell(p, COLUMNS[3], &row[3])?,
-                    saturated_fraction: cell(p, COLUMNS[4], &row[4])?,
-                    learned_mean: cell(p, COLUMNS[5], &row[5])?,
+                    layer: required(p, COLUMNS[1], row[1])?,
+                    grad_norm: required(p, COLUMNS[2], row[2])?,
+                    dead_fraction: cell(p, COLUMNS[3], row[3])?,
+                    saturated_fraction: cell(p, COLUMNS[4], row[4])?,
+                    learned_mean: cell(p, COLUMNS[5], row[5])?,
                 },
             })
         })

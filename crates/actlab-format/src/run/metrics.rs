@@ -53,9 +53,9 @@ pub fn write(run_dir: &Path, history: &[EpochRecord]) -> Result<(), FileError> {
 /// columns come back rounded to the 0.1 ms the file keeps.
 pub fn read(run_dir: &Path) -> Result<Vec<EpochRecord>, FileError> {
     let path = run_dir.join(files::METRICS);
-    match super::csv::read(&path, &COLUMNS)? {
+    match super::csv::read(&path)? {
         None => Ok(Vec::new()),
-        Some(rows) => records(&rows, &path),
+        Some(text) => parse(&text, &path),
     }
 }
 
@@ -64,19 +64,19 @@ pub fn parse(text: &str, path: &Path) -> Result<Vec<EpochRecord>, FileError> {
     records(&super::csv::parse(text, path, &COLUMNS)?, path)
 }
 
-fn records(rows: &[Vec<String>], p: &Path) -> Result<Vec<EpochRecord>, FileError> {
+fn records(rows: &[Vec<&str>], p: &Path) -> Result<Vec<EpochRecord>, FileError> {
     let history = rows
         .iter()
         .map(|row| {
             Ok(EpochRecord {
-                epoch: required(p, COLUMNS[0], &row[0])?,
-                train_loss: required(p, COLUMNS[1], &row[1])?,
-                train_acc: required(p, COLUMNS[2], &row[2])?,
-                val_loss: cell(p, COLUMNS[3], &row[3])?,
-                val_acc: cell(p, COLUMNS[4], &row[4])?,
-                lr: required(p, COLUMNS[5], &row[5])?,
-                seconds: required(p, COLUMNS[6], &row[6])?,
-                wall_seconds: required(p, COLUMNS[7], &row[7])?,
+                epoch: required(p, COLUMNS[0], row[0])?,
+                train_loss: required(p, COLUMNS[1], row[1])?,
+                train_acc: required(p, COLUMNS[2], row[2])?,
+                val_loss: cell(p, COLUMNS[3], row[3])?,
+                val_acc: cell(p, COLUMNS[4], row[4])?,
+                lr: required(p, COLUMNS[5], row[5])?,
+                seconds: required(p, COLUMNS[6], row[6])?,
+                wall_seconds: required(p, COLUMNS[7], row[7])?,
             })
         })
         .collect::<Result<Vec<_>, FileError>>()?;

@@ -83,7 +83,7 @@ pub struct ReportArgs {
 }
 
 /// Builds and writes the report for `dirs` into `out`; prints where.
-fn write_report(dirs: &[PathBuf], out: &Path, baseline: &str) -> anyhow::Result<()> {
+pub(crate) fn write_report(dirs: &[PathBuf], out: &Path, baseline: &str) -> anyhow::Result<()> {
     let (runs, skipped) = report::collect_runs(dirs)?;
     for reason in &skipped {
         eprintln!("skipped: {reason}");
