@@ -76,14 +76,16 @@ pub struct Confusion {
 }
 
 /// Evaluates the final weights of `run_dir` on its test images (the whole test split, or the
-/// run's `test_limit`), on the run's backend or `backend`.
+/// run's `test_limit`), on the run's backend or `backend` (`unverified`: see
+/// [`Predictor::open`]).
 pub fn eval_run(
     run_dir: &Path,
     backend: Option<BackendSection>,
     sources: Sources,
     progress: &mut dyn FetchProgress,
+    unverified: bool,
 ) -> Result<EvalReport, EvalError> {
-    let predictor = Predictor::open(run_dir, backend)?;
+    let predictor = Predictor::open(run_dir, backend, unverified)?;
     let (model, backend, config) = (&predictor.model, &predictor.backend, &predictor.experiment);
     let data = actlab_train::load_data(config, sources, progress)?;
     let count = config

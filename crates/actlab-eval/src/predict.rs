@@ -55,8 +55,13 @@ pub struct Predictor {
 }
 
 impl Predictor {
-    /// Loads the final weights of `run_dir` on its backend, or on `backend`.
-    pub fn open(run_dir: &Path, backend: Option<BackendSection>) -> Result<Self, EvalError> {
+    /// Loads the final weights of `run_dir` on its backend, or on `backend`, verified against
+    /// their recorded SHA-256 (weights with none recorded are refused unless `unverified`).
+    pub fn open(
+        run_dir: &Path,
+        backend: Option<BackendSection>,
+        unverified: bool,
+    ) -> Result<Self, EvalError> {
         let mut config = run::run_config(run_dir)?;
         if let Some(backend) = backend {
             config.backend = backend;
@@ -72,7 +77,7 @@ impl Predictor {
             .into());
         }
         let backend = actlab_train::device(&experiment.backend).map_err(TrainError::from)?;
-        let model = load_model(run_dir, &experiment, &backend.device)?;
+        let model = load_model(run_dir, &experiment, &backend.device, unverified)?;
         Ok(Predictor {
             model,
             backend,

@@ -90,7 +90,7 @@ fn eval_reproduces_the_summary_and_writes_its_files() {
     let tmp = tempfile::tempdir().unwrap();
     let run = trained_run(tmp.path(), "\"prelu\"");
     let summary = actlab_format::run::RunSummary::load(&run).unwrap();
-    let report = eval_run(&run, None, sources(tmp.path()), &mut Silent).unwrap();
+    let report = eval_run(&run, None, sources(tmp.path()), &mut Silent, false).unwrap();
     assert_eq!(report.images, 90, "the run's test_limit");
     // Exactly the same images right; the floats agree to the ulp serde_json's parsing may lose.
     assert_eq!(report.correct, summary.test_correct);
@@ -150,14 +150,14 @@ fn weights_from_ndarray_give_the_same_logits_on_flex_and_wgpu() {
             image.iter().map(|&p| f32::from(p) / 255.0).collect()
         })
         .collect();
-    let reference = Predictor::open(&run, None)
+    let reference = Predictor::open(&run, None, false)
         .unwrap()
         .logits(&images)
         .unwrap();
     assert_eq!(reference.len(), 64);
     assert_eq!(reference[0].len(), 10);
     for name in [BackendName::Flex, BackendName::Wgpu] {
-        let logits = Predictor::open(&run, backend(name))
+        let logits = Predictor::open(&run, backend(name), false)
             .unwrap()
             .logits(&images)
             .unwrap();
@@ -176,6 +176,7 @@ fn weights_from_ndarray_give_the_same_logits_on_flex_and_wgpu() {
         backend(BackendName::Flex),
         sources(tmp.path()),
         &mut Silent,
+        false,
     )
     .unwrap();
     let summary = actlab_format::run::RunSummary::load(&run).unwrap();
@@ -205,7 +206,7 @@ fn predict_an_image_the_test_draws() {
     let plain = load_image(&png, false).unwrap();
     assert!((plain[0] - 1.0).abs() < 1e-6);
 
-    let predictor = Predictor::open(&run, None).unwrap();
+    let predictor = Predictor::open(&run, None, false).unwrap();
     let probabilities = predictor
         .probabilities(std::slice::from_ref(&pixels))
         .unwrap();
@@ -265,18 +266,55 @@ fn bad_inputs_are_clear_errors() {
     let middle = bytes.len() / 2;
     bytes[middle] ^= 0x01;
     std::fs::write(&weights, &bytes).unwrap();
-    let error = Predictor::open(&run, None).err().unwrap().to_string();
+    let error = Predictor::open(&run, None, false)
+        .err()
+        .unwrap()
+        .to_string();
     assert!(
         error.contains("model.bpk") && error.contains("SHA-256"),
         "{error}"
     );
+    // Without summary.json (or its model_sha256) the hash beside the weights still catches
+    // it; with neither, the weights are refused as unverifiable unless asked for.
+    let summary_path = run.join("summary.json");
+    let summary_text = std::fs::read_to_string(&summary_path).unwrap();
+    let mut no_hash: serde_json::Value = serde_json::from_str(&summary_text).unwrap();
+    no_hash.as_object_mut().unwrap().remove("model_sha256");
+    std::fs::write(&summary_path, no_hash.to_string()).unwrap();
+    let error = Predictor::open(&run, None, false)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        error.contains("SHA-256") && error.contains("model.bpk.sha256"),
+        "{error}"
+    );
+    std::fs::remove_file(&summary_path).unwrap();
+    let error = eval_run(&run, None, sources(tmp.path()), &mut Silent, false).unwrap_err();
+    assert!(error.to_string().contains("model.bpk.sha256"), "{error}");
+    let sidecar = run.join("model.bpk.sha256");
+    let recorded = std::fs::read_to_string(&sidecar).unwrap();
+    std::fs::remove_file(&sidecar).unwrap();
+    let error = Predictor::open(&run, None, false).err().unwrap();
+    assert!(
+        matches!(error, EvalError::Train(TrainError::Unverifiable { .. })),
+        "{error}"
+    );
+    assert!(error.to_string().contains("cannot be verified"), "{error}");
+    assert!(Predictor::open(&run, None, true).is_ok(), "--unverified");
+    // The original weights with only the hash file: verified, and they load.
+    bytes[middle] ^= 0x01;
+    std::fs::write(&weights, &bytes).unwrap();
+    std::fs::write(&sidecar, &recorded).unwrap();
+    assert!(Predictor::open(&run, None, false).is_ok());
+    std::fs::write(&summary_path, &summary_text).unwrap();
     std::fs::write(&weights, b"garbage").unwrap();
-    let error = Predictor::open(&run, None).err().unwrap();
+    let error = Predictor::open(&run, None, false).err().unwrap();
     assert!(error.to_string().contains("model.bpk"), "{error}");
-    let error = eval_run(&run, None, sources(tmp.path()), &mut Silent).unwrap_err();
+    let error = eval_run(&run, None, sources(tmp.path()), &mut Silent, false).unwrap_err();
     assert!(error.to_string().contains("model.bpk"), "{error}");
     std::fs::remove_file(&weights).unwrap();
-    let error = Predictor::open(&run, None).err().unwrap();
+    let error = Predictor::open(&run, None, false).err().unwrap();
     assert!(
         matches!(
             error,
@@ -287,6 +325,6 @@ fn bad_inputs_are_clear_errors() {
         ),
         "{error}"
     );
-    let error = eval_run(tmp.path(), None, sources(tmp.path()), &mut Silent).unwrap_err();
+    let error = eval_run(tmp.path(), None, sources(tmp.path()), &mut Silent, false).unwrap_err();
     assert!(error.to_string().contains("config.toml"), "{error}");
 }

@@ -195,12 +195,33 @@ fn sweep_and_diagnose_config_mutants_are_values_or_errors() {
 
 #[test]
 fn checkpoint_state_and_summary_mutants_are_values_or_errors() {
-    // Real states written by `actlab train` (finished with diagnostics; interrupted mid-epoch).
-    let states = corpus("state", &[]);
-    for seed in &states {
-        CheckpointState::parse(std::str::from_utf8(seed).unwrap(), Path::new("state.toml"))
-            .unwrap();
+    // Real states written by `actlab train` (finished with diagnostics; interrupted mid-epoch),
+    // and `bad-*`: those damaged or hand-edited (NaN sums, impossible counts, no history, a
+    // negative epoch count, a position that is not the shuffle's, truncated), each refused
+    // with one line naming the file.
+    let dir = repo().join("fuzz/corpus/state");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let mut bad = 0;
+    for name in &names {
+        let text = std::fs::read_to_string(dir.join(name)).unwrap();
+        let parsed = CheckpointState::parse(&text, Path::new("state.toml"));
+        if name.starts_with("bad-") {
+            bad += 1;
+            let error = parsed.expect_err(name).to_string();
+            assert!(
+                error.starts_with("state.toml: ") && !error.contains('\n'),
+                "{name}: {error}"
+            );
+        } else {
+            parsed.unwrap_or_else(|e| panic!("{name}: {e}"));
+        }
     }
+    assert!(bad >= 6 && bad < names.len(), "{names:?}");
+    let states = corpus("state", &[]);
     fuzz("checkpoint state", &states, invariants::checkpoint_state);
     // A real summary, from the trainer's own writer.
     let dir = tempfile::tempdir().unwrap();
@@ -222,7 +243,17 @@ fn run_file_mutants_are_values_or_errors() {
     use actlab_format::run::{RunSummary, diagnostics, metrics};
     // Real files of a run directory, a tuned sweep and `actlab diagnose`, as their writers
     // wrote them: each seed reads as what it is.
-    let files = corpus("run_files", &[]);
+    // `bad-*`: hand-edited files no run writes, which every reader refuses.
+    let dir = repo().join("fuzz/corpus/run_files");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let files: Vec<Vec<u8>> = names
+        .iter()
+        .map(|n| std::fs::read(dir.join(n)).unwrap())
+        .collect();
     let path = Path::new("seed");
     let read = |seed: &[u8]| {
         let text = std::str::from_utf8(seed).unwrap();
@@ -235,11 +266,15 @@ fn run_file_mutants_are_values_or_errors() {
         ]
     };
     let kinds: Vec<[bool; 5]> = files.iter().map(|seed| read(seed)).collect();
+    for (name, kind) in names.iter().zip(&kinds) {
+        let readers = kind.iter().filter(|&&ok| ok).count();
+        let expected = usize::from(!name.starts_with("bad-"));
+        assert_eq!(readers, expected, "{name}: {kind:?}");
+    }
     for k in 0..5 {
-        assert_eq!(
-            kinds.iter().filter(|r| r[k]).count(),
-            1,
-            "reader {k}: {kinds:?}"
+        assert!(
+            kinds.iter().any(|r| r[k]),
+            "no seed for reader {k}: {kinds:?}"
         );
     }
     fuzz("run files", &files, invariants::run_files);

@@ -98,14 +98,41 @@ pub fn diagnose_config(bytes: &[u8]) {
     }
 }
 
-/// `checkpoint/state.toml`: a valid state writes itself out and reads back identical (the
-/// trainer resumes from exactly what it saved).
+/// `checkpoint/state.toml`: an error is one line naming the file; a state that reads is one
+/// the trainer can resume from (a history of `epochs_completed` epochs numbered from 1 with
+/// accuracies in [0, 1] and finite losses; sums of an unfinished epoch exactly when one is
+/// under way, finite, with no more correct images than seen; the shuffle at the position), and
+/// it writes itself out and reads back identical (the trainer resumes from exactly what it
+/// saved).
 pub fn checkpoint_state(bytes: &[u8]) {
     let path = Path::new("state.toml");
     let Some(text) = text(bytes) else { return };
-    let Ok(state) = CheckpointState::parse(text, path) else {
-        return;
+    let state = match CheckpointState::parse(text, path) {
+        Ok(state) => state,
+        Err(e) => {
+            let message = e.to_string();
+            assert!(
+                message.starts_with("state.toml: ") && !message.contains('\n'),
+                "not one line naming the file: {message}"
+            );
+            return;
+        }
     };
+    let t = &state.train;
+    assert_eq!(t.history.len(), t.epochs_completed);
+    for (i, r) in t.history.iter().enumerate() {
+        assert_eq!(r.epoch, i + 1);
+        assert!((0.0..=1.0).contains(&r.train_acc) && r.train_loss.is_finite());
+        assert!(r.val_acc.is_none_or(|a| (0.0..=1.0).contains(&a)));
+    }
+    assert_eq!(t.partial.is_some(), t.steps_into_epoch > 0);
+    if let Some(p) = &t.partial {
+        assert!(p.loss_sum.is_finite() && p.correct <= p.seen && p.steps == t.steps_into_epoch);
+    }
+    assert_eq!(
+        (state.rng.stream, state.rng.position),
+        (t.epochs_completed as u64 + 1, t.steps_into_epoch)
+    );
     let written =
         toml::to_string(&state).unwrap_or_else(|e| panic!("a valid state cannot be written: {e}"));
     let again = CheckpointState::parse(&written, path)

@@ -102,14 +102,24 @@ pub enum TrainError {
     },
     /// Another command works in the directory.
     #[error(
-        "{dir} is in use by process {pid} (another actlab command); wait for it to finish, or \
-         use another directory"
+        "{dir} is in use by {} (another actlab command); wait for it to finish, or use another \
+         directory",
+        pid.map_or("another process".to_string(), |p| format!("process {p}"))
     )]
     Busy {
         /// The directory.
         dir: PathBuf,
-        /// The holder's process id, as it wrote it.
-        pid: String,
+        /// The holder's process id, when it has written it (a live process's).
+        pid: Option<u32>,
+    },
+    /// Outputs (a report, plots) would go into a directory actlab did not make.
+    #[error(
+        "{dir} holds files and was not made by actlab (it has no .actlab.lock); nothing was \
+         written there: choose a new or empty directory with --out"
+    )]
+    NotOurs {
+        /// The directory.
+        dir: PathBuf,
     },
     /// A fresh run would write into a directory that holds other things than a run.
     #[error(
@@ -127,6 +137,16 @@ pub enum TrainError {
         dir: PathBuf,
         /// The missing file.
         missing: &'static str,
+    },
+    /// Final weights with no SHA-256 recorded for them anywhere.
+    #[error(
+        "{path}: no SHA-256 is recorded for these weights (model.bpk.sha256 and summary.json's \
+         model_sha256 are both missing), so they cannot be verified; --unverified uses them \
+         anyway"
+    )]
+    Unverifiable {
+        /// The weights file.
+        path: PathBuf,
     },
     /// `--resume` on a directory without a checkpoint.
     #[error("{dir} has no checkpoint to resume from ({reason})")]

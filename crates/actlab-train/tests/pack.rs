@@ -132,9 +132,11 @@ fn one_packed_step_moves_every_parameter_as_the_runs_alone_do() {
         for ((one, member), result) in single.iter().zip(&packed).zip(results) {
             let summary = finished(result);
             alone(one, &data);
-            let a = parameter_values(&load_model(&one.run_dir(), one, &device).unwrap()).unwrap();
+            let a = parameter_values(&load_model(&one.run_dir(), one, &device, false).unwrap())
+                .unwrap();
             let b =
-                parameter_values(&load_model(&member.run_dir(), member, &device).unwrap()).unwrap();
+                parameter_values(&load_model(&member.run_dir(), member, &device, false).unwrap())
+                    .unwrap();
             assert_eq!(a.len(), b.len());
             // Adam's first step is lr·g/(|g| + ε): where a gradient is within rounding of 0
             // (a unit that barely fired), its size is rounding, and a GEMM of another shape
@@ -204,7 +206,8 @@ fn two_packed_epochs_give_each_runs_losses_and_a_model_that_evaluates_to_them() 
                 "{backend} {name}"
             );
             // The member's model.bpk, loaded as any run's, evaluates to its recorded accuracy.
-            let model = load_model(&member.run_dir(), member, &backend_facts.device).unwrap();
+            let model =
+                load_model(&member.run_dir(), member, &backend_facts.device, false).unwrap();
             let test: Vec<u32> = (0..64).collect();
             let eval = evaluate(&model, &data.test, &test, &backend_facts, 32).unwrap();
             assert_eq!(eval.accuracy, p.test_accuracy, "{backend} {name}");
@@ -485,8 +488,8 @@ fn assert_same(
     let backend = &whole[0].backend.name;
     for ((w, s), result) in whole.iter().zip(resumed).zip(results) {
         let summary = finished(result);
-        let a = parameter_values(&load_model(&w.run_dir(), w, &device).unwrap()).unwrap();
-        let b = parameter_values(&load_model(&s.run_dir(), s, &device).unwrap()).unwrap();
+        let a = parameter_values(&load_model(&w.run_dir(), w, &device, false).unwrap()).unwrap();
+        let b = parameter_values(&load_model(&s.run_dir(), s, &device, false).unwrap()).unwrap();
         assert_eq!(a, b, "{backend} {}: weights", w.name());
         let (hw, hs) = (history(&w.run_dir()), history(&s.run_dir()));
         assert_eq!(hw.len(), 3);
@@ -577,10 +580,10 @@ fn a_paused_pack_goes_on_regrouped_and_each_member_trains_on_as_before() {
         std::fs::write(&state, text).unwrap();
     }
     let error = resume_pack(&late_dirs, &data, &TrainOptions::default(), &mut |_| {}).unwrap_err();
+    // Refused on reading: the position has no sums of an unfinished epoch.
+    let error = error.to_string();
     assert!(
-        error
-            .to_string()
-            .contains("step 999 of an epoch of 9 steps"),
+        error.contains("state.toml") && error.contains("steps_into_epoch = 999"),
         "{error}"
     );
     let solo = &make("solo", 3)[0];
@@ -705,7 +708,7 @@ fn members_stop_early_as_their_runs_alone_do_and_a_stopped_pack_resumes_the_same
         );
         assert!(close(s.test_loss, p.test_loss, 1e-4, 0.0), "{name}");
         // model.bpk holds the restored best epoch's weights: it evaluates to the summary.
-        let model = load_model(&member.run_dir(), member, &device.device).unwrap();
+        let model = load_model(&member.run_dir(), member, &device.device, false).unwrap();
         let test: Vec<u32> = (0..64).collect();
         let eval = evaluate(&model, &data.test, &test, &device, 32).unwrap();
         assert_eq!(
@@ -736,8 +739,10 @@ fn members_stop_early_as_their_runs_alone_do_and_a_stopped_pack_resumes_the_same
     let results = resume_pack(&dirs, &data, &TrainOptions::default(), &mut |_| {}).unwrap();
     for ((p, s), result) in packed.iter().zip(&stopped).zip(results) {
         finished(result);
-        let a = parameter_values(&load_model(&p.run_dir(), p, &device.device).unwrap()).unwrap();
-        let b = parameter_values(&load_model(&s.run_dir(), s, &device.device).unwrap()).unwrap();
+        let a =
+            parameter_values(&load_model(&p.run_dir(), p, &device.device, false).unwrap()).unwrap();
+        let b =
+            parameter_values(&load_model(&s.run_dir(), s, &device.device, false).unwrap()).unwrap();
         assert_eq!(a, b, "{}", p.name());
         let (x, y) = (
             RunSummary::load(&p.run_dir()).unwrap(),

@@ -48,7 +48,7 @@ fn weights(dir: &Path) -> Vec<Vec<f32>> {
     #[allow(deprecated)]
     let device = burn::tensor::Device::ndarray();
     let config = ExperimentConfig::load(&dir.join("config.toml")).unwrap();
-    let model = actlab_train::run::load_model(dir, &config, &device).unwrap();
+    let model = actlab_train::run::load_model(dir, &config, &device, false).unwrap();
     actlab_train::run::parameter_values(&model).unwrap()
 }
 

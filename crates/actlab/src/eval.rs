@@ -26,6 +26,10 @@ pub struct EvalArgs {
     /// Print eval.json on stdout instead of tables.
     #[arg(long)]
     json: bool,
+    /// Use weights that have no recorded SHA-256 (model.bpk.sha256 and summary.json both
+    /// gone), which therefore cannot be verified.
+    #[arg(long)]
+    unverified: bool,
     #[command(flatten)]
     data: DataFlags,
 }
@@ -52,6 +56,10 @@ pub struct PredictArgs {
     /// Print JSON on stdout.
     #[arg(long)]
     json: bool,
+    /// Use weights that have no recorded SHA-256 (model.bpk.sha256 and summary.json both
+    /// gone), which therefore cannot be verified.
+    #[arg(long)]
+    unverified: bool,
     #[command(flatten)]
     data: DataFlags,
 }
@@ -66,7 +74,13 @@ fn section(backend: Option<BackendName>, device: Option<DeviceSpec>) -> Option<B
 pub fn eval(args: EvalArgs) -> anyhow::Result<()> {
     let backend = section(args.backend, args.device);
     let sources = args.data.sources();
-    let report = actlab_eval::eval_run(&args.run, backend, sources, &mut CliProgress::default())?;
+    let report = actlab_eval::eval_run(
+        &args.run,
+        backend,
+        sources,
+        &mut CliProgress::default(),
+        args.unverified,
+    )?;
     let written = write_report(&args.run, &report)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -117,7 +131,7 @@ pub fn eval(args: EvalArgs) -> anyhow::Result<()> {
 /// Returns the exit status: 1 when some image could not be read (the others are still shown).
 pub fn predict(args: PredictArgs) -> anyhow::Result<u8> {
     anyhow::ensure!(args.top >= 1, "--top must be at least 1");
-    let predictor = Predictor::open(&args.run, section(args.backend, None))?;
+    let predictor = Predictor::open(&args.run, section(args.backend, None), args.unverified)?;
     let mut inputs: Vec<(String, Vec<f32>, Option<usize>)> = Vec::new();
     let mut failures = 0u8;
     if let Some(index) = args.test_index {

@@ -26,8 +26,13 @@ pub enum PlotCommand {
 
 pub fn run(what: PlotCommand) -> anyhow::Result<()> {
     let PlotCommand::Activations { out, config, also } = what;
-    let files = match config {
-        Some(path) => actlab_eval::plot_these(&activations_of(&path, &also)?, &out)?,
+    let activations = config
+        .map(|path| activations_of(&path, &also))
+        .transpose()?;
+    // Only into a directory actlab made (or a new or empty one), one command at a time.
+    let _lock = actlab_train::run::DirLock::acquire_output(&out)?;
+    let files = match activations {
+        Some(list) => actlab_eval::plot_these(&list, &out)?,
         None => actlab_eval::plot_activations(&out)?,
     };
     eprintln!("wrote {} files to {}", files.len(), out.display());

@@ -122,6 +122,24 @@ fn plot_activations_writes_pictures() {
         let len = std::fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
         assert!(len > 1000, "{} is missing or empty", file.display());
     }
+    // Again into the directory it made: rewritten. Into a user's own directory of pictures:
+    // refused with one line, nothing in it replaced.
+    let again = actlab(&["plot", "activations", "--out", "pics"], dir.path());
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    let mine = dir.path().join("mine");
+    std::fs::create_dir(&mine).unwrap();
+    std::fs::write(mine.join("relu.png"), "my own picture").unwrap();
+    let out = actlab(&["plot", "activations", "--out", "mine"], dir.path());
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("was not made by actlab"), "{stderr}");
+    let names: Vec<_> = std::fs::read_dir(&mine).unwrap().collect();
+    assert_eq!(names.len(), 1);
+    assert_eq!(
+        std::fs::read_to_string(mine.join("relu.png")).unwrap(),
+        "my own picture"
+    );
 }
 
 /// A tiny MNIST-shaped dataset: 20 training and 10 test images.
@@ -444,8 +462,11 @@ fn provenance_is_recorded_and_reproduce_checks_it() {
         text(&again.stderr)
     );
 
-    // An edited summary: the reproduction disagrees with it on a matching environment.
+    // An edited summary (consistently: accuracy and count): the reproduction disagrees with
+    // it on a matching environment.
+    let images = summary["test_samples"].as_f64().unwrap();
     summary["test_accuracy"] = serde_json::json!(0.25);
+    summary["test_correct"] = serde_json::json!((0.25 * images) as usize);
     std::fs::write(&summary_path, summary.to_string()).unwrap();
     let edited = reproduce(&["r", "--json"]);
     let stderr = text(&edited.stderr);
@@ -771,6 +792,38 @@ fn eval_and_predict_a_trained_run() {
         stderr.contains("runs/bad/summary.json") && stderr.contains("test_accuracy = 1e308"),
         "{stderr}"
     );
+    // A report goes only where actlab wrote one before, or somewhere new or empty: a user's
+    // directory with their own report.md and results.csv is refused, nothing replaced.
+    let again = actlab(&["report", "runs", "--out", "runs/report"], tmp.path());
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    let mine = tmp.path().join("paper");
+    std::fs::create_dir(&mine).unwrap();
+    std::fs::write(mine.join("report.md"), "# my paper").unwrap();
+    std::fs::write(mine.join("results.csv"), "mine,1\n").unwrap();
+    let out = actlab(&["report", "runs", "--out", "paper"], tmp.path());
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .contains("paper holds files and was not made by actlab"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(mine.join("report.md")).unwrap(),
+        "# my paper"
+    );
+    assert_eq!(
+        std::fs::read_to_string(mine.join("results.csv")).unwrap(),
+        "mine,1\n"
+    );
+    assert_eq!(std::fs::read_dir(&mine).unwrap().count(), 2);
+    std::fs::create_dir(tmp.path().join("empty")).unwrap();
+    let out = actlab(&["report", "runs", "--out", "empty"], tmp.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(tmp.path().join("empty/report.md").is_file());
 
     // One byte of the final weights changed: caught by the hash in summary.json.
     let weights = tmp.path().join("runs/tiny/model.bpk");
@@ -845,4 +898,149 @@ fn diagnose_a_small_deep_network() {
         "{}",
         text(&out.stderr)
     );
+}
+
+/// A damaged or hand-edited `checkpoint/state.toml` is refused by `train --resume` with one
+/// line naming the file and the cause — before any training, with nothing in the run changed —
+/// and the run resumes once the state is whole again.
+#[test]
+fn a_damaged_or_impossible_checkpoint_state_is_one_line_and_nothing_changes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    block_dataset(&data, 320, 64);
+    let config = train_config(tmp.path(), &data, 2, 32);
+    let out = actlab(
+        &[
+            "train",
+            config.to_str().unwrap(),
+            "--quiet",
+            "--pause-after",
+            "1",
+        ],
+        tmp.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let run = tmp.path().join("runs/tiny");
+    let state_path = run.join("checkpoint/state.toml");
+    let good = std::fs::read_to_string(&state_path).unwrap();
+    let metrics = std::fs::read_to_string(run.join("metrics.csv")).unwrap();
+    // 320 − 32 validation images in batches of 32: 9 steps an epoch.
+    let mid_epoch = |partial: &str| {
+        good.replace("steps_into_epoch = 0", "steps_into_epoch = 3")
+            .replace("position = 0", "position = 3")
+            + partial
+    };
+    let flipped = {
+        let mut bytes = good.clone().into_bytes();
+        let at = good.find("epochs_completed").unwrap() + 3;
+        bytes[at] ^= 0x40;
+        String::from_utf8(bytes).unwrap()
+    };
+    let without = |section: &str| {
+        let start = good.find(section).unwrap();
+        let end = good[start + 1..]
+            .find("\n[")
+            .map_or(good.len(), |i| start + 1 + i);
+        format!("{}{}", &good[..start], &good[end..])
+    };
+    let cases: Vec<(&str, String, &str)> = vec![
+        ("emptied", String::new(), "missing field"),
+        (
+            "truncated",
+            good[..good.len() / 2].to_string(),
+            "not a checkpoint state",
+        ),
+        ("a byte flipped", flipped, "not a checkpoint state"),
+        ("[rng] removed", without("[rng]"), "missing field `rng`"),
+        (
+            "[[history]] removed",
+            without("[[history]]"),
+            "missing field `history`",
+        ),
+        (
+            "an epoch more than [[history]] has",
+            good.replace("epochs_completed = 1", "epochs_completed = 2")
+                .replace("stream = 2", "stream = 3"),
+            "epochs_completed = 2 but [[history]] has 1 epoch(s)",
+        ),
+        (
+            "epochs_completed = -1",
+            good.replace("epochs_completed = 1", "epochs_completed = -1"),
+            "epochs_completed",
+        ),
+        (
+            "NaN sums",
+            mid_epoch(
+                "\n[partial]\nloss_sum = nan\nsteps = 3\ncorrect = 60\nseen = 96\nseconds = 0.1\n",
+            ),
+            "partial.loss_sum = NaN",
+        ),
+        (
+            "more correct than seen",
+            mid_epoch(
+                "\n[partial]\nloss_sum = 6.0\nsteps = 3\ncorrect = 9000\nseen = 96\nseconds = 0.1\n",
+            ),
+            "partial.correct = 9000 is more than partial.seen = 96",
+        ),
+        (
+            "images the steps cannot have seen",
+            mid_epoch(
+                "\n[partial]\nloss_sum = 6.0\nsteps = 3\ncorrect = 60\nseen = 9600\nseconds = 0.1\n",
+            ),
+            "partial.seen = 9600 but 3 step(s) of 32 image(s) see 96",
+        ),
+        (
+            "steps past the epoch",
+            good.replace("steps_into_epoch = 0", "steps_into_epoch = 1000000000")
+                .replace("position = 0", "position = 1000000000")
+                + "\n[partial]\nloss_sum = 0.0\nsteps = 1000000000\ncorrect = 0\n\
+                   seen = 32000000000\nseconds = 0.0\n",
+            "steps_into_epoch = 1000000000 but an epoch of this run has 9 step(s)",
+        ),
+        (
+            "an accuracy of 2",
+            good.replacen("train_acc = ", "train_acc = 2.0 #", 1),
+            "[[history]] epoch 1",
+        ),
+        (
+            "another seed's shuffle",
+            {
+                let line = good.lines().find(|l| l.starts_with("seed = ")).unwrap();
+                good.replace(line, "seed = 999")
+            },
+            "rng.seed = 999 but the run's seed is",
+        ),
+    ];
+    for (what, state, expected) in cases {
+        std::fs::write(&state_path, &state).unwrap();
+        let out = actlab(&["train", "--resume", "runs/tiny", "--quiet"], tmp.path());
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{what}: {stderr}");
+        // The error is the last line and one line (the lines before say where the data is).
+        let last = stderr.trim_end().lines().last().unwrap_or_default();
+        let errors = stderr.lines().filter(|l| l.starts_with("error")).count();
+        assert!(
+            last.starts_with("error: ") && errors == 1,
+            "{what}: {stderr}"
+        );
+        assert!(
+            last.contains("checkpoint/state.toml") && last.contains(expected),
+            "{what}: expected {expected:?} in {stderr}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(&state_path).unwrap(),
+            state,
+            "{what}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(run.join("metrics.csv")).unwrap(),
+            metrics,
+            "{what}"
+        );
+        assert!(!run.join("summary.json").exists(), "{what}");
+    }
+    std::fs::write(&state_path, &good).unwrap();
+    let out = actlab(&["train", "--resume", "runs/tiny", "--quiet"], tmp.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(run.join("summary.json").exists());
 }

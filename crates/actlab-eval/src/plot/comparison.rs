@@ -74,9 +74,9 @@ pub fn epoch_series(
 /// The average of some consecutive (epoch, mean, std) points, coordinate by coordinate.
 fn average(points: &[(f64, f64, f64)]) -> (f64, f64, f64) {
     let n = points.len() as f64;
-    let sum = points.iter().fold((0.0, 0.0, 0.0), |s, p| {
-        (s.0 + p.0, s.1 + p.1, s.2 + p.2)
-    });
+    let sum = points
+        .iter()
+        .fold((0.0, 0.0, 0.0), |s, p| (s.0 + p.0, s.1 + p.1, s.2 + p.2));
     (sum.0 / n, sum.1 / n, sum.2 / n)
 }
 
@@ -186,9 +186,12 @@ impl Figure for Curves<'_> {
                         .iter()
                         .map(|p| Circle::new((p.0, p.1), 4, color.filled())),
                 )?;
-                chart.draw_series(points.iter().filter(|p| p.2 > 0.0).map(|p| {
-                    PathElement::new(vec![(p.0, p.1 - p.2), (p.0, p.1 + p.2)], color)
-                }))?;
+                chart.draw_series(
+                    points
+                        .iter()
+                        .filter(|p| p.2 > 0.0)
+                        .map(|p| PathElement::new(vec![(p.0, p.1 - p.2), (p.0, p.1 + p.2)], color)),
+                )?;
             }
         }
         draw_legend(&mut chart, 11)

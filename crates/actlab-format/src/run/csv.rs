@@ -93,7 +93,9 @@ mod tests {
         assert!(error.to_string().contains("a is empty"), "{error}");
         let error = parse(&text, &path, &["c"]).unwrap_err().to_string();
         assert!(error.contains("no column `c`"), "{error}");
-        let error = parse("b,a\n1,2,3\n", &path, &["a"]).unwrap_err().to_string();
+        let error = parse("b,a\n1,2,3\n", &path, &["a"])
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("line 2"), "{error}");
     }
 }

@@ -80,22 +80,11 @@ fn records(rows: &[Vec<&str>], p: &Path) -> Result<Vec<EpochRecord>, FileError> 
             })
         })
         .collect::<Result<Vec<_>, FileError>>()?;
-    // Accuracies are fractions and losses finite: anything else was not written by a run.
+    // What a run records (finite losses, accuracies in [0, 1]): anything else was not written
+    // by one.
     for r in &history {
-        let accuracy = |a: f64| (0.0..=1.0).contains(&a);
-        let fine = accuracy(r.train_acc)
-            && r.val_acc.is_none_or(accuracy)
-            && r.train_loss.is_finite()
-            && r.val_loss.is_none_or(f64::is_finite);
-        if !fine {
-            return Err(FileError::corrupt(
-                p,
-                format!(
-                    "epoch {}: an accuracy outside [0, 1] or a loss that is not finite",
-                    r.epoch
-                ),
-            ));
-        }
+        r.check()
+            .map_err(|m| FileError::corrupt(p, format!("epoch {}: {m}", r.epoch)))?;
     }
     Ok(history)
 }

@@ -25,6 +25,8 @@ pub mod summary;
 
 use std::path::Path;
 
+use crate::error::FileError;
+
 pub use summary::RunSummary;
 
 /// File names inside a run directory.
@@ -37,6 +39,9 @@ pub mod files {
     pub const CHECKPOINT: &str = crate::state::CHECKPOINT_DIR;
     /// Final weights.
     pub const MODEL: &str = "model.bpk";
+    /// The final weights' SHA-256 beside them, in `sha256sum`'s format (`sha256sum -c` checks
+    /// it): `eval` and `predict` verify the weights with it when `summary.json` is gone.
+    pub const MODEL_SHA256: &str = "model.bpk.sha256";
     /// Per-layer diagnostics per epoch (with `[train] diagnostics = true`).
     pub const DIAGNOSTICS: &str = "diagnostics.csv";
     /// The summary.
@@ -55,6 +60,7 @@ pub mod files {
             METRICS,
             CHECKPOINT,
             MODEL,
+            MODEL_SHA256,
             DIAGNOSTICS,
             SUMMARY,
             TENSORBOARD,
@@ -63,6 +69,42 @@ pub mod files {
         .contains(&name)
             || name.starts_with(".tmp")
     }
+}
+
+/// Writes `run_dir/model.bpk.sha256` (atomically): `hex` and the file name, as `sha256sum`
+/// writes them.
+pub fn write_model_sha256(run_dir: &Path, hex: &str) -> Result<(), FileError> {
+    let path = run_dir.join(files::MODEL_SHA256);
+    let text = format!("{hex}  {}\n", files::MODEL);
+    crate::fsio::write_atomic(&path, text.as_bytes()).map_err(FileError::io(path))
+}
+
+/// The SHA-256 `run_dir/model.bpk.sha256` records for `model.bpk`; `None` when there is no
+/// such file. Anything but one `sha256sum` line for `model.bpk` is an error.
+pub fn read_model_sha256(run_dir: &Path) -> Result<Option<String>, FileError> {
+    let path = run_dir.join(files::MODEL_SHA256);
+    let text = match crate::fsio::read_text(&path, 4096) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(FileError::io(path)(e)),
+    };
+    parse_model_sha256(&text)
+        .map(|hex| Some(hex.to_ascii_lowercase()))
+        .ok_or_else(|| {
+            FileError::corrupt(
+                &path,
+                format!("not one line `<64 hex digits>  {}`", files::MODEL),
+            )
+        })
+}
+
+/// The hash of a `sha256sum` line for `model.bpk` (`*` marks binary mode).
+fn parse_model_sha256(text: &str) -> Option<&str> {
+    let line = text.strip_suffix('\n').unwrap_or(text);
+    let (hex, name) = line.split_once(' ')?;
+    let name = name.strip_prefix(' ').or_else(|| name.strip_prefix('*'))?;
+    let hex_ok = hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit());
+    (hex_ok && name == files::MODEL).then_some(hex)
 }
 
 /// What a directory holds, as far as training is concerned.
@@ -123,6 +165,37 @@ impl RunStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_weights_hash_file_is_sha256sums_and_anything_else_is_an_error() {
+        let tmp = tempfile::tempdir().unwrap();
+        assert_eq!(read_model_sha256(tmp.path()).unwrap(), None);
+        let hex = "ab".repeat(32);
+        write_model_sha256(tmp.path(), &hex).unwrap();
+        let text = std::fs::read_to_string(tmp.path().join(files::MODEL_SHA256)).unwrap();
+        assert_eq!(text, format!("{hex}  model.bpk\n"));
+        assert_eq!(read_model_sha256(tmp.path()).unwrap(), Some(hex.clone()));
+        let upper = format!("{}  model.bpk\n", hex.to_uppercase());
+        assert_eq!(
+            parse_model_sha256(&upper),
+            Some(hex.to_uppercase().as_str())
+        );
+        assert_eq!(
+            parse_model_sha256(&format!("{hex} *model.bpk")),
+            Some(hex.as_str())
+        );
+        for bad in [
+            String::new(),
+            format!("{hex}  other.bpk\n"),
+            format!("{}  model.bpk\n", &hex[..63]),
+            format!("{hex}  model.bpk\n{hex}  model.bpk\n"),
+            format!("{}g  model.bpk\n", &hex[..63]),
+        ] {
+            std::fs::write(tmp.path().join(files::MODEL_SHA256), &bad).unwrap();
+            let error = read_model_sha256(tmp.path()).unwrap_err().to_string();
+            assert!(error.contains("model.bpk.sha256"), "{bad:?}: {error}");
+        }
+    }
 
     #[test]
     fn status_tells_runs_from_other_directories() {

@@ -165,6 +165,36 @@ impl RunSummary {
         if let Some(best) = self.best_val_accuracy {
             fraction("best_val_accuracy", best)?;
         }
+        if self.test_correct > self.test_samples {
+            return Err(FileError::corrupt(
+                path,
+                format!(
+                    "test_correct = {} is more than the {} test images",
+                    self.test_correct, self.test_samples
+                ),
+            ));
+        }
+        if self.test_samples > 0 {
+            let n = self.test_samples as f64;
+            let implied = self.test_correct as f64 / n;
+            if (self.test_accuracy - implied).abs() > 0.5 / n + 1e-12 {
+                return Err(FileError::corrupt(
+                    path,
+                    format!(
+                        "test_accuracy = {} but test_correct / test_samples = {}/{} = {implied}",
+                        self.test_accuracy, self.test_correct, self.test_samples
+                    ),
+                ));
+            }
+        }
+        if let Some(hash) = &self.model_sha256
+            && !(hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+        {
+            return Err(FileError::corrupt(
+                path,
+                format!("model_sha256 = {hash:?} is not a SHA-256 (64 hex digits)"),
+            ));
+        }
         finite("test_loss", self.test_loss)?;
         finite("final_train_loss", self.final_train_loss)?;
         finite("lr", self.lr)?;

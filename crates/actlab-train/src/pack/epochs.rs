@@ -166,6 +166,15 @@ impl<'a> PackRun<'a> {
         checkpoints: Vec<run::checkpoint::Checkpoint>,
     ) -> Result<PackLive, TrainError> {
         let steps = self.images.steps;
+        for (cp, (experiment, lock)) in checkpoints
+            .iter()
+            .zip(self.experiments.iter().zip(self.locks))
+        {
+            let path = run::checkpoint::dir(lock.dir()).join(actlab_format::state::STATE);
+            let train = &experiment.train;
+            cp.state
+                .check_run(train.seed, steps, train.batch_size, &path)?;
+        }
         let state = &checkpoints[0].state.train;
         let position = (state.epochs_completed, state.steps_into_epoch);
         // A pack saves only inside an epoch (a damaged or hand-edited state.toml otherwise).

@@ -78,9 +78,15 @@ pub fn save(
     write_file(dir.join(&state.model_file), model)?;
     write_file(dir.join(&state.optimizer_file), optimizer)?;
     state.write(run_dir)?;
-    // Older generations and the temporary files of killed writes are garbage now; failing to
-    // delete one only costs disk space.
-    if let Ok(entries) = std::fs::read_dir(&dir) {
+    remove_other_generations(&dir, &state);
+    Ok(())
+}
+
+/// Removes the generation files in `dir` that `state` does not name, and the temporary files
+/// of killed writes: garbage once `state` is in place (failing to delete one only costs disk
+/// space). After a save; and on loading, for a run killed between writing its state and this.
+fn remove_other_generations(dir: &Path, state: &CheckpointState) {
+    if let Ok(entries) = std::fs::read_dir(dir) {
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
             let ours = name == state.model_file || name == state.optimizer_file || name == STATE;
@@ -93,7 +99,6 @@ pub fn save(
             }
         }
     }
-    Ok(())
 }
 
 /// `checkpoint/best-eNNNN.bpk`: under early stopping with `restore_best`, the weights of best
@@ -139,7 +144,8 @@ pub fn load_best(
 }
 
 /// Reads the checkpoint of `run_dir`, its generation files checked against the SHA-256s the
-/// state recorded.
+/// state recorded; then removes the files of other generations (the caller holds the run's
+/// lock: loading is for resuming).
 pub fn load(run_dir: &Path) -> Result<Checkpoint, TrainError> {
     let dir = dir(run_dir);
     let Some(state) = CheckpointState::read(run_dir)? else {
@@ -156,6 +162,8 @@ pub fn load(run_dir: &Path) -> Result<Checkpoint, TrainError> {
     };
     let model = read(&state.model_file, &state.model_sha256)?;
     let optimizer = read(&state.optimizer_file, &state.optimizer_sha256)?;
+    // The state and its files are sound: whatever else a killed save left is not needed.
+    remove_other_generations(&dir, &state);
     Ok(Checkpoint {
         state,
         model,
@@ -172,6 +180,18 @@ mod tests {
             format: FORMAT,
             train: TrainState {
                 epochs_completed: epochs,
+                history: (1..=epochs)
+                    .map(|epoch| actlab_format::state::EpochRecord {
+                        epoch,
+                        train_loss: 0.5,
+                        train_acc: 0.8,
+                        val_loss: Some(0.6),
+                        val_acc: Some(0.75),
+                        lr: 1e-3,
+                        seconds: 1.0,
+                        wall_seconds: 1.2,
+                    })
+                    .collect(),
                 ..TrainState::default()
             },
             rng: RngState {
@@ -206,6 +226,44 @@ mod tests {
             names,
             [
                 "model-e0002-s000000.bpk",
+                "optimizer-e0002-s000000.bpk",
+                "state.toml"
+            ]
+        );
+    }
+
+    /// A save killed after writing its state but before removing the previous generation
+    /// leaves that generation's files: loading (to resume) removes them, and a temporary file
+    /// of a killed write, and keeps the generation the state names.
+    #[test]
+    fn loading_removes_a_killed_saves_previous_generation() {
+        let run = tempfile::tempdir().unwrap();
+        save(run.path(), state(1), b"m1", b"o1").unwrap();
+        let cp = dir(run.path());
+        let kept: Vec<(String, Vec<u8>)> =
+            ["model-e0001-s000000.bpk", "optimizer-e0001-s000000.bpk"]
+                .iter()
+                .map(|n| (n.to_string(), std::fs::read(cp.join(n)).unwrap()))
+                .collect();
+        save(run.path(), state(2), b"m2", b"o2").unwrap();
+        // The kill: epoch 1's files are back, as if never removed, and a half-written file.
+        for (name, bytes) in &kept {
+            std::fs::write(cp.join(name), bytes).unwrap();
+        }
+        std::fs::write(cp.join(".tmpAbC123"), b"half").unwrap();
+        std::fs::write(cp.join("notes.txt"), b"the user's").unwrap();
+        let loaded = load(run.path()).unwrap();
+        assert_eq!(loaded.model, b"m2");
+        let mut names: Vec<String> = std::fs::read_dir(&cp)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                "model-e0002-s000000.bpk",
+                "notes.txt",
                 "optimizer-e0002-s000000.bpk",
                 "state.toml"
             ]

@@ -27,9 +27,12 @@ impl ModuleMapper for StableIds {
 }
 
 /// Writes `model` (an inference model) as `run_dir/model.bpk` (atomically; the same weights
-/// always give the same bytes); returns the file's SHA-256, for `summary.json`.
+/// always give the same bytes) and its SHA-256 beside it (`model.bpk.sha256`); returns the
+/// SHA-256, for `summary.json`.
 pub fn write_weights(run_dir: &Path, model: Mlp) -> Result<String, TrainError> {
-    write_weights_to(&run_dir.join(files::MODEL), model)
+    let hex = write_weights_to(&run_dir.join(files::MODEL), model)?;
+    actlab_format::run::write_model_sha256(run_dir, &hex)?;
+    Ok(hex)
 }
 
 /// [`write_weights`] to any path (the best epoch's weights under early stopping).
@@ -49,20 +52,31 @@ pub fn write_weights_to(path: &Path, model: Mlp) -> Result<String, TrainError> {
 
 /// The trained model of a run directory: the experiment's model (the run's `config.toml`) built on
 /// `device` — any backend, whichever one trained it — with the final weights (`model.bpk`),
-/// checked against the SHA-256 in `summary.json`.
+/// checked against every SHA-256 recorded for them: `model.bpk.sha256` beside them and
+/// `summary.json`'s. Weights with neither are [`TrainError::Unverifiable`] unless `unverified`.
 pub fn load_model(
     run_dir: &Path,
     experiment: &Experiment,
     device: &Device,
+    unverified: bool,
 ) -> Result<Mlp, TrainError> {
     let model = experiment.mlp().init(device)?;
     let path = run_dir.join(files::MODEL);
     let bytes = std::fs::read(&path).map_err(TrainError::io(&path))?;
-    // Checked against the hash the summary recorded when the weights were written.
+    let mut checked = false;
+    if let Some(recorded) = actlab_format::run::read_model_sha256(run_dir)? {
+        super::verify(&path, &bytes, &recorded, files::MODEL_SHA256)?;
+        checked = true;
+    }
+    // A summary that cannot be read records nothing to check against (`report` says why).
     if let Ok(summary) = RunSummary::load(run_dir)
         && let Some(recorded) = &summary.model_sha256
     {
         super::verify(&path, &bytes, recorded, files::SUMMARY)?;
+        checked = true;
+    }
+    if !checked && !unverified {
+        return Err(TrainError::Unverifiable { path });
     }
     load_weights(model, &path, bytes)
 }

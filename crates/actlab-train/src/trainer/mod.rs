@@ -134,6 +134,9 @@ impl<'a> Trainer<'a> {
             });
         };
         let cp_dir = run::checkpoint::dir(&self.run_dir);
+        let state_path = cp_dir.join(actlab_format::state::STATE);
+        cp.state
+            .check_run(train.seed, self.images.steps, train.batch_size, &state_path)?;
         model = run::load_weights(model, &cp_dir.join(&cp.state.model_file), cp.model)?;
         // Built after loading: the optimizer's groups and state are keyed by the parameter ids
         // the checkpoint restored.

@@ -99,7 +99,7 @@ pub(crate) fn write_report(dirs: &[PathBuf], out: &Path, baseline: &str) -> anyh
     }
     // The report directory is locked while it is written (after the runs were found: a missing
     // directory is an error, not something the lock creates).
-    let _lock = DirLock::acquire(out)?;
+    let _lock = DirLock::acquire_output(out)?;
     let mut built = report::build_report(&runs, baseline);
     report::tuning::attach(&mut built, dirs, baseline)?;
     let deep = DiagnoseReport::find(dirs);
