@@ -147,6 +147,17 @@ fn gzipped_idx_mutants_are_values_or_errors() {
 
 /// The checked-in seed corpus of a cargo-fuzz target (`fuzz/corpus/<target>/`), plus `extra`
 /// shipped files (paths from the repository root).
+/// `fuzz/corpus/<target>` and its file names, sorted.
+fn corpus_names(target: &str) -> (PathBuf, Vec<String>) {
+    let dir = repo().join("fuzz/corpus").join(target);
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    (dir, names)
+}
+
 fn corpus(target: &str, extra: &[&str]) -> Vec<Vec<u8>> {
     let dir = repo().join("fuzz/corpus").join(target);
     let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
@@ -199,12 +210,7 @@ fn checkpoint_state_and_summary_mutants_are_values_or_errors() {
     // and `bad-*`: those damaged or hand-edited (NaN sums, impossible counts, no history, a
     // negative epoch count, a position that is not the shuffle's, truncated), each refused
     // with one line naming the file.
-    let dir = repo().join("fuzz/corpus/state");
-    let mut names: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
+    let (dir, names) = corpus_names("state");
     let mut bad = 0;
     for name in &names {
         let text = std::fs::read_to_string(dir.join(name)).unwrap();
@@ -244,12 +250,7 @@ fn run_file_mutants_are_values_or_errors() {
     // Real files of a run directory, a tuned sweep and `actlab diagnose`, as their writers
     // wrote them: each seed reads as what it is.
     // `bad-*`: hand-edited files no run writes, which every reader refuses.
-    let dir = repo().join("fuzz/corpus/run_files");
-    let mut names: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
+    let (dir, names) = corpus_names("run_files");
     let files: Vec<Vec<u8>> = names
         .iter()
         .map(|n| std::fs::read(dir.join(n)).unwrap())

@@ -207,6 +207,16 @@ mod tests {
         }
     }
 
+    /// The file names in `dir`, sorted.
+    fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
     #[test]
     fn saves_load_back_and_old_generations_are_removed() {
         let run = tempfile::tempdir().unwrap();
@@ -217,13 +227,8 @@ mod tests {
         assert_eq!(actlab_format::state::position(run.path()), Some((2, 0)));
         assert_eq!(loaded.model, b"m2");
         assert_eq!(loaded.optimizer, b"o2");
-        let mut names: Vec<String> = std::fs::read_dir(dir(run.path()))
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
         assert_eq!(
-            names,
+            names(&dir(run.path())),
             [
                 "model-e0002-s000000.bpk",
                 "optimizer-e0002-s000000.bpk",
@@ -254,13 +259,8 @@ mod tests {
         std::fs::write(cp.join("notes.txt"), b"the user's").unwrap();
         let loaded = load(run.path()).unwrap();
         assert_eq!(loaded.model, b"m2");
-        let mut names: Vec<String> = std::fs::read_dir(&cp)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
         assert_eq!(
-            names,
+            names(&cp),
             [
                 "model-e0002-s000000.bpk",
                 "notes.txt",
