@@ -8,6 +8,7 @@
 //! - [`mnist`]: a dataset in memory, checked, with statistics and checksum status.
 //! - [`split`]: the seeded train/validation split and per-epoch shuffles.
 //! - [`batch`]: batches for Burn, from the host or from a device-resident split.
+//! - [`mnist1d`]: MNIST-1D, generated (NumPy's legacy generator reproduced draw for draw).
 
 pub mod apt;
 pub mod attempt;
@@ -15,6 +16,7 @@ pub mod batch;
 pub mod download;
 pub mod error;
 pub mod mnist;
+pub mod mnist1d;
 pub mod source;
 pub mod split;
 
