@@ -245,3 +245,30 @@ fn odd_files_say_what_they_are() {
         );
     }
 }
+
+/// KMNIST is MNIST's format with its own class names; its publishers give no SHA-256 of the
+/// content, so its checksums say so instead of claiming a match or a mismatch.
+#[test]
+fn kmnist_loads_with_its_classes_and_no_published_content_checksums() {
+    use actlab_data::ChecksumStatus;
+    let dir = tempfile::tempdir().unwrap();
+    write_dataset(dir.path(), 30, 10, true);
+    let data = actlab_data::load_dir(dir.path(), DatasetName::Kmnist).unwrap();
+    assert_eq!((data.train.len(), data.test.len()), (30, 10));
+    let checksums = data.checksums_against(DatasetName::Kmnist);
+    assert_eq!(checksums.len(), 4);
+    assert!(
+        checksums
+            .iter()
+            .all(|c| c.status == ChecksumStatus::Unpublished && c.expected_sha256.is_empty())
+    );
+    assert!(data.identify().is_none(), "nothing identifies as KMNIST");
+    assert_eq!(DatasetName::parse("kmnist"), Some(DatasetName::Kmnist));
+    assert_eq!(DatasetName::Kmnist.class_names()[3], "tsu");
+    let spec = DatasetName::Kmnist.file(actlab_format::dataset::FileRole::TrainImages);
+    assert_eq!(spec.gz_md5, "bdb82020997e1d708af4cf47b453dcf7");
+    assert_eq!(
+        DatasetName::Kmnist.mirrors(),
+        ["https://codh.rois.ac.jp/kmnist/dataset/kmnist/"]
+    );
+}

@@ -1044,3 +1044,53 @@ fn a_damaged_or_impossible_checkpoint_state_is_one_line_and_nothing_changes() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(run.join("summary.json").exists());
 }
+
+/// `dataset = "kmnist"` trains, evaluates with KMNIST's class names, and `data info` / `data
+/// verify` say that KMNIST publishes no content checksums rather than claiming a match.
+#[test]
+fn a_kmnist_run_trains_and_its_data_is_described_honestly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("kmnist-files");
+    block_dataset(&data, 320, 64);
+    let config = tmp.path().join("kmnist.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[model]\npreset = \"prelu-mlp\"\nhidden = [16]\n[data]\ndataset = \"kmnist\"\n\
+             dir = \"{}\"\nvalidation_size = 32\n[train]\nepochs = 1\nbatch_size = 32\n\
+             [backend]\nname = \"ndarray\"\n",
+            data.display()
+        ),
+    )
+    .unwrap();
+    let out = actlab(&["train", config.to_str().unwrap(), "--quiet"], tmp.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let summary: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(tmp.path().join("runs/kmnist/summary.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(summary["dataset"], "kmnist");
+    let out = actlab(&["eval", "runs/kmnist"], tmp.path());
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(stdout.contains("tsu") && stdout.contains("wo"), "{stdout}");
+
+    let dir = data.to_str().unwrap();
+    let out = actlab(
+        &["data", "info", "kmnist", "--dir", dir, "--offline"],
+        tmp.path(),
+    );
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(stdout.contains("not published"), "{stdout}");
+    assert!(
+        !text(&out.stderr).contains("differ"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = actlab(&["data", "verify", dir, "--dataset", "kmnist"], tmp.path());
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(stdout.contains("publishes no checksums"), "{stdout}");
+    assert!(!stdout.contains("match the published"), "{stdout}");
+}

@@ -15,7 +15,7 @@ fn default_validation_size() -> usize {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DataSection {
-    /// `mnist` or `fashion-mnist` [fashion-mnist].
+    /// `mnist`, `fashion-mnist` or `kmnist` [fashion-mnist].
     #[serde(default)]
     pub dataset: DatasetName,
     /// A directory holding the IDX files, tried before the usual places.
