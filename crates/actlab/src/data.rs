@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use actlab_data::{ChecksumStatus, Located, MnistData, Sources, Split};
-use actlab_format::dataset::DatasetName;
+use actlab_format::dataset::{DatasetName, IMAGE_SIDE};
 use anyhow::{Context, bail};
 use clap::Subcommand;
 use serde_json::json;
@@ -15,11 +15,12 @@ use crate::progress::CliProgress;
 #[derive(Debug, Subcommand)]
 pub enum DataCommand {
     /// Find (or fetch) a dataset and describe it: source, counts, class balance, pixel
-    /// statistics, checksum status.
+    /// statistics, checksum status. Without a dataset: every dataset actlab knows, what it is
+    /// and where it comes from (nothing is looked for).
     Info {
-        /// `mnist`, `fashion-mnist` or `kmnist`.
+        /// `mnist`, `fashion-mnist` or `kmnist` [all of them, described].
         #[arg(value_parser = parse_dataset)]
-        dataset: DatasetName,
+        dataset: Option<DatasetName>,
         /// A directory to try first (as `[data] dir` in a config).
         #[arg(long)]
         dir: Option<PathBuf>,
@@ -97,6 +98,13 @@ pub fn run(command: DataCommand) -> anyhow::Result<()> {
             mirrors,
             json,
         } => {
+            let Some(dataset) = dataset else {
+                anyhow::ensure!(
+                    dir.is_none() && mirrors.is_empty(),
+                    "--dir and --mirror need a dataset (actlab data info <name> --dir DIR)"
+                );
+                return catalogue(json);
+            };
             eprintln!("looking for {dataset}:");
             let sources = sources(data.sources(), dir, mirrors);
             let located = actlab_data::locate(dataset, &sources, &mut CliProgress::default())?;
@@ -128,12 +136,18 @@ pub fn run(command: DataCommand) -> anyhow::Result<()> {
                 );
             }
             println!("{}", located.dir.display());
+            let published = !dataset.files().iter().any(|f| f.raw_sha256.is_empty());
             eprintln!(
-                "{dataset}: {} + {} images in {} ({}), checksums ok",
+                "{dataset}: {} + {} images in {} ({}), {}",
                 data.train.len(),
                 data.test.len(),
                 located.dir.display(),
-                located.source
+                located.source,
+                if published {
+                    "checksums ok"
+                } else {
+                    "structure and counts ok (no content checksums are published)"
+                }
             );
             Ok(())
         }
@@ -144,6 +158,50 @@ pub fn run(command: DataCommand) -> anyhow::Result<()> {
             wgpu,
         } => bench(dataset, batch, wgpu),
     }
+}
+
+/// `data info` without a dataset: each one's shape, classes, counts and sources.
+fn catalogue(json: bool) -> anyhow::Result<()> {
+    let rows: Vec<serde_json::Value> = DatasetName::ALL
+        .iter()
+        .map(|&d| {
+            json!({
+                "dataset": d,
+                "image_shape": [IMAGE_SIDE, IMAGE_SIDE],
+                "channels": 1,
+                "classes": d.class_names(),
+                "train_count": d.train_count(),
+                "test_count": d.test_count(),
+                "mirrors": d.mirrors(),
+                "debian_package": d.debian_package(),
+                "content_sha256_published": !d.files().iter().any(|f| f.raw_sha256.is_empty()),
+            })
+        })
+        .collect();
+    if json {
+        let text = serde_json::to_string_pretty(&rows).context("serialising the catalogue")?;
+        println!("{text}");
+        return Ok(());
+    }
+    for d in DatasetName::ALL {
+        println!(
+            "{d}: {}×{} grey images, {} classes ({}), {} train + {} test",
+            IMAGE_SIDE,
+            IMAGE_SIDE,
+            d.class_names().len(),
+            d.class_names().join(" "),
+            d.train_count(),
+            d.test_count()
+        );
+        let mut from = vec!["[data] dir".to_string(), format!("{DATASETS_ROOT}/{d}/")];
+        from.push(match d.debian_package() {
+            Some(package) => format!("/usr/share/datasets/{d}/ (Debian's {package})"),
+            None => format!("/usr/share/datasets/{d}/"),
+        });
+        from.extend(d.mirrors().iter().map(|m| m.to_string()));
+        println!("  from: {}", from.join(", "));
+    }
+    Ok(())
 }
 
 fn mismatches(data: &MnistData, dataset: DatasetName) -> usize {

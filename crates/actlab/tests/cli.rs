@@ -1093,4 +1093,32 @@ fn a_kmnist_run_trains_and_its_data_is_described_honestly() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(stdout.contains("publishes no checksums"), "{stdout}");
     assert!(!stdout.contains("match the published"), "{stdout}");
+
+    // Without a dataset, `data info` describes every one (looking for none).
+    let out = actlab(&["data", "info", "--json"], tmp.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let all: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<&str> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["dataset"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["mnist", "fashion-mnist", "kmnist"]);
+    assert_eq!(all[2]["content_sha256_published"], false);
+    assert_eq!(all[1]["debian_package"], "dataset-fashion-mnist");
+    assert_eq!(all[2]["classes"][9], "wo");
+    let out = actlab(&["data", "info"], tmp.path());
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("kmnist: 28×28 grey images, 10 classes"),
+        "{stdout}"
+    );
+    let out = actlab(&["data", "info", "--dir", dir], tmp.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("need a dataset"),
+        "{}",
+        text(&out.stderr)
+    );
 }
