@@ -376,7 +376,13 @@ impl TrainState {
     /// The position, history, unfinished epoch and diagnostics are consistent (see
     /// [`CheckpointState::check`]).
     pub fn check(&self) -> Result<(), String> {
-        if self.history.len() != self.epochs_completed {
+        // A pack saves every member at the pack's position; a member that stopped early (its
+        // patience ran out) trains no further, so its history ends before that position and
+        // it has no sums of the epoch under way.
+        let stopped_member = !self.packed_with.is_empty()
+            && self.history.len() < self.epochs_completed
+            && self.partial.is_none();
+        if self.history.len() != self.epochs_completed && !stopped_member {
             return Err(format!(
                 "epochs_completed = {} but [[history]] has {} epoch(s)",
                 self.epochs_completed,
@@ -398,6 +404,7 @@ impl TrainState {
         }
         match (&self.partial, self.steps_into_epoch) {
             (None, 0) => {}
+            (None, _) if stopped_member => {}
             (Some(_), 0) => {
                 return Err("a [partial] section, but steps_into_epoch = 0".into());
             }

@@ -754,6 +754,41 @@ fn members_stop_early_as_their_runs_alone_do_and_a_stopped_pack_resumes_the_same
         );
     }
 
+    // Stopped at the end of the next epoch: a member that stopped early is checkpointed at the
+    // pack's position with its shorter history and no sums of the epoch under way — a state
+    // the reader accepts for a pack member — and the pack resumes to the same end.
+    let later = make("later");
+    let options = TrainOptions::default();
+    let stop = options.stop.clone();
+    let results = train_pack(&later, &data, &options, &mut |event| {
+        if matches!(event, PackEvent::EpochFinished { epoch, .. } if epoch == first_stop + 1) {
+            stop.store(true, Ordering::SeqCst);
+        }
+    })
+    .unwrap();
+    let dirs: Vec<_> = later.iter().map(|e| e.run_dir()).collect();
+    let shorter = dirs.iter().any(|d| {
+        let state = actlab_format::state::CheckpointState::read(d)
+            .unwrap()
+            .unwrap();
+        state.train.history.len() < state.train.epochs_completed
+    });
+    let all_ran = results
+        .iter()
+        .all(|r| matches!(r, Ok(Outcome::Finished(_))));
+    assert!(shorter || all_ran, "a stopped member's state was saved");
+    if !all_ran {
+        let results = resume_pack(&dirs, &data, &TrainOptions::default(), &mut |_| {}).unwrap();
+        for ((p, s), result) in packed.iter().zip(&later).zip(results) {
+            finished(result);
+            let a = parameter_values(&load_model(&p.run_dir(), p, &device.device, false).unwrap())
+                .unwrap();
+            let b = parameter_values(&load_model(&s.run_dir(), s, &device.device, false).unwrap())
+                .unwrap();
+            assert_eq!(a, b, "{}", p.name());
+        }
+    }
+
     // Paused after that epoch (a tuning stage's halving): the members that stopped early are
     // finished — they would train no further — and the others pause.
     let pause = TrainOptions {
