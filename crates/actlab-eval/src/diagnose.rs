@@ -7,7 +7,7 @@
 use actlab_data::{MnistData, Scaling};
 use actlab_format::diagnose::{ActivationDiagnosis, DiagnoseConfig, DiagnoseReport};
 use actlab_format::state::LayerDiagnostics;
-use actlab_model::{Mlp, MlpInit};
+use actlab_model::{MlpInit, Network};
 use actlab_train::diagnostics::probe;
 use actlab_train::{Flow, TrainError, train_steps};
 
@@ -56,7 +56,7 @@ pub fn diagnose(
     let cycle = (order.len() / batch * batch).max(batch);
     let lr = config.base.train.optimizer.lr();
     let steps = config.diagnose.steps;
-    let measure = |model: &Mlp| -> Result<Vec<LayerDiagnostics>, EvalError> {
+    let measure = |model: &Network| -> Result<Vec<LayerDiagnostics>, EvalError> {
         let b = data.train.batch_with_table(&probe_ids, &table, &device)?;
         Ok(probe(model, b.images, b.targets)?)
     };
@@ -69,9 +69,11 @@ pub fn diagnose(
     };
     let mut out = Vec::new();
     for activation in &config.diagnose.activations {
-        let model = config
-            .mlp(activation)
-            .init_seeded(&device, config.base.train.seed)?;
+        let model = Network::Mlp(
+            config
+                .mlp(activation)
+                .init_seeded(&device, config.base.train.seed)?,
+        );
         let initial = measure(&model)?;
         let mut optim =
             actlab_train::build_optimizer(&config.base.train.optimizer, &model, &backend.device);

@@ -11,7 +11,7 @@ use actlab_format::config::{BackendSection, Experiment};
 use actlab_format::dataset::IMAGE_PIXELS;
 use actlab_format::image::read_image;
 use actlab_format::run::files;
-use actlab_model::Mlp;
+use actlab_model::Network;
 use actlab_train::run::{self, load_model};
 use actlab_train::{Backend, TrainError};
 use burn::tensor::{Tensor, TensorData};
@@ -49,7 +49,7 @@ pub struct Prediction {
 
 /// A run's model, ready to classify 28×28 images.
 pub struct Predictor {
-    pub(crate) model: Mlp,
+    pub(crate) model: Network,
     pub(crate) backend: Backend,
     pub(crate) experiment: Experiment,
 }

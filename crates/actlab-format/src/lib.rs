@@ -4,8 +4,8 @@
 //! models, experiments) has one definition that every other crate uses.
 //!
 //! - [`dataset`]: the datasets, their files, checksums, mirrors and class names; `Holdout`.
-//! - [`activation`], [`model`], [`preset`]: what a model is (`ActivationConfig`,
-//!   `MlpConfig`, `Preset`); `actlab-model` builds it. [`expr`], [`rational`]: formula and
+//! - [`activation`], [`model`], [`cnn`], [`preset`]: what a model is (`ActivationConfig`,
+//!   `MlpConfig`, `CnnConfig`, `NetworkConfig`, `Preset`); `actlab-model` builds it. [`expr`], [`rational`]: formula and
 //!   rational activations.
 //! - [`config`]: experiment files (strict TOML → `ExperimentConfig` → `Experiment`) and the
 //!   reader every config file shares; [`sweep`], [`shard`], [`tuning`], [`diagnose`]: the other
@@ -19,6 +19,7 @@
 //! regular-file-only reader.
 
 pub mod activation;
+pub mod cnn;
 pub mod config;
 pub mod dataset;
 pub mod diagnose;

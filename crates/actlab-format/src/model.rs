@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::activation::ActivationConfig;
+use crate::cnn::CnnConfig;
 use crate::error::ModelError;
 
 pub(crate) fn default_input_size() -> usize {
@@ -117,28 +118,7 @@ impl MlpConfig {
                 ),
             });
         }
-        self.activation.validate("model.activation")?;
-        if let ActivationConfig::Softmax { .. } = self.activation {
-            return Err(ModelError::InvalidParameter {
-                field: "model.activation".into(),
-                value: "\"softmax\"".into(),
-                expected: "an element-wise activation (softmax belongs in model.output_activation)"
-                    .into(),
-            });
-        }
-        match &self.output_activation {
-            None | Some(ActivationConfig::Softmax { dim: -1 | 1 }) => Ok(()),
-            Some(ActivationConfig::Softmax { dim }) => Err(ModelError::InvalidParameter {
-                field: "model.output_activation.dim".into(),
-                value: dim.to_string(),
-                expected: "1 or -1 (the class dimension of [batch, classes])".into(),
-            }),
-            Some(other) => Err(ModelError::InvalidParameter {
-                field: "model.output_activation".into(),
-                value: format!("\"{}\"", other.kind()),
-                expected: "\"softmax\" (or leave it out)".into(),
-            }),
-        }
+        check_activations(&self.activation, self.output_activation.as_ref())
     }
 
     /// The widths from input to output: `[input_size, hidden…, output_size]`.
@@ -160,5 +140,186 @@ impl MlpConfig {
                     .checked_add(pair[1])?
                     .checked_add(total)
             })
+    }
+}
+
+/// The hidden activation (element-wise, valid) and the output activation (softmax over the
+/// classes, or none) of any model; errors name the `model.…` field.
+pub(crate) fn check_activations(
+    activation: &ActivationConfig,
+    output_activation: Option<&ActivationConfig>,
+) -> Result<(), ModelError> {
+    activation.validate("model.activation")?;
+    if let ActivationConfig::Softmax { .. } = activation {
+        return Err(ModelError::InvalidParameter {
+            field: "model.activation".into(),
+            value: "\"softmax\"".into(),
+            expected: "an element-wise activation (softmax belongs in model.output_activation)"
+                .into(),
+        });
+    }
+    match output_activation {
+        None | Some(ActivationConfig::Softmax { dim: -1 | 1 }) => Ok(()),
+        Some(ActivationConfig::Softmax { dim }) => Err(ModelError::InvalidParameter {
+            field: "model.output_activation.dim".into(),
+            value: dim.to_string(),
+            expected: "1 or -1 (the class dimension of [batch, classes])".into(),
+        }),
+        Some(other) => Err(ModelError::InvalidParameter {
+            field: "model.output_activation".into(),
+            value: format!("\"{}\"", other.kind()),
+            expected: "\"softmax\" (or leave it out)".into(),
+        }),
+    }
+}
+
+/// Which kind of network a `[model]` section describes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModelKind {
+    /// Fully connected layers ([`MlpConfig`]).
+    #[default]
+    Mlp,
+    /// Convolutional blocks, then fully connected layers ([`CnnConfig`]).
+    Cnn,
+}
+
+impl ModelKind {
+    /// The config name (`mlp`, `cnn`).
+    pub fn name(self) -> &'static str {
+        match self {
+            ModelKind::Mlp => "mlp",
+            ModelKind::Cnn => "cnn",
+        }
+    }
+}
+
+/// A fully specified network of either kind: what the trainer, evaluation, diagnostics and the
+/// summary build (`actlab-model`'s `Network`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum NetworkConfig {
+    /// A multi-layer perceptron.
+    Mlp(MlpConfig),
+    /// A convolutional network.
+    Cnn(CnnConfig),
+}
+
+impl From<MlpConfig> for NetworkConfig {
+    fn from(config: MlpConfig) -> Self {
+        NetworkConfig::Mlp(config)
+    }
+}
+
+impl From<CnnConfig> for NetworkConfig {
+    fn from(config: CnnConfig) -> Self {
+        NetworkConfig::Cnn(config)
+    }
+}
+
+impl NetworkConfig {
+    /// The kind.
+    pub fn kind(&self) -> ModelKind {
+        match self {
+            NetworkConfig::Mlp(_) => ModelKind::Mlp,
+            NetworkConfig::Cnn(_) => ModelKind::Cnn,
+        }
+    }
+
+    /// The MLP, if this is one (packs train only MLPs).
+    pub fn mlp(&self) -> Option<&MlpConfig> {
+        match self {
+            NetworkConfig::Mlp(m) => Some(m),
+            NetworkConfig::Cnn(_) => None,
+        }
+    }
+
+    /// The CNN, if this is one.
+    pub fn cnn(&self) -> Option<&CnnConfig> {
+        match self {
+            NetworkConfig::Cnn(c) => Some(c),
+            NetworkConfig::Mlp(_) => None,
+        }
+    }
+
+    /// The activation of every hidden layer.
+    pub fn activation(&self) -> &ActivationConfig {
+        match self {
+            NetworkConfig::Mlp(m) => &m.activation,
+            NetworkConfig::Cnn(c) => &c.activation,
+        }
+    }
+
+    /// The activation of every hidden layer, to change.
+    pub fn activation_mut(&mut self) -> &mut ActivationConfig {
+        match self {
+            NetworkConfig::Mlp(m) => &mut m.activation,
+            NetworkConfig::Cnn(c) => &mut c.activation,
+        }
+    }
+
+    /// The output activation, if any.
+    pub fn output_activation(&self) -> Option<&ActivationConfig> {
+        match self {
+            NetworkConfig::Mlp(m) => m.output_activation.as_ref(),
+            NetworkConfig::Cnn(c) => c.output_activation.as_ref(),
+        }
+    }
+
+    /// The weight initialisation.
+    pub fn weight_init(&self) -> Init {
+        match self {
+            NetworkConfig::Mlp(m) => m.init,
+            NetworkConfig::Cnn(c) => c.init,
+        }
+    }
+
+    /// Features of one input example.
+    pub fn input_features(&self) -> usize {
+        match self {
+            NetworkConfig::Mlp(m) => m.input_size,
+            NetworkConfig::Cnn(c) => c.input_features(),
+        }
+    }
+
+    /// Output classes.
+    pub fn output_size(&self) -> usize {
+        match self {
+            NetworkConfig::Mlp(m) => m.output_size,
+            NetworkConfig::Cnn(c) => c.output_size,
+        }
+    }
+
+    /// The units each hidden activation covers, in order (an MLP's widths; a CNN's block
+    /// channels, two per residual block, then its dense widths).
+    pub fn activation_units(&self) -> Vec<usize> {
+        match self {
+            NetworkConfig::Mlp(m) => m.hidden.clone(),
+            NetworkConfig::Cnn(c) => c.activation_units(),
+        }
+    }
+
+    /// The widths from input to output: `[input features, activation_units…, classes]` (an
+    /// MLP's [`MlpConfig::layer_sizes`]).
+    pub fn layer_sizes(&self) -> Vec<usize> {
+        std::iter::once(self.input_features())
+            .chain(self.activation_units())
+            .chain([self.output_size()])
+            .collect()
+    }
+
+    /// Trainable parameters without the activations', or `None` on overflow.
+    pub fn parameter_estimate(&self) -> Option<usize> {
+        match self {
+            NetworkConfig::Mlp(m) => m.parameter_estimate(),
+            NetworkConfig::Cnn(c) => c.parameter_estimate(),
+        }
+    }
+
+    /// Checks the whole description; errors name the `model.…` field.
+    pub fn validate(&self) -> Result<(), ModelError> {
+        match self {
+            NetworkConfig::Mlp(m) => m.validate(),
+            NetworkConfig::Cnn(c) => c.validate(),
+        }
     }
 }

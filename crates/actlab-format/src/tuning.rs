@@ -210,12 +210,12 @@ pub fn plan(sweep: &Sweep, observe: &mut dyn FnMut(&TunePoint) -> Observed) -> O
             .collect();
         lr_curve.sort_by(|a, b| a.lr.total_cmp(&b.lr));
         choices.push(GroupChoice {
-            activation_label: group.experiment.mlp().activation.label(),
+            activation_label: group.experiment.network().activation().label(),
             hidden: sweep
                 .grid
                 .hidden
                 .is_some()
-                .then(|| group.experiment.mlp().hidden.clone()),
+                .then(|| group.experiment.network().activation_units()),
             group: group.group.clone(),
             tuned_lr: scores[0].0,
             lr_curve,

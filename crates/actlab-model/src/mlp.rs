@@ -13,10 +13,23 @@ use actlab_format::model::{Init, MlpConfig};
 
 use crate::activation::{Activation, ActivationInit};
 
-/// How [`Init`] draws a linear layer (Burn's initialisers, or host-side seeded values).
-trait InitLinear {
+/// How [`Init`] draws a layer (Burn's initialisers, or host-side seeded values).
+pub(crate) trait InitLinear: Sized {
     fn linear(self, d_input: usize, d_output: usize, device: &Device) -> Linear;
-    fn sample(self, d_input: usize, d_output: usize, rng: &mut ChaCha8Rng) -> (Vec<f32>, Vec<f32>);
+    /// Weights `[d_input, d_output]` and biases `[d_output]` drawn from `rng` on the host.
+    fn sample(self, d_input: usize, d_output: usize, rng: &mut ChaCha8Rng) -> (Vec<f32>, Vec<f32>) {
+        self.sample_fans(d_input, d_output, d_input * d_output, d_output, rng)
+    }
+    /// `weights` then `biases` values for a layer of these fans (a convolution's are
+    /// `channels · kernel area`), drawn from `rng`.
+    fn sample_fans(
+        self,
+        fan_in: usize,
+        fan_out: usize,
+        weights: usize,
+        biases: usize,
+        rng: &mut ChaCha8Rng,
+    ) -> (Vec<f32>, Vec<f32>);
 }
 
 impl InitLinear for Init {
@@ -41,9 +54,14 @@ impl InitLinear for Init {
         linear
     }
 
-    /// Weights `[d_input, d_output]` and biases `[d_output]` drawn from `rng` on the host.
-    fn sample(self, d_input: usize, d_output: usize, rng: &mut ChaCha8Rng) -> (Vec<f32>, Vec<f32>) {
-        let n = d_input * d_output;
+    fn sample_fans(
+        self,
+        d_input: usize,
+        d_output: usize,
+        n: usize,
+        d_bias: usize,
+        rng: &mut ChaCha8Rng,
+    ) -> (Vec<f32>, Vec<f32>) {
         let uniform = |rng: &mut ChaCha8Rng, n: usize, bound: f64| -> Vec<f32> {
             (0..n)
                 .map(|_| ((2.0 * rng.random::<f64>() - 1.0) * bound) as f32)
@@ -55,11 +73,11 @@ impl InitLinear for Init {
             Init::Pytorch => {
                 let bound = 1.0 / (d_input as f64).sqrt();
                 let weights = uniform(rng, n, bound);
-                (weights, uniform(rng, d_output, bound))
+                (weights, uniform(rng, d_bias, bound))
             }
             Init::Glorot => {
                 let bound = (6.0 / (d_input + d_output) as f64).sqrt();
-                (uniform(rng, n, bound), vec![0.0; d_output])
+                (uniform(rng, n, bound), vec![0.0; d_bias])
             }
             Init::He => {
                 let std = (2.0 / d_input as f64).sqrt();
@@ -72,7 +90,7 @@ impl InitLinear for Init {
                         (z * std) as f32
                     })
                     .collect();
-                (weights, vec![0.0; d_output])
+                (weights, vec![0.0; d_bias])
             }
         }
     }

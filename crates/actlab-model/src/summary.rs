@@ -1,10 +1,14 @@
 //! A Keras-style model summary, computed from the built module (not from formulas).
 
 use burn::module::Module;
-use burn::nn::Linear;
+use burn::nn::conv::Conv2d;
+use burn::nn::{Linear, PaddingConfig2d};
 use serde::Serialize;
 
+use crate::activation::Activation;
+use crate::cnn::{Cnn, ConvNorm};
 use crate::mlp::Mlp;
+use crate::network::Network;
 
 /// One row of the summary.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -29,42 +33,138 @@ pub struct ModelSummary {
     pub layers: Vec<LayerSummary>,
 }
 
+/// Keras-style rows: the type in lower case, numbered per type from 1.
+#[derive(Default)]
+struct Rows {
+    layers: Vec<LayerSummary>,
+    counters: std::collections::BTreeMap<&'static str, usize>,
+}
+
+impl Rows {
+    fn push(&mut self, kind: &'static str, shape: &[usize], params: usize) {
+        let n = self.counters.entry(kind).or_insert(0);
+        *n += 1;
+        self.layers.push(LayerSummary {
+            name: format!("{}_{n}", kind.to_lowercase()),
+            kind: kind.into(),
+            output_shape: std::iter::once(None)
+                .chain(shape.iter().map(|&d| Some(d)))
+                .collect(),
+            params,
+        });
+    }
+
+    fn activation(&mut self, activation: &Activation, shape: &[usize]) {
+        self.push(activation.type_name(), shape, activation.num_params());
+    }
+}
+
 impl Mlp {
     /// Summarises this model's layers, output shapes and parameter counts.
     pub fn summary(&self) -> ModelSummary {
-        let mut layers = Vec::new();
-        let mut counters = std::collections::BTreeMap::<&str, usize>::new();
-        // Keras-style names: the type in lower case, numbered per type from 1.
-        let mut push = |kind: &'static str, width: usize, params: usize| {
-            let n = counters.entry(kind).or_insert(0);
-            *n += 1;
-            layers.push(LayerSummary {
-                name: format!("{}_{n}", kind.to_lowercase()),
-                kind: kind.into(),
-                output_shape: vec![None, Some(width)],
-                params,
-            });
-        };
+        let mut rows = Rows::default();
         let width = |linear: &Linear| linear.weight.shape().dims::<2>()[1];
         for (linear, activation) in self.hidden.iter().zip(&self.activations) {
-            push("Linear", width(linear), linear.num_params());
-            push(
-                activation.type_name(),
-                width(linear),
-                activation.num_params(),
-            );
+            rows.push("Linear", &[width(linear)], linear.num_params());
+            rows.activation(activation, &[width(linear)]);
         }
-        push("Linear", width(&self.output), self.output.num_params());
+        rows.push("Linear", &[width(&self.output)], self.output.num_params());
         if let Some(activation) = &self.output_activation {
-            push(
-                activation.type_name(),
-                width(&self.output),
-                activation.num_params(),
-            );
+            rows.activation(activation, &[width(&self.output)]);
         }
         ModelSummary {
             params: self.num_params(),
-            layers,
+            layers: rows.layers,
+        }
+    }
+}
+
+/// The output `[channels, height, width]` of `conv` on `[_, height, width]`.
+fn conv_shape(conv: &Conv2d, [_, h, w]: [usize; 3]) -> [usize; 3] {
+    let [c_out, _, kh, kw] = conv.weight.shape().dims::<4>();
+    let (top, left, bottom, right) = match conv.padding {
+        PaddingConfig2d::Explicit(t, l, b, r) => (t, l, b, r),
+        _ => (0, 0, 0, 0),
+    };
+    let [sh, sw] = conv.stride;
+    [
+        c_out,
+        (h + top + bottom).saturating_sub(kh) / sh + 1,
+        (w + left + right).saturating_sub(kw) / sw + 1,
+    ]
+}
+
+impl ConvNorm {
+    fn summarise(&self, rows: &mut Rows, input: [usize; 3]) -> [usize; 3] {
+        let shape = conv_shape(&self.conv, input);
+        rows.push("Conv2D", &shape, self.conv.num_params());
+        if let Some(norm) = &self.norm {
+            rows.push(
+                "BatchNorm",
+                &shape,
+                norm.gamma.num_params() + norm.beta.num_params(),
+            );
+        }
+        shape
+    }
+}
+
+impl Cnn {
+    /// Summarises this network's layers, output shapes and parameter counts (BatchNorm's
+    /// running statistics are state, not parameters: γ and β are counted).
+    pub fn summary(&self) -> ModelSummary {
+        let mut rows = Rows::default();
+        let mut shape = self.input;
+        for block in &self.blocks {
+            let input = shape;
+            shape = block.first.summarise(&mut rows, input);
+            rows.activation(&block.activation, &shape);
+            if let Some(pool) = &block.pool {
+                let [ph, pw] = pool.kernel_size;
+                shape = [shape[0], shape[1] / ph, shape[2] / pw];
+                rows.push("MaxPool2D", &shape, 0);
+            }
+            if let (Some(second), Some(out)) = (&block.second, &block.out_activation) {
+                shape = second.summarise(&mut rows, shape);
+                if let Some(projection) = &block.projection {
+                    projection.summarise(&mut rows, input);
+                }
+                rows.push("Add", &shape, 0);
+                rows.activation(out, &shape);
+            }
+        }
+        let mut width = if self.global_pool {
+            rows.push("GlobalAvgPool", &[shape[0]], 0);
+            shape[0]
+        } else {
+            let flat = shape.iter().product();
+            rows.push("Flatten", &[flat], 0);
+            flat
+        };
+        for (linear, activation) in self.dense.iter().zip(&self.dense_activations) {
+            width = linear.weight.shape().dims::<2>()[1];
+            rows.push("Linear", &[width], linear.num_params());
+            rows.activation(activation, &[width]);
+        }
+        let _ = width;
+        let classes = self.output.weight.shape().dims::<2>()[1];
+        rows.push("Linear", &[classes], self.output.num_params());
+        if let Some(activation) = &self.output_activation {
+            rows.activation(activation, &[classes]);
+        }
+        ModelSummary {
+            params: rows.layers.iter().map(|l| l.params).sum(),
+            layers: rows.layers,
+        }
+    }
+}
+
+impl Network {
+    /// [`Mlp::summary`] or [`Cnn::summary`].
+    pub fn summary(&self) -> ModelSummary {
+        match self {
+            Network::Mlp(m) => m.summary(),
+            Network::Cnn(c) => c.summary(),
         }
     }
 }

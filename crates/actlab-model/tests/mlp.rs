@@ -5,11 +5,12 @@
 mod common;
 
 use actlab_format::activation::ActivationConfig;
+use actlab_format::cnn::CnnConfig;
 use actlab_format::config::ModelSpec;
 use actlab_format::error::ModelError;
-use actlab_format::model::{Init, MlpConfig};
+use actlab_format::model::{Init, MlpConfig, NetworkConfig};
 use actlab_format::preset::Preset;
-use actlab_model::MlpInit;
+use actlab_model::{MlpInit, NetworkInit};
 use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::{AdamConfig, GradientsParams};
@@ -319,9 +320,18 @@ struct File {
 fn configs_round_trip_through_toml() {
     for preset in Preset::ALL {
         let config = preset.config();
-        let text = toml::to_string(&config).unwrap();
-        let back: MlpConfig = toml::from_str(&text).unwrap();
-        assert_eq!(back, config, "{text}");
+        match &config {
+            NetworkConfig::Mlp(mlp) => {
+                let text = toml::to_string(mlp).unwrap();
+                let back: MlpConfig = toml::from_str(&text).unwrap();
+                assert_eq!(&back, mlp, "{text}");
+            }
+            NetworkConfig::Cnn(cnn) => {
+                let text = toml::to_string(cnn).unwrap();
+                let back: CnnConfig = toml::from_str(&text).unwrap();
+                assert_eq!(&back, cnn, "{text}");
+            }
+        }
 
         let spec = ModelSpec::from(preset).resolved().unwrap();
         let text = toml::to_string(&File {
@@ -343,14 +353,15 @@ fn configs_round_trip_through_toml() {
     )
     .unwrap();
     let resolved = custom.model.resolve().unwrap();
+    let resolved = resolved.mlp().unwrap();
     assert_eq!(resolved.input_size, 784);
     assert_eq!(resolved.hidden, vec![256, 128]);
     assert_eq!(
         resolved.activation,
         ActivationConfig::LeakyRelu { slope: 0.1 }
     );
-    let again: MlpConfig = toml::from_str(&toml::to_string(&resolved).unwrap()).unwrap();
-    assert_eq!(again, resolved);
+    let again: MlpConfig = toml::from_str(&toml::to_string(resolved).unwrap()).unwrap();
+    assert_eq!(&again, resolved);
 }
 
 #[test]
@@ -453,7 +464,7 @@ fn bad_model_sections_are_errors_naming_the_field() {
         output_activation: Some(ActivationConfig::Identity),
         ..ModelSpec::default()
     };
-    assert_eq!(no_softmax.resolve().unwrap().output_activation, None);
+    assert_eq!(no_softmax.resolve().unwrap().output_activation(), None);
 }
 
 fn linear_values(model: &actlab_model::Mlp) -> Vec<Vec<f32>> {
@@ -491,7 +502,9 @@ fn seeded_init_is_the_same_on_every_backend_and_follows_the_scheme() {
     #[allow(deprecated)]
     let ndarray = Device::ndarray();
     for preset in [Preset::PreluMlp, Preset::SwishMlp] {
-        let config = preset.config();
+        let NetworkConfig::Mlp(config) = preset.config() else {
+            unreachable!("an MLP preset")
+        };
         let a = linear_values(&config.init_seeded(&Device::flex(), 5).unwrap());
         let b = linear_values(&config.init_seeded(&ndarray, 5).unwrap());
         let c = linear_values(&config.init_seeded(&Device::flex().autodiff(), 5).unwrap());
@@ -527,7 +540,7 @@ fn seeded_init_is_the_same_on_every_backend_and_follows_the_scheme() {
 fn seeded_he_init_is_normal_with_variance_two_over_fan_in() {
     let config = MlpConfig {
         init: Init::He,
-        ..Preset::PreluMlp.config()
+        ..Preset::PreluMlp.config().mlp().unwrap().clone()
     };
     let values = linear_values(&config.init_seeded(&Device::flex(), 1).unwrap());
     let weights = &values[0];

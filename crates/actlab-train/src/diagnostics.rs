@@ -9,8 +9,8 @@
 
 use crate::error::TrainError;
 use actlab_data::{Scaling, Split};
-use actlab_model::{Activation, Mlp};
-use burn::nn::Linear;
+use actlab_model::{Activation, Network};
+use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::tensor::{Int, Tensor};
 
@@ -31,22 +31,12 @@ fn read(tensor: Tensor<1>) -> Result<Vec<f32>, TrainError> {
     Ok(data.iter::<f32>().collect())
 }
 
-fn norm(gradient: Option<Tensor<2>>) -> Result<f64, TrainError> {
-    match gradient {
-        Some(g) => {
-            let squares = read(g.powi_scalar(2).sum())?;
-            Ok(f64::from(squares.first().copied().unwrap_or(0.0)).sqrt())
-        }
-        None => Ok(0.0),
-    }
-}
-
 /// [`probe`] on the probe batch of a run after `epoch` epochs: the first [`PROBE_IMAGES`] of
 /// `pools` (validation indices, then training indices) that is not empty; with `fixed`, as
 /// many as that (a training batch, padded with the first image) so that backends that compile
 /// a kernel per shape compile none. The trainer and packs measure through this one function.
 pub fn probe_epoch(
-    model: &Mlp,
+    model: &Network,
     split: &Split,
     pools: [&[u32]; 2],
     fixed: Option<usize>,
@@ -59,7 +49,7 @@ pub fn probe_epoch(
         let first = ids.first().copied().unwrap_or(0);
         ids.resize(size, first);
     }
-    let device = model.output.weight.device();
+    let device = model.device();
     let batch = split.batch_with_table(&ids, &Scaling::Unit.table(), &device)?;
     Ok(probe(model, batch.images, batch.targets)?
         .into_iter()
@@ -68,31 +58,39 @@ pub fn probe_epoch(
 }
 
 /// Measures `model` (on an autodiff device) on a probe batch. Nothing is changed: gradients are
-/// computed and dropped, no optimizer steps.
+/// computed and dropped, no optimizer steps, and the probe runs on a copy with its own
+/// BatchNorm running statistics (a forward pass in training mode would update them).
+///
+/// One row per layer that feeds a hidden activation (an MLP's hidden layers; a CNN's
+/// convolutions — a residual block's second row is its second convolution and projection —
+/// and dense layers), then the output layer. A unit is a width of a dense layer or a channel of
+/// a convolution: dead or saturated means so at every probe image *and* position.
 ///
 /// # Shapes
 /// - `images`: `[n, input_size]` on the model's device
 /// - `targets`: `[n]`
 pub fn probe(
-    model: &Mlp,
+    model: &Network,
     images: Tensor<2>,
     targets: Tensor<1, Int>,
 ) -> Result<Vec<LayerDiagnostics>, TrainError> {
+    let model = model.valid().train();
     let device = images.device();
-    let logits = model.forward(images.clone());
+    let mut inputs: Vec<(Tensor<3>, Activation)> = Vec::new();
+    let logits = model.forward_traced(images, &mut |z, activation| {
+        inputs.push((z.detach(), activation.clone()))
+    });
     let loss = CrossEntropyLossConfig::new()
         .init(&device)
         .forward(logits, targets);
     let grads = loss.backward();
-    let layers: Vec<&Linear> = model
-        .hidden
-        .iter()
-        .chain(std::iter::once(&model.output))
-        .collect();
-    let mut out = Vec::with_capacity(layers.len());
-    let mut x = images.detach();
-    for (i, linear) in layers.iter().enumerate() {
-        let grad_norm = norm(linear.weight.val().grad(&grads))?;
+    let squares = model.weight_gradient_squares(&grads);
+    let mut out = Vec::with_capacity(squares.len());
+    for (i, square) in squares.into_iter().enumerate() {
+        let grad_norm = match square {
+            Some(s) => f64::from(read(s)?.first().copied().unwrap_or(0.0)).sqrt(),
+            None => 0.0,
+        };
         let mut row = LayerDiagnostics {
             layer: i + 1,
             grad_norm,
@@ -100,12 +98,12 @@ pub fn probe(
             saturated_fraction: None,
             learned_mean: None,
         };
-        if let Some(activation) = model.activations.get(i) {
-            let z = linear.forward(x).detach().require_grad();
+        if let Some((z, activation)) = inputs.get(i) {
+            let z = z.clone().require_grad();
             let y = activation.forward(z.clone());
             let derivative = z
-                .grad(&y.clone().sum().backward())
-                .map(|d| d.abs().max_dim(0).squeeze_dim::<1>(0));
+                .grad(&y.sum().backward())
+                .map(|d| d.abs().max_dim(2).max_dim(0).flatten::<1>(0, 2));
             let largest = match derivative {
                 Some(d) => read(d)?,
                 None => Vec::new(),
@@ -126,7 +124,6 @@ pub fn probe(
                 row.learned_mean =
                     Some(learned.iter().map(|&v| f64::from(v)).sum::<f64>() / learned.len() as f64);
             }
-            x = y.detach();
         }
         out.push(row);
     }

@@ -16,7 +16,7 @@ use std::sync::atomic::Ordering;
 use actlab_data::{MnistData, train_validation};
 use actlab_format::config::Experiment;
 use actlab_format::state::{DiagnosticRow, EpochRecord, PartialEpoch, TrainState};
-use actlab_model::Mlp;
+use actlab_model::Network;
 use burn::module::Module;
 use burn::tensor::{Int, Tensor};
 
@@ -240,7 +240,7 @@ pub(crate) fn record(
 }
 
 /// Diagnostics of a model after some epochs (`diagnostics::probe_epoch` on the run's images).
-pub(crate) type Probe<'a> = dyn Fn(&Mlp, usize) -> Result<Vec<DiagnosticRow>, TrainError> + 'a;
+pub(crate) type Probe<'a> = dyn Fn(&Network, usize) -> Result<Vec<DiagnosticRow>, TrainError> + 'a;
 
 /// One run's end of an epoch, before its checkpoint: `record` appended and the position moved
 /// to the epoch's end; with `[train] diagnostics`, the model (from `model`, asked for only
@@ -252,7 +252,7 @@ pub(crate) fn close_epoch(
     run_dir: &Path,
     state: &mut TrainState,
     record: EpochRecord,
-    model: &dyn Fn() -> Result<Mlp, TrainError>,
+    model: &dyn Fn() -> Result<Network, TrainError>,
     probe: &Probe,
 ) -> Result<bool, TrainError> {
     let train = &experiment.train;

@@ -36,6 +36,15 @@ pub enum TrainError {
         /// The run directory.
         dir: PathBuf,
     },
+    /// A convolutional run given to a pack (packs hold MLPs only).
+    #[error(
+        "{dir} is a convolutional network: CNN runs train alone (train it with `actlab train`; \
+         `compare --pack` trains them alone by itself)"
+    )]
+    PackNeedsMlp {
+        /// The run directory.
+        dir: PathBuf,
+    },
     /// `train-pack --resume` on a run that was trained alone.
     #[error("{dir} was not trained in a pack: continue it with `actlab train --resume {dir}`")]
     NotPacked {

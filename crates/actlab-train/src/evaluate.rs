@@ -3,7 +3,7 @@
 //! from here, so they agree exactly.
 
 use actlab_data::{MnistBatch, Scaling, Split};
-use actlab_model::Mlp;
+use actlab_model::Network;
 use burn::tensor::activation::log_softmax;
 
 use crate::backend::Backend;
@@ -58,7 +58,7 @@ impl Predictions {
 /// stay fixed the last batch is padded to full size so no new kernels are compiled (the padding
 /// is dropped). Images are scaled to [0, 1], as in training.
 pub fn predict_split(
-    model: &Mlp,
+    model: &Network,
     split: &Split,
     indices: &[u32],
     backend: &Backend,
@@ -102,7 +102,7 @@ pub fn predict_split(
 
 /// Mean loss and accuracy of `model` on `split[indices]` (see [`predict_split`]).
 pub fn evaluate(
-    model: &Mlp,
+    model: &Network,
     split: &Split,
     indices: &[u32],
     backend: &Backend,

@@ -2,7 +2,7 @@
 //! own parameters (PReLU slopes, Swish β): decaying them would pull PReLU towards ReLU and Swish
 //! towards a linear unit, which is not what "regularise the weights" means.
 
-use actlab_model::Mlp;
+use actlab_model::Network;
 use burn::module::ParamGroup;
 use burn::optim::decay::WeightDecayConfig;
 use burn::optim::momentum::MomentumConfig;
@@ -22,8 +22,8 @@ pub(crate) const ADAM_EPSILON: f32 = 1e-8;
 /// Builds the optimizer for `model`. Parameters of `model.activations` get the same update rule
 /// without weight decay. Saved optimizer state is restored onto `state_device` (Burn would use
 /// its default device, which is a GPU whenever wgpu is compiled in).
-pub fn build(config: &OptimizerConfig, model: &Mlp, state_device: &Device) -> ModuleOptimizer {
-    let activations = ParamGroup::ids_from_module(model.activations.clone());
+pub fn build(config: &OptimizerConfig, model: &Network, state_device: &Device) -> ModuleOptimizer {
+    let activations = model.activation_group();
     match *config {
         OptimizerConfig::Adam { weight_decay, .. } => {
             let base = AdamConfig::new().with_epsilon(ADAM_EPSILON);
@@ -129,13 +129,13 @@ impl<O: Optimizer> DynOptimizer for Pinned<O> {
 mod tests {
     use super::*;
     use actlab_format::activation::ActivationConfig;
-    use actlab_format::model::{Init, MlpConfig};
-    use actlab_model::MlpInit;
+    use actlab_format::model::{Init, MlpConfig, NetworkConfig};
+    use actlab_model::NetworkInit;
     use burn::optim::GradientsParams;
     use burn::tensor::Tensor;
 
-    fn values(model: &Mlp) -> (Vec<f32>, Vec<f32>) {
-        let weights = model.hidden[0]
+    fn values(model: &Network) -> (Vec<f32>, Vec<f32>) {
+        let weights = model.mlp().expect("an MLP").hidden[0]
             .weight
             .val()
             .into_data()
@@ -183,7 +183,9 @@ mod tests {
                     weight_decay: 0.5,
                 },
             ] {
-                let model = config.init_seeded(&device, 3).unwrap();
+                let model = NetworkConfig::Mlp(config.clone())
+                    .init_seeded(&device, 3)
+                    .unwrap();
                 let (w0, a0) = values(&model);
                 assert!(!a0.is_empty());
                 let mut optim = build(&optimizer, &model, &base);

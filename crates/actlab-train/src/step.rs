@@ -4,7 +4,7 @@
 use std::ops::Range;
 
 use actlab_data::MnistBatch;
-use actlab_model::Mlp;
+use actlab_model::Network;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::{Int, Tensor};
@@ -33,17 +33,17 @@ pub enum Flow {
 /// may stop. Returns the trained model and the number of steps taken (`steps.end` unless
 /// stopped early) — the model is returned even when stopped, so the caller can checkpoint it.
 pub fn train_steps<E>(
-    mut model: Mlp,
+    mut model: Network,
     optim: &mut ModuleOptimizer,
     lr: f64,
     steps: Range<usize>,
     mut batch: impl FnMut(usize) -> Result<MnistBatch, E>,
     mut after: impl FnMut(usize, StepResult) -> Result<Flow, E>,
-) -> Result<(Mlp, usize), E> {
+) -> Result<(Network, usize), E> {
     if steps.is_empty() {
         return Ok((model, steps.start));
     }
-    let device = model.output.weight.val().device();
+    let device = model.device();
     let loss_fn = CrossEntropyLossConfig::new().init(&device);
     for step in steps.clone() {
         let MnistBatch { images, targets } = batch(step)?;

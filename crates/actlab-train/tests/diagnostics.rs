@@ -4,13 +4,13 @@
 
 use actlab_format::activation::ActivationConfig;
 use actlab_format::model::{Init, MlpConfig};
-use actlab_model::{Mlp, MlpInit};
+use actlab_model::{MlpInit, Network};
 use actlab_train::diagnostics::probe;
 use burn::module::Param;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
 /// A 2 → 2 → 2 MLP with the given weights (`[d_in, d_out]`, row-major) and zero biases.
-fn mlp(activation: ActivationConfig, w1: [f32; 4], w2: [f32; 4], device: &Device) -> Mlp {
+fn mlp(activation: ActivationConfig, w1: [f32; 4], w2: [f32; 4], device: &Device) -> Network {
     let config = MlpConfig {
         input_size: 2,
         hidden: vec![2],
@@ -31,7 +31,7 @@ fn mlp(activation: ActivationConfig, w1: [f32; 4], w2: [f32; 4], device: &Device
         TensorData::new(vec![0.0f32; 2], [2]),
         device,
     ));
-    model
+    Network::Mlp(model)
 }
 
 fn inputs(rows: &[[f32; 2]], targets: &[i64], device: &Device) -> (Tensor<2>, Tensor<1, Int>) {

@@ -54,7 +54,7 @@ fn activations_of(path: &Path, also: &[String]) -> anyhow::Result<Vec<(String, A
         SweepConfig::load(path)?.grid.activations.clone()
     } else {
         let config = ExperimentConfig::read(path)?.validate(path)?;
-        vec![config.mlp().activation.clone()]
+        vec![config.network().activation().clone()]
     };
     for name in also {
         let parsed: ActivationConfig =

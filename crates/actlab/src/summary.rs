@@ -4,26 +4,41 @@ use std::path::Path;
 
 use actlab_format::activation::ActivationConfig;
 use actlab_format::config::ExperimentConfig;
-use actlab_model::MlpInit;
+use actlab_format::model::NetworkConfig;
+use actlab_model::NetworkInit;
 use anyhow::Context;
 
 pub fn run(path: &Path, json: bool) -> anyhow::Result<()> {
     let config = ExperimentConfig::load(path)?;
-    let mlp = config.mlp();
+    let network = config.network();
+    let activation = network.activation();
     // Building the model only to count and describe it: the host CPU backend is enough.
-    let model = mlp.init(&burn::tensor::Device::flex())?;
+    let model = network.init(&burn::tensor::Device::flex())?;
     let summary = model.summary();
     if json {
         let text = serde_json::to_string_pretty(&summary).context("serialising the summary")?;
         println!("{text}");
     } else {
         let name = config.name.as_deref().unwrap_or("model");
-        let sizes: Vec<String> = mlp.layer_sizes().iter().map(ToString::to_string).collect();
+        let shape = match network {
+            NetworkConfig::Mlp(mlp) => {
+                let sizes: Vec<String> =
+                    mlp.layer_sizes().iter().map(ToString::to_string).collect();
+                sizes.join(" → ")
+            }
+            NetworkConfig::Cnn(cnn) => {
+                let [c, h, w] = cnn.input;
+                format!(
+                    "CNN on {c}×{h}×{w}: {} blocks, dense {:?}",
+                    cnn.blocks.len(),
+                    cnn.dense
+                )
+            }
+        };
         println!(
-            "Model: \"{name}\" ({}, activation {}, init {})",
-            sizes.join(" → "),
-            mlp.activation.label(),
-            mlp.init,
+            "Model: \"{name}\" ({shape}, activation {}, init {})",
+            activation.label(),
+            network.weight_init(),
         );
         print!("{summary}");
         if let ActivationConfig::Expr {
@@ -31,7 +46,7 @@ pub fn run(path: &Path, json: bool) -> anyhow::Result<()> {
             learnable,
             per_unit,
             ..
-        } = &mlp.activation
+        } = activation
         {
             let learned = if learnable.is_empty() {
                 "no learnable parameters".to_string()
@@ -46,9 +61,9 @@ pub fn run(path: &Path, json: bool) -> anyhow::Result<()> {
             init,
             per_unit,
             ..
-        } = &mlp.activation
+        } = activation
         {
-            let fit = mlp.activation.rational_fit("model.activation")?;
+            let fit = activation.rational_fit("model.activation")?;
             let each = if *per_unit { "per unit" } else { "per layer" };
             println!(
                 "Rational: R(x) = P{m}(x) / (1 + |Q{n}(x)|), {} learnable coefficients {each}; \

@@ -77,7 +77,7 @@ pub fn run(args: TrainArgs) -> anyhow::Result<u8> {
     let (config, origin) = args.config()?;
     let live_bar = !args.flags.quiet && config.train.progress == ProgressDisplay::Bar;
     let config = config.validate(&origin)?;
-    warn_about_formula(&config.mlp().activation);
+    warn_about_formula(config.network().activation());
     let data = args.flags.data.load(&config)?;
     let options = args.flags.options();
     let signals = crate::signals::watch(&options.stop)?;

@@ -15,8 +15,8 @@ use std::ops::Deref;
 use std::path::{Path, PathBuf};
 
 use crate::dataset::{IMAGE_PIXELS, NUM_CLASSES};
-use crate::model::MlpConfig;
-pub use model::ModelSpec;
+use crate::model::{MlpConfig, NetworkConfig};
+pub use model::{IMAGE_INPUT, ModelSpec};
 use serde::{Deserialize, Serialize};
 
 pub use backend::{BackendName, BackendSection, DeviceSpec};
@@ -50,12 +50,12 @@ pub struct ExperimentConfig {
 }
 
 /// An experiment whose config has been validated: the model spec resolved (once) into an
-/// [`MlpConfig`], every value in range. The trainer takes nothing else. Reads as its
+/// [`NetworkConfig`], every value in range. The trainer takes nothing else. Reads as its
 /// [`ExperimentConfig`] (which holds the resolved model spec).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Experiment {
     config: ExperimentConfig,
-    model: MlpConfig,
+    model: NetworkConfig,
 }
 
 impl Deref for Experiment {
@@ -68,8 +68,13 @@ impl Deref for Experiment {
 
 impl Experiment {
     /// The model to build, resolved from the `[model]` section.
-    pub fn mlp(&self) -> &MlpConfig {
+    pub fn network(&self) -> &NetworkConfig {
         &self.model
+    }
+
+    /// The model when it is an MLP (packs train only MLPs).
+    pub fn mlp(&self) -> Option<&MlpConfig> {
+        self.model.mlp()
     }
 
     /// The validated config (model spec resolved).
@@ -145,24 +150,40 @@ impl ExperimentConfig {
 
     /// Validates the config into an [`Experiment`]: the model spec is resolved here, once.
     pub fn validate(&self, path: &Path) -> Result<Experiment, ConfigError> {
-        let model = self.model.resolve().map_err(|error| ConfigError::Model {
-            path: path.to_path_buf(),
-            error,
-        })?;
-        // Both datasets are 28×28 images of 10 classes: a model of other sizes cannot train.
         let dataset = self.data.dataset;
-        for (field, value, expected) in [
-            ("model.input_size", model.input_size, IMAGE_PIXELS),
-            ("model.output_size", model.output_size, NUM_CLASSES),
-        ] {
-            if value != expected {
-                return Err(ConfigError::invalid(
-                    path,
-                    field,
-                    value.to_string(),
-                    format!("{expected} (the 28×28 images in 10 classes of {dataset})"),
-                ));
-            }
+        let model = self
+            .model
+            .resolve_for(IMAGE_INPUT)
+            .map_err(|error| ConfigError::Model {
+                path: path.to_path_buf(),
+                error,
+            })?;
+        // Every dataset is 28×28 images of 10 classes: a model of other sizes cannot train.
+        let shape = match &model {
+            NetworkConfig::Mlp(mlp) => ("model.input_size", mlp.input_size.to_string()),
+            NetworkConfig::Cnn(cnn) => ("model.input", format!("{:?}", cnn.input)),
+        };
+        if model.input_features() != IMAGE_PIXELS
+            || model.cnn().is_some_and(|cnn| cnn.input != IMAGE_INPUT)
+        {
+            let expected = match &model {
+                NetworkConfig::Mlp(_) => IMAGE_PIXELS.to_string(),
+                NetworkConfig::Cnn(_) => format!("{IMAGE_INPUT:?}"),
+            };
+            return Err(ConfigError::invalid(
+                path,
+                shape.0,
+                shape.1,
+                format!("{expected} (the 28×28 images in 10 classes of {dataset})"),
+            ));
+        }
+        if model.output_size() != NUM_CLASSES {
+            return Err(ConfigError::invalid(
+                path,
+                "model.output_size",
+                model.output_size().to_string(),
+                format!("{NUM_CLASSES} (the 28×28 images in 10 classes of {dataset})"),
+            ));
         }
         self.check_ranges(path)?;
         let mut config = self.clone();

@@ -371,7 +371,10 @@ mod tests {
         assert_eq!(s.out_dir(), Path::new("runs/s"));
         let relu = points.iter().find(|p| p.name == "relu-s2").unwrap();
         assert_eq!(relu.experiment.train.seed, 2);
-        assert_eq!(relu.experiment.mlp().activation, ActivationConfig::Relu);
+        assert_eq!(
+            *relu.experiment.network().activation(),
+            ActivationConfig::Relu
+        );
     }
 
     #[test]
@@ -382,7 +385,7 @@ mod tests {
         assert_eq!(names[0], "relu-h64-lr0.001-s7");
         assert_eq!(names[3], "relu-h128x64-lr0.0003-s7");
         let p = &s.points()[3];
-        assert_eq!(p.experiment.mlp().hidden, vec![128, 64]);
+        assert_eq!(p.experiment.network().activation_units(), vec![128, 64]);
         assert_eq!(p.experiment.train.optimizer.lr(), 3e-4);
     }
 

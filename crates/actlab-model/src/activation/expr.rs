@@ -86,7 +86,7 @@ impl ExprActivation {
             Some(slot) => {
                 let p = self.learned[slot].val();
                 let mut shape = [1usize; D];
-                shape[D - 1] = p.dims()[0];
+                shape[D.min(2) - 1] = p.dims()[0];
                 Value::Tensor(p.reshape(shape))
             }
             None => Value::Scalar(self.formula.values[k]),

@@ -68,7 +68,7 @@ impl RationalActivation {
 fn coefficient<const D: usize>(p: &Param<Tensor<1>>) -> Tensor<D> {
     let c = p.val();
     let mut shape = [1usize; D];
-    shape[D - 1] = c.dims()[0];
+    shape[D.min(2) - 1] = c.dims()[0];
     c.reshape(shape)
 }
 

@@ -8,7 +8,7 @@ use std::time::Instant;
 use actlab_data::{Scaling, Split};
 use actlab_format::activation::ActivationConfig;
 use actlab_format::model::{Init, MlpConfig};
-use actlab_model::{Mlp, MlpInit, PackedMlp};
+use actlab_model::{Mlp, MlpInit, Network, PackedMlp};
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Int, Tensor, TensorData};
@@ -161,7 +161,8 @@ impl Timing<'_> {
 
     /// The product's step (`prelu-mlp`, Adam) through `train_steps` on `feed`.
     fn product(&self, feed: TrainFeed) -> Result<f64, TrainError> {
-        let mut model = model_config(ActivationConfig::prelu()).init_seeded(&self.device, 1)?;
+        let mut model =
+            Network::Mlp(model_config(ActivationConfig::prelu()).init_seeded(&self.device, 1)?);
         let config = OptimizerConfig::Adam {
             lr: 1e-3,
             weight_decay: 0.0,

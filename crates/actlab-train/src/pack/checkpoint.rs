@@ -134,7 +134,7 @@ pub(super) fn save(
         };
         let weights = pack
             .net
-            .member(m, experiment.mlp().output_activation.as_ref())?
+            .member(m, super::member_mlp(experiment)?.output_activation.as_ref())?
             .valid();
         save_member(
             locks[m].dir(),
@@ -165,14 +165,15 @@ pub(super) fn restore(
     for (experiment, cp) in experiments.iter().zip(checkpoints) {
         let dir = experiment.run_dir();
         let cp_dir = checkpoint::dir(&dir);
-        let blank = || experiment.mlp().init(device);
-        let model = run::load_weights(blank()?, &cp_dir.join(&cp.state.model_file), cp.model)?;
+        let config = super::member_mlp(experiment)?;
+        let blank = || config.init(device);
+        let model = run::load_mlp(blank()?, &cp_dir.join(&cp.state.model_file), cp.model)?;
         let parts = moments(&dir, &cp.optimizer)?;
         let optimizer_path = cp_dir.join(&cp.state.optimizer_file);
         let mut parts = parts.into_iter();
         let mut next = || parts.next().unwrap_or_default();
-        ms.push(run::load_weights(blank()?, &optimizer_path, next())?);
-        vs.push(run::load_weights(blank()?, &optimizer_path, next())?);
+        ms.push(run::load_mlp(blank()?, &optimizer_path, next())?);
+        vs.push(run::load_mlp(blank()?, &optimizer_path, next())?);
         let activation_state = next();
         let has_params = model.activations.iter().any(|a| a.num_params() > 0);
         optims.push(if has_params {

@@ -13,7 +13,7 @@ use actlab_format::activation::ActivationConfig;
 use actlab_format::config::{Experiment, OptimizerConfig};
 use actlab_format::run::RunSummary;
 use actlab_format::state::{DiagnosticRow, PartialEpoch, TrainState};
-use actlab_model::{Mlp, MlpInit, PackedMlp};
+use actlab_model::{Mlp, MlpInit, Network, PackedMlp};
 use burn::module::Module;
 use burn::tensor::Device;
 
@@ -134,7 +134,7 @@ impl<'a> PackRun<'a> {
     fn activations(&self) -> Vec<ActivationConfig> {
         self.experiments
             .iter()
-            .map(|e| e.mlp().activation.clone())
+            .map(|e| e.network().activation().clone())
             .collect()
     }
 
@@ -144,12 +144,12 @@ impl<'a> PackRun<'a> {
         let members = self
             .experiments
             .iter()
-            .map(|e| e.mlp().init_seeded(&self.device, seed))
+            .map(|e| Ok::<_, TrainError>(super::member_mlp(e)?.init_seeded(&self.device, seed)?))
             .collect::<Result<Vec<_>, _>>()?;
         let mut records = vec![TrainState::default(); members.len()];
         if self.train_section().diagnostics {
             for (record, member) in records.iter_mut().zip(&members) {
-                record.diagnostics = self.diagnose(member, 0)?;
+                record.diagnostics = self.diagnose(&Network::Mlp(member.clone()), 0)?;
             }
         }
         let net = PackedMlp::new(&members, &self.activations())?;
@@ -220,7 +220,7 @@ impl<'a> PackRun<'a> {
     }
 
     /// A member's diagnostics as the trainer measures them ([`crate::diagnostics::probe_epoch`]).
-    fn diagnose(&self, member: &Mlp, epoch: usize) -> Result<Vec<DiagnosticRow>, TrainError> {
+    fn diagnose(&self, member: &Network, epoch: usize) -> Result<Vec<DiagnosticRow>, TrainError> {
         let batch = self.train_section().batch_size;
         crate::diagnostics::probe_epoch(
             member,
@@ -233,7 +233,9 @@ impl<'a> PackRun<'a> {
 
     /// Member `m` copied out of the pack as a plain `Mlp`.
     fn member(&self, pack: &PackStep, m: usize) -> Result<Mlp, TrainError> {
-        let output = self.experiments[m].mlp().output_activation.as_ref();
+        let output = super::member_mlp(&self.experiments[m])?
+            .output_activation
+            .as_ref();
         Ok(pack.net.member(m, output)?)
     }
 
@@ -258,7 +260,7 @@ impl<'a> PackRun<'a> {
             samples: self.images.samples(self.train_section().batch_size),
             build: &self.options.build,
         };
-        end.finish(last, &live.records[m], Some(mates))
+        end.finish(Network::Mlp(last), &live.records[m], Some(mates))
     }
 
     /// Every live member's checkpoint at the pack's position.
@@ -454,7 +456,7 @@ impl EpochLoop for PackEpochs<'_, '_> {
                 run.locks[m].dir(),
                 &mut live.records[m],
                 record,
-                &|| run.member(pack, m),
+                &|| run.member(pack, m).map(Network::Mlp),
                 &|member, epoch| run.diagnose(member, epoch),
             )?;
         }

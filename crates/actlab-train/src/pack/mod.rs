@@ -48,12 +48,12 @@ pub struct PackKey {
 }
 
 /// The [`PackKey`] of a run; `None` for a run that is never packed (an optimizer other than
-/// Adam: the packed step is an Adam implementation).
+/// Adam: the packed step is an Adam implementation; a CNN: packs hold MLPs).
 pub fn pack_key(experiment: &Experiment) -> Option<PackKey> {
     let OptimizerConfig::Adam { weight_decay, .. } = experiment.train.optimizer else {
         return None;
     };
-    let mut model = experiment.mlp().clone();
+    let mut model = experiment.mlp()?.clone();
     model.activation = ActivationConfig::Identity;
     let mut train = experiment.train.clone();
     train.optimizer = OptimizerConfig::Adam {
@@ -69,6 +69,13 @@ pub fn pack_key(experiment: &Experiment) -> Option<PackKey> {
     })
 }
 
+/// A pack member's MLP (every member is one: [`check_keys`] refuses the others).
+pub(crate) fn member_mlp(experiment: &Experiment) -> Result<&MlpConfig, TrainError> {
+    experiment.mlp().ok_or_else(|| TrainError::PackNeedsMlp {
+        dir: experiment.run_dir(),
+    })
+}
+
 /// Checks that `experiments` can share a pack.
 fn check_keys(experiments: &[Experiment]) -> Result<(), TrainError> {
     let Some(first) = experiments.first() else {
@@ -78,6 +85,11 @@ fn check_keys(experiments: &[Experiment]) -> Result<(), TrainError> {
     for experiment in experiments {
         match pack_key(experiment) {
             Some(key) => keys.push(key),
+            None if experiment.mlp().is_none() => {
+                return Err(TrainError::PackNeedsMlp {
+                    dir: experiment.run_dir(),
+                });
+            }
             None => {
                 return Err(TrainError::PackNeedsAdam {
                     dir: experiment.run_dir(),

@@ -13,7 +13,7 @@
 use std::path::{Path, PathBuf};
 
 use actlab_format::state::{CheckpointState, FORMAT, RngState, STATE, TrainState};
-use actlab_model::Mlp;
+use actlab_model::Network;
 
 pub use actlab_format::state::dir;
 
@@ -109,7 +109,7 @@ fn best_path(run_dir: &Path, epoch: usize) -> PathBuf {
 
 /// Writes the weights of a new best validation epoch; returns their SHA-256 for the state,
 /// which is saved after them (so a crash leaves the state's best file in place).
-pub fn write_best(run_dir: &Path, epoch: usize, model: Mlp) -> Result<String, TrainError> {
+pub fn write_best(run_dir: &Path, epoch: usize, model: Network) -> Result<String, TrainError> {
     let dir = dir(run_dir);
     std::fs::create_dir_all(&dir).map_err(TrainError::io(&dir))?;
     super::write_weights_to(&best_path(run_dir, epoch), model)
@@ -135,8 +135,8 @@ pub fn load_best(
     run_dir: &Path,
     epoch: usize,
     recorded: &str,
-    model: Mlp,
-) -> Result<Mlp, TrainError> {
+    model: Network,
+) -> Result<Network, TrainError> {
     let path = best_path(run_dir, epoch);
     let bytes = std::fs::read(&path).map_err(TrainError::io(&path))?;
     verify(&path, &bytes, recorded, STATE)?;

@@ -50,7 +50,8 @@ impl RunFacts {
             model_sha256,
             provenance,
         } = self;
-        let mlp = experiment.mlp();
+        let network = experiment.network();
+        let activation = network.activation();
         let train = &experiment.train;
         let best = history
             .iter()
@@ -64,10 +65,10 @@ impl RunFacts {
         let samples = (train_samples * history.len()) as f64;
         RunSummary {
             name: experiment.name(),
-            activation: mlp.activation.kind().to_string(),
-            activation_label: mlp.activation.label(),
-            activation_config: Some(mlp.activation.clone()),
-            layers: mlp.layer_sizes(),
+            activation: activation.kind().to_string(),
+            activation_label: activation.label(),
+            activation_config: Some(activation.clone()),
+            layers: network.layer_sizes(),
             dataset: experiment.data.dataset.as_str().to_string(),
             backend: experiment.backend.name.to_string(),
             device: experiment.backend.device.to_string(),
@@ -90,17 +91,17 @@ impl RunFacts {
             epoch_seconds: history.iter().map(|r| r.seconds).collect(),
             epoch_wall_seconds: history.iter().map(|r| r.wall_seconds).collect(),
             samples_per_second: samples / train_seconds.max(1e-9),
-            prelu_slopes: matches!(mlp.activation, ActivationConfig::Prelu { .. })
+            prelu_slopes: matches!(activation, ActivationConfig::Prelu { .. })
                 .then(|| learned.clone()),
             swish_beta: matches!(
-                mlp.activation,
+                activation,
                 ActivationConfig::Swish {
                     trainable: true,
                     ..
                 }
             )
             .then(|| learned.iter().filter_map(|l| l.first().copied()).collect()),
-            learned_params: match &mlp.activation {
+            learned_params: match activation {
                 ActivationConfig::Expr { learnable, .. } => !learnable.is_empty(),
                 ActivationConfig::Rational { .. } => true,
                 _ => false,

@@ -21,7 +21,9 @@ use crate::error::TrainError;
 
 pub use facts::RunFacts;
 pub use lock::DirLock;
-pub use weights::{load_model, load_weights, parameter_values, write_weights, write_weights_to};
+pub use weights::{
+    load_mlp, load_model, load_weights, parameter_values, write_weights, write_weights_to,
+};
 
 /// Writes the files a run directory derives from its checkpointed state — `metrics.csv`,
 /// `diagnostics.csv` (when the run measures any) and the TensorBoard events — after every

@@ -57,8 +57,8 @@ pub fn remove_leftovers(run_dir: &Path) {
 
 /// The hyperparameters a run is a session of, for TensorBoard's HParams dashboard.
 pub fn hparams(experiment: &Experiment) -> BTreeMap<String, Value> {
-    let mlp = experiment.mlp();
-    let hidden = mlp.layer_sizes();
+    let network = experiment.network();
+    let hidden = network.layer_sizes();
     // Input and output sizes are not hyperparameters of the sweep: the widths between them.
     let hidden = hidden
         .get(1..hidden.len().saturating_sub(1))
@@ -70,7 +70,7 @@ pub fn hparams(experiment: &Experiment) -> BTreeMap<String, Value> {
     BTreeMap::from([
         (
             "activation".into(),
-            actlab_tb::string(mlp.activation.label()),
+            actlab_tb::string(network.activation().label()),
         ),
         (
             "lr".into(),
@@ -151,7 +151,7 @@ pub fn experiment_record(name: &str, experiments: &[Experiment]) -> actlab_tb::p
 
 /// The scalar tag of a layer's learned activation parameter.
 fn learned_tag(experiment: &Experiment, layer: usize) -> String {
-    let name = match experiment.mlp().activation.kind() {
+    let name = match experiment.network().activation().kind() {
         "prelu" => "prelu_slope",
         "swish" => "swish_beta",
         _ => "learned_mean",

@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use actlab_model::{Mlp, MlpInit};
-use burn::module::{Module, ModuleMapper, Param, ParamId};
+use actlab_model::{Mlp, Network, NetworkInit};
+use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, ParamId};
 use burn::store::ModuleRecord;
 use burn::tensor::{Bytes, Device, Tensor};
 
@@ -29,14 +29,14 @@ impl ModuleMapper for StableIds {
 /// Writes `model` (an inference model) as `run_dir/model.bpk` (atomically; the same weights
 /// always give the same bytes) and its SHA-256 beside it (`model.bpk.sha256`); returns the
 /// SHA-256, for `summary.json`.
-pub fn write_weights(run_dir: &Path, model: Mlp) -> Result<String, TrainError> {
+pub fn write_weights(run_dir: &Path, model: Network) -> Result<String, TrainError> {
     let hex = write_weights_to(&run_dir.join(files::MODEL), model)?;
     actlab_format::run::write_model_sha256(run_dir, &hex)?;
     Ok(hex)
 }
 
 /// [`write_weights`] to any path (the best epoch's weights under early stopping).
-pub fn write_weights_to(path: &Path, model: Mlp) -> Result<String, TrainError> {
+pub fn write_weights_to(path: &Path, model: Network) -> Result<String, TrainError> {
     let path = path.to_path_buf();
     let bytes = model
         .map(&mut StableIds(0))
@@ -59,8 +59,8 @@ pub fn load_model(
     experiment: &Experiment,
     device: &Device,
     unverified: bool,
-) -> Result<Mlp, TrainError> {
-    let model = experiment.mlp().init(device)?;
+) -> Result<Network, TrainError> {
+    let model = experiment.network().init(device)?;
     let path = run_dir.join(files::MODEL);
     let bytes = std::fs::read(&path).map_err(TrainError::io(&path))?;
     let mut checked = false;
@@ -83,42 +83,58 @@ pub fn load_model(
 
 /// Applies burnpack weights (`bytes`, read from `path`) to `model`; a file that is not burnpack
 /// or does not fit the model is a [`TrainError::Corrupt`] naming `path`.
-pub fn load_weights(model: Mlp, path: &Path, bytes: Vec<u8>) -> Result<Mlp, TrainError> {
+pub fn load_weights(model: Network, path: &Path, bytes: Vec<u8>) -> Result<Network, TrainError> {
+    apply(path, bytes, |record| model.try_load_record(record))
+}
+
+/// [`load_weights`] for a plain MLP (a pack member, its Adam moments).
+pub fn load_mlp(model: Mlp, path: &Path, bytes: Vec<u8>) -> Result<Mlp, TrainError> {
+    apply(path, bytes, |record| model.try_load_record(record))
+}
+
+fn apply<M>(
+    path: &Path,
+    bytes: Vec<u8>,
+    load: impl FnOnce(ModuleRecord) -> Result<M, burn::store::RecordError>,
+) -> Result<M, TrainError> {
     let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes)).map_err(|e| {
         TrainError::Corrupt {
             path: path.to_path_buf(),
             message: format!("not a Burn weights file: {e}"),
         }
     })?;
-    model
-        .try_load_record(record)
-        .map_err(|e| TrainError::Corrupt {
-            path: path.to_path_buf(),
-            message: format!("does not fit the model in config.toml: {e}"),
-        })
+    load(record).map_err(|e| TrainError::Corrupt {
+        path: path.to_path_buf(),
+        message: format!("does not fit the model in config.toml: {e}"),
+    })
 }
 
-/// Every parameter of `model` as host values, in module order: each linear layer's weights and
-/// biases, then the activations' learned values — for exact comparisons of weights (the
+/// Every tensor of `model` as host values, in module order (weights, biases, activation
+/// parameters, BatchNorm's running statistics) — for exact comparisons of weights (the
 /// burnpack files also hold random parameter ids, so equal weights are not equal bytes).
-pub fn parameter_values(model: &Mlp) -> Result<Vec<Vec<f32>>, TrainError> {
-    let read = |tensor: burn::tensor::Tensor<2>| {
-        tensor
-            .try_into_data()
-            .map_err(|e| e.to_string())
-            .and_then(|data| data.try_to_vec::<f32>().map_err(|e| format!("{e:?}")))
-            .map_err(|message| TrainError::Device {
+pub fn parameter_values(model: &Network) -> Result<Vec<Vec<f32>>, TrainError> {
+    struct Collect(Vec<Result<Vec<f32>, String>>);
+    impl ModuleVisitor for Collect {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            self.0.push(
+                param
+                    .val()
+                    .try_into_data()
+                    .map_err(|e| e.to_string())
+                    .and_then(|data| data.try_to_vec::<f32>().map_err(|e| format!("{e:?}"))),
+            );
+        }
+    }
+    let mut collect = Collect(Vec::new());
+    model.visit(&mut collect);
+    collect
+        .0
+        .into_iter()
+        .map(|r| {
+            r.map_err(|message| TrainError::Device {
                 backend: "model",
                 message,
             })
-    };
-    let mut out = Vec::new();
-    for linear in model.hidden.iter().chain(std::iter::once(&model.output)) {
-        out.push(read(linear.weight.val())?);
-        if let Some(bias) = &linear.bias {
-            out.push(read(bias.val().unsqueeze())?);
-        }
-    }
-    out.extend(model.learned_activation_values()?);
-    Ok(out)
+        })
+        .collect()
 }

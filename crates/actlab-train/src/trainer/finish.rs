@@ -8,7 +8,7 @@ use actlab_format::config::Experiment;
 use actlab_format::provenance::BuildInfo;
 use actlab_format::run::RunSummary;
 use actlab_format::state::TrainState;
-use actlab_model::Mlp;
+use actlab_model::Network;
 use burn::module::Module;
 
 use super::{Live, Trainer};
@@ -34,7 +34,11 @@ impl RunEnd<'_> {
     /// The final weights: `last` (the last epoch's), or under early stopping with
     /// `restore_best` the best validation epoch's (checked against the hash the state
     /// recorded). Returns them with the epoch they come from.
-    fn final_weights(&self, last: Mlp, state: &TrainState) -> Result<(Mlp, usize), TrainError> {
+    fn final_weights(
+        &self,
+        last: Network,
+        state: &TrainState,
+    ) -> Result<(Network, usize), TrainError> {
         let history = &state.history;
         let trained = history.len();
         match self.experiment.train.early_stopping {
@@ -54,7 +58,7 @@ impl RunEnd<'_> {
     /// pack member) and the TensorBoard test numbers. `last`: the last epoch's weights.
     pub(crate) fn finish(
         &self,
-        last: Mlp,
+        last: Network,
         state: &TrainState,
         packed_with: Option<Vec<String>>,
     ) -> Result<RunSummary, TrainError> {

@@ -18,7 +18,7 @@ use std::time::Instant;
 use actlab_data::{MnistData, epoch_order};
 use actlab_format::config::Experiment;
 use actlab_format::state::{DiagnosticRow, PartialEpoch, TrainState};
-use actlab_model::{Mlp, MlpInit};
+use actlab_model::{Network, NetworkInit};
 use burn::module::Module;
 use burn::optim::ModuleOptimizer;
 use burn::tensor::{Bytes, Device};
@@ -39,7 +39,7 @@ use crate::step::{Flow, StepResult, train_steps};
 
 /// The model, its optimizer and where the run stands.
 pub(crate) struct Live {
-    model: Mlp,
+    model: Network,
     optim: ModuleOptimizer,
     state: TrainState,
 }
@@ -122,7 +122,7 @@ impl<'a> Trainer<'a> {
         let train = &self.experiment.train;
         let mut model = self
             .experiment
-            .mlp()
+            .network()
             .init_seeded(&self.device, train.seed)?;
         let Some(cp) = checkpoint else {
             run::tensorboard::remove_leftovers(&self.run_dir);
@@ -180,7 +180,7 @@ impl<'a> Trainer<'a> {
     }
 
     /// The diagnostics of `model` after `epoch` epochs: [`diagnostics::probe_epoch`].
-    fn diagnose(&self, model: &Mlp, epoch: usize) -> Result<Vec<DiagnosticRow>, TrainError> {
+    fn diagnose(&self, model: &Network, epoch: usize) -> Result<Vec<DiagnosticRow>, TrainError> {
         diagnostics::probe_epoch(
             model,
             &self.data.train,
