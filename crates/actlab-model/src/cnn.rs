@@ -4,7 +4,7 @@
 //! same flattened `[batch, features]` batches as the MLP and reshapes them to `[batch, channels,
 //! height, width]`.
 
-use burn::module::{Module, Param};
+use burn::module::{Module, Param, ParamId, RunningState};
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
 use burn::nn::{BatchNorm, BatchNormConfig, Linear, PaddingConfig2d};
@@ -204,6 +204,23 @@ impl CnnInit for CnnConfig {
             dense_activations.push(self.activation.init(pair[1], device)?);
         }
         let last = sizes[sizes.len() - 2];
+        // BatchNorm's running statistics keep the ids they are built with (a mapper cannot
+        // renumber them): fixed ids, so equal networks write equal `model.bpk` bytes.
+        let mut next = u64::MAX;
+        for block in &mut blocks {
+            let norms = std::iter::once(&mut block.first)
+                .chain(block.second.as_mut())
+                .chain(block.projection.as_mut())
+                .filter_map(|c| c.norm.as_mut());
+            for norm in norms {
+                let [c] = norm.gamma.shape().dims::<1>();
+                norm.running_mean =
+                    RunningState::with_id(ParamId::from(next), Tensor::zeros([c], device));
+                norm.running_var =
+                    RunningState::with_id(ParamId::from(next - 1), Tensor::ones([c], device));
+                next -= 2;
+            }
+        }
         Ok(Cnn {
             blocks,
             dense,

@@ -14,7 +14,11 @@ use actlab_train::{
 };
 
 mod common;
-use common::{config, data, events, valid};
+use common::{CNN, MLP, config_with, data, events, valid};
+
+fn config(dir: &Path, backend: &str, extra: &str) -> actlab_format::config::ExperimentConfig {
+    common::config(dir, backend, extra)
+}
 
 fn finished(outcome: Outcome) -> RunSummary {
     match outcome {
@@ -147,7 +151,8 @@ impl Observer for StopAt {
     }
 }
 
-fn resume_matches_uninterrupted(backend: &str) {
+fn resume_matches_uninterrupted(backend: &str, model: &str, layers: usize) {
+    let config = |dir: &Path, backend: &str, extra: &str| config_with(dir, backend, extra, model);
     let tmp = tempfile::tempdir().unwrap();
     let data = data(512, 128);
     let extra = "optimizer = { kind = \"adamw\", lr = 2e-3, weight_decay = 0.05 }\n\
@@ -269,7 +274,7 @@ fn resume_matches_uninterrupted(backend: &str) {
     let diagnostics = |dir: &Path| std::fs::read_to_string(dir.join("diagnostics.csv")).unwrap();
     assert_eq!(diagnostics(&middle), diagnostics(&whole));
     assert_eq!(diagnostics(&boundary), diagnostics(&whole));
-    assert_eq!(diagnostics(&whole).lines().count(), 1 + 4 * 2);
+    assert_eq!(diagnostics(&whole).lines().count(), 1 + 4 * layers);
     // TensorBoard: one event file each, the same events (steps, tags, values) as the
     // uninterrupted run's, every tag's steps strictly increasing.
     let reference = events(&whole);
@@ -301,12 +306,73 @@ fn resume_matches_uninterrupted(backend: &str) {
 
 #[test]
 fn resumed_runs_equal_uninterrupted_ones_on_ndarray() {
-    resume_matches_uninterrupted("ndarray");
+    resume_matches_uninterrupted("ndarray", MLP, 2);
 }
 
 #[test]
 fn resumed_runs_equal_uninterrupted_ones_on_flex() {
-    resume_matches_uninterrupted("flex");
+    resume_matches_uninterrupted("flex", MLP, 2);
+}
+
+#[test]
+fn resumed_cnn_runs_equal_uninterrupted_ones_on_ndarray() {
+    resume_matches_uninterrupted("ndarray", CNN, 5);
+}
+
+#[test]
+fn resumed_cnn_runs_equal_uninterrupted_ones_on_flex() {
+    resume_matches_uninterrupted("flex", CNN, 5);
+}
+
+/// A CNN's test accuracy, recomputed from its `model.bpk` on another backend: equal to the
+/// summary's only if the BatchNorm running statistics travelled with the weights and
+/// evaluation uses them (the batch statistics of other batches would classify differently).
+#[test]
+fn a_cnn_evaluates_as_its_summary_says_with_its_running_statistics() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = data(512, 128);
+    let dir = tmp.path().join("cnn");
+    let summary = finished(
+        train(
+            &valid(&config_with(
+                &dir,
+                "flex",
+                "optimizer = { kind = \"adam\", lr = 1e-2 }",
+                CNN,
+            )),
+            &data,
+            &TrainOptions::default(),
+            &mut Quiet,
+        )
+        .unwrap(),
+    );
+    let experiment = ExperimentConfig::load(&dir.join("config.toml")).unwrap();
+    let backend = actlab_train::device(&actlab_format::config::BackendSection {
+        name: actlab_format::config::BackendName::Ndarray,
+        ..Default::default()
+    })
+    .unwrap();
+    let model = actlab_train::run::load_model(&dir, &experiment, &backend.device, false).unwrap();
+    let indices: Vec<u32> = (0..data.test.len() as u32).collect();
+    let eval = actlab_train::evaluate(&model, &data.test, &indices, &backend, 32).unwrap();
+    assert_eq!(eval.correct, summary.test_correct);
+    assert!((eval.loss - summary.test_loss).abs() < 1e-4, "{eval:?}");
+    // Without the running statistics (BatchNorm reset to mean 0, variance 1) the same weights
+    // classify differently: the statistics are what made the numbers equal.
+    let actlab_model::Network::Cnn(mut cnn) = model else {
+        panic!("a CNN")
+    };
+    let norm = cnn.blocks[0].first.norm.as_mut().unwrap();
+    norm.running_mean =
+        burn::module::RunningState::new(burn::tensor::Tensor::zeros([4], &backend.device));
+    norm.running_var =
+        burn::module::RunningState::new(burn::tensor::Tensor::ones([4], &backend.device));
+    let reset = actlab_model::Network::Cnn(cnn);
+    let eval = actlab_train::evaluate(&reset, &data.test, &indices, &backend, 32).unwrap();
+    assert!(
+        (eval.loss - summary.test_loss).abs() > 1e-2,
+        "{eval:?} {summary:?}"
+    );
 }
 
 #[test]

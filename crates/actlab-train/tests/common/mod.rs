@@ -47,12 +47,28 @@ pub fn data(train: usize, test: usize) -> MnistData {
 }
 
 pub fn config(dir: &Path, backend: &str, extra_train: &str) -> ExperimentConfig {
+    config_with(dir, backend, extra_train, MLP)
+}
+
+/// The tests' MLP: the article's PReLU network, narrower.
+pub const MLP: &str = "preset = \"prelu-mlp\"\nhidden = [32]";
+
+/// A small CNN with everything a CNN has: a convolution with BatchNorm and pooling, a residual
+/// block with a projection, global pooling, a dense layer, per-channel PReLU slopes. Five
+/// diagnostics rows (conv, the residual block's two, dense, output).
+pub const CNN: &str = r#"kind = "cnn"
+blocks = [ { conv = 4, kernel = 3, batch_norm = true, pool = 2 }, { residual = 6, stride = 2 } ]
+global_pool = true
+dense = [12]
+activation = { kind = "prelu", per_unit = true }"#;
+
+/// [`config`] with another `[model]` section.
+pub fn config_with(dir: &Path, backend: &str, extra_train: &str, model: &str) -> ExperimentConfig {
     let text = format!(
         r#"
         name = "t"
         [model]
-        preset = "prelu-mlp"
-        hidden = [32]
+        {model}
         [data]
         validation_size = 64
         [train]

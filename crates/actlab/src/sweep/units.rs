@@ -168,13 +168,23 @@ fn log_line(why: &str, units: &[Vec<Point>]) -> String {
         .map(|u| u.len().to_string())
         .collect();
     let alone = units.iter().filter(|u| u.len() == 1).count();
+    let convolutional = units
+        .iter()
+        .flatten()
+        .filter(|p| p.experiment.mlp().is_none())
+        .count();
+    let cnn = if convolutional > 0 {
+        format!(" ({convolutional} convolutional: CNNs train alone)")
+    } else {
+        String::new()
+    };
     let sizes = if packs.is_empty() {
         "none".to_string()
     } else {
         packs.join(" + ")
     };
     format!(
-        "packing: {why}: {} pack(s) ({sizes}), {alone} run(s) alone",
+        "packing: {why}: {} pack(s) ({sizes}), {alone} run(s) alone{cnn}",
         packs.len()
     )
 }
