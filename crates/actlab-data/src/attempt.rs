@@ -20,6 +20,8 @@ pub enum SourceKind {
     Download,
     /// Unpacked from the Debian package.
     Apt,
+    /// Generated in memory (MNIST-1D): nothing to find.
+    Generated,
 }
 
 impl fmt::Display for SourceKind {
@@ -30,6 +32,7 @@ impl fmt::Display for SourceKind {
             SourceKind::System => "system install",
             SourceKind::Download => "download",
             SourceKind::Apt => "Debian package",
+            SourceKind::Generated => "generated",
         })
     }
 }

@@ -8,11 +8,10 @@
 //!   GPUs cap single buffers (wgpu refused the 188 MB f32 training split) and have no `u8`
 //!   storage, so they hold scaled `f32` in chunks under the cap.
 
-use actlab_format::dataset::IMAGE_PIXELS;
 use burn::tensor::{DType, Device, Int, Tensor, TensorCreationOptions, TensorData};
 
 use crate::error::DataError;
-use crate::mnist::Split;
+use crate::mnist::{Split, Values};
 
 /// How pixels become floats.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -66,10 +65,10 @@ fn check_indices(indices: &[u32], len: usize) -> Result<(), DataError> {
     }
 }
 
-fn upload(pixels: Vec<f32>, labels: Vec<i64>, device: &Device) -> MnistBatch {
+fn upload(pixels: Vec<f32>, labels: Vec<i64>, features: usize, device: &Device) -> MnistBatch {
     let n = labels.len();
     MnistBatch {
-        images: Tensor::from_data(TensorData::new(pixels, [n, IMAGE_PIXELS]), device),
+        images: Tensor::from_data(TensorData::new(pixels, [n, features]), device),
         targets: Tensor::from_data(TensorData::new(labels, [n]), device),
     }
 }
@@ -93,16 +92,22 @@ impl Split {
         device: &Device,
     ) -> Result<MnistBatch, DataError> {
         check_indices(indices, self.len())?;
-        let mut pixels = Vec::with_capacity(indices.len() * IMAGE_PIXELS);
+        let f = self.features();
+        let mut pixels = Vec::with_capacity(indices.len() * f);
         let mut labels = Vec::with_capacity(indices.len());
-        let all = self.pixels();
         for &i in indices {
             let i = i as usize;
-            let image = &all[i * IMAGE_PIXELS..(i + 1) * IMAGE_PIXELS];
-            pixels.extend(image.iter().map(|&p| table[usize::from(p)]));
+            match self.values() {
+                Values::Bytes(all) => {
+                    let image = &all[i * f..(i + 1) * f];
+                    pixels.extend(image.iter().map(|&p| table[usize::from(p)]));
+                }
+                // Floats are what the model sees already (MNIST-1D is standardised).
+                Values::Floats(all) => pixels.extend_from_slice(&all[i * f..(i + 1) * f]),
+            }
             labels.push(i64::from(self.labels()[i]));
         }
-        Ok(upload(pixels, labels, device))
+        Ok(upload(pixels, labels, f, device))
     }
 }
 
@@ -137,32 +142,36 @@ pub struct DeviceSplit {
 }
 
 impl DeviceSplit {
-    /// Uploads `split` to `device` in `layout`.
+    /// Uploads `split` to `device` in `layout` (a split of floats is always
+    /// [`DeviceLayout::Float`]).
     pub fn new(split: &Split, device: &Device, layout: DeviceLayout, scaling: Scaling) -> Self {
         let n = split.len();
+        let f = split.features();
+        let layout = match split.values() {
+            Values::Floats(_) => DeviceLayout::Float,
+            Values::Bytes(_) => layout,
+        };
         let images = match layout {
             DeviceLayout::Bytes => {
-                let data = TensorData::new(split.pixels().to_vec(), [n, IMAGE_PIXELS]);
+                let data = TensorData::new(split.pixels().to_vec(), [n, f]);
                 let options = TensorCreationOptions::new(device.clone()).with_dtype(DType::U8);
                 Tensor::<2, Int>::from_data(data, options)
             }
-            DeviceLayout::Float => Tensor::<2, Int>::empty([0, IMAGE_PIXELS], device),
+            DeviceLayout::Float => Tensor::<2, Int>::empty([0, f], device),
         };
         let labels: Vec<i64> = split.labels().iter().map(|&l| i64::from(l)).collect();
         let chunks = match layout {
             DeviceLayout::Float => {
                 let table = scaling.table();
-                split
-                    .pixels()
-                    .chunks(FLOAT_CHUNK_IMAGES * IMAGE_PIXELS)
+                let scaled: Vec<f32> = match split.values() {
+                    Values::Bytes(bytes) => bytes.iter().map(|&p| table[usize::from(p)]).collect(),
+                    Values::Floats(values) => values.clone(),
+                };
+                scaled
+                    .chunks(FLOAT_CHUNK_IMAGES * f)
                     .map(|part| {
-                        let values: Vec<f32> =
-                            part.iter().map(|&p| table[usize::from(p)]).collect();
-                        let rows = part.len() / IMAGE_PIXELS;
-                        Tensor::<2>::from_data(
-                            TensorData::new(values, [rows, IMAGE_PIXELS]),
-                            device,
-                        )
+                        let rows = part.len() / f;
+                        Tensor::<2>::from_data(TensorData::new(part.to_vec(), [rows, f]), device)
                     })
                     .collect()
             }

@@ -23,6 +23,8 @@ pub mod split;
 pub use attempt::{Attempt, AttemptOutcome, FetchProgress, Silent, SourceKind};
 pub use batch::{DeviceLayout, DeviceSplit, FLOAT_CHUNK_IMAGES, MnistBatch, Scaling};
 pub use error::{DataError, DownloadError};
-pub use mnist::{ChecksumStatus, FileChecksum, LoadedFile, MnistData, Split, SplitError, load_dir};
+pub use mnist::{
+    ChecksumStatus, FileChecksum, LoadedFile, MnistData, Split, SplitError, Values, load_dir,
+};
 pub use source::{Located, Sources, fetch, locate};
 pub use split::{TrainValidation, epoch_order, train_validation};

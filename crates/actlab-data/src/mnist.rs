@@ -13,16 +13,18 @@ use actlab_format::dataset::{
 };
 use actlab_idx::{IdxArray, read_idx_file_within};
 
-/// Why bytes and labels do not make a split.
+/// Why values and labels do not make a split.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SplitError {
-    /// Not one 784-byte image per label.
-    #[error("{image_bytes} image bytes for {labels} labels (expected {IMAGE_PIXELS} per image)")]
+    /// Not one example of `features` values per label.
+    #[error("{values} values for {labels} labels (expected {features} per example)")]
     Shape {
-        /// Image bytes given.
-        image_bytes: usize,
+        /// Values given.
+        values: usize,
         /// Labels given.
         labels: usize,
+        /// Values per example.
+        features: usize,
     },
     /// A label that is no class.
     #[error("label {label} at index {index} is not a class (0 to {})", NUM_CLASSES - 1)]
@@ -34,21 +36,48 @@ pub enum SplitError {
     },
 }
 
-/// One split (train or test): `len` images of 784 bytes, row-major, and their labels.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One split (train or test): `len` examples of `features` values, row-major, and their
+/// labels. Images are bytes (28×28, scaled when batched); MNIST-1D's sequences are floats,
+/// used as they are.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Split {
-    images: Vec<u8>,
+    values: Values,
+    features: usize,
     labels: Vec<u8>,
 }
 
+/// How a split holds its values.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Values {
+    /// Grey levels 0–255.
+    Bytes(Vec<u8>),
+    /// Real values (MNIST-1D).
+    Floats(Vec<f32>),
+}
+
+impl Values {
+    fn len(&self) -> usize {
+        match self {
+            Values::Bytes(v) => v.len(),
+            Values::Floats(v) => v.len(),
+        }
+    }
+}
+
 impl Split {
-    /// Builds a split, checking that `images` holds one 784-byte image per label and that every
-    /// label is a class (< 10).
+    /// Builds a split of 28×28 images, checking that `images` holds one 784-byte image per
+    /// label and that every label is a class (< 10).
     pub fn new(images: Vec<u8>, labels: Vec<u8>) -> Result<Split, SplitError> {
-        if images.len() != labels.len() * IMAGE_PIXELS {
+        Split::of(Values::Bytes(images), IMAGE_PIXELS, labels)
+    }
+
+    /// Builds a split of `features` values per example, checked as [`Split::new`].
+    pub fn of(values: Values, features: usize, labels: Vec<u8>) -> Result<Split, SplitError> {
+        if features == 0 || values.len() != labels.len() * features {
             return Err(SplitError::Shape {
-                image_bytes: images.len(),
+                values: values.len(),
                 labels: labels.len(),
+                features,
             });
         }
         if let Some((index, &label)) = labels
@@ -58,22 +87,39 @@ impl Split {
         {
             return Err(SplitError::NotAClass { label, index });
         }
-        Ok(Split { images, labels })
+        Ok(Split {
+            values,
+            features,
+            labels,
+        })
     }
 
-    /// Number of images.
+    /// Number of examples.
     pub fn len(&self) -> usize {
         self.labels.len()
     }
 
-    /// Whether the split has no images.
+    /// Whether the split has no examples.
     pub fn is_empty(&self) -> bool {
         self.labels.is_empty()
     }
 
-    /// All pixels, image after image.
+    /// Values per example (784 for the images, 40 for MNIST-1D).
+    pub fn features(&self) -> usize {
+        self.features
+    }
+
+    /// The values, example after example.
+    pub fn values(&self) -> &Values {
+        &self.values
+    }
+
+    /// All pixels, image after image, of an image split; empty for a split of floats.
     pub fn pixels(&self) -> &[u8] {
-        &self.images
+        match &self.values {
+            Values::Bytes(v) => v,
+            Values::Floats(_) => &[],
+        }
     }
 
     /// All labels.
@@ -81,13 +127,13 @@ impl Split {
         &self.labels
     }
 
-    /// The 784 pixels of image `index`, or `None` past the end.
+    /// The 784 pixels of image `index`, or `None` past the end (and for a split of floats).
     pub fn image(&self, index: usize) -> Option<&[u8]> {
-        let start = index.checked_mul(IMAGE_PIXELS)?;
-        self.images.get(start..start.checked_add(IMAGE_PIXELS)?)
+        let start = index.checked_mul(self.features)?;
+        self.pixels().get(start..start.checked_add(self.features)?)
     }
 
-    /// How many images each class has.
+    /// How many examples each class has.
     pub fn class_counts(&self) -> [usize; NUM_CLASSES] {
         let mut counts = [0; NUM_CLASSES];
         for &label in &self.labels {
@@ -96,27 +142,43 @@ impl Split {
         counts
     }
 
-    /// Mean and (population) standard deviation of the pixels scaled to [0, 1].
+    /// Mean and (population) standard deviation of the values as the model sees them (pixels
+    /// scaled to [0, 1]; floats as they are).
     pub fn pixel_stats(&self) -> (f64, f64) {
-        let mut histogram = [0u64; 256];
-        for &p in &self.images {
-            histogram[usize::from(p)] += 1;
-        }
-        let n = self.images.len().max(1) as f64;
-        let mean = histogram
+        let floats = match &self.values {
+            Values::Bytes(bytes) => return byte_stats(bytes),
+            Values::Floats(v) => v,
+        };
+        let n = floats.len().max(1) as f64;
+        let mean = floats.iter().map(|&v| f64::from(v)).sum::<f64>() / n;
+        let var = floats
             .iter()
-            .enumerate()
-            .map(|(v, &c)| v as f64 / 255.0 * c as f64)
-            .sum::<f64>()
-            / n;
-        let var = histogram
-            .iter()
-            .enumerate()
-            .map(|(v, &c)| (v as f64 / 255.0 - mean).powi(2) * c as f64)
+            .map(|&v| (f64::from(v) - mean).powi(2))
             .sum::<f64>()
             / n;
         (mean, var.sqrt())
     }
+}
+
+fn byte_stats(bytes: &[u8]) -> (f64, f64) {
+    let mut histogram = [0u64; 256];
+    for &p in bytes {
+        histogram[usize::from(p)] += 1;
+    }
+    let n = bytes.len().max(1) as f64;
+    let mean = histogram
+        .iter()
+        .enumerate()
+        .map(|(v, &c)| v as f64 / 255.0 * c as f64)
+        .sum::<f64>()
+        / n;
+    let var = histogram
+        .iter()
+        .enumerate()
+        .map(|(v, &c)| (v as f64 / 255.0 - mean).powi(2) * c as f64)
+        .sum::<f64>()
+        / n;
+    (mean, var.sqrt())
 }
 
 /// A loaded dataset.
@@ -300,11 +362,17 @@ fn split(images: Read, labels: Read) -> Result<Split, DataError> {
     })
 }
 
-/// Reads and checks the four IDX files of `name` in `dir` (each `.gz` or raw).
+/// Reads and checks the four IDX files of `name` in `dir` (each `.gz` or raw); MNIST-1D is
+/// generated instead ([`crate::mnist1d::dataset`]).
 ///
 /// The two largest files are decoded on separate threads.
 pub fn load_dir(dir: &Path, name: DatasetName) -> Result<MnistData, DataError> {
-    let [train_images, train_labels, test_images, test_labels] = name.files();
+    if name == DatasetName::Mnist1d {
+        return crate::mnist1d::dataset();
+    }
+    let [train_images, train_labels, test_images, test_labels] = name.files() else {
+        return Err(DataError::Split(format!("{name} has no files to read")));
+    };
     let (train_images, rest) = std::thread::scope(|scope| {
         let big = scope.spawn(|| read_one(dir, name, train_images));
         let rest = [train_labels, test_images, test_labels].map(|spec| read_one(dir, name, spec));

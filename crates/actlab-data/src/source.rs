@@ -139,6 +139,9 @@ pub fn locate(
     sources: &Sources,
     progress: &mut dyn FetchProgress,
 ) -> Result<Located, DataError> {
+    if name.generated() {
+        return Ok(generated(name));
+    }
     let mut search = Search::new(progress);
     if let Some(dir) = &sources.config_dir
         && search.check_dir(SourceKind::Config, dir, name)
@@ -165,7 +168,20 @@ pub fn fetch(
     sources: &Sources,
     progress: &mut dyn FetchProgress,
 ) -> Result<Located, DataError> {
+    if name.generated() {
+        return Ok(generated(name));
+    }
     fetch_into(name, sources, Search::new(progress))
+}
+
+/// A generated dataset is "found" without looking: [`crate::load_dir`] generates it.
+fn generated(name: DatasetName) -> Located {
+    Located {
+        dataset: name,
+        dir: PathBuf::from("(generated)"),
+        source: SourceKind::Generated,
+        attempts: Vec::new(),
+    }
 }
 
 /// Tries the download, then the Debian package, into the project cache.

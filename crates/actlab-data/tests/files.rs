@@ -265,7 +265,9 @@ fn kmnist_loads_with_its_classes_and_no_published_content_checksums() {
     assert!(data.identify().is_none(), "nothing identifies as KMNIST");
     assert_eq!(DatasetName::parse("kmnist"), Some(DatasetName::Kmnist));
     assert_eq!(DatasetName::Kmnist.class_names()[3], "tsu");
-    let spec = DatasetName::Kmnist.file(actlab_format::dataset::FileRole::TrainImages);
+    let spec = DatasetName::Kmnist
+        .file(actlab_format::dataset::FileRole::TrainImages)
+        .unwrap();
     assert_eq!(spec.gz_md5, "bdb82020997e1d708af4cf47b453dcf7");
     assert_eq!(
         DatasetName::Kmnist.mirrors(),

@@ -20,8 +20,10 @@ use serde::{Deserialize, Serialize};
 pub const IMAGE_SIDE: usize = 28;
 /// Pixels in one image.
 pub const IMAGE_PIXELS: usize = IMAGE_SIDE * IMAGE_SIDE;
-/// Both datasets have ten classes.
+/// Every dataset has ten classes.
 pub const NUM_CLASSES: usize = 10;
+/// Points in an MNIST-1D sequence (the reference's `final_seq_length`).
+pub const MNIST1D_LENGTH: usize = 40;
 
 /// The datasets actlab reads (28×28 grey images, 10 classes, IDX files).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -34,6 +36,10 @@ pub enum DatasetName {
     FashionMnist,
     /// Kuzushiji-MNIST (Clanuwat et al. 2018): ten cursive Japanese hiragana, MNIST's format.
     Kmnist,
+    /// MNIST-1D (Greydanus 2020): ten digit-shaped 1-D templates padded, shifted, scaled, sheared
+    /// and noised into 40-point sequences; generated (no files) with the reference's defaults.
+    #[serde(rename = "mnist1d")]
+    Mnist1d,
 }
 
 /// One of the four files of a dataset.
@@ -173,10 +179,11 @@ const DIGITS: [&str; NUM_CLASSES] = ["0", "1", "2", "3", "4", "5", "6", "7", "8"
 
 impl DatasetName {
     /// Every dataset, in a fixed order.
-    pub const ALL: [DatasetName; 3] = [
+    pub const ALL: [DatasetName; 4] = [
         DatasetName::Mnist,
         DatasetName::FashionMnist,
         DatasetName::Kmnist,
+        DatasetName::Mnist1d,
     ];
 
     /// The name used in configs, on the command line and as the directory name.
@@ -185,6 +192,7 @@ impl DatasetName {
             DatasetName::Mnist => "mnist",
             DatasetName::FashionMnist => "fashion-mnist",
             DatasetName::Kmnist => "kmnist",
+            DatasetName::Mnist1d => "mnist1d",
         }
     }
 
@@ -193,23 +201,46 @@ impl DatasetName {
         DatasetName::ALL.into_iter().find(|d| d.as_str() == name)
     }
 
-    /// The four files, train images first.
-    pub fn files(self) -> &'static [FileSpec; 4] {
+    /// The four files, train images first; none for a generated dataset.
+    pub fn files(self) -> &'static [FileSpec] {
         match self {
             DatasetName::Mnist => &MNIST_FILES,
             DatasetName::FashionMnist => &FASHION_FILES,
             DatasetName::Kmnist => &KMNIST_FILES,
+            DatasetName::Mnist1d => &[],
         }
     }
 
-    /// The file with the given role.
-    pub fn file(self, role: FileRole) -> &'static FileSpec {
-        let files = self.files();
-        match role {
-            FileRole::TrainImages => &files[0],
-            FileRole::TrainLabels => &files[1],
-            FileRole::TestImages => &files[2],
-            FileRole::TestLabels => &files[3],
+    /// The file with the given role (none for a generated dataset).
+    pub fn file(self, role: FileRole) -> Option<&'static FileSpec> {
+        self.files().iter().find(|f| f.role == role)
+    }
+
+    /// Whether the dataset is generated rather than read from files (MNIST-1D).
+    pub fn generated(self) -> bool {
+        self == DatasetName::Mnist1d
+    }
+
+    /// `[channels, height, width]` of one example: `[1, 28, 28]` images, MNIST-1D's
+    /// `[1, 1, 40]` sequences.
+    pub fn input_shape(self) -> [usize; 3] {
+        match self {
+            DatasetName::Mnist1d => [1, 1, MNIST1D_LENGTH],
+            _ => [1, IMAGE_SIDE, IMAGE_SIDE],
+        }
+    }
+
+    /// Features of one example (the product of [`DatasetName::input_shape`]).
+    pub fn features(self) -> usize {
+        self.input_shape().iter().product()
+    }
+
+    /// The shape in words, for messages: "28×28 images", "40-point sequences".
+    pub fn shape_words(self) -> String {
+        match self.input_shape() {
+            [1, 1, w] => format!("{w}-point sequences"),
+            [1, h, w] => format!("{h}×{w} grey images"),
+            [c, h, w] => format!("{c}×{h}×{w} images"),
         }
     }
 
@@ -219,6 +250,7 @@ impl DatasetName {
             DatasetName::Mnist => &DIGITS,
             DatasetName::FashionMnist => &FASHION_CLASSES,
             DatasetName::Kmnist => &KMNIST_CLASSES,
+            DatasetName::Mnist1d => &DIGITS,
         }
     }
 
@@ -234,6 +266,7 @@ impl DatasetName {
                 "https://storage.googleapis.com/tensorflow/tf-keras-datasets/",
             ],
             DatasetName::Kmnist => &["https://codh.rois.ac.jp/kmnist/dataset/kmnist/"],
+            DatasetName::Mnist1d => &[],
         }
     }
 
@@ -242,18 +275,24 @@ impl DatasetName {
         match self {
             DatasetName::Mnist => None,
             DatasetName::FashionMnist => Some("dataset-fashion-mnist"),
-            DatasetName::Kmnist => None,
+            DatasetName::Kmnist | DatasetName::Mnist1d => None,
         }
     }
 
-    /// Images in the training file.
+    /// Examples in the training split.
     pub fn train_count(self) -> usize {
-        60_000
+        match self {
+            DatasetName::Mnist1d => 4_000,
+            _ => 60_000,
+        }
     }
 
-    /// Images in the test file.
+    /// Examples in the test split.
     pub fn test_count(self) -> usize {
-        10_000
+        match self {
+            DatasetName::Mnist1d => 1_000,
+            _ => 10_000,
+        }
     }
 }
 
@@ -283,6 +322,10 @@ mod tests {
     fn names_round_trip_and_files_are_in_role_order() {
         for name in DatasetName::ALL {
             assert_eq!(DatasetName::parse(name.as_str()), Some(name));
+            if name.generated() {
+                assert!(name.files().is_empty());
+                continue;
+            }
             let roles: Vec<FileRole> = name.files().iter().map(|f| f.role).collect();
             assert_eq!(
                 roles,
@@ -297,7 +340,7 @@ mod tests {
                 assert_eq!(file.gz_md5.len(), 32);
                 // Known (64 hex digits) or not published (empty).
                 assert!(matches!(file.raw_sha256.len(), 0 | 64), "{name}");
-                assert_eq!(name.file(file.role), file);
+                assert_eq!(name.file(file.role), Some(file));
             }
         }
         assert_eq!(DatasetName::parse("cifar10"), None);

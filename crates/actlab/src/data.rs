@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use actlab_data::{ChecksumStatus, Located, MnistData, Sources, Split};
-use actlab_format::dataset::{DatasetName, IMAGE_SIDE};
+use actlab_format::dataset::DatasetName;
 use anyhow::{Context, bail};
 use clap::Subcommand;
 use serde_json::json;
@@ -118,6 +118,12 @@ pub fn run(command: DataCommand) -> anyhow::Result<()> {
             mirrors,
             no_apt,
         } => {
+            if dataset.generated() {
+                eprintln!(
+                    "{dataset} is generated (Greydanus 2020's defaults, seed 42): nothing to fetch"
+                );
+                return Ok(());
+            }
             let mut sources = sources(Sources::standard(DATASETS_ROOT), None, mirrors);
             if no_apt {
                 sources.apt = None;
@@ -167,8 +173,9 @@ fn catalogue(json: bool) -> anyhow::Result<()> {
         .map(|&d| {
             json!({
                 "dataset": d,
-                "image_shape": [IMAGE_SIDE, IMAGE_SIDE],
-                "channels": 1,
+                "image_shape": &d.input_shape()[1..],
+                "channels": d.input_shape()[0],
+                "generated": d.generated(),
                 "classes": d.class_names(),
                 "train_count": d.train_count(),
                 "test_count": d.test_count(),
@@ -185,14 +192,17 @@ fn catalogue(json: bool) -> anyhow::Result<()> {
     }
     for d in DatasetName::ALL {
         println!(
-            "{d}: {}×{} grey images, {} classes ({}), {} train + {} test",
-            IMAGE_SIDE,
-            IMAGE_SIDE,
+            "{d}: {}, {} classes ({}), {} train + {} test",
+            d.shape_words(),
             d.class_names().len(),
             d.class_names().join(" "),
             d.train_count(),
             d.test_count()
         );
+        if d.generated() {
+            println!("  from: generated in memory, no files (Greydanus 2020's defaults, seed 42)");
+            continue;
+        }
         let mut from = vec!["[data] dir".to_string(), format!("{DATASETS_ROOT}/{d}/")];
         from.push(match d.debian_package() {
             Some(package) => format!("/usr/share/datasets/{d}/ (Debian's {package})"),
@@ -232,7 +242,7 @@ fn info(located: &Located, data: &MnistData, seconds: f64, json: bool) -> anyhow
             "dir": located.dir,
             "train_count": data.train.len(),
             "test_count": data.test.len(),
-            "image_shape": [28, 28],
+            "image_shape": &dataset.input_shape()[1..],
             "classes": dataset.class_names(),
             "class_balance": { "train": balance(&data.train), "test": balance(&data.test) },
             "pixel_mean": mean,
@@ -250,18 +260,27 @@ fn info(located: &Located, data: &MnistData, seconds: f64, json: bool) -> anyhow
         println!("{text}");
         return Ok(());
     }
-    println!("{dataset}: {} ({})", located.dir.display(), located.source);
+    if dataset.generated() {
+        println!("{dataset}: generated");
+    } else {
+        println!("{dataset}: {} ({})", located.dir.display(), located.source);
+    }
     println!(
-        "  images: {} train, {} test, 28×28, 10 classes (decoded in {seconds:.2} s)",
+        "  examples: {} train, {} test, {}, 10 classes (read in {seconds:.2} s)",
         data.train.len(),
-        data.test.len()
+        data.test.len(),
+        dataset.shape_words()
     );
     println!("  class balance (train / test):");
     let (train, test) = (data.train.class_counts(), data.test.class_counts());
     for (i, name) in dataset.class_names().iter().enumerate() {
         println!("    {i} {name:<12} {:>6} / {:>5}", train[i], test[i]);
     }
-    println!("  pixels (train, scaled to [0, 1]): mean {mean:.4}, std {std:.4}");
+    if dataset.generated() {
+        println!("  values (train, as the model sees them): mean {mean:.4}, std {std:.4}");
+    } else {
+        println!("  pixels (train, scaled to [0, 1]): mean {mean:.4}, std {std:.4}");
+    }
     for c in &checksums {
         let status = match c.status {
             ChecksumStatus::Ok => "ok",

@@ -132,6 +132,13 @@ pub fn eval(args: EvalArgs) -> anyhow::Result<()> {
 pub fn predict(args: PredictArgs) -> anyhow::Result<u8> {
     anyhow::ensure!(args.top >= 1, "--top must be at least 1");
     let predictor = Predictor::open(&args.run, section(args.backend, None), args.unverified)?;
+    let dataset = predictor.experiment().data.dataset;
+    anyhow::ensure!(
+        dataset.features() == IMAGE_PIXELS,
+        "{}: a run on {dataset} ({}) classifies no images; `actlab eval` measures it on its test set",
+        args.run.display(),
+        dataset.shape_words()
+    );
     let mut inputs: Vec<(String, Vec<f32>, Option<usize>)> = Vec::new();
     let mut failures = 0u8;
     if let Some(index) = args.test_index {

@@ -1104,8 +1104,11 @@ fn a_kmnist_run_trains_and_its_data_is_described_honestly() {
         .iter()
         .map(|d| d["dataset"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["mnist", "fashion-mnist", "kmnist"]);
+    assert_eq!(names, ["mnist", "fashion-mnist", "kmnist", "mnist1d"]);
     assert_eq!(all[2]["content_sha256_published"], false);
+    assert_eq!(all[3]["generated"], true);
+    assert_eq!(all[3]["image_shape"], serde_json::json!([1, 40]));
+    assert_eq!(all[3]["train_count"], 4000);
     assert_eq!(all[1]["debian_package"], "dataset-fashion-mnist");
     assert_eq!(all[2]["classes"][9], "wo");
     let out = actlab(&["data", "info"], tmp.path());

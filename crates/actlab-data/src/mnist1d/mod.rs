@@ -304,6 +304,27 @@ fn mean_std(values: &[f64]) -> (f64, f64) {
     (mean, var.sqrt())
 }
 
+/// `dataset = "mnist1d"`: the reference's defaults (4,000 training and 1,000 test sequences of
+/// 40 points, seed 42), as f32 — the same numbers as `mnist1d.data.make_dataset()` with its
+/// default arguments (checked within 1e-13 in f64 by `tests/mnist1d.rs`).
+pub fn dataset() -> Result<crate::MnistData, crate::DataError> {
+    use actlab_format::dataset::{DatasetName, MNIST1D_LENGTH};
+    let args = Mnist1dArgs::default();
+    let data = generate(&args).map_err(|e| crate::DataError::Split(e.to_string()))?;
+    let split = |x: Vec<Vec<f64>>, y: Vec<u8>| {
+        let values: Vec<f32> = x.into_iter().flatten().map(|v| v as f32).collect();
+        crate::Split::of(crate::mnist::Values::Floats(values), MNIST1D_LENGTH, y)
+            .map_err(|e| crate::DataError::Split(format!("MNIST-1D: {e}")))
+    };
+    Ok(crate::MnistData {
+        name: DatasetName::Mnist1d,
+        dir: std::path::PathBuf::from("(generated)"),
+        train: split(data.x, data.y)?,
+        test: split(data.x_test, data.y_test)?,
+        files: Vec::new(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

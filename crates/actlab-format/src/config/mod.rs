@@ -14,7 +14,7 @@ mod tests;
 use std::ops::Deref;
 use std::path::{Path, PathBuf};
 
-use crate::dataset::{IMAGE_PIXELS, NUM_CLASSES};
+use crate::dataset::NUM_CLASSES;
 use crate::model::{MlpConfig, NetworkConfig};
 pub use model::{IMAGE_INPUT, ModelSpec};
 use serde::{Deserialize, Serialize};
@@ -151,30 +151,32 @@ impl ExperimentConfig {
     /// Validates the config into an [`Experiment`]: the model spec is resolved here, once.
     pub fn validate(&self, path: &Path) -> Result<Experiment, ConfigError> {
         let dataset = self.data.dataset;
+        let input = dataset.input_shape();
         let model = self
             .model
-            .resolve_for(IMAGE_INPUT)
+            .resolve_for(input)
             .map_err(|error| ConfigError::Model {
                 path: path.to_path_buf(),
                 error,
             })?;
-        // Every dataset is 28×28 images of 10 classes: a model of other sizes cannot train.
+        // A model of other sizes than the dataset's cannot train on it.
         let shape = match &model {
             NetworkConfig::Mlp(mlp) => ("model.input_size", mlp.input_size.to_string()),
             NetworkConfig::Cnn(cnn) => ("model.input", format!("{:?}", cnn.input)),
         };
-        if model.input_features() != IMAGE_PIXELS
-            || model.cnn().is_some_and(|cnn| cnn.input != IMAGE_INPUT)
+        let words = format!("the {} in 10 classes of {dataset}", dataset.shape_words());
+        if model.input_features() != dataset.features()
+            || model.cnn().is_some_and(|cnn| cnn.input != input)
         {
             let expected = match &model {
-                NetworkConfig::Mlp(_) => IMAGE_PIXELS.to_string(),
-                NetworkConfig::Cnn(_) => format!("{IMAGE_INPUT:?}"),
+                NetworkConfig::Mlp(_) => dataset.features().to_string(),
+                NetworkConfig::Cnn(_) => format!("{input:?}"),
             };
             return Err(ConfigError::invalid(
                 path,
                 shape.0,
                 shape.1,
-                format!("{expected} (the 28×28 images in 10 classes of {dataset})"),
+                format!("{expected} ({words})"),
             ));
         }
         if model.output_size() != NUM_CLASSES {
@@ -182,7 +184,7 @@ impl ExperimentConfig {
                 path,
                 "model.output_size",
                 model.output_size().to_string(),
-                format!("{NUM_CLASSES} (the 28×28 images in 10 classes of {dataset})"),
+                format!("{NUM_CLASSES} ({words})"),
             ));
         }
         self.check_ranges(path)?;

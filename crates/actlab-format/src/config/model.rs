@@ -7,9 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::activation::ActivationConfig;
 use crate::cnn::{CnnBlock, CnnConfig};
 use crate::error::ModelError;
-use crate::model::{
-    Init, MlpConfig, ModelKind, NetworkConfig, default_input_size, default_output_size,
-};
+use crate::model::{Init, MlpConfig, ModelKind, NetworkConfig, default_output_size};
 use crate::preset::Preset;
 
 /// The `[model]` section of a config: a preset, an explicit MLP or CNN, or a preset with some
@@ -111,10 +109,8 @@ impl ModelSpec {
             ModelKind::Mlp => {
                 let base = base.as_ref().and_then(NetworkConfig::mlp);
                 NetworkConfig::Mlp(MlpConfig {
-                    input_size: self
-                        .input_size
-                        .or(base.map(|b| b.input_size))
-                        .unwrap_or_else(default_input_size),
+                    // The dataset's features: a preset's 784 is the images'.
+                    input_size: self.input_size.unwrap_or_else(|| input.iter().product()),
                     hidden: match (&self.hidden, base) {
                         (Some(hidden), _) => hidden.clone(),
                         (None, Some(base)) => base.hidden.clone(),
