@@ -87,6 +87,15 @@ impl Network {
         }
     }
 
+    /// Trainable parameters: what `actlab summary` counts. (Burn's `num_params` also counts
+    /// BatchNorm's running statistics, which are state, not parameters.)
+    pub fn parameter_count(&self) -> usize {
+        match self {
+            Network::Mlp(m) => m.num_params(),
+            Network::Cnn(c) => c.summary().params,
+        }
+    }
+
     /// The MLP, if this is one (packs).
     pub fn mlp(&self) -> Option<&Mlp> {
         match self {

@@ -357,6 +357,11 @@ fn a_cnn_evaluates_as_its_summary_says_with_its_running_statistics() {
     let eval = actlab_train::evaluate(&model, &data.test, &indices, &backend, 32).unwrap();
     assert_eq!(eval.correct, summary.test_correct);
     assert!((eval.loss - summary.test_loss).abs() < 1e-4, "{eval:?}");
+    // Trainable parameters, as `actlab summary` counts them (not BatchNorm's 44 statistics):
+    // conv 36 + BN 8; residual 216 + 12, 324 + 12, projection 24 + 12; dense 84; output 130;
+    // per-channel PReLU slopes 4 + 6 + 6 + 12.
+    assert_eq!(summary.params, 886);
+    assert_eq!(model.summary().params, 886);
     // Without the running statistics (BatchNorm reset to mean 0, variance 1) the same weights
     // classify differently: the statistics are what made the numbers equal.
     let actlab_model::Network::Cnn(mut cnn) = model else {

@@ -74,7 +74,7 @@ impl RunEnd<'_> {
             train.batch_size,
         )?;
         let facts = RunFacts {
-            params: inference.num_params(),
+            params: inference.parameter_count(),
             learned: inference.learned_activation_values()?,
             history: history.clone(),
             stopped_epoch: (trained < train.epochs).then_some(trained),

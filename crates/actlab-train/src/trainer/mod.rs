@@ -166,7 +166,7 @@ impl<'a> Trainer<'a> {
             run_dir: self.run_dir.clone(),
             backend: self.backend.name.as_str(),
             device: self.experiment.backend.device.to_string(),
-            params: live.model.num_params(),
+            params: live.model.parameter_count(),
             train_samples,
             validation_samples,
             test_samples: self.images.test.len(),
