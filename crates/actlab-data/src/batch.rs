@@ -95,18 +95,23 @@ impl Split {
         let f = self.features();
         let mut pixels = Vec::with_capacity(indices.len() * f);
         let mut labels = Vec::with_capacity(indices.len());
-        for &i in indices {
-            let i = i as usize;
-            match self.values() {
-                Values::Bytes(all) => {
-                    let image = &all[i * f..(i + 1) * f];
-                    pixels.extend(image.iter().map(|&p| table[usize::from(p)]));
+        let rows = indices
+            .iter()
+            .map(|&i| i as usize * f..(i as usize + 1) * f);
+        match self.values() {
+            Values::Bytes(all) => {
+                for row in rows {
+                    pixels.extend(all[row].iter().map(|&p| table[usize::from(p)]));
                 }
-                // Floats are what the model sees already (MNIST-1D is standardised).
-                Values::Floats(all) => pixels.extend_from_slice(&all[i * f..(i + 1) * f]),
             }
-            labels.push(i64::from(self.labels()[i]));
+            // Floats are what the model sees already (MNIST-1D is standardised).
+            Values::Floats(all) => rows.for_each(|row| pixels.extend_from_slice(&all[row])),
         }
+        labels.extend(
+            indices
+                .iter()
+                .map(|&i| i64::from(self.labels()[i as usize])),
+        );
         Ok(upload(pixels, labels, f, device))
     }
 }
@@ -162,18 +167,23 @@ impl DeviceSplit {
         let labels: Vec<i64> = split.labels().iter().map(|&l| i64::from(l)).collect();
         let chunks = match layout {
             DeviceLayout::Float => {
+                // One chunk converted at a time: the host never holds the whole split as f32.
                 let table = scaling.table();
-                let scaled: Vec<f32> = match split.values() {
-                    Values::Bytes(bytes) => bytes.iter().map(|&p| table[usize::from(p)]).collect(),
-                    Values::Floats(values) => values.clone(),
+                let upload = |values: Vec<f32>| {
+                    let rows = values.len() / f;
+                    Tensor::<2>::from_data(TensorData::new(values, [rows, f]), device)
                 };
-                scaled
-                    .chunks(FLOAT_CHUNK_IMAGES * f)
-                    .map(|part| {
-                        let rows = part.len() / f;
-                        Tensor::<2>::from_data(TensorData::new(part.to_vec(), [rows, f]), device)
-                    })
-                    .collect()
+                let chunk = FLOAT_CHUNK_IMAGES * f;
+                match split.values() {
+                    Values::Bytes(bytes) => bytes
+                        .chunks(chunk)
+                        .map(|part| upload(part.iter().map(|&p| table[usize::from(p)]).collect()))
+                        .collect(),
+                    Values::Floats(values) => values
+                        .chunks(chunk)
+                        .map(|part| upload(part.to_vec()))
+                        .collect(),
+                }
             }
             DeviceLayout::Bytes => Vec::new(),
         };

@@ -20,6 +20,15 @@ pub enum EvalError {
         /// What is wrong.
         message: String,
     },
+    /// `predict` on a run whose dataset is not 28×28 images (MNIST-1D).
+    #[error(
+        "a run on {dataset} ({}) classifies no images; `actlab eval` measures it on its test set",
+        .dataset.shape_words()
+    )]
+    NotImages {
+        /// The run's dataset.
+        dataset: actlab_format::dataset::DatasetName,
+    },
     /// `--test-index` past the end of the test set.
     #[error("--test-index {index} is out of range: the test set has {count} images (0 to {})", count.saturating_sub(1))]
     TestIndex {

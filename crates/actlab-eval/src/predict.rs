@@ -123,8 +123,30 @@ impl Predictor {
         Self::read(self.model.forward(self.batch(images)), images.len())
     }
 
+    /// [`Predictor::open`] for classifying images: a run on another kind of data (MNIST-1D's
+    /// sequences) is [`EvalError::NotImages`].
+    pub fn for_images(
+        run_dir: &Path,
+        backend: Option<BackendSection>,
+        unverified: bool,
+    ) -> Result<Self, EvalError> {
+        let predictor = Predictor::open(run_dir, backend, unverified)?;
+        predictor.check_images()?;
+        Ok(predictor)
+    }
+
+    fn check_images(&self) -> Result<(), EvalError> {
+        let dataset = self.experiment.data.dataset;
+        if dataset.features() == IMAGE_PIXELS {
+            Ok(())
+        } else {
+            Err(EvalError::NotImages { dataset })
+        }
+    }
+
     /// Class probabilities (the model's softmax) for 784-pixel images.
     pub fn probabilities(&self, images: &[Vec<f32>]) -> Result<Vec<Vec<f32>>, EvalError> {
+        self.check_images()?;
         if images.is_empty() {
             return Ok(Vec::new());
         }

@@ -133,20 +133,16 @@ impl Cnn {
                 rows.activation(out, &shape);
             }
         }
-        let mut width = if self.global_pool {
+        if self.global_pool {
             rows.push("GlobalAvgPool", &[shape[0]], 0);
-            shape[0]
         } else {
-            let flat = shape.iter().product();
-            rows.push("Flatten", &[flat], 0);
-            flat
-        };
+            rows.push("Flatten", &[shape.iter().product()], 0);
+        }
         for (linear, activation) in self.dense.iter().zip(&self.dense_activations) {
-            width = linear.weight.shape().dims::<2>()[1];
+            let width = linear.weight.shape().dims::<2>()[1];
             rows.push("Linear", &[width], linear.num_params());
             rows.activation(activation, &[width]);
         }
-        let _ = width;
         let classes = self.output.weight.shape().dims::<2>()[1];
         rows.push("Linear", &[classes], self.output.num_params());
         if let Some(activation) = &self.output_activation {

@@ -160,6 +160,21 @@ fn linear(x: &[f64], w: &[f64], b: &[f64]) -> Vec<f64> {
         .collect()
 }
 
+/// The network's logits for `x` equal the output layer applied (in f64) to `features`, the
+/// direct computation of everything before it, within 1e-5.
+fn assert_head(model: &Cnn, x: &[f64], features: &[f64], backend: &str, device: &Device) {
+    let expected = linear(
+        features,
+        &values(model.output.weight.val()),
+        &values(model.output.bias.as_ref().unwrap().val()),
+    );
+    let xs: Vec<f32> = x.iter().map(|&v| v as f32).collect();
+    let got = values(model.forward(Tensor::from_data(TensorData::new(xs, [1, x.len()]), device)));
+    for (g, e) in got.iter().zip(&expected) {
+        assert!((g - e).abs() < 1e-5, "{backend}: {got:?} vs {expected:?}");
+    }
+}
+
 #[test]
 fn a_convolution_block_matches_a_direct_computation() {
     let config = small([2, 5, 5], vec![CnnBlock::conv(3, 3).pooled(2)], false, 4);
@@ -195,16 +210,7 @@ fn a_convolution_block_matches_a_direct_computation() {
                 }
             }
         }
-        let expected = linear(
-            &flat,
-            &values(model.output.weight.val()),
-            &values(model.output.bias.as_ref().unwrap().val()),
-        );
-        let xs: Vec<f32> = x.iter().map(|&v| v as f32).collect();
-        let got = values(model.forward(Tensor::from_data(TensorData::new(xs, [1, 50]), &device)));
-        for (g, e) in got.iter().zip(&expected) {
-            assert!((g - e).abs() < 1e-5, "{backend}: {got:?} vs {expected:?}");
-        }
+        assert_head(&model, &x, &flat, backend, &device);
     }
 }
 
@@ -272,16 +278,7 @@ fn a_residual_block_on_sequences_matches_a_direct_computation() {
             .collect();
         let out = prelu(sum, [0.05, 1.5]);
         let pooled: Vec<f64> = out.iter().map(|p| p[0].iter().sum::<f64>() / 3.0).collect();
-        let expected = linear(
-            &pooled,
-            &values(model.output.weight.val()),
-            &values(model.output.bias.as_ref().unwrap().val()),
-        );
-        let xs: Vec<f32> = x.iter().map(|&v| v as f32).collect();
-        let got = values(model.forward(Tensor::from_data(TensorData::new(xs, [1, 6]), &device)));
-        for (g, e) in got.iter().zip(&expected) {
-            assert!((g - e).abs() < 1e-5, "{backend}: {got:?} vs {expected:?}");
-        }
+        assert_head(&model, &x, &pooled, backend, &device);
     }
 }
 

@@ -298,6 +298,11 @@ fn info(located: &Located, data: &MnistData, seconds: f64, json: bool) -> anyhow
 }
 
 fn verify(dir: &Path, dataset: Option<DatasetName>, json: bool) -> anyhow::Result<()> {
+    if let Some(generated) = dataset.filter(|d| d.generated()) {
+        bail!(
+            "{generated} is generated, not read from files: there is nothing in a directory to verify"
+        );
+    }
     // Every dataset uses the same file names, so any spec finds the files.
     let data = actlab_data::load_dir(dir, dataset.unwrap_or_default())?;
     let identified = dataset.or_else(|| data.identify());

@@ -131,14 +131,8 @@ pub fn eval(args: EvalArgs) -> anyhow::Result<()> {
 /// Returns the exit status: 1 when some image could not be read (the others are still shown).
 pub fn predict(args: PredictArgs) -> anyhow::Result<u8> {
     anyhow::ensure!(args.top >= 1, "--top must be at least 1");
-    let predictor = Predictor::open(&args.run, section(args.backend, None), args.unverified)?;
-    let dataset = predictor.experiment().data.dataset;
-    anyhow::ensure!(
-        dataset.features() == IMAGE_PIXELS,
-        "{}: a run on {dataset} ({}) classifies no images; `actlab eval` measures it on its test set",
-        args.run.display(),
-        dataset.shape_words()
-    );
+    let predictor = Predictor::for_images(&args.run, section(args.backend, None), args.unverified)
+        .with_context(|| args.run.display().to_string())?;
     let mut inputs: Vec<(String, Vec<f32>, Option<usize>)> = Vec::new();
     let mut failures = 0u8;
     if let Some(index) = args.test_index {

@@ -1125,3 +1125,63 @@ fn a_kmnist_run_trains_and_its_data_is_described_honestly() {
         text(&out.stderr)
     );
 }
+
+/// MNIST-1D through the command line: a CNN on 1×40 sequences trains and evaluates; there is
+/// nothing to fetch or verify, and `predict` (images) refuses the run with one line.
+#[test]
+fn an_mnist1d_cnn_trains_and_the_commands_say_what_it_is() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tmp.path().join("m1d.toml");
+    std::fs::write(
+        &config,
+        r#"
+        [model]
+        kind = "cnn"
+        blocks = [ { conv = 8, kernel = 5, pool = 2 }, { residual = 8, stride = 2 } ]
+        global_pool = true
+        activation = "relu"
+        [data]
+        dataset = "mnist1d"
+        validation_size = 500
+        train_limit = 1000
+        test_limit = 200
+        [train]
+        epochs = 1
+        batch_size = 100
+        [output]
+        dir = "runs/m1d"
+        "#,
+    )
+    .unwrap();
+    let out = actlab(&["train", "m1d.toml"], tmp.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = actlab(&["eval", "runs/m1d"], tmp.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("m1d on mnist1d (flex): accuracy"),
+        "{stdout}"
+    );
+    assert!(stdout.contains(" of 200)"), "{stdout}");
+
+    let out = actlab(&["predict", "runs/m1d", "--test-index", "0"], tmp.path());
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("classifies no images"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+
+    let out = actlab(&["data", "verify", ".", "--dataset", "mnist1d"], tmp.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("nothing in a directory to verify"));
+    let out = actlab(&["data", "fetch", "mnist1d"], tmp.path());
+    assert!(out.status.success());
+    assert!(text(&out.stderr).contains("nothing to fetch"));
+    assert!(!tmp.path().join("datasets").exists(), "fetch wrote nothing");
+
+    let out = actlab(&["data", "info", "mnist1d", "--json"], tmp.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let info: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(info["train_count"], 4000);
+    assert_eq!(info["image_shape"], serde_json::json!([1, 40]));
+    assert_eq!(info["source"], "generated");
+}
