@@ -1,13 +1,14 @@
-//! `actlab diagnose`: deep MLPs (default 10 hidden layers of 128) for each activation, with
+//! `actlab diagnose`: deep MLPs (default 10 hidden layers of 128) — or `[base.model]` itself, e.g.
+//! a CNN (`[diagnose] model = "base"`) — for each activation, with
 //! per-layer gradient norms, dead and saturated units at initialisation and after K training
 //! steps (taken by the trainer's own `train_steps`) — the vanishing-gradient experiment, on the
 //! user's own setup. The report is `actlab_format::diagnose::DiagnoseReport`
 //! (`diagnose.json`, written and read there).
 
 use actlab_data::{MnistData, Scaling};
-use actlab_format::diagnose::{ActivationDiagnosis, DiagnoseConfig, DiagnoseReport};
+use actlab_format::diagnose::{ActivationDiagnosis, DiagnoseConfig, DiagnoseModel, DiagnoseReport};
 use actlab_format::state::LayerDiagnostics;
-use actlab_model::{MlpInit, Network};
+use actlab_model::{Network, NetworkInit};
 use actlab_train::diagnostics::probe;
 use actlab_train::{Flow, TrainError, train_steps};
 
@@ -68,12 +69,11 @@ pub fn diagnose(
         Ok(data.iter::<f64>().next().unwrap_or(f64::NAN))
     };
     let mut out = Vec::new();
+    let mut layers = 0;
     for activation in &config.diagnose.activations {
-        let model = Network::Mlp(
-            config
-                .mlp(activation)
-                .init_seeded(&device, config.base.train.seed)?,
-        );
+        let network = config.network(activation)?;
+        layers = network.activation_units().len();
+        let model = network.init_seeded(&device, config.base.train.seed)?;
         let initial = measure(&model)?;
         let mut optim =
             actlab_train::build_optimizer(&config.base.train.optimizer, &model, &backend.device);
@@ -112,9 +112,14 @@ pub fn diagnose(
         progress(&diagnosis);
         out.push(diagnosis);
     }
+    let (depth, width) = match config.diagnose.model {
+        DiagnoseModel::DeepMlp => (config.depth(), config.width()),
+        DiagnoseModel::Base => (layers, 0),
+    };
     Ok(DiagnoseReport {
-        depth: config.diagnose.depth,
-        width: config.diagnose.width,
+        model: Some(config.describe()),
+        depth,
+        width,
         steps,
         probe_images: probe_ids.len(),
         backend: backend.name.to_string(),

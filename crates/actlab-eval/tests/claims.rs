@@ -31,6 +31,7 @@ fn deep(sigmoid: f64, tanh: f64, relu: f64) -> DiagnoseReport {
         last_loss: 1.0,
     };
     DiagnoseReport {
+        model: None,
         depth: 10,
         width: 128,
         steps: 200,

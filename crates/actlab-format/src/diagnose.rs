@@ -1,5 +1,6 @@
 //! `actlab diagnose`'s files: the config it reads (`[base]`, an experiment's data, optimizer,
-//! batch size, seed and backend, + `[diagnose]`, the deep MLP to build for each activation)
+//! batch size, seed and backend, + `[diagnose]`: the network to build for each activation — a
+//! deep MLP of `depth` × `width`, or `[base.model]` itself, e.g. a CNN)
 //! and the `diagnose.json` it writes ([`DiagnoseReport`], written and read here). Running it
 //! is `actlab_eval::diagnose`'s job.
 
@@ -9,18 +10,18 @@ use serde::{Deserialize, Serialize};
 
 use crate::activation::ActivationConfig;
 use crate::config::{ConfigError, ConfigFile, ExperimentConfig};
-use crate::error::FileError;
+use crate::dataset::NUM_CLASSES;
+use crate::error::{FileError, ModelError};
 use crate::fsio::{MAX_TEXT_BYTES, read_text};
-use crate::model::{Init, MlpConfig};
+use crate::model::{Init, MlpConfig, NetworkConfig};
 use crate::state::{LayerDiagnostics, f64_or_nan};
 use crate::sweep::default_activations;
 
-fn default_depth() -> usize {
-    10
-}
-fn default_width() -> usize {
-    128
-}
+/// Hidden layers of the deep MLP when `[diagnose] depth` is not given.
+pub const DEFAULT_DEPTH: usize = 10;
+/// Units per hidden layer of the deep MLP when `[diagnose] width` is not given.
+pub const DEFAULT_WIDTH: usize = 128;
+
 fn default_steps() -> usize {
     200
 }
@@ -29,16 +30,32 @@ fn default_steps() -> usize {
 /// CPU, a million steps is already a quarter of an hour per activation).
 pub const MAX_STEPS: usize = 1_000_000;
 
+/// Which network `actlab diagnose` measures for each activation.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DiagnoseModel {
+    /// An MLP of `depth` hidden layers of `width` (the vanishing-gradient experiment; `[base]`'s
+    /// `[model]` is not used).
+    #[default]
+    DeepMlp,
+    /// `[base.model]` itself — an MLP, a CNN or a preset such as `resnet20` — with its activation
+    /// replaced by each of `activations`.
+    Base,
+}
+
 /// `[diagnose]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DiagnoseSection {
-    /// Hidden layers [10].
-    #[serde(default = "default_depth")]
-    pub depth: usize,
-    /// Units per hidden layer [128].
-    #[serde(default = "default_width")]
-    pub width: usize,
+    /// The network to measure [deep-mlp].
+    #[serde(default)]
+    pub model: DiagnoseModel,
+    /// Hidden layers of the deep MLP [10] (not with `model = "base"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub depth: Option<usize>,
+    /// Units per hidden layer of the deep MLP [128] (not with `model = "base"`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<usize>,
     /// Training steps between the two measurements [200].
     #[serde(default = "default_steps")]
     pub steps: usize,
@@ -57,7 +74,7 @@ pub struct DiagnoseConfig {
     /// Name [the file's stem]; output in `runs/<name>/`.
     #[serde(default)]
     pub name: Option<String>,
-    /// Training settings (its `[model]` is replaced by the deep MLP).
+    /// Training settings (its `[model]` is replaced by the deep MLP unless `model = "base"`).
     pub base: ExperimentConfig,
     /// What to build.
     pub diagnose: DiagnoseSection,
@@ -92,17 +109,29 @@ impl DiagnoseConfig {
             crate::config::check_name(path, "name", name)?;
         }
         let d = &self.diagnose;
-        if d.depth == 0 || d.depth > 100 {
+        if d.model == DiagnoseModel::Base {
+            for (field, value) in [("depth", d.depth), ("width", d.width)] {
+                if let Some(value) = value {
+                    return Err(invalid(
+                        &format!("diagnose.{field}"),
+                        value.to_string(),
+                        "no value with model = \"base\" ([base.model] sets the shape; \
+                         depth and width shape model = \"deep-mlp\")",
+                    ));
+                }
+            }
+        }
+        if !(1..=100).contains(&self.depth()) {
             return Err(invalid(
                 "diagnose.depth",
-                d.depth.to_string(),
+                self.depth().to_string(),
                 "1 to 100 hidden layers",
             ));
         }
-        if d.width == 0 || d.width > 4096 {
+        if !(1..=4096).contains(&self.width()) {
             return Err(invalid(
                 "diagnose.width",
-                d.width.to_string(),
+                self.width().to_string(),
                 "1 to 4096 units",
             ));
         }
@@ -120,27 +149,72 @@ impl DiagnoseConfig {
                 "at least one activation",
             ));
         }
+        // The base experiment validates first: with model = "base", its model is the one built.
+        self.base.validate(path)?;
         for activation in &d.activations {
-            self.mlp(activation)
-                .validate()
+            self.network(activation)
+                .and_then(|network| network.validate())
                 .map_err(|error| ConfigError::Model {
                     path: path.to_path_buf(),
                     error,
                 })?;
         }
-        self.base.validate(path)?;
         Ok(())
     }
 
-    /// The deep MLP for one activation.
-    pub fn mlp(&self, activation: &ActivationConfig) -> MlpConfig {
-        MlpConfig {
-            input_size: 784,
-            hidden: vec![self.diagnose.width; self.diagnose.depth],
-            activation: activation.clone(),
-            output_size: 10,
-            output_activation: None,
-            init: self.diagnose.init,
+    /// The deep MLP's hidden layers (`[diagnose] depth`, default 10).
+    pub fn depth(&self) -> usize {
+        self.diagnose.depth.unwrap_or(DEFAULT_DEPTH)
+    }
+
+    /// The deep MLP's units per hidden layer (`[diagnose] width`, default 128).
+    pub fn width(&self) -> usize {
+        self.diagnose.width.unwrap_or(DEFAULT_WIDTH)
+    }
+
+    /// The network measured for one activation: the deep MLP (input sized to `[base.data]`'s
+    /// dataset), or `[base.model]` resolved for the dataset with `activation` in place of its own.
+    pub fn network(&self, activation: &ActivationConfig) -> Result<NetworkConfig, ModelError> {
+        let dataset = self.base.data.dataset;
+        match self.diagnose.model {
+            DiagnoseModel::DeepMlp => Ok(NetworkConfig::Mlp(MlpConfig {
+                input_size: dataset.features(),
+                hidden: vec![self.width(); self.depth()],
+                activation: activation.clone(),
+                output_size: NUM_CLASSES,
+                output_activation: None,
+                init: self.diagnose.init,
+            })),
+            DiagnoseModel::Base => {
+                let mut network = self.base.model.resolve_for(dataset.input_shape())?;
+                *network.activation_mut() = activation.clone();
+                Ok(network)
+            }
+        }
+    }
+
+    /// The network in words, for the report and the claims: "10-hidden-layer MLP of 128" or
+    /// "[base.model] (a CNN: 3 blocks, dense [128])".
+    pub fn describe(&self) -> String {
+        match self.diagnose.model {
+            DiagnoseModel::DeepMlp => {
+                format!("{}-hidden-layer MLP of {}", self.depth(), self.width())
+            }
+            DiagnoseModel::Base => match self
+                .base
+                .model
+                .resolve_for(self.base.data.dataset.input_shape())
+            {
+                Ok(NetworkConfig::Cnn(cnn)) => format!(
+                    "[base.model]: a CNN of {} block(s), dense {:?}",
+                    cnn.blocks.len(),
+                    cnn.dense
+                ),
+                Ok(NetworkConfig::Mlp(mlp)) => {
+                    format!("[base.model]: an MLP, hidden {:?}", mlp.hidden)
+                }
+                Err(_) => "[base.model]".into(),
+            },
         }
     }
 
@@ -183,9 +257,12 @@ pub struct ActivationDiagnosis {
 /// through [`DiagnoseReport::to_json`], read by the claims through [`DiagnoseReport::find`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DiagnoseReport {
-    /// Hidden layers.
+    /// The network in words ([`DiagnoseConfig::describe`]); absent in files written before CNNs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// Hidden layers (the deep MLP's; with `model = "base"`, the layers that feed an activation).
     pub depth: usize,
-    /// Units per hidden layer.
+    /// Units per hidden layer (the deep MLP's; 0 with `model = "base"`).
     pub width: usize,
     /// Training steps between the measurements.
     pub steps: usize,
@@ -256,6 +333,7 @@ mod tests {
             learned_mean: None,
         };
         let report = DiagnoseReport {
+            model: None,
             depth: 1,
             width: 4,
             steps: 0,

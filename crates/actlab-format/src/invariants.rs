@@ -82,7 +82,8 @@ pub fn sweep_config(bytes: &[u8]) {
     }
 }
 
-/// A diagnose file: a valid one names at least one activation and every deep MLP validates.
+/// A diagnose file: a valid one names at least one activation and every network it builds
+/// (the deep MLP or `[base.model]`) validates.
 pub fn diagnose_config(bytes: &[u8]) {
     let path = Path::new(PATH);
     let Some(text) = text(bytes) else { return };
@@ -94,7 +95,8 @@ pub fn diagnose_config(bytes: &[u8]) {
     };
     assert!(!config.diagnose.activations.is_empty());
     for activation in &config.diagnose.activations {
-        assert!(config.mlp(activation).validate().is_ok());
+        let network = config.network(activation);
+        assert!(network.is_ok_and(|n| n.validate().is_ok()));
     }
 }
 

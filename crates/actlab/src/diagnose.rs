@@ -13,10 +13,10 @@ use crate::flags::DataFlags;
 pub struct DiagnoseArgs {
     /// The diagnose config, e.g. configs/deep.toml.
     config: PathBuf,
-    /// Hidden layers (overrides [diagnose] depth).
+    /// Hidden layers of the deep MLP (overrides [diagnose] depth).
     #[arg(long)]
     depth: Option<usize>,
-    /// Units per hidden layer (overrides [diagnose] width).
+    /// Units per hidden layer of the deep MLP (overrides [diagnose] width).
     #[arg(long)]
     width: Option<usize>,
     /// Training steps between the two measurements (overrides [diagnose] steps).
@@ -55,10 +55,10 @@ fn row(a: &ActivationDiagnosis) -> String {
 pub fn run(args: DiagnoseArgs) -> anyhow::Result<()> {
     let mut raw = DiagnoseConfig::read(&args.config)?;
     if let Some(depth) = args.depth {
-        raw.diagnose.depth = depth;
+        raw.diagnose.depth = Some(depth);
     }
     if let Some(width) = args.width {
-        raw.diagnose.width = width;
+        raw.diagnose.width = Some(width);
     }
     if let Some(steps) = args.steps {
         raw.diagnose.steps = steps;
@@ -68,10 +68,9 @@ pub fn run(args: DiagnoseArgs) -> anyhow::Result<()> {
     let data = args.data.load(&config.base)?;
     let d = &config.diagnose;
     eprintln!(
-        "{} activations, {} hidden layers of {}, {} steps of {} on {}",
+        "{} activations, {}, {} steps of {} on {}",
         d.activations.len(),
-        d.depth,
-        d.width,
+        config.describe(),
         d.steps,
         config.base.train.batch_size,
         config.base.backend.name

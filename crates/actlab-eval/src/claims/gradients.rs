@@ -28,10 +28,12 @@ pub(super) fn vanishing(deep: Option<&DiagnoseReport>) -> Claim {
                     };
                     (
                         format!(
-                            "{}-hidden-layer MLP at initialisation, ‖∇W first layer‖ / ‖∇W output \
+                            "{} at initialisation, ‖∇W first layer‖ / ‖∇W output \
                              layer‖: sigmoid {s:.1e}, tanh {t:.1e}, ReLU {r:.1e} (vanishing = \
                              below 1e-2; one network each, from actlab diagnose)",
-                            deep.depth
+                            deep.model
+                                .clone()
+                                .unwrap_or_else(|| format!("{}-hidden-layer MLP", deep.depth))
                         ),
                         verdict,
                     )
