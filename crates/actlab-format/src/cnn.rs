@@ -383,6 +383,36 @@ impl CnnConfig {
         })
     }
 
+    /// Multiply-accumulates of one example's forward pass through the convolutions and linear
+    /// layers (pooling, BatchNorm and activations not counted), or `None` on an invalid shape or
+    /// overflow. A training step costs about 3× this per example (forward + backward).
+    pub fn forward_macs(&self) -> Option<usize> {
+        let shapes = self.block_shapes().ok()?;
+        // Output pixels × output channels × (input channels × window).
+        let conv = |c_in: usize, [c, h, w]: [usize; 3], window: [usize; 2]| {
+            c.checked_mul(h)?
+                .checked_mul(w)?
+                .checked_mul(c_in)?
+                .checked_mul(window[0] * window[1])
+        };
+        let mut total = 0usize;
+        for (block, shape) in self.blocks.iter().zip(&shapes) {
+            let window = self.window(block.kernel);
+            let c_in = shape.input[0];
+            total = total.checked_add(conv(c_in, shape.conv, window)?)?;
+            if block.kind().0 == BlockKind::Residual {
+                total = total.checked_add(conv(shape.conv[0], shape.conv, window)?)?;
+                if block.projects(c_in) {
+                    total = total.checked_add(conv(c_in, shape.conv, [1, 1])?)?;
+                }
+            }
+        }
+        let sizes = self.dense_sizes().ok()?;
+        sizes.windows(2).try_fold(total, |total, pair| {
+            total.checked_add(pair[0].checked_mul(pair[1])?)
+        })
+    }
+
     /// Checks shapes, sizes and the activations; errors name the `model.…` field.
     pub fn validate(&self) -> Result<(), ModelError> {
         if let Some(i) = self.input.iter().position(|&n| n == 0) {

@@ -103,3 +103,25 @@ fn sequences_use_one_by_k_windows() {
     // (1·32·5 + 32) + (32·32·3 + 32) + (320·10 + 10)
     assert_eq!(net.parameter_estimate(), Some(192 + 3104 + 3210));
 }
+
+#[test]
+fn forward_macs_count_every_weight_use_by_hand() {
+    // LeNet-5: 28·28·6·25 + 10·10·16·150 + 120·400 + 120·84 + 84·10.
+    let lenet = crate::preset::Preset::Lenet5.config();
+    assert_eq!(
+        lenet.forward_macs(),
+        Some(117_600 + 240_000 + 48_000 + 10_080 + 840)
+    );
+    // conv 4 (3×3, same) on 1×8×8, then a residual block to 8 channels at stride 2: its first
+    // convolution 4→8 on 4×4 outputs, its second 8→8, the 1×1 projection 4→8, then 128 → 10.
+    let net = cnn(
+        [1, 8, 8],
+        vec![CnnBlock::conv(4, 3), CnnBlock::residual(8, 2)],
+        vec![],
+    );
+    let expected = 4 * 64 * 9 + 8 * 16 * 4 * 9 + 8 * 16 * 8 * 9 + 8 * 16 * 4 + 128 * 10;
+    assert_eq!(net.forward_macs(), Some(expected));
+    // An MLP's are its weights: 784·128 + 128·10.
+    let mlp = crate::preset::Preset::PreluMlp.config();
+    assert_eq!(mlp.forward_macs(), Some(784 * 128 + 128 * 10));
+}

@@ -315,6 +315,17 @@ impl NetworkConfig {
         }
     }
 
+    /// Multiply-accumulates of one example's forward pass through the weight layers (an MLP's
+    /// are its weights; see [`CnnConfig::forward_macs`]), or `None` on overflow.
+    pub fn forward_macs(&self) -> Option<usize> {
+        match self {
+            NetworkConfig::Mlp(m) => m.layer_sizes().windows(2).try_fold(0usize, |total, pair| {
+                total.checked_add(pair[0].checked_mul(pair[1])?)
+            }),
+            NetworkConfig::Cnn(c) => c.forward_macs(),
+        }
+    }
+
     /// Checks the whole description; errors name the `model.…` field.
     pub fn validate(&self) -> Result<(), ModelError> {
         match self {

@@ -1,12 +1,14 @@
 //! `actlab bench`: the product's own training loop, timed per backend and batch size.
 //!
 //! Each measurement is a separate `actlab train` process (so peak RSS is per configuration) on
-//! the `prelu-mlp` preset and Fashion-MNIST; the numbers come from the run's `summary.json`.
+//! a preset (`prelu-mlp` unless `--preset`, e.g. `lenet5` or `resnet20`) and Fashion-MNIST; the
+//! numbers come from the run's `summary.json`, the GFLOP/s from the model's multiply-accumulates.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use actlab_format::config::{BackendName, ExperimentConfig};
+use actlab_format::preset::Preset;
 use actlab_format::run::RunSummary;
 use anyhow::{Context, bail};
 use clap::Args;
@@ -20,6 +22,9 @@ pub struct BenchArgs {
     /// Batch sizes, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "64,256")]
     batch: Vec<usize>,
+    /// The model: a preset (prelu-mlp, swish-mlp, lenet5, vgg8, resnet20).
+    #[arg(long, default_value = "prelu-mlp", value_parser = parse_preset)]
+    preset: Preset,
     /// Epochs per measurement; the table reports the fastest (later epochs are warm).
     #[arg(long, default_value_t = 2)]
     epochs: usize,
@@ -61,9 +66,20 @@ pub struct BenchArgs {
     report_child: Option<PathBuf>,
 }
 
+fn parse_preset(name: &str) -> Result<Preset, String> {
+    Preset::ALL
+        .into_iter()
+        .find(|p| p.name() == name)
+        .ok_or_else(|| {
+            let names: Vec<&str> = Preset::ALL.iter().map(|p| p.name()).collect();
+            format!("no preset {name:?}: one of {}", names.join(", "))
+        })
+}
+
 /// One measured configuration.
 #[derive(Debug, Serialize)]
 struct Row {
+    model: String,
     backend: String,
     batch_size: usize,
     /// Training images per measured epoch.
@@ -132,9 +148,10 @@ fn measure(
     }
     let limit_line = limit.map_or(String::new(), |l| format!("train_limit = {l}\n"));
     let text = format!(
-        "name = \"bench-{backend}-{batch}\"\n[model]\npreset = \"prelu-mlp\"\n[data]\n\
+        "name = \"bench-{backend}-{batch}\"\n[model]\npreset = \"{}\"\n[data]\n\
          dataset = \"fashion-mnist\"\n{limit_line}[train]\nepochs = {}\nbatch_size = {batch}\n\
          progress = \"plain\"\n[backend]\nname = \"{backend}\"\n[output]\ndir = \"{}\"\n",
+        args.preset.name(),
         args.epochs,
         dir.display()
     );
@@ -153,10 +170,21 @@ fn measure(
         bail!("actlab train failed: {last}");
     }
     let summary = RunSummary::load(&dir)?;
-    row(&summary, backend, batch)
+    let macs = config
+        .validate(&config_path)?
+        .network()
+        .forward_macs()
+        .context("counting the model's multiply-accumulates")?;
+    row(&summary, args.preset, macs, backend, batch)
 }
 
-fn row(s: &RunSummary, backend: &str, batch: usize) -> anyhow::Result<Row> {
+fn row(
+    s: &RunSummary,
+    preset: Preset,
+    macs: usize,
+    backend: &str,
+    batch: usize,
+) -> anyhow::Result<Row> {
     let fastest = |v: &[f64]| v.iter().copied().fold(f64::INFINITY, f64::min);
     let train_seconds = fastest(&s.epoch_seconds);
     let epoch_seconds = fastest(&s.epoch_wall_seconds);
@@ -167,6 +195,7 @@ fn row(s: &RunSummary, backend: &str, batch: usize) -> anyhow::Result<Row> {
     let full = (55_000 / batch * batch) as f64;
     let samples = s.train_samples as f64;
     Ok(Row {
+        model: preset.name().to_string(),
         backend: backend.to_string(),
         batch_size: batch,
         samples: s.train_samples,
@@ -174,8 +203,8 @@ fn row(s: &RunSummary, backend: &str, batch: usize) -> anyhow::Result<Row> {
         epoch_seconds,
         full_epoch_seconds: epoch_seconds * full / samples.max(1.0),
         samples_per_second: samples / train_seconds,
-        // Forward ≈ 2·params FLOP per image, backward ≈ 4·params.
-        gflops: 6.0 * s.params as f64 * samples / train_seconds / 1e9,
+        // Forward ≈ 2 FLOP per multiply-accumulate, backward ≈ 4.
+        gflops: 6.0 * macs as f64 * samples / train_seconds / 1e9,
         peak_rss_mb: s.peak_rss_mb,
         test_accuracy: s.test_accuracy,
     })
@@ -183,12 +212,13 @@ fn row(s: &RunSummary, backend: &str, batch: usize) -> anyhow::Result<Row> {
 
 fn print_table(rows: &[Row]) {
     println!(
-        "| backend | batch | images/epoch | train s | epoch s | full epoch s | images/s | GFLOP/s | peak RSS MB | test acc |"
+        "| model | backend | batch | images/epoch | train s | epoch s | full epoch s | images/s | GFLOP/s | peak RSS MB | test acc |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
     for r in rows {
         println!(
-            "| {} | {} | {} | {:.3} | {:.3} | {:.3} | {:.0} | {:.1} | {} | {:.2}% |",
+            "| {} | {} | {} | {} | {:.3} | {:.3} | {:.3} | {:.0} | {:.1} | {} | {:.2}% |",
+            r.model,
             r.backend,
             r.batch_size,
             r.samples,
