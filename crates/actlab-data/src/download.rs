@@ -13,10 +13,10 @@ use md5::{Digest, Md5};
 
 use crate::attempt::FetchProgress;
 use crate::error::{DataError, DownloadError};
-use actlab_format::dataset::{DatasetName, FileSpec};
+use actlab_format::dataset::{CIFAR10_ARCHIVE, DatasetName, FileSpec};
 
-/// No published archive is near this size (the largest is 26 MB): a server sending more is
-/// refused rather than allowed to fill the disk.
+/// No published archive is near this size (the largest is CIFAR-10's, 162 MB): a server sending
+/// more is refused rather than allowed to fill the disk.
 pub const MAX_DOWNLOAD_BYTES: u64 = 256 << 20;
 
 fn agent() -> ureq::Agent {
@@ -50,7 +50,8 @@ impl Write for HashWriter<'_> {
 }
 
 /// Downloads the four archives of `name` into `dest`, each from the first mirror that delivers
-/// it intact. Archives already in `dest` with the published MD5 are kept.
+/// it intact (CIFAR-10: its one archive, then unpacks the six batches beside it). Archives
+/// already in `dest` with the published MD5 are kept.
 pub fn download_dataset(
     name: DatasetName,
     dest: &Path,
@@ -65,7 +66,13 @@ pub fn download_dataset(
         return Err(DataError::Split("no download mirror configured".into()));
     }
     let agent = agent();
-    for spec in name.files() {
+    let archive = [CIFAR10_ARCHIVE];
+    let specs: &[FileSpec] = if name == DatasetName::Cifar10 {
+        &archive
+    } else {
+        name.files()
+    };
+    for spec in specs {
         let target = dest.join(spec.gz_name());
         if file_md5(&target).is_ok_and(|md5| md5 == spec.gz_md5) {
             continue;
@@ -86,6 +93,9 @@ pub fn download_dataset(
         if let Some(error) = last_error {
             return Err(error.into());
         }
+    }
+    if name == DatasetName::Cifar10 {
+        crate::cifar::unpack(&dest.join(CIFAR10_ARCHIVE.gz_name()), dest)?;
     }
     Ok(())
 }

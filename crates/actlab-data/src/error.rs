@@ -64,6 +64,16 @@ fn not_found_message(dataset: &str, attempts: &[Attempt]) -> String {
     for attempt in attempts {
         message.push_str(&format!("\n  - {attempt}"));
     }
+    if dataset == "cifar-10" {
+        message.push_str(
+            "\nfix: on a machine with network, download cifar-10-binary.tar.gz (the binary \
+             version) from https://www.cs.toronto.edu/~kriz/cifar.html, unpack it and put \
+             data_batch_1..5.bin and test_batch.bin (or the cifar-10-batches-bin/ directory) in \
+             datasets/cifar-10/ or in the directory named by [data] dir; with HTTPS access, \
+             `actlab data fetch cifar-10` does this",
+        );
+        return message;
+    }
     message.push_str(&format!(
         "\nfix: put the four IDX files (.gz or raw) in datasets/{dataset}/ or in the directory \
          named by [data] dir, allow HTTPS access to a mirror and run `actlab data fetch {dataset}`"

@@ -1,4 +1,5 @@
-//! actlab's data: MNIST and Fashion-MNIST, offline-first and validated. The datasets' facts
+//! actlab's data: MNIST, Fashion-MNIST, KMNIST, CIFAR-10 and MNIST-1D, offline-first and
+//! validated. The datasets' facts
 //! (files, checksums, mirrors, class names) are `actlab_format::dataset`; the IDX reader is
 //! the `actlab-idx` crate.
 //!
@@ -9,10 +10,12 @@
 //! - [`split`]: the seeded train/validation split and per-epoch shuffles.
 //! - [`batch`]: batches for Burn, from the host or from a device-resident split.
 //! - [`mnist1d`]: MNIST-1D, generated (NumPy's legacy generator reproduced draw for draw).
+//! - [`cifar`]: CIFAR-10's binary batches, read and checked, and its archive unpacked.
 
 pub mod apt;
 pub mod attempt;
 pub mod batch;
+pub mod cifar;
 pub mod download;
 pub mod error;
 pub mod mnist;

@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::DataError;
 use actlab_format::dataset::{
-    DatasetName, FileRole, FileSpec, IMAGE_PIXELS, IMAGE_SIDE, NUM_CLASSES,
+    DatasetName, FileRole, FileSpec, IMAGE_PIXELS, IMAGE_SIDE, NUM_CLASSES, Storage,
 };
 use actlab_idx::{IdxArray, read_idx_file_within};
 
@@ -237,6 +237,20 @@ pub struct FileChecksum {
 impl MnistData {
     /// Compares every file's content with the published checksums of `dataset`.
     pub fn checksums_against(&self, dataset: DatasetName) -> Vec<FileChecksum> {
+        if dataset.storage() == Storage::CifarBinary && self.name == dataset {
+            // No SHA-256 of CIFAR-10's batches is published (only the archive's MD5).
+            return self
+                .files
+                .iter()
+                .map(|file| FileChecksum {
+                    file: file.file,
+                    path: file.path.clone(),
+                    sha256: file.sha256.clone(),
+                    expected_sha256: "",
+                    status: ChecksumStatus::Unpublished,
+                })
+                .collect();
+        }
         dataset
             .files()
             .iter()
@@ -259,6 +273,10 @@ impl MnistData {
 
     /// The published dataset whose training labels these are, if any.
     pub fn identify(&self) -> Option<DatasetName> {
+        if self.name.storage() == Storage::CifarBinary {
+            // Its own format: nothing else is read from CIFAR-10's batch files.
+            return Some(self.name);
+        }
         DatasetName::ALL.into_iter().find(|d| {
             self.checksums_against(*d)
                 .iter()
@@ -280,8 +298,11 @@ pub fn find_file(dir: &Path, spec: &FileSpec) -> Option<PathBuf> {
     present(&gz).then_some(gz)
 }
 
-/// The files of `name` that `dir` lacks (as `base[.gz]`).
+/// The files of `name` that `dir` lacks (as `base[.gz]`; CIFAR-10's batch names).
 pub fn missing_files(dir: &Path, name: DatasetName) -> Vec<String> {
+    if name == DatasetName::Cifar10 {
+        return crate::cifar::missing_files(dir);
+    }
     name.files()
         .iter()
         .filter(|spec| find_file(dir, spec).is_none())
@@ -362,13 +383,16 @@ fn split(images: Read, labels: Read) -> Result<Split, DataError> {
     })
 }
 
-/// Reads and checks the four IDX files of `name` in `dir` (each `.gz` or raw); MNIST-1D is
-/// generated instead ([`crate::mnist1d::dataset`]).
+/// Reads and checks the four IDX files of `name` in `dir` (each `.gz` or raw); CIFAR-10's
+/// batches are read by [`crate::cifar::load`], MNIST-1D is generated
+/// ([`crate::mnist1d::dataset`]).
 ///
 /// The two largest files are decoded on separate threads.
 pub fn load_dir(dir: &Path, name: DatasetName) -> Result<MnistData, DataError> {
-    if name == DatasetName::Mnist1d {
-        return crate::mnist1d::dataset();
+    match name.storage() {
+        Storage::Generated => return crate::mnist1d::dataset(),
+        Storage::CifarBinary => return crate::cifar::load(dir),
+        Storage::Idx => {}
     }
     let [train_images, train_labels, test_images, test_labels] = name.files() else {
         return Err(DataError::Split(format!("{name} has no files to read")));

@@ -20,9 +20,10 @@ pub enum EvalError {
         /// What is wrong.
         message: String,
     },
-    /// `predict` on a run whose dataset is not 28×28 images (MNIST-1D).
+    /// `predict` on a run whose dataset is not 28×28 grey images (MNIST-1D, CIFAR-10).
     #[error(
-        "a run on {dataset} ({}) classifies no images; `actlab eval` measures it on its test set",
+        "`actlab predict` classifies 28×28 grey images, and a run on {dataset} takes {}; \
+         `actlab eval` measures it on its test set",
         .dataset.shape_words()
     )]
     NotImages {

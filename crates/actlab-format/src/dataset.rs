@@ -1,5 +1,6 @@
-//! What each dataset is: its four IDX files, their published checksums, where to download them,
-//! its class names and the Debian package that carries it.
+//! What each dataset is: its four IDX files (CIFAR-10: six binary batches in one archive), their
+//! published checksums, where to download them, its class names and the Debian package that
+//! carries it.
 //!
 //! Checksums, two kinds per file:
 //! - `gz_md5`: the MD5 of the gzip archive as the publishers distribute it (Zalando's README for
@@ -25,7 +26,8 @@ pub const NUM_CLASSES: usize = 10;
 /// Points in an MNIST-1D sequence (the reference's `final_seq_length`).
 pub const MNIST1D_LENGTH: usize = 40;
 
-/// The datasets actlab reads (28×28 grey images, 10 classes, IDX files).
+/// The datasets actlab reads: 28×28 grey images in IDX files, CIFAR-10's 32×32 colour images in
+/// its binary batches, and MNIST-1D's generated sequences; 10 classes each.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum DatasetName {
@@ -40,7 +42,49 @@ pub enum DatasetName {
     /// and noised into 40-point sequences; generated (no files) with the reference's defaults.
     #[serde(rename = "mnist1d")]
     Mnist1d,
+    /// CIFAR-10 (Krizhevsky 2009): 32×32 colour images of ten object classes, in the published
+    /// binary format (`data_batch_1..5.bin`, `test_batch.bin`).
+    #[serde(rename = "cifar-10", alias = "cifar10")]
+    Cifar10,
 }
+
+/// How a dataset is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Storage {
+    /// Four IDX files ([`DatasetName::files`]), each raw or `.gz`.
+    Idx,
+    /// CIFAR-10's six binary batches ([`CIFAR10_BATCHES`]).
+    CifarBinary,
+    /// Generated in memory: no files.
+    Generated,
+}
+
+/// CIFAR-10's batch files, the five training batches first; each holds records of
+/// [`CIFAR10_RECORD`] bytes: a label (0–9), then 1,024 red, 1,024 green and 1,024 blue bytes of a
+/// 32×32 image, rows top to bottom — channel-major, the order a CNN's input takes.
+pub const CIFAR10_BATCHES: [&str; 6] = [
+    "data_batch_1.bin",
+    "data_batch_2.bin",
+    "data_batch_3.bin",
+    "data_batch_4.bin",
+    "data_batch_5.bin",
+    "test_batch.bin",
+];
+/// Bytes of one CIFAR-10 record: a label and a 3×32×32 image.
+pub const CIFAR10_RECORD: usize = 1 + 3 * 32 * 32;
+/// Records in each published CIFAR-10 batch file.
+pub const CIFAR10_PER_BATCH: usize = 10_000;
+/// The directory the published archive unpacks into.
+pub const CIFAR10_ARCHIVE_DIR: &str = "cifar-10-batches-bin";
+/// The published archive (`cifar-10-binary.tar.gz`, 162 MB) and its MD5 as the publishers give
+/// it (www.cs.toronto.edu/~kriz/cifar.html). No SHA-256 of the batch files is published, so
+/// local copies are checked for structure, counts and labels.
+pub const CIFAR10_ARCHIVE: FileSpec = FileSpec {
+    role: FileRole::TrainImages,
+    base: "cifar-10-binary.tar",
+    gz_md5: "c32a1d4ab5d03f1284b67883e8d87530",
+    raw_sha256: "",
+};
 
 /// One of the four files of a dataset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -175,15 +219,29 @@ const FASHION_CLASSES: [&str; NUM_CLASSES] = [
     "Ankle boot",
 ];
 
+const CIFAR10_CLASSES: [&str; NUM_CLASSES] = [
+    "airplane",
+    "automobile",
+    "bird",
+    "cat",
+    "deer",
+    "dog",
+    "frog",
+    "horse",
+    "ship",
+    "truck",
+];
+
 const DIGITS: [&str; NUM_CLASSES] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
 
 impl DatasetName {
     /// Every dataset, in a fixed order.
-    pub const ALL: [DatasetName; 4] = [
+    pub const ALL: [DatasetName; 5] = [
         DatasetName::Mnist,
         DatasetName::FashionMnist,
         DatasetName::Kmnist,
         DatasetName::Mnist1d,
+        DatasetName::Cifar10,
     ];
 
     /// The name used in configs, on the command line and as the directory name.
@@ -193,22 +251,41 @@ impl DatasetName {
             DatasetName::FashionMnist => "fashion-mnist",
             DatasetName::Kmnist => "kmnist",
             DatasetName::Mnist1d => "mnist1d",
+            DatasetName::Cifar10 => "cifar-10",
         }
     }
 
-    /// Parses `mnist`, `fashion-mnist` or `kmnist`.
+    /// Parses a dataset's name (`cifar10` too, for `cifar-10`).
     pub fn parse(name: &str) -> Option<DatasetName> {
+        if name == "cifar10" {
+            return Some(DatasetName::Cifar10);
+        }
         DatasetName::ALL.into_iter().find(|d| d.as_str() == name)
     }
 
-    /// The four files, train images first; none for a generated dataset.
+    /// How the dataset is stored.
+    pub fn storage(self) -> Storage {
+        match self {
+            DatasetName::Mnist1d => Storage::Generated,
+            DatasetName::Cifar10 => Storage::CifarBinary,
+            _ => Storage::Idx,
+        }
+    }
+
+    /// The four IDX files, train images first; none for CIFAR-10 ([`CIFAR10_BATCHES`]) or a
+    /// generated dataset.
     pub fn files(self) -> &'static [FileSpec] {
         match self {
             DatasetName::Mnist => &MNIST_FILES,
             DatasetName::FashionMnist => &FASHION_FILES,
             DatasetName::Kmnist => &KMNIST_FILES,
-            DatasetName::Mnist1d => &[],
+            DatasetName::Mnist1d | DatasetName::Cifar10 => &[],
         }
+    }
+
+    /// Whether a SHA-256 of every file's content is published (checked on load).
+    pub fn content_checksums_published(self) -> bool {
+        self.storage() == Storage::Idx && self.files().iter().all(|f| !f.raw_sha256.is_empty())
     }
 
     /// The file with the given role (none for a generated dataset).
@@ -218,7 +295,7 @@ impl DatasetName {
 
     /// Whether the dataset is generated rather than read from files (MNIST-1D).
     pub fn generated(self) -> bool {
-        self == DatasetName::Mnist1d
+        self.storage() == Storage::Generated
     }
 
     /// `[channels, height, width]` of one example: `[1, 28, 28]` images, MNIST-1D's
@@ -226,6 +303,7 @@ impl DatasetName {
     pub fn input_shape(self) -> [usize; 3] {
         match self {
             DatasetName::Mnist1d => [1, 1, MNIST1D_LENGTH],
+            DatasetName::Cifar10 => [3, 32, 32],
             _ => [1, IMAGE_SIDE, IMAGE_SIDE],
         }
     }
@@ -240,6 +318,7 @@ impl DatasetName {
         match self.input_shape() {
             [1, 1, w] => format!("{w}-point sequences"),
             [1, h, w] => format!("{h}×{w} grey images"),
+            [3, h, w] => format!("{h}×{w} colour images"),
             [c, h, w] => format!("{c}×{h}×{w} images"),
         }
     }
@@ -251,6 +330,7 @@ impl DatasetName {
             DatasetName::FashionMnist => &FASHION_CLASSES,
             DatasetName::Kmnist => &KMNIST_CLASSES,
             DatasetName::Mnist1d => &DIGITS,
+            DatasetName::Cifar10 => &CIFAR10_CLASSES,
         }
     }
 
@@ -266,6 +346,7 @@ impl DatasetName {
                 "https://storage.googleapis.com/tensorflow/tf-keras-datasets/",
             ],
             DatasetName::Kmnist => &["https://codh.rois.ac.jp/kmnist/dataset/kmnist/"],
+            DatasetName::Cifar10 => &["https://www.cs.toronto.edu/~kriz/"],
             DatasetName::Mnist1d => &[],
         }
     }
@@ -275,7 +356,7 @@ impl DatasetName {
         match self {
             DatasetName::Mnist => None,
             DatasetName::FashionMnist => Some("dataset-fashion-mnist"),
-            DatasetName::Kmnist | DatasetName::Mnist1d => None,
+            DatasetName::Kmnist | DatasetName::Mnist1d | DatasetName::Cifar10 => None,
         }
     }
 
@@ -283,6 +364,7 @@ impl DatasetName {
     pub fn train_count(self) -> usize {
         match self {
             DatasetName::Mnist1d => 4_000,
+            DatasetName::Cifar10 => 5 * CIFAR10_PER_BATCH,
             _ => 60_000,
         }
     }
@@ -291,6 +373,7 @@ impl DatasetName {
     pub fn test_count(self) -> usize {
         match self {
             DatasetName::Mnist1d => 1_000,
+            DatasetName::Cifar10 => CIFAR10_PER_BATCH,
             _ => 10_000,
         }
     }
@@ -322,7 +405,7 @@ mod tests {
     fn names_round_trip_and_files_are_in_role_order() {
         for name in DatasetName::ALL {
             assert_eq!(DatasetName::parse(name.as_str()), Some(name));
-            if name.generated() {
+            if name.storage() != Storage::Idx {
                 assert!(name.files().is_empty());
                 continue;
             }
@@ -343,6 +426,12 @@ mod tests {
                 assert_eq!(name.file(file.role), Some(file));
             }
         }
-        assert_eq!(DatasetName::parse("cifar10"), None);
+        assert_eq!(DatasetName::parse("cifar10"), Some(DatasetName::Cifar10));
+        assert_eq!(DatasetName::parse("cifar100"), None);
+        assert_eq!(DatasetName::Cifar10.features(), CIFAR10_RECORD - 1);
+        assert_eq!(
+            DatasetName::Cifar10.train_count() + DatasetName::Cifar10.test_count(),
+            CIFAR10_BATCHES.len() * CIFAR10_PER_BATCH
+        );
     }
 }

@@ -142,7 +142,7 @@ pub fn run(command: DataCommand) -> anyhow::Result<()> {
                 );
             }
             println!("{}", located.dir.display());
-            let published = !dataset.files().iter().any(|f| f.raw_sha256.is_empty());
+            let published = dataset.content_checksums_published();
             eprintln!(
                 "{dataset}: {} + {} images in {} ({}), {}",
                 data.train.len(),
@@ -181,7 +181,7 @@ fn catalogue(json: bool) -> anyhow::Result<()> {
                 "test_count": d.test_count(),
                 "mirrors": d.mirrors(),
                 "debian_package": d.debian_package(),
-                "content_sha256_published": !d.files().iter().any(|f| f.raw_sha256.is_empty()),
+                "content_sha256_published": d.content_checksums_published(),
             })
         })
         .collect();
@@ -303,8 +303,15 @@ fn verify(dir: &Path, dataset: Option<DatasetName>, json: bool) -> anyhow::Resul
             "{generated} is generated, not read from files: there is nothing in a directory to verify"
         );
     }
-    // Every dataset uses the same file names, so any spec finds the files.
-    let data = actlab_data::load_dir(dir, dataset.unwrap_or_default())?;
+    // Every IDX dataset uses the same file names, so any spec finds the files; a directory of
+    // CIFAR-10 batches is read as CIFAR-10.
+    let cifar = actlab_data::cifar::missing_files(dir).is_empty();
+    let storage = dataset.unwrap_or(if cifar {
+        DatasetName::Cifar10
+    } else {
+        DatasetName::default()
+    });
+    let data = actlab_data::load_dir(dir, storage)?;
     let identified = dataset.or_else(|| data.identify());
     let checksums = identified.map(|d| data.checksums_against(d));
     let bad = identified.map_or(0, |d| mismatches(&data, d));
@@ -323,8 +330,13 @@ fn verify(dir: &Path, dataset: Option<DatasetName>, json: bool) -> anyhow::Resul
         println!("{text}");
     } else {
         println!(
-            "{}: valid IDX, {} train + {} test images, labels 0–9",
+            "{}: valid {}, {} train + {} test images, labels 0–9",
             dir.display(),
+            if storage == DatasetName::Cifar10 {
+                "CIFAR-10 binary batches"
+            } else {
+                "IDX"
+            },
             data.train.len(),
             data.test.len()
         );

@@ -230,9 +230,9 @@ fn data_errors_are_one_line_with_a_failing_exit_code() {
             "{stderr}"
         );
     }
-    let out = actlab(&["data", "info", "cifar10"], tmp.path());
+    let out = actlab(&["data", "info", "cifar100"], tmp.path());
     assert!(!out.status.success());
-    assert!(text(&out.stderr).contains("unknown dataset \"cifar10\""));
+    assert!(text(&out.stderr).contains("unknown dataset \"cifar100\""));
 }
 
 #[test]
@@ -900,6 +900,77 @@ fn diagnose_a_small_deep_network() {
     );
 }
 
+/// `diagnose` measures `[base.model]` itself with `model = "base"` — here a CNN with a residual
+/// block on MNIST-1D (generated: no files) — one row per layer that feeds an activation (the
+/// convolution, the residual block's two convolutions) and the output layer; the deep MLP takes
+/// the dataset's 40 inputs, not 784; depth and width beside `model = "base"` are one line.
+#[test]
+fn diagnose_measures_a_cnn_from_the_base_model() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = "[base.model]\nkind = \"cnn\"\n\
+                blocks = [ { conv = 8, kernel = 5, pool = 2 }, { residual = 8, stride = 2 } ]\n\
+                global_pool = true\nactivation = \"relu\"\n[base.data]\ndataset = \"mnist1d\"\nvalidation_size = 200\n\
+                [base.train]\nbatch_size = 50\n[base.backend]\nname = \"ndarray\"\n";
+    let write = |name: &str, diagnose: &str| {
+        std::fs::write(
+            tmp.path().join(name),
+            format!("{base}[diagnose]\n{diagnose}"),
+        )
+        .unwrap()
+    };
+    write(
+        "cnn.toml",
+        "model = \"base\"\nsteps = 20\nactivations = [\"tanh\", \"relu\"]\n",
+    );
+    let out = actlab(&["diagnose", "cnn.toml", "--json"], tmp.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("a CNN of 2 block(s)"),
+        "{}",
+        text(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["depth"], 3, "{json}");
+    assert!(json["model"].as_str().unwrap().contains("CNN"), "{json}");
+    for a in json["activations"].as_array().unwrap() {
+        for stage in ["initial", "trained"] {
+            let rows = a[stage].as_array().unwrap();
+            assert_eq!(rows.len(), 4, "{a}");
+            assert!(
+                rows.iter().all(|r| r["grad_norm"].as_f64().unwrap() > 0.0),
+                "{a}"
+            );
+        }
+        // 20 Adam steps at 1e-3 lower the loss of a freshly initialised network.
+        let (first, last) = (
+            a["first_loss"].as_f64().unwrap(),
+            a["last_loss"].as_f64().unwrap(),
+        );
+        assert!(last < first, "{a}");
+    }
+    write(
+        "mlp.toml",
+        "depth = 3\nwidth = 16\nsteps = 2\nactivations = [\"relu\"]\n",
+    );
+    let out = actlab(&["diagnose", "mlp.toml", "--json"], tmp.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        json["activations"][0]["initial"].as_array().unwrap().len(),
+        4
+    );
+
+    write("both.toml", "model = \"base\"\ndepth = 3\n");
+    let out = actlab(&["diagnose", "both.toml"], tmp.path());
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("diagnose.depth") && stderr.contains("model = \"base\""),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}
+
 /// A damaged or hand-edited `checkpoint/state.toml` is refused by `train --resume` with one
 /// line naming the file and the cause — before any training, with nothing in the run changed —
 /// and the run resumes once the state is whole again.
@@ -1104,9 +1175,15 @@ fn a_kmnist_run_trains_and_its_data_is_described_honestly() {
         .iter()
         .map(|d| d["dataset"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["mnist", "fashion-mnist", "kmnist", "mnist1d"]);
+    assert_eq!(
+        names,
+        ["mnist", "fashion-mnist", "kmnist", "mnist1d", "cifar-10"]
+    );
     assert_eq!(all[2]["content_sha256_published"], false);
     assert_eq!(all[3]["generated"], true);
+    assert_eq!(all[4]["channels"], 3);
+    assert_eq!(all[4]["image_shape"], serde_json::json!([32, 32]));
+    assert_eq!(all[4]["content_sha256_published"], false);
     assert_eq!(all[3]["image_shape"], serde_json::json!([1, 40]));
     assert_eq!(all[3]["train_count"], 4000);
     assert_eq!(all[1]["debian_package"], "dataset-fashion-mnist");
@@ -1167,7 +1244,10 @@ fn an_mnist1d_cnn_trains_and_the_commands_say_what_it_is() {
     let out = actlab(&["predict", "runs/m1d", "--test-index", "0"], tmp.path());
     assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);
-    assert!(stderr.contains("classifies no images"), "{stderr}");
+    assert!(
+        stderr.contains("classifies 28×28 grey images") && stderr.contains("40-point sequences"),
+        "{stderr}"
+    );
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
 
     let out = actlab(&["data", "verify", ".", "--dataset", "mnist1d"], tmp.path());
@@ -1184,4 +1264,100 @@ fn an_mnist1d_cnn_trains_and_the_commands_say_what_it_is() {
     assert_eq!(info["train_count"], 4000);
     assert_eq!(info["image_shape"], serde_json::json!([1, 40]));
     assert_eq!(info["source"], "generated");
+}
+
+/// CIFAR-10 from its binary batches (small ones the test writes): a CNN trains on the 3×32×32
+/// images and evaluates, an MLP takes their 3,072 values, `data verify` and `data info` read the
+/// directory as CIFAR-10, and `predict` says it classifies 28×28 grey images only.
+#[test]
+fn a_cnn_trains_on_cifar10_batches_and_the_data_commands_know_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("cifar");
+    std::fs::create_dir(&data).unwrap();
+    let names = [
+        "data_batch_1.bin",
+        "data_batch_2.bin",
+        "data_batch_3.bin",
+        "data_batch_4.bin",
+        "data_batch_5.bin",
+        "test_batch.bin",
+    ];
+    for (b, name) in names.iter().enumerate() {
+        // Class c is an image whose channel c % 3 is bright: learnable from colour alone.
+        let bytes: Vec<u8> = (0..40)
+            .flat_map(|i: usize| {
+                let label = ((i + b) % 10) as u8;
+                let image = (0..3072).map(move |p| {
+                    let bright = p / 1024 == usize::from(label) % 3;
+                    if bright {
+                        200 + (p % 50) as u8
+                    } else {
+                        (p % 60) as u8
+                    }
+                });
+                std::iter::once(label).chain(image)
+            })
+            .collect();
+        std::fs::write(data.join(name), bytes).unwrap();
+    }
+    let config = |kind: &str| {
+        let model = if kind == "cnn" {
+            "kind = \"cnn\"\nblocks = [ { conv = 4, kernel = 3, pool = 4 } ]\ndense = [16]\n"
+        } else {
+            "hidden = [16]\n"
+        };
+        format!(
+            "[model]\n{model}activation = \"relu\"\n[data]\ndataset = \"cifar-10\"\n\
+             dir = \"{}\"\nvalidation_size = 40\n[train]\nepochs = 1\nbatch_size = 20\n\
+             [backend]\nname = \"ndarray\"\n[output]\ndir = \"runs/{kind}\"\n",
+            data.display()
+        )
+    };
+    for kind in ["cnn", "mlp"] {
+        std::fs::write(tmp.path().join(format!("{kind}.toml")), config(kind)).unwrap();
+        let out = actlab(&["train", &format!("{kind}.toml")], tmp.path());
+        assert!(out.status.success(), "{kind}: {}", text(&out.stderr));
+    }
+    let summary = |kind: &str| -> serde_json::Value {
+        let path = tmp.path().join(format!("runs/{kind}/summary.json"));
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    };
+    // conv 3→4 (3×3): 112; 4×8×8 = 256 → 16: 4,112; 16 → 10: 170.
+    assert_eq!(summary("cnn")["params"], 112 + 4112 + 170);
+    // 3,072 → 16 → 10.
+    assert_eq!(summary("mlp")["params"], 3072 * 16 + 16 + 16 * 10 + 10);
+    let out = actlab(&["eval", "runs/cnn"], tmp.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("on cifar-10") && stdout.contains(" of 40)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("airplane") && stdout.contains("truck"),
+        "{stdout}"
+    );
+
+    let out = actlab(&["data", "verify", data.to_str().unwrap()], tmp.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("valid CIFAR-10 binary batches, 200 train + 40 test"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = actlab(
+        &["data", "info", "cifar-10", "--dir", data.to_str().unwrap()],
+        tmp.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("32×32 colour images"), "{stdout}");
+    assert!(stdout.contains("checksum test_batch.bin"), "{stdout}");
+    let out = actlab(&["predict", "runs/cnn", "--test-index", "0"], tmp.path());
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("32×32 colour images") && stderr.lines().count() == 1,
+        "{stderr}"
+    );
 }
