@@ -338,6 +338,54 @@ fn several_depths_get_a_depth_figure() {
     let out = tmp.path().join("report");
     write(&report, &[], &runs, &out).unwrap();
     assert!(std::fs::metadata(out.join("depth.svg")).unwrap().len() > 200);
+
+    // With GELU at both depths too, each GELU group is compared with ReLU at its own depth
+    // (not with the best ReLU group), Holm over the one comparison at each depth.
+    let gelu_deep = [0.880, 0.884, 0.880]; // deep ReLU + 0.010, 0.012, 0.011
+    for (seed, (s, d)) in (1..=3).zip(shallow.iter().zip(&gelu_deep)) {
+        for (layers, acc, tag) in [
+            (vec![784, 128, 10], *s - 0.001, "h1"),
+            (vec![784, 128, 128, 10], *d, "h2"),
+        ] {
+            let mut run = summary("gelu", "gelu", seed, acc);
+            run.name = format!("gelu-{tag}-s{seed}");
+            run.layers = layers;
+            write_run(tmp.path(), &run);
+        }
+    }
+    let (runs, _) = collect_runs(&[tmp.path().to_path_buf()]).unwrap();
+    let report = build_report(&runs, "relu");
+    assert_eq!(
+        report.baselines,
+        ["relu [784-128-10]", "relu [784-128-128-10]"]
+    );
+    assert_eq!(report.baseline, "relu at each hidden shape");
+    let gelu = |shape: &str| {
+        let r = report
+            .results
+            .iter()
+            .find(|r| r.name == format!("gelu {shape}"))
+            .unwrap();
+        r.vs_baseline.clone().unwrap()
+    };
+    let deep_vs = gelu("[784-128-128-10]");
+    assert_eq!(deep_vs.baseline, "relu [784-128-128-10]");
+    assert!((deep_vs.test.difference.mean - 0.011).abs() < 1e-12);
+    // Paired, 2 degrees of freedom: two-sided p = 1 − |t| / √(t² + 2), t = 0.011 / (0.001/√3).
+    let t = 0.011 / (0.001 / 3f64.sqrt());
+    let p = 1.0 - t / (t * t + 2.0).sqrt();
+    assert!(
+        (deep_vs.test.p - p).abs() < 1e-6,
+        "{} vs {p}",
+        deep_vs.test.p
+    );
+    assert_eq!(
+        deep_vs.p_holm, deep_vs.test.p,
+        "a family of one at each depth"
+    );
+    assert_eq!(gelu("[784-128-10]").baseline, "relu [784-128-10]");
+    let md = markdown(&report, &[]);
+    assert!(md.contains("at the same hidden layers"), "{md}");
     assert!(
         std::fs::read_to_string(out.join("report.md"))
             .unwrap()

@@ -70,7 +70,7 @@ pub(super) fn swish_beats_relu(report: &Report) -> Claim {
         && report
             .results
             .iter()
-            .any(|r| r.name == report.baseline && r.kind == "relu")
+            .any(|r| report.baselines.contains(&r.name) && r.kind == "relu")
         && !swish.is_empty()
     {
         let parts: Vec<String> = swish

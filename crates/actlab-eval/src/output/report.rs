@@ -120,7 +120,7 @@ fn results_table(report: &Report) -> String {
 /// verdict).
 fn versus_cells(report: &Report, r: &ActivationResult) -> (String, String, String) {
     let Some(v) = &r.vs_baseline else {
-        let what = if r.name == report.baseline {
+        let what = if report.baselines.contains(&r.name) {
             "baseline"
         } else {
             "–"
@@ -152,8 +152,14 @@ fn versus_cells(report: &Report, r: &ActivationResult) -> (String, String, Strin
 /// What "significant" means here, the test set's own sampling error, and the seeds that would
 /// separate 0.2 points.
 fn significance_note(report: &Report) -> String {
+    let family = if report.baselines.len() > 1 {
+        " (each row compared with it at the same hidden layers; Holm over the comparisons at \
+         each shape)"
+    } else {
+        ""
+    };
     let mut md = format!(
-        "\nBaseline: {}{}. A difference is reported as significant when its two-sided p-value, \
+        "\nBaseline: {}{family}{}. A difference is reported as significant when its two-sided p-value, \
          Holm-corrected over the table's comparisons with the baseline, is below 0.05 (paired \
          t-test over shared seeds, Welch's t-test otherwise); with a handful of seeds only large \
          differences can be. Effect: paired d_z or Hedges' g. MDE: the smallest difference these \

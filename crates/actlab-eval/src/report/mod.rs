@@ -91,10 +91,13 @@ fn find_runs(dir: &Path, depth: usize, out: &mut BTreeSet<PathBuf>) {
 /// The comparison with the baseline.
 #[derive(Debug, Clone, Serialize)]
 pub struct VersusBaseline {
+    /// The group compared with (the baseline of this row's hidden shape when shapes vary).
+    pub baseline: String,
     /// Mean accuracy difference (this − baseline) with its 95% CI and p-value.
     #[serde(flatten)]
     pub test: Difference,
-    /// The p-value Holm-corrected over the table's comparisons with the baseline.
+    /// The p-value Holm-corrected over the table's comparisons with the baseline (with several
+    /// hidden shapes: over the comparisons at this row's shape).
     pub p_holm: f64,
     /// Standardised difference: paired d_z, or Hedges' g for Welch.
     pub effect_size: EffectSize,
@@ -187,6 +190,10 @@ pub struct Report {
     pub baseline: String,
     /// Whether a baseline group was found.
     pub baseline_found: bool,
+    /// The groups that served as baselines: one, or one per hidden shape when the runs have
+    /// several (each group is compared with the baseline activation at its own shape, so a
+    /// depth sweep compares like with like and the baseline is not the best of its shapes).
+    pub baselines: Vec<String>,
     /// Finished runs used.
     pub runs: usize,
     /// Datasets seen.
@@ -336,13 +343,36 @@ pub fn build_report(runs: &[RunRecord], baseline: &str) -> Report {
         })
         .collect();
     results.sort_by(|a, b| b.accuracy.mean.total_cmp(&a.accuracy.mean));
-    let base_index = results
+    let shapes: BTreeSet<Vec<usize>> = results.iter().map(|r| r.hidden.clone()).collect();
+    let exact = results.iter().position(|r| r.name == baseline);
+    // A group name picks one baseline; an activation (a kind or a label) picks, when hidden
+    // shapes vary, the baseline at each shape.
+    let families: Vec<(usize, Vec<usize>)> = match exact {
+        Some(b) if shapes.len() < 2 || results[b].kind != results[b].name => {
+            vec![(b, (0..results.len()).collect())]
+        }
+        _ => shapes
+            .iter()
+            .filter_map(|shape| {
+                let members: Vec<usize> = (0..results.len())
+                    .filter(|&i| &results[i].hidden == shape)
+                    .collect();
+                let b = members.iter().copied().find(|&i| {
+                    let r = &results[i];
+                    r.kind == baseline || r.activation_label == baseline || r.name == baseline
+                })?;
+                Some((b, members))
+            })
+            .collect(),
+    };
+    let baselines: Vec<String> = families
         .iter()
-        .position(|r| r.name == baseline)
-        .or_else(|| results.iter().position(|r| r.kind == baseline));
-    if let Some(b) = base_index {
-        compare_with_baseline(&mut results, b);
+        .map(|(b, _)| results[*b].name.clone())
+        .collect();
+    for (b, members) in &families {
+        compare_with_baseline(&mut results, *b, members);
     }
+    let base_index = families.first().map(|(b, _)| *b);
     let power_line = seeds_for(&results, 0.002);
     let pairs = all_pairs(&results);
     let test_images = runs
@@ -352,8 +382,13 @@ pub fn build_report(runs: &[RunRecord], baseline: &str) -> Report {
         .unwrap_or(0);
     let best = results.first().map_or(0.0, |r| r.accuracy.mean);
     Report {
-        baseline: base_index.map_or_else(|| baseline.to_string(), |b| results[b].name.clone()),
+        baseline: match (families.len(), base_index) {
+            (2.., _) => format!("{baseline} at each hidden shape"),
+            (_, Some(b)) => results[b].name.clone(),
+            _ => baseline.to_string(),
+        },
         baseline_found: base_index.is_some(),
+        baselines,
         runs: runs.len(),
         datasets: runs
             .iter()
@@ -422,13 +457,14 @@ fn group_result(name: &str, members: &[&RunRecord]) -> ActivationResult {
     }
 }
 
-/// Compares every group of at least two runs with the baseline `results[b]`: a paired t-test
-/// when both ran the same seeds, Welch's otherwise; Holm over the table's comparisons decides
-/// the verdicts; effect size and power per comparison.
-fn compare_with_baseline(results: &mut [ActivationResult], b: usize) {
+/// Compares every group of `members` with at least two runs with the baseline `results[b]`: a
+/// paired t-test when both ran the same seeds, Welch's otherwise; Holm over these comparisons
+/// decides the verdicts; effect size and power per comparison.
+fn compare_with_baseline(results: &mut [ActivationResult], b: usize, members: &[usize]) {
     let base = results[b].clone();
     let mut tested = Vec::new();
-    for (i, result) in results.iter().enumerate() {
+    for &i in members {
+        let result = &results[i];
         if i == b || result.n < 2 || base.n < 2 {
             continue;
         }
@@ -447,6 +483,7 @@ fn compare_with_baseline(results: &mut [ActivationResult], b: usize) {
         let (effect_size, mde_points, seeds_needed) =
             power(&result.accuracies, &base.accuracies, &test);
         result.vs_baseline = Some(VersusBaseline {
+            baseline: base.name.clone(),
             verdict: stats::verdict_adjusted(&test, p_holm),
             p_holm,
             effect_size,
