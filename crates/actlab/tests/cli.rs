@@ -1274,15 +1274,7 @@ fn a_cnn_trains_on_cifar10_batches_and_the_data_commands_know_them() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("cifar");
     std::fs::create_dir(&data).unwrap();
-    let names = [
-        "data_batch_1.bin",
-        "data_batch_2.bin",
-        "data_batch_3.bin",
-        "data_batch_4.bin",
-        "data_batch_5.bin",
-        "test_batch.bin",
-    ];
-    for (b, name) in names.iter().enumerate() {
+    for (b, name) in actlab_format::dataset::CIFAR10_BATCHES.iter().enumerate() {
         // Class c is an image whose channel c % 3 is bright: learnable from colour alone.
         let bytes: Vec<u8> = (0..40)
             .flat_map(|i: usize| {
