@@ -38,9 +38,10 @@ pub fn missing_files(dir: &Path) -> Vec<String> {
         .collect()
 }
 
-/// One batch file read and checked: a whole number of records, at most the published 10,000,
-/// every label 0–9. Returns the images (channel-major bytes) and labels.
-fn read_batch(path: &Path) -> Result<(Vec<u8>, Vec<u8>, LoadedFile), DataError> {
+/// The batch file `name` in `dir` read and checked: a whole number of records, at most the
+/// published 10,000, every label 0–9. Returns the images (channel-major bytes) and labels.
+fn read_batch(dir: &Path, name: &'static str) -> Result<(Vec<u8>, Vec<u8>, LoadedFile), DataError> {
+    let path = &dir.join(name);
     let io_error = |error| DataError::Io {
         path: path.to_path_buf(),
         error,
@@ -82,11 +83,6 @@ fn read_batch(path: &Path) -> Result<(Vec<u8>, Vec<u8>, LoadedFile), DataError> 
         images.extend_from_slice(&record[1..]);
     }
     let sha256 = format!("{:x}", Sha256::digest(&bytes));
-    let name = CIFAR10_BATCHES
-        .iter()
-        .find(|n| path.file_name().is_some_and(|f| f == **n))
-        .copied()
-        .unwrap_or(CIFAR10_BATCHES[0]);
     let file = LoadedFile {
         file: name,
         path: path.to_path_buf(),
@@ -109,9 +105,9 @@ pub fn load(dir: &Path) -> Result<MnistData, DataError> {
     let read: Vec<_> = std::thread::scope(|scope| {
         let handles: Vec<_> = CIFAR10_BATCHES
             .iter()
-            .map(|name| {
-                let path = at.join(name);
-                scope.spawn(move || read_batch(&path))
+            .map(|&name| {
+                let at = &at;
+                scope.spawn(move || read_batch(at, name))
             })
             .collect();
         handles

@@ -13,7 +13,7 @@ use md5::{Digest, Md5};
 
 use crate::attempt::FetchProgress;
 use crate::error::{DataError, DownloadError};
-use actlab_format::dataset::{CIFAR10_ARCHIVE, DatasetName, FileSpec};
+use actlab_format::dataset::{CIFAR10_ARCHIVE, DatasetName, FileSpec, Storage};
 
 /// No published archive is near this size (the largest is CIFAR-10's, 162 MB): a server sending
 /// more is refused rather than allowed to fill the disk.
@@ -66,13 +66,7 @@ pub fn download_dataset(
         return Err(DataError::Split("no download mirror configured".into()));
     }
     let agent = agent();
-    let archive = [CIFAR10_ARCHIVE];
-    let specs: &[FileSpec] = if name == DatasetName::Cifar10 {
-        &archive
-    } else {
-        name.files()
-    };
-    for spec in specs {
+    for spec in name.downloads() {
         let target = dest.join(spec.gz_name());
         if file_md5(&target).is_ok_and(|md5| md5 == spec.gz_md5) {
             continue;
@@ -94,7 +88,7 @@ pub fn download_dataset(
             return Err(error.into());
         }
     }
-    if name == DatasetName::Cifar10 {
+    if name.storage() == Storage::CifarBinary {
         crate::cifar::unpack(&dest.join(CIFAR10_ARCHIVE.gz_name()), dest)?;
     }
     Ok(())

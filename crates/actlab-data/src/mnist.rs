@@ -300,7 +300,7 @@ pub fn find_file(dir: &Path, spec: &FileSpec) -> Option<PathBuf> {
 
 /// The files of `name` that `dir` lacks (as `base[.gz]`; CIFAR-10's batch names).
 pub fn missing_files(dir: &Path, name: DatasetName) -> Vec<String> {
-    if name == DatasetName::Cifar10 {
+    if name.storage() == Storage::CifarBinary {
         return crate::cifar::missing_files(dir);
     }
     name.files()

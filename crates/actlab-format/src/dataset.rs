@@ -283,6 +283,15 @@ impl DatasetName {
         }
     }
 
+    /// What a download fetches, each checked against its published MD5: the four IDX archives,
+    /// or CIFAR-10's one archive (unpacked afterwards); nothing for a generated dataset.
+    pub fn downloads(self) -> &'static [FileSpec] {
+        match self.storage() {
+            Storage::CifarBinary => std::slice::from_ref(&CIFAR10_ARCHIVE),
+            Storage::Idx | Storage::Generated => self.files(),
+        }
+    }
+
     /// Whether a SHA-256 of every file's content is published (checked on load).
     pub fn content_checksums_published(self) -> bool {
         self.storage() == Storage::Idx && self.files().iter().all(|f| !f.raw_sha256.is_empty())

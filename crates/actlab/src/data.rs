@@ -306,12 +306,12 @@ fn verify(dir: &Path, dataset: Option<DatasetName>, json: bool) -> anyhow::Resul
     // Every IDX dataset uses the same file names, so any spec finds the files; a directory of
     // CIFAR-10 batches is read as CIFAR-10.
     let cifar = actlab_data::cifar::missing_files(dir).is_empty();
-    let storage = dataset.unwrap_or(if cifar {
+    let read_as = dataset.unwrap_or(if cifar {
         DatasetName::Cifar10
     } else {
         DatasetName::default()
     });
-    let data = actlab_data::load_dir(dir, storage)?;
+    let data = actlab_data::load_dir(dir, read_as)?;
     let identified = dataset.or_else(|| data.identify());
     let checksums = identified.map(|d| data.checksums_against(d));
     let bad = identified.map_or(0, |d| mismatches(&data, d));
@@ -332,7 +332,7 @@ fn verify(dir: &Path, dataset: Option<DatasetName>, json: bool) -> anyhow::Resul
         println!(
             "{}: valid {}, {} train + {} test images, labels 0–9",
             dir.display(),
-            if storage == DatasetName::Cifar10 {
+            if read_as == DatasetName::Cifar10 {
                 "CIFAR-10 binary batches"
             } else {
                 "IDX"

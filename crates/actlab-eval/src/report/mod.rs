@@ -344,14 +344,11 @@ pub fn build_report(runs: &[RunRecord], baseline: &str) -> Report {
         .collect();
     results.sort_by(|a, b| b.accuracy.mean.total_cmp(&a.accuracy.mean));
     let shapes: BTreeSet<Vec<usize>> = results.iter().map(|r| r.hidden.clone()).collect();
-    let exact = results.iter().position(|r| r.name == baseline);
-    // A group name picks one baseline; an activation (a kind or a label) picks, when hidden
-    // shapes vary, the baseline at each shape.
-    let families: Vec<(usize, Vec<usize>)> = match exact {
-        Some(b) if shapes.len() < 2 || results[b].kind != results[b].name => {
-            vec![(b, (0..results.len()).collect())]
-        }
-        _ => shapes
+    // A group's name picks that one group; an activation (a kind or a label) picks the first
+    // such group at each hidden shape (one family when there is one shape).
+    let families: Vec<(usize, Vec<usize>)> = match results.iter().position(|r| r.name == baseline) {
+        Some(b) => vec![(b, (0..results.len()).collect())],
+        None => shapes
             .iter()
             .filter_map(|shape| {
                 let members: Vec<usize> = (0..results.len())
@@ -359,7 +356,7 @@ pub fn build_report(runs: &[RunRecord], baseline: &str) -> Report {
                     .collect();
                 let b = members.iter().copied().find(|&i| {
                     let r = &results[i];
-                    r.kind == baseline || r.activation_label == baseline || r.name == baseline
+                    r.kind == baseline || r.activation_label == baseline
                 })?;
                 Some((b, members))
             })
