@@ -74,6 +74,16 @@ fn not_found_message(dataset: &str, attempts: &[Attempt]) -> String {
         );
         return message;
     }
+    if dataset == "emnist-balanced" {
+        message.push_str(
+            "\nfix: on a machine with network, download gzip.zip from \
+             https://biometrics.nist.gov/cs_links/EMNIST/gzip.zip (562 MB), take the four \
+             gzip/emnist-balanced-*-ubyte.gz files from it and put them in \
+             datasets/emnist-balanced/ or in the directory named by [data] dir; with HTTPS \
+             access, `actlab data fetch emnist-balanced` does this",
+        );
+        return message;
+    }
     message.push_str(&format!(
         "\nfix: put the four IDX files (.gz or raw) in datasets/{dataset}/ or in the directory \
          named by [data] dir, allow HTTPS access to a mirror and run `actlab data fetch {dataset}`"

@@ -1,4 +1,4 @@
-//! actlab's data: MNIST, Fashion-MNIST, KMNIST, CIFAR-10 and MNIST-1D, offline-first and
+//! actlab's data: MNIST, Fashion-MNIST, KMNIST, EMNIST, CIFAR-10 and MNIST-1D, offline-first and
 //! validated. The datasets' facts
 //! (files, checksums, mirrors, class names) are `actlab_format::dataset`; the IDX reader is
 //! the `actlab-idx` crate.
@@ -11,12 +11,14 @@
 //! - [`batch`]: batches for Burn, from the host or from a device-resident split.
 //! - [`mnist1d`]: MNIST-1D, generated (NumPy's legacy generator reproduced draw for draw).
 //! - [`cifar`]: CIFAR-10's binary batches, read and checked, and its archive unpacked.
+//! - [`emnist`]: EMNIST balanced's four files extracted from NIST's zip archive.
 
 pub mod apt;
 pub mod attempt;
 pub mod batch;
 pub mod cifar;
 pub mod download;
+pub mod emnist;
 pub mod error;
 pub mod mnist;
 pub mod mnist1d;

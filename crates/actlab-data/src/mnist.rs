@@ -27,12 +27,14 @@ pub enum SplitError {
         features: usize,
     },
     /// A label that is no class.
-    #[error("label {label} at index {index} is not a class (0 to {})", NUM_CLASSES - 1)]
+    #[error("label {label} at index {index} is not a class (0 to {})", classes - 1)]
     NotAClass {
         /// The label.
         label: u8,
         /// Its position.
         index: usize,
+        /// Classes the labels run over.
+        classes: usize,
     },
 }
 
@@ -44,6 +46,7 @@ pub struct Split {
     values: Values,
     features: usize,
     labels: Vec<u8>,
+    classes: usize,
 }
 
 /// How a split holds its values.
@@ -73,6 +76,16 @@ impl Split {
 
     /// Builds a split of `features` values per example, checked as [`Split::new`].
     pub fn of(values: Values, features: usize, labels: Vec<u8>) -> Result<Split, SplitError> {
+        Split::with_classes(values, features, labels, NUM_CLASSES)
+    }
+
+    /// Builds a split whose labels run over `classes` classes (EMNIST balanced: 47).
+    pub fn with_classes(
+        values: Values,
+        features: usize,
+        labels: Vec<u8>,
+        classes: usize,
+    ) -> Result<Split, SplitError> {
         if features == 0 || values.len() != labels.len() * features {
             return Err(SplitError::Shape {
                 values: values.len(),
@@ -83,14 +96,19 @@ impl Split {
         if let Some((index, &label)) = labels
             .iter()
             .enumerate()
-            .find(|(_, l)| usize::from(**l) >= NUM_CLASSES)
+            .find(|(_, l)| usize::from(**l) >= classes)
         {
-            return Err(SplitError::NotAClass { label, index });
+            return Err(SplitError::NotAClass {
+                label,
+                index,
+                classes,
+            });
         }
         Ok(Split {
             values,
             features,
             labels,
+            classes,
         })
     }
 
@@ -133,9 +151,14 @@ impl Split {
         self.pixels().get(start..start.checked_add(self.features)?)
     }
 
-    /// How many examples each class has.
-    pub fn class_counts(&self) -> [usize; NUM_CLASSES] {
-        let mut counts = [0; NUM_CLASSES];
+    /// Classes the labels run over.
+    pub fn classes(&self) -> usize {
+        self.classes
+    }
+
+    /// How many examples each class has, one count per class.
+    pub fn class_counts(&self) -> Vec<usize> {
+        let mut counts = vec![0; self.classes];
         for &label in &self.labels {
             counts[usize::from(label)] += 1;
         }
@@ -273,8 +296,9 @@ impl MnistData {
 
     /// The published dataset whose training labels these are, if any.
     pub fn identify(&self) -> Option<DatasetName> {
-        if self.name.storage() == Storage::CifarBinary {
-            // Its own format: nothing else is read from CIFAR-10's batch files.
+        if self.name.storage() == Storage::CifarBinary || self.name.transposed() {
+            // Their own format or file names: nothing else is read from CIFAR-10's batches or
+            // EMNIST's files.
             return Some(self.name);
         }
         DatasetName::ALL.into_iter().find(|d| {
@@ -366,7 +390,18 @@ fn read_one(dir: &Path, name: DatasetName, spec: &'static FileSpec) -> Result<Re
     })
 }
 
-fn split(images: Read, labels: Read) -> Result<Split, DataError> {
+/// Turns every 28×28 image stored columns first (EMNIST) into rows first, in place.
+pub fn transpose_images(pixels: &mut [u8]) {
+    for image in pixels.chunks_exact_mut(IMAGE_PIXELS) {
+        for row in 0..IMAGE_SIDE {
+            for col in row + 1..IMAGE_SIDE {
+                image.swap(row * IMAGE_SIDE + col, col * IMAGE_SIDE + row);
+            }
+        }
+    }
+}
+
+fn split(name: DatasetName, images: Read, labels: Read) -> Result<Split, DataError> {
     let (n_images, n_labels) = (images.array.dims[0], labels.array.dims[0]);
     if n_images != n_labels {
         return Err(DataError::Invalid {
@@ -377,7 +412,17 @@ fn split(images: Read, labels: Read) -> Result<Split, DataError> {
             ),
         });
     }
-    Split::new(images.array.data, labels.array.data).map_err(|e| DataError::Invalid {
+    let mut pixels = images.array.data;
+    if name.transposed() {
+        transpose_images(&mut pixels);
+    }
+    Split::with_classes(
+        Values::Bytes(pixels),
+        IMAGE_PIXELS,
+        labels.array.data,
+        name.num_classes(),
+    )
+    .map_err(|e| DataError::Invalid {
         path: labels.file.path,
         reason: e.to_string(),
     })
@@ -414,8 +459,8 @@ pub fn load_dir(dir: &Path, name: DatasetName) -> Result<MnistData, DataError> {
     Ok(MnistData {
         name,
         dir: dir.to_path_buf(),
-        train: split(train_images, train_labels)?,
-        test: split(test_images, test_labels)?,
+        train: split(name, train_images, train_labels)?,
+        test: split(name, test_images, test_labels)?,
         files,
     })
 }

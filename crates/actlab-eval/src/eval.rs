@@ -7,7 +7,6 @@ use std::time::Instant;
 
 use actlab_data::{FetchProgress, Sources};
 use actlab_format::config::BackendSection;
-use actlab_format::dataset::NUM_CLASSES;
 use actlab_format::run::RunSummary;
 use serde::Serialize;
 
@@ -105,14 +104,15 @@ pub fn eval_run(
     let evaluation = predictions.evaluation();
 
     let names = config.data.dataset.class_names();
-    let mut confusion = vec![vec![0usize; NUM_CLASSES]; NUM_CLASSES];
+    let classes = names.len();
+    let mut confusion = vec![vec![0usize; classes]; classes];
     for (&truth, &predicted) in predictions.labels.iter().zip(&predictions.predicted) {
         let (t, p) = (usize::from(truth), usize::from(predicted));
-        if t < NUM_CLASSES && p < NUM_CLASSES {
+        if t < classes && p < classes {
             confusion[t][p] += 1;
         }
     }
-    let per_class = (0..NUM_CLASSES)
+    let per_class = (0..classes)
         .map(|class| {
             let count: usize = confusion[class].iter().sum();
             let correct = confusion[class][class];
@@ -125,8 +125,8 @@ pub fn eval_run(
             }
         })
         .collect();
-    let mut pairs: Vec<Confusion> = (0..NUM_CLASSES)
-        .flat_map(|t| (0..NUM_CLASSES).map(move |p| (t, p)))
+    let mut pairs: Vec<Confusion> = (0..classes)
+        .flat_map(|t| (0..classes).map(move |p| (t, p)))
         .filter(|&(t, p)| t != p && confusion[t][p] > 0)
         .map(|(t, p)| Confusion {
             true_class: t,

@@ -1,6 +1,6 @@
-//! What each dataset is: its four IDX files (CIFAR-10: six binary batches in one archive), their
-//! published checksums, where to download them, its class names and the Debian package that
-//! carries it.
+//! What each dataset is: its four IDX files (CIFAR-10: six binary batches in one archive; EMNIST:
+//! four of the many IDX files in NIST's one zip archive), their published checksums, where to
+//! download them, its class names and the Debian package that carries it.
 //!
 //! Checksums, two kinds per file:
 //! - `gz_md5`: the MD5 of the gzip archive as the publishers distribute it (Zalando's README for
@@ -21,13 +21,15 @@ use serde::{Deserialize, Serialize};
 pub const IMAGE_SIDE: usize = 28;
 /// Pixels in one image.
 pub const IMAGE_PIXELS: usize = IMAGE_SIDE * IMAGE_SIDE;
-/// Every dataset has ten classes.
+/// Classes of the ten-class datasets (all but EMNIST's balanced split, 47).
 pub const NUM_CLASSES: usize = 10;
+/// The most classes any dataset has (EMNIST balanced).
+pub const MAX_CLASSES: usize = EMNIST_BALANCED_CLASSES.len();
 /// Points in an MNIST-1D sequence (the reference's `final_seq_length`).
 pub const MNIST1D_LENGTH: usize = 40;
 
 /// The datasets actlab reads: 28×28 grey images in IDX files, CIFAR-10's 32×32 colour images in
-/// its binary batches, and MNIST-1D's generated sequences; 10 classes each.
+/// its binary batches, and MNIST-1D's generated sequences; 10 classes each but EMNIST's 47.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum DatasetName {
@@ -46,6 +48,11 @@ pub enum DatasetName {
     /// binary format (`data_batch_1..5.bin`, `test_batch.bin`).
     #[serde(rename = "cifar-10", alias = "cifar10")]
     Cifar10,
+    /// EMNIST's balanced split (Cohen et al. 2017): handwritten digits and letters from NIST
+    /// Special Database 19 in MNIST's format, 47 classes (the digits, the 26 capitals and the 11
+    /// lower-case letters whose shapes differ from their capitals), 2,400 training and 400 test
+    /// images each. NIST stores the images transposed; they are read upright.
+    EmnistBalanced,
 }
 
 /// How a dataset is stored.
@@ -86,6 +93,18 @@ pub const CIFAR10_ARCHIVE: FileSpec = FileSpec {
     raw_sha256: "",
 };
 
+/// NIST's archive of every EMNIST split as gzipped IDX files (`gzip.zip`, 562 MB) and its MD5,
+/// the value torchvision checks; the balanced split's four files are extracted from its `gzip/`
+/// folder. No checksum of the individual files is published.
+pub const EMNIST_ARCHIVE: FileSpec = FileSpec {
+    role: FileRole::TrainImages,
+    base: "gzip",
+    gz_md5: "58c8d27c78d21e728a6bc7b3cc06412e",
+    raw_sha256: "",
+};
+/// The folder of [`EMNIST_ARCHIVE`] that holds the `.gz` files.
+pub const EMNIST_ARCHIVE_DIR: &str = "gzip";
+
 /// One of the four files of a dataset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FileSpec {
@@ -113,8 +132,11 @@ pub enum FileRole {
 }
 
 impl FileSpec {
-    /// The name of the gzip archive, e.g. `train-images-idx3-ubyte.gz`.
+    /// The name of the downloaded archive: `train-images-idx3-ubyte.gz`, `gzip.zip` for EMNIST's.
     pub fn gz_name(&self) -> String {
+        if *self == EMNIST_ARCHIVE {
+            return format!("{}.zip", self.base);
+        }
         format!("{}.gz", self.base)
     }
 }
@@ -202,6 +224,43 @@ const KMNIST_FILES: [FileSpec; 4] = [
     },
 ];
 
+/// EMNIST balanced's files as they are named inside [`EMNIST_ARCHIVE`] (there gzipped). Only
+/// the archive's MD5 is published.
+const EMNIST_BALANCED_FILES: [FileSpec; 4] = [
+    FileSpec {
+        role: FileRole::TrainImages,
+        base: "emnist-balanced-train-images-idx3-ubyte",
+        gz_md5: "",
+        raw_sha256: "",
+    },
+    FileSpec {
+        role: FileRole::TrainLabels,
+        base: "emnist-balanced-train-labels-idx1-ubyte",
+        gz_md5: "",
+        raw_sha256: "",
+    },
+    FileSpec {
+        role: FileRole::TestImages,
+        base: "emnist-balanced-test-images-idx3-ubyte",
+        gz_md5: "",
+        raw_sha256: "",
+    },
+    FileSpec {
+        role: FileRole::TestLabels,
+        base: "emnist-balanced-test-labels-idx1-ubyte",
+        gz_md5: "",
+        raw_sha256: "",
+    },
+];
+
+/// EMNIST balanced's classes in label order (its `emnist-balanced-mapping.txt`): the digits,
+/// the capitals, then the lower-case letters kept apart from their capitals.
+const EMNIST_BALANCED_CLASSES: [&str; 47] = [
+    "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "A", "B", "C", "D", "E", "F", "G", "H", "I",
+    "J", "K", "L", "M", "N", "O", "P", "Q", "R", "S", "T", "U", "V", "W", "X", "Y", "Z", "a", "b",
+    "d", "e", "f", "g", "h", "n", "q", "r", "t",
+];
+
 /// KMNIST's classes: the hiragana in the romanisation its publishers use.
 const KMNIST_CLASSES: [&str; NUM_CLASSES] =
     ["o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo"];
@@ -236,10 +295,11 @@ const DIGITS: [&str; NUM_CLASSES] = ["0", "1", "2", "3", "4", "5", "6", "7", "8"
 
 impl DatasetName {
     /// Every dataset, in a fixed order.
-    pub const ALL: [DatasetName; 5] = [
+    pub const ALL: [DatasetName; 6] = [
         DatasetName::Mnist,
         DatasetName::FashionMnist,
         DatasetName::Kmnist,
+        DatasetName::EmnistBalanced,
         DatasetName::Mnist1d,
         DatasetName::Cifar10,
     ];
@@ -252,6 +312,7 @@ impl DatasetName {
             DatasetName::Kmnist => "kmnist",
             DatasetName::Mnist1d => "mnist1d",
             DatasetName::Cifar10 => "cifar-10",
+            DatasetName::EmnistBalanced => "emnist-balanced",
         }
     }
 
@@ -279,17 +340,31 @@ impl DatasetName {
             DatasetName::Mnist => &MNIST_FILES,
             DatasetName::FashionMnist => &FASHION_FILES,
             DatasetName::Kmnist => &KMNIST_FILES,
+            DatasetName::EmnistBalanced => &EMNIST_BALANCED_FILES,
             DatasetName::Mnist1d | DatasetName::Cifar10 => &[],
         }
     }
 
     /// What a download fetches, each checked against its published MD5: the four IDX archives,
-    /// or CIFAR-10's one archive (unpacked afterwards); nothing for a generated dataset.
+    /// or CIFAR-10's and EMNIST's one archive (unpacked afterwards); nothing for a generated
+    /// dataset.
     pub fn downloads(self) -> &'static [FileSpec] {
-        match self.storage() {
-            Storage::CifarBinary => std::slice::from_ref(&CIFAR10_ARCHIVE),
-            Storage::Idx | Storage::Generated => self.files(),
+        match (self, self.storage()) {
+            (_, Storage::CifarBinary) => std::slice::from_ref(&CIFAR10_ARCHIVE),
+            (DatasetName::EmnistBalanced, _) => std::slice::from_ref(&EMNIST_ARCHIVE),
+            (_, Storage::Idx | Storage::Generated) => self.files(),
         }
+    }
+
+    /// Whether the IDX files store each image transposed (EMNIST: columns first), so reading
+    /// turns them upright.
+    pub fn transposed(self) -> bool {
+        self == DatasetName::EmnistBalanced
+    }
+
+    /// How many classes the labels run over.
+    pub fn num_classes(self) -> usize {
+        self.class_names().len()
     }
 
     /// Whether a SHA-256 of every file's content is published (checked on load).
@@ -332,9 +407,10 @@ impl DatasetName {
         }
     }
 
-    /// Human names of the ten classes (digits for MNIST).
-    pub fn class_names(self) -> &'static [&'static str; NUM_CLASSES] {
+    /// Human names of the classes in label order (digits for MNIST).
+    pub fn class_names(self) -> &'static [&'static str] {
         match self {
+            DatasetName::EmnistBalanced => &EMNIST_BALANCED_CLASSES,
             DatasetName::Mnist => &DIGITS,
             DatasetName::FashionMnist => &FASHION_CLASSES,
             DatasetName::Kmnist => &KMNIST_CLASSES,
@@ -356,6 +432,7 @@ impl DatasetName {
             ],
             DatasetName::Kmnist => &["https://codh.rois.ac.jp/kmnist/dataset/kmnist/"],
             DatasetName::Cifar10 => &["https://www.cs.toronto.edu/~kriz/"],
+            DatasetName::EmnistBalanced => &["https://biometrics.nist.gov/cs_links/EMNIST/"],
             DatasetName::Mnist1d => &[],
         }
     }
@@ -365,7 +442,10 @@ impl DatasetName {
         match self {
             DatasetName::Mnist => None,
             DatasetName::FashionMnist => Some("dataset-fashion-mnist"),
-            DatasetName::Kmnist | DatasetName::Mnist1d | DatasetName::Cifar10 => None,
+            DatasetName::Kmnist
+            | DatasetName::EmnistBalanced
+            | DatasetName::Mnist1d
+            | DatasetName::Cifar10 => None,
         }
     }
 
@@ -374,6 +454,7 @@ impl DatasetName {
         match self {
             DatasetName::Mnist1d => 4_000,
             DatasetName::Cifar10 => 5 * CIFAR10_PER_BATCH,
+            DatasetName::EmnistBalanced => 112_800,
             _ => 60_000,
         }
     }
@@ -383,6 +464,7 @@ impl DatasetName {
         match self {
             DatasetName::Mnist1d => 1_000,
             DatasetName::Cifar10 => CIFAR10_PER_BATCH,
+            DatasetName::EmnistBalanced => 18_800,
             _ => 10_000,
         }
     }
@@ -428,12 +510,31 @@ mod tests {
                     FileRole::TestLabels
                 ]
             );
+            for download in name.downloads() {
+                assert_eq!(download.gz_md5.len(), 32, "{name}");
+            }
             for file in name.files() {
-                assert_eq!(file.gz_md5.len(), 32);
+                // Published per file, or only for the one archive that holds them (EMNIST).
+                assert!(matches!(file.gz_md5.len(), 0 | 32), "{name}");
                 // Known (64 hex digits) or not published (empty).
                 assert!(matches!(file.raw_sha256.len(), 0 | 64), "{name}");
                 assert_eq!(name.file(file.role), Some(file));
             }
+        }
+        let emnist = DatasetName::EmnistBalanced;
+        assert_eq!(emnist.num_classes(), 47);
+        assert_eq!(MAX_CLASSES, 47);
+        // 2,400 training and 400 test images per class (Cohen et al. 2017, table II).
+        assert_eq!(emnist.train_count(), 2_400 * 47);
+        assert_eq!(emnist.test_count(), 400 * 47);
+        assert_eq!(emnist.downloads()[0].gz_name(), "gzip.zip");
+        assert!(emnist.transposed() && !DatasetName::Mnist.transposed());
+        let mut names = emnist.class_names().to_vec();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), 47, "class names are distinct");
+        for name in DatasetName::ALL {
+            assert!(name.num_classes() == NUM_CLASSES || name == emnist);
         }
         assert_eq!(DatasetName::parse("cifar10"), Some(DatasetName::Cifar10));
         assert_eq!(DatasetName::parse("cifar100"), None);

@@ -10,7 +10,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::activation::ActivationConfig;
 use crate::config::{ConfigError, ConfigFile, ExperimentConfig};
-use crate::dataset::NUM_CLASSES;
 use crate::error::{FileError, ModelError};
 use crate::fsio::{MAX_TEXT_BYTES, read_text};
 use crate::model::{Init, MlpConfig, NetworkConfig};
@@ -181,12 +180,12 @@ impl DiagnoseConfig {
                 input_size: dataset.features(),
                 hidden: vec![self.width(); self.depth()],
                 activation: activation.clone(),
-                output_size: NUM_CLASSES,
+                output_size: dataset.num_classes(),
                 output_activation: None,
                 init: self.diagnose.init,
             })),
             DiagnoseModel::Base => {
-                let mut network = self.base.model.resolve_for(dataset.input_shape())?;
+                let mut network = self.base.model.resolve_for_dataset(dataset)?;
                 *network.activation_mut() = activation.clone();
                 Ok(network)
             }
@@ -200,21 +199,19 @@ impl DiagnoseConfig {
             DiagnoseModel::DeepMlp => {
                 format!("{}-hidden-layer MLP of {}", self.depth(), self.width())
             }
-            DiagnoseModel::Base => match self
-                .base
-                .model
-                .resolve_for(self.base.data.dataset.input_shape())
-            {
-                Ok(NetworkConfig::Cnn(cnn)) => format!(
-                    "[base.model]: a CNN of {} block(s), dense {:?}",
-                    cnn.blocks.len(),
-                    cnn.dense
-                ),
-                Ok(NetworkConfig::Mlp(mlp)) => {
-                    format!("[base.model]: an MLP, hidden {:?}", mlp.hidden)
+            DiagnoseModel::Base => {
+                match self.base.model.resolve_for_dataset(self.base.data.dataset) {
+                    Ok(NetworkConfig::Cnn(cnn)) => format!(
+                        "[base.model]: a CNN of {} block(s), dense {:?}",
+                        cnn.blocks.len(),
+                        cnn.dense
+                    ),
+                    Ok(NetworkConfig::Mlp(mlp)) => {
+                        format!("[base.model]: an MLP, hidden {:?}", mlp.hidden)
+                    }
+                    Err(_) => "[base.model]".into(),
                 }
-                Err(_) => "[base.model]".into(),
-            },
+            }
         }
     }
 

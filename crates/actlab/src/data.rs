@@ -222,7 +222,7 @@ fn mismatches(data: &MnistData, dataset: DatasetName) -> usize {
 }
 
 fn balance(split: &Split) -> Vec<usize> {
-    split.class_counts().to_vec()
+    split.class_counts()
 }
 
 fn info(located: &Located, data: &MnistData, seconds: f64, json: bool) -> anyhow::Result<()> {
@@ -266,10 +266,11 @@ fn info(located: &Located, data: &MnistData, seconds: f64, json: bool) -> anyhow
         println!("{dataset}: {} ({})", located.dir.display(), located.source);
     }
     println!(
-        "  examples: {} train, {} test, {}, 10 classes (read in {seconds:.2} s)",
+        "  examples: {} train, {} test, {}, {} classes (read in {seconds:.2} s)",
         data.train.len(),
         data.test.len(),
-        dataset.shape_words()
+        dataset.shape_words(),
+        dataset.num_classes()
     );
     println!("  class balance (train / test):");
     let (train, test) = (data.train.class_counts(), data.test.class_counts());
@@ -303,11 +304,13 @@ fn verify(dir: &Path, dataset: Option<DatasetName>, json: bool) -> anyhow::Resul
             "{generated} is generated, not read from files: there is nothing in a directory to verify"
         );
     }
-    // Every IDX dataset uses the same file names, so any spec finds the files; a directory of
-    // CIFAR-10 batches is read as CIFAR-10.
-    let cifar = actlab_data::cifar::missing_files(dir).is_empty();
-    let read_as = dataset.unwrap_or(if cifar {
+    // The IDX datasets but EMNIST share MNIST's file names, so any of their specs finds the
+    // files; a directory of CIFAR-10 batches or of EMNIST's files is read as that dataset.
+    let complete = |name| actlab_data::mnist::missing_files(dir, name).is_empty();
+    let read_as = dataset.unwrap_or(if complete(DatasetName::Cifar10) {
         DatasetName::Cifar10
+    } else if complete(DatasetName::EmnistBalanced) {
+        DatasetName::EmnistBalanced
     } else {
         DatasetName::default()
     });
@@ -330,7 +333,7 @@ fn verify(dir: &Path, dataset: Option<DatasetName>, json: bool) -> anyhow::Resul
         println!("{text}");
     } else {
         println!(
-            "{}: valid {}, {} train + {} test images, labels 0–9",
+            "{}: valid {}, {} train + {} test images, labels 0–{}",
             dir.display(),
             if read_as == DatasetName::Cifar10 {
                 "CIFAR-10 binary batches"
@@ -338,7 +341,8 @@ fn verify(dir: &Path, dataset: Option<DatasetName>, json: bool) -> anyhow::Resul
                 "IDX"
             },
             data.train.len(),
-            data.test.len()
+            data.test.len(),
+            read_as.num_classes() - 1
         );
         let unpublished = checksums
             .iter()

@@ -1177,15 +1177,24 @@ fn a_kmnist_run_trains_and_its_data_is_described_honestly() {
         .collect();
     assert_eq!(
         names,
-        ["mnist", "fashion-mnist", "kmnist", "mnist1d", "cifar-10"]
+        [
+            "mnist",
+            "fashion-mnist",
+            "kmnist",
+            "emnist-balanced",
+            "mnist1d",
+            "cifar-10"
+        ]
     );
     assert_eq!(all[2]["content_sha256_published"], false);
-    assert_eq!(all[3]["generated"], true);
-    assert_eq!(all[4]["channels"], 3);
-    assert_eq!(all[4]["image_shape"], serde_json::json!([32, 32]));
-    assert_eq!(all[4]["content_sha256_published"], false);
-    assert_eq!(all[3]["image_shape"], serde_json::json!([1, 40]));
-    assert_eq!(all[3]["train_count"], 4000);
+    assert_eq!(all[3]["classes"].as_array().unwrap().len(), 47);
+    assert_eq!(all[3]["train_count"], 112_800);
+    assert_eq!(all[4]["generated"], true);
+    assert_eq!(all[5]["channels"], 3);
+    assert_eq!(all[5]["image_shape"], serde_json::json!([32, 32]));
+    assert_eq!(all[5]["content_sha256_published"], false);
+    assert_eq!(all[4]["image_shape"], serde_json::json!([1, 40]));
+    assert_eq!(all[4]["train_count"], 4000);
     assert_eq!(all[1]["debian_package"], "dataset-fashion-mnist");
     assert_eq!(all[2]["classes"][9], "wo");
     let out = actlab(&["data", "info"], tmp.path());
@@ -1201,6 +1210,103 @@ fn a_kmnist_run_trains_and_its_data_is_described_honestly() {
         "{}",
         text(&out.stderr)
     );
+}
+
+/// EMNIST balanced from files the test writes in NIST's layout (images stored transposed): an
+/// MLP gets 47 outputs from the dataset, trains, evaluates with the letters' names, and predicts
+/// an upright image of "A" as A — which fails if the images were not turned upright on reading,
+/// because "A"'s block transposed is "M"'s. A ten-output model is refused in one line.
+#[test]
+fn an_emnist_run_has_47_outputs_and_reads_images_upright() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("emnist");
+    // Class c upright: a 3×3 block at row 1 + 4 (c / 7), column 1 + 4 (c % 7).
+    let block = |c: usize| (1 + 4 * (c / 7), 1 + 4 * (c % 7));
+    for (split, n) in [("train", 47 * 24u32), ("test", 47 * 4)] {
+        let labels: Vec<u8> = (0..n).map(|i| (i % 47) as u8).collect();
+        let mut pixels = vec![0u8; n as usize * 784];
+        for (i, &label) in labels.iter().enumerate() {
+            let (row0, col0) = block(usize::from(label));
+            for r in row0..row0 + 3 {
+                for c in col0..col0 + 3 {
+                    // Stored the way NIST stores them: columns first.
+                    pixels[i * 784 + c * 28 + r] = 200 + (i % 50) as u8;
+                }
+            }
+        }
+        let base = format!("emnist-balanced-{split}");
+        write_idx(
+            &data,
+            &format!("{base}-images-idx3-ubyte"),
+            &[n, 28, 28],
+            pixels,
+        );
+        write_idx(&data, &format!("{base}-labels-idx1-ubyte"), &[n], labels);
+    }
+    let config = |output: &str| {
+        format!(
+            "[model]\nhidden = [64]\nactivation = \"relu\"\n{output}[data]\n\
+             dataset = \"emnist-balanced\"\ndir = \"{}\"\nvalidation_size = 94\n[train]\n\
+             epochs = 6\nbatch_size = 32\noptimizer = {{ kind = \"adam\", lr = 3e-3 }}\n\
+             [backend]\nname = \"ndarray\"\n[output]\ndir = \"runs/emnist\"\n",
+            data.display()
+        )
+    };
+    std::fs::write(tmp.path().join("ten.toml"), config("output_size = 10\n")).unwrap();
+    let out = actlab(&["train", "ten.toml"], tmp.path());
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("model.output_size") && stderr.contains("47 (the 28×28 grey images in 47"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+
+    std::fs::write(tmp.path().join("emnist.toml"), config("")).unwrap();
+    let out = actlab(&["train", "emnist.toml", "--quiet"], tmp.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let summary: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(tmp.path().join("runs/emnist/summary.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(summary["dataset"], "emnist-balanced");
+    assert_eq!(summary["params"], 784 * 64 + 64 + 64 * 47 + 47);
+    let accuracy = summary["test_accuracy"].as_f64().unwrap();
+    assert!(accuracy > 0.5, "blocks are learnable: {accuracy}");
+
+    let out = actlab(&["eval", "runs/emnist"], tmp.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains(" of 188)"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = actlab(&["data", "verify", data.to_str().unwrap()], tmp.path());
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        stdout.contains("1128 train + 188 test images, labels 0–46")
+            && stdout.contains("publishes no checksums"),
+        "{stdout}"
+    );
+
+    let images = tmp.path().join("images");
+    std::fs::create_dir_all(&images).unwrap();
+    let (row0, col0) = block(10);
+    let mut pgm = b"P5\n28 28\n255\n".to_vec();
+    pgm.extend((0..784).map(|p| {
+        let (r, c) = (p / 28, p % 28);
+        let inside = (row0..row0 + 3).contains(&r) && (col0..col0 + 3).contains(&c);
+        if inside { 230u8 } else { 0 }
+    }));
+    std::fs::write(images.join("a.pgm"), pgm).unwrap();
+    let out = actlab(
+        &["predict", "runs/emnist", "images", "--top", "1", "--json"],
+        tmp.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json[0]["top"][0]["name"], "A", "{json}");
 }
 
 /// MNIST-1D through the command line: a CNN on 1×40 sequences trains and evaluates; there is

@@ -14,7 +14,6 @@ mod tests;
 use std::ops::Deref;
 use std::path::{Path, PathBuf};
 
-use crate::dataset::NUM_CLASSES;
 use crate::model::{MlpConfig, NetworkConfig};
 pub use model::{IMAGE_INPUT, ModelSpec};
 use serde::{Deserialize, Serialize};
@@ -152,19 +151,23 @@ impl ExperimentConfig {
     pub fn validate(&self, path: &Path) -> Result<Experiment, ConfigError> {
         let dataset = self.data.dataset;
         let input = dataset.input_shape();
-        let model = self
-            .model
-            .resolve_for(input)
-            .map_err(|error| ConfigError::Model {
-                path: path.to_path_buf(),
-                error,
-            })?;
+        let model =
+            self.model
+                .resolve_for_dataset(dataset)
+                .map_err(|error| ConfigError::Model {
+                    path: path.to_path_buf(),
+                    error,
+                })?;
         // A model of other sizes than the dataset's cannot train on it.
         let shape = match &model {
             NetworkConfig::Mlp(mlp) => ("model.input_size", mlp.input_size.to_string()),
             NetworkConfig::Cnn(cnn) => ("model.input", format!("{:?}", cnn.input)),
         };
-        let words = format!("the {} in 10 classes of {dataset}", dataset.shape_words());
+        let classes = dataset.num_classes();
+        let words = format!(
+            "the {} in {classes} classes of {dataset}",
+            dataset.shape_words()
+        );
         if model.input_features() != dataset.features()
             || model.cnn().is_some_and(|cnn| cnn.input != input)
         {
@@ -179,12 +182,12 @@ impl ExperimentConfig {
                 format!("{expected} ({words})"),
             ));
         }
-        if model.output_size() != NUM_CLASSES {
+        if model.output_size() != classes {
             return Err(ConfigError::invalid(
                 path,
                 "model.output_size",
                 model.output_size().to_string(),
-                format!("{NUM_CLASSES} ({words})"),
+                format!("{classes} ({words})"),
             ));
         }
         self.check_ranges(path)?;

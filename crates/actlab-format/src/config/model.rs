@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::activation::ActivationConfig;
 use crate::cnn::{CnnBlock, CnnConfig};
+use crate::dataset::DatasetName;
 use crate::error::ModelError;
 use crate::model::{Init, MlpConfig, ModelKind, NetworkConfig, default_output_size};
 use crate::preset::Preset;
@@ -72,12 +73,22 @@ pub const IMAGE_INPUT: [usize; 3] = [1, 28, 28];
 impl ModelSpec {
     /// The network this section describes for 1×28×28 images, validated.
     pub fn resolve(&self) -> Result<NetworkConfig, ModelError> {
-        self.resolve_for(IMAGE_INPUT)
+        self.resolve_for(IMAGE_INPUT, default_output_size())
+    }
+
+    /// The network this section describes for `dataset`'s examples and classes, validated.
+    pub fn resolve_for_dataset(&self, dataset: DatasetName) -> Result<NetworkConfig, ModelError> {
+        self.resolve_for(dataset.input_shape(), dataset.num_classes())
     }
 
     /// The network this section describes, a CNN's input defaulting to `input` (the dataset's
-    /// `[channels, height, width]`), validated.
-    pub fn resolve_for(&self, input: [usize; 3]) -> Result<NetworkConfig, ModelError> {
+    /// `[channels, height, width]`) and the outputs to `classes` (a preset's ten are the
+    /// ten-class datasets'), validated.
+    pub fn resolve_for(
+        &self,
+        input: [usize; 3],
+        classes: usize,
+    ) -> Result<NetworkConfig, ModelError> {
         let base = self.preset.map(Preset::config);
         let kind = self.kind(base.as_ref())?;
         let missing = |field: &str| ModelError::MissingField {
@@ -97,10 +108,7 @@ impl ModelSpec {
             Some(other) => Some(other.clone()),
             None => base.as_ref().and_then(|b| b.output_activation().cloned()),
         };
-        let output_size = self
-            .output_size
-            .or(base.as_ref().map(NetworkConfig::output_size))
-            .unwrap_or_else(default_output_size);
+        let output_size = self.output_size.unwrap_or(classes);
         let init = self
             .init
             .or(base.as_ref().map(NetworkConfig::weight_init))
