@@ -90,7 +90,7 @@ pub fn download_dataset(
     }
     if name.storage() == Storage::CifarBinary {
         crate::cifar::unpack(&dest.join(CIFAR10_ARCHIVE.gz_name()), dest)?;
-    } else if name.downloads() == std::slice::from_ref(&EMNIST_ARCHIVE) {
+    } else if name == DatasetName::EmnistBalanced {
         let archive = dest.join(EMNIST_ARCHIVE.gz_name());
         crate::emnist::unpack(&archive, dest, name)?;
         // The other splits' 0.5 GB are not used: only the four files extracted stay.

@@ -6,7 +6,7 @@ use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
 
-use actlab_format::dataset::{DatasetName, EMNIST_ARCHIVE_DIR, FileRole, FileSpec, IMAGE_PIXELS};
+use actlab_format::dataset::{DatasetName, EMNIST_ARCHIVE_DIR, FileSpec};
 
 use crate::error::DataError;
 
@@ -16,12 +16,7 @@ const IDX3_HEADER: usize = 16;
 /// The most bytes the gzip of `spec` can take: its IDX content stored uncompressed, plus
 /// gzip's framing (a deflate stream never grows by more than 5 bytes per 16 KiB block).
 fn entry_limit(name: DatasetName, spec: &FileSpec) -> u64 {
-    let (count, per_item) = match spec.role {
-        FileRole::TrainImages => (name.train_count(), IMAGE_PIXELS),
-        FileRole::TestImages => (name.test_count(), IMAGE_PIXELS),
-        FileRole::TrainLabels => (name.train_count(), 1),
-        FileRole::TestLabels => (name.test_count(), 1),
-    };
+    let (count, per_item) = name.file_items(spec.role);
     let raw = (count * per_item + IDX3_HEADER) as u64;
     raw + raw / 1024 + 4096
 }

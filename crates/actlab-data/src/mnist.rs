@@ -296,7 +296,7 @@ impl MnistData {
 
     /// The published dataset whose training labels these are, if any.
     pub fn identify(&self) -> Option<DatasetName> {
-        if self.name.storage() == Storage::CifarBinary || self.name.transposed() {
+        if self.name.storage() == Storage::CifarBinary || self.name == DatasetName::EmnistBalanced {
             // Their own format or file names: nothing else is read from CIFAR-10's batches or
             // EMNIST's files.
             return Some(self.name);
@@ -345,14 +345,7 @@ fn read_one(dir: &Path, name: DatasetName, spec: &'static FileSpec) -> Result<Re
         missing: vec![format!("{}[.gz]", spec.base)],
     })?;
     // No file is larger than its part of the published dataset.
-    let count = match spec.role {
-        FileRole::TrainImages | FileRole::TrainLabels => name.train_count(),
-        FileRole::TestImages | FileRole::TestLabels => name.test_count(),
-    };
-    let per_item = match spec.role {
-        FileRole::TrainImages | FileRole::TestImages => IMAGE_PIXELS,
-        FileRole::TrainLabels | FileRole::TestLabels => 1,
-    };
+    let (count, per_item) = name.file_items(spec.role);
     let array =
         read_idx_file_within(&path, (count * per_item) as u64).map_err(|error| DataError::Idx {
             path: path.clone(),

@@ -21,6 +21,7 @@ fn spec_for(body: &[u8]) -> FileSpec {
     FileSpec {
         role: actlab_format::dataset::FileRole::TrainLabels,
         base: "train-labels-idx1-ubyte",
+        packed: "gz",
         gz_md5: Box::leak(md5.into_boxed_str()),
         raw_sha256: "",
     }

@@ -23,8 +23,6 @@ pub const IMAGE_SIDE: usize = 28;
 pub const IMAGE_PIXELS: usize = IMAGE_SIDE * IMAGE_SIDE;
 /// Classes of the ten-class datasets (all but EMNIST's balanced split, 47).
 pub const NUM_CLASSES: usize = 10;
-/// The most classes any dataset has (EMNIST balanced).
-pub const MAX_CLASSES: usize = EMNIST_BALANCED_CLASSES.len();
 /// Points in an MNIST-1D sequence (the reference's `final_seq_length`).
 pub const MNIST1D_LENGTH: usize = 40;
 
@@ -89,6 +87,7 @@ pub const CIFAR10_ARCHIVE_DIR: &str = "cifar-10-batches-bin";
 pub const CIFAR10_ARCHIVE: FileSpec = FileSpec {
     role: FileRole::TrainImages,
     base: "cifar-10-binary.tar",
+    packed: "gz",
     gz_md5: "c32a1d4ab5d03f1284b67883e8d87530",
     raw_sha256: "",
 };
@@ -99,6 +98,7 @@ pub const CIFAR10_ARCHIVE: FileSpec = FileSpec {
 pub const EMNIST_ARCHIVE: FileSpec = FileSpec {
     role: FileRole::TrainImages,
     base: "gzip",
+    packed: "zip",
     gz_md5: "58c8d27c78d21e728a6bc7b3cc06412e",
     raw_sha256: "",
 };
@@ -112,6 +112,8 @@ pub struct FileSpec {
     pub role: FileRole,
     /// The file name without `.gz`, e.g. `train-images-idx3-ubyte`.
     pub base: &'static str,
+    /// The extension of the published compressed form: `gz`, `zip` for EMNIST's archive.
+    pub packed: &'static str,
     /// MD5 of the published `.gz` archive (hex).
     pub gz_md5: &'static str,
     /// SHA-256 of the uncompressed IDX file (hex).
@@ -132,126 +134,12 @@ pub enum FileRole {
 }
 
 impl FileSpec {
-    /// The name of the downloaded archive: `train-images-idx3-ubyte.gz`, `gzip.zip` for EMNIST's.
+    /// The name of the published compressed file: `train-images-idx3-ubyte.gz`, `gzip.zip`
+    /// for EMNIST's archive.
     pub fn gz_name(&self) -> String {
-        if *self == EMNIST_ARCHIVE {
-            return format!("{}.zip", self.base);
-        }
-        format!("{}.gz", self.base)
+        format!("{}.{}", self.base, self.packed)
     }
 }
-
-const MNIST_FILES: [FileSpec; 4] = [
-    FileSpec {
-        role: FileRole::TrainImages,
-        base: "train-images-idx3-ubyte",
-        gz_md5: "f68b3c2dcbeaaa9fbdd348bbdeb94873",
-        raw_sha256: "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
-    },
-    FileSpec {
-        role: FileRole::TrainLabels,
-        base: "train-labels-idx1-ubyte",
-        gz_md5: "d53e105ee54ea40749a09fcbcd1e9432",
-        raw_sha256: "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
-    },
-    FileSpec {
-        role: FileRole::TestImages,
-        base: "t10k-images-idx3-ubyte",
-        gz_md5: "9fb629c4189551a2d022fa330f9573f3",
-        raw_sha256: "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
-    },
-    FileSpec {
-        role: FileRole::TestLabels,
-        base: "t10k-labels-idx1-ubyte",
-        gz_md5: "ec29112dd5afa0611ce80d1b7f02629c",
-        raw_sha256: "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
-    },
-];
-
-const FASHION_FILES: [FileSpec; 4] = [
-    FileSpec {
-        role: FileRole::TrainImages,
-        base: "train-images-idx3-ubyte",
-        gz_md5: "8d4fb7e6c68d591d4c3dfef9ec88bf0d",
-        raw_sha256: "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
-    },
-    FileSpec {
-        role: FileRole::TrainLabels,
-        base: "train-labels-idx1-ubyte",
-        gz_md5: "25c81989df183df01b3e8a0aad5dffbe",
-        raw_sha256: "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
-    },
-    FileSpec {
-        role: FileRole::TestImages,
-        base: "t10k-images-idx3-ubyte",
-        gz_md5: "bef4ecab320f06d8554ea6380940ec79",
-        raw_sha256: "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
-    },
-    FileSpec {
-        role: FileRole::TestLabels,
-        base: "t10k-labels-idx1-ubyte",
-        gz_md5: "bb300cfdad3c16e7a12a480ee83cd310",
-        raw_sha256: "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
-    },
-];
-
-/// KMNIST's archives and their MD5s as the publishers (ROIS-DS CODH, github.com/rois-codh/kmnist)
-/// distribute them; the same values torchvision checks.
-const KMNIST_FILES: [FileSpec; 4] = [
-    FileSpec {
-        role: FileRole::TrainImages,
-        base: "train-images-idx3-ubyte",
-        gz_md5: "bdb82020997e1d708af4cf47b453dcf7",
-        raw_sha256: "",
-    },
-    FileSpec {
-        role: FileRole::TrainLabels,
-        base: "train-labels-idx1-ubyte",
-        gz_md5: "e144d726b3acfaa3e44228e80efcd344",
-        raw_sha256: "",
-    },
-    FileSpec {
-        role: FileRole::TestImages,
-        base: "t10k-images-idx3-ubyte",
-        gz_md5: "5c965bf0a639b31b8f53240b1b52f4d7",
-        raw_sha256: "",
-    },
-    FileSpec {
-        role: FileRole::TestLabels,
-        base: "t10k-labels-idx1-ubyte",
-        gz_md5: "7320c461ea6c1c855c0b718fb2a4b134",
-        raw_sha256: "",
-    },
-];
-
-/// EMNIST balanced's files as they are named inside [`EMNIST_ARCHIVE`] (there gzipped). Only
-/// the archive's MD5 is published.
-const EMNIST_BALANCED_FILES: [FileSpec; 4] = [
-    FileSpec {
-        role: FileRole::TrainImages,
-        base: "emnist-balanced-train-images-idx3-ubyte",
-        gz_md5: "",
-        raw_sha256: "",
-    },
-    FileSpec {
-        role: FileRole::TrainLabels,
-        base: "emnist-balanced-train-labels-idx1-ubyte",
-        gz_md5: "",
-        raw_sha256: "",
-    },
-    FileSpec {
-        role: FileRole::TestImages,
-        base: "emnist-balanced-test-images-idx3-ubyte",
-        gz_md5: "",
-        raw_sha256: "",
-    },
-    FileSpec {
-        role: FileRole::TestLabels,
-        base: "emnist-balanced-test-labels-idx1-ubyte",
-        gz_md5: "",
-        raw_sha256: "",
-    },
-];
 
 /// EMNIST balanced's classes in label order (its `emnist-balanced-mapping.txt`): the digits,
 /// the capitals, then the lower-case letters kept apart from their capitals.
@@ -292,6 +180,10 @@ const CIFAR10_CLASSES: [&str; NUM_CLASSES] = [
 ];
 
 const DIGITS: [&str; NUM_CLASSES] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
+
+#[path = "dataset_files.rs"]
+mod files;
+use files::{EMNIST_BALANCED_FILES, FASHION_FILES, KMNIST_FILES, MNIST_FILES};
 
 impl DatasetName {
     /// Every dataset, in a fixed order.
@@ -449,6 +341,17 @@ impl DatasetName {
         }
     }
 
+    /// How many items a file of `role` holds at most and the bytes of each: images of
+    /// [`IMAGE_PIXELS`] bytes or one-byte labels, as many as the split has.
+    pub fn file_items(self, role: FileRole) -> (usize, usize) {
+        match role {
+            FileRole::TrainImages => (self.train_count(), IMAGE_PIXELS),
+            FileRole::TestImages => (self.test_count(), IMAGE_PIXELS),
+            FileRole::TrainLabels => (self.train_count(), 1),
+            FileRole::TestLabels => (self.test_count(), 1),
+        }
+    }
+
     /// Examples in the training split.
     pub fn train_count(self) -> usize {
         match self {
@@ -489,59 +392,5 @@ pub enum Holdout {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_round_trip_and_files_are_in_role_order() {
-        for name in DatasetName::ALL {
-            assert_eq!(DatasetName::parse(name.as_str()), Some(name));
-            if name.storage() != Storage::Idx {
-                assert!(name.files().is_empty());
-                continue;
-            }
-            let roles: Vec<FileRole> = name.files().iter().map(|f| f.role).collect();
-            assert_eq!(
-                roles,
-                [
-                    FileRole::TrainImages,
-                    FileRole::TrainLabels,
-                    FileRole::TestImages,
-                    FileRole::TestLabels
-                ]
-            );
-            for download in name.downloads() {
-                assert_eq!(download.gz_md5.len(), 32, "{name}");
-            }
-            for file in name.files() {
-                // Published per file, or only for the one archive that holds them (EMNIST).
-                assert!(matches!(file.gz_md5.len(), 0 | 32), "{name}");
-                // Known (64 hex digits) or not published (empty).
-                assert!(matches!(file.raw_sha256.len(), 0 | 64), "{name}");
-                assert_eq!(name.file(file.role), Some(file));
-            }
-        }
-        let emnist = DatasetName::EmnistBalanced;
-        assert_eq!(emnist.num_classes(), 47);
-        assert_eq!(MAX_CLASSES, 47);
-        // 2,400 training and 400 test images per class (Cohen et al. 2017, table II).
-        assert_eq!(emnist.train_count(), 2_400 * 47);
-        assert_eq!(emnist.test_count(), 400 * 47);
-        assert_eq!(emnist.downloads()[0].gz_name(), "gzip.zip");
-        assert!(emnist.transposed() && !DatasetName::Mnist.transposed());
-        let mut names = emnist.class_names().to_vec();
-        names.sort_unstable();
-        names.dedup();
-        assert_eq!(names.len(), 47, "class names are distinct");
-        for name in DatasetName::ALL {
-            assert!(name.num_classes() == NUM_CLASSES || name == emnist);
-        }
-        assert_eq!(DatasetName::parse("cifar10"), Some(DatasetName::Cifar10));
-        assert_eq!(DatasetName::parse("cifar100"), None);
-        assert_eq!(DatasetName::Cifar10.features(), CIFAR10_RECORD - 1);
-        assert_eq!(
-            DatasetName::Cifar10.train_count() + DatasetName::Cifar10.test_count(),
-            CIFAR10_BATCHES.len() * CIFAR10_PER_BATCH
-        );
-    }
-}
+#[path = "dataset_tests.rs"]
+mod tests;
