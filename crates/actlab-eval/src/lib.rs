@@ -2,8 +2,9 @@
 //! reports with the article's claims, the deep-network diagnosis — and the files and figures
 //! they produce.
 //!
-//! Computing is apart from drawing: [`eval`], [`report`], [`claims`] and [`diagnose`] return
-//! data; [`output`] renders it as Markdown, CSV and JSON and, through [`plot`], as figures.
+//! Computing is apart from drawing: [`eval`], [`report`] (judged by [`verdict`]), [`claims`]
+//! and [`diagnose`] return data; [`output`] renders it as Markdown, CSV and JSON and, through
+//! [`plot`], as figures.
 //! Architecture invariant: the one training step this crate runs (`diagnose`'s K steps) is the
 //! trainer's own (`actlab_train::train_steps`); nothing here writes into a run directory but
 //! `actlab eval`'s files.
@@ -18,6 +19,7 @@ pub mod predict;
 pub mod report;
 pub mod reproduce;
 pub mod stats;
+pub mod verdict;
 
 pub use error::{EvalError, PlotError};
 pub use eval::{EvalReport, eval_run};

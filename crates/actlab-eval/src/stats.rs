@@ -1,5 +1,5 @@
 //! The statistics of a comparison: means, sample standard deviations, Student-t confidence
-//! intervals, paired or Welch t-tests, Holm's correction, effect sizes (d_z, Hedges' g) and
+//! intervals, paired or Welch t-tests, Holm's correction (the verdicts: `crate::verdict`), effect sizes (d_z, Hedges' g) and
 //! the power of a comparison (minimal detectable difference, seeds needed). Quantiles and CDFs
 //! come from `statrs`.
 
@@ -122,26 +122,6 @@ pub fn welch_t(a: &[f64], b: &[f64]) -> Difference {
     difference(m, se, df, TestKind::Welch)
 }
 
-/// "better", "worse" or "no significant difference" at level 0.05.
-pub fn verdict(d: &Difference) -> &'static str {
-    if d.p < 0.05 && d.difference.mean > 0.0 {
-        "better"
-    } else if d.p < 0.05 && d.difference.mean < 0.0 {
-        "worse"
-    } else {
-        "no significant difference"
-    }
-}
-
-/// The verdict at level 0.05 judged by a corrected p-value (`p_adjusted`, e.g. Holm's) instead
-/// of the test's own.
-pub fn verdict_adjusted(d: &Difference, p_adjusted: f64) -> &'static str {
-    verdict(&Difference {
-        p: p_adjusted,
-        ..*d
-    })
-}
-
 /// Holm–Bonferroni adjusted p-values, in the order given: sort ascending, multiply the i-th
 /// smallest (1-based) by `m − i + 1`, make the sequence non-decreasing (a running maximum) and
 /// cap at 1. Ties keep their input order. NaN p-values stay NaN and do not count in `m`.
@@ -184,21 +164,33 @@ pub fn hedges_g(a: &[f64], b: &[f64]) -> f64 {
     j * (mean(a) - mean(b)) / pooled
 }
 
-/// The power analyses use α = 0.05 (two-sided) and power 0.8.
+/// The power the analyses plan for.
 pub const POWER: f64 = 0.8;
 
-/// The smallest true difference a two-sided test at 0.05 detects with probability 0.8, for a
-/// standard error `se` per unit (`sd / √n`) and `df` degrees of freedom:
-/// `(t_{0.975, df} + t_{0.8, df}) · se`. This is the usual approximation with central t
+/// `P(T > t)` for Student's t with `df` degrees of freedom (1 at −∞, 0 at +∞).
+pub fn upper_tail(t: f64, df: f64) -> f64 {
+    if t.is_nan() {
+        return f64::NAN;
+    }
+    if t.is_infinite() {
+        return if t > 0.0 { 0.0 } else { 1.0 };
+    }
+    StudentsT::new(0.0, 1.0, df).map_or(f64::NAN, |dist| dist.sf(t))
+}
+
+/// The smallest true difference a two-sided test at level `alpha` detects with probability
+/// 0.8, for a standard error `se` per unit (`sd / √n`) and `df` degrees of freedom:
+/// `(t_{1−α/2, df} + t_{0.8, df}) · se`. This is the usual approximation with central t
 /// quantiles (exact power needs the noncentral t; for 5 seeds the approximation is slightly
-/// optimistic).
-pub fn minimal_detectable(se: f64, df: f64) -> f64 {
-    (t_quantile(0.975, df) + t_quantile(POWER, df)) * se
+/// optimistic). Under Holm the level to plan for is α/m, its strictest step.
+pub fn minimal_detectable(se: f64, df: f64, alpha: f64) -> f64 {
+    (t_quantile(1.0 - alpha / 2.0, df) + t_quantile(POWER, df)) * se
 }
 
 /// For a paired design whose differences have sample sd `sd`: the smallest number of seeds
-/// (pairs, ≥ 2) whose minimal detectable difference is at most `|delta|`; `None` above `limit`.
-pub fn seeds_needed(sd: f64, delta: f64, limit: usize) -> Option<usize> {
+/// (pairs, ≥ 2) whose minimal detectable difference at `alpha` is at most `|delta|`; `None`
+/// above `limit`.
+pub fn seeds_needed(sd: f64, delta: f64, limit: usize, alpha: f64) -> Option<usize> {
     if !(sd.is_finite() && delta.is_finite()) || delta == 0.0 {
         return None;
     }
@@ -207,7 +199,7 @@ pub fn seeds_needed(sd: f64, delta: f64, limit: usize) -> Option<usize> {
     }
     (2..=limit).find(|&n| {
         let n = n as f64;
-        minimal_detectable(sd / n.sqrt(), n - 1.0) <= delta.abs()
+        minimal_detectable(sd / n.sqrt(), n - 1.0, alpha) <= delta.abs()
     })
 }
 
@@ -277,7 +269,7 @@ mod tests {
         assert!(close(d.df, df, 1e-9));
         // df ≈ 3.90, t ≈ −2.28: p between 0.05 and 0.1.
         assert!(d.p > 0.05 && d.p < 0.1, "{}", d.p);
-        assert_eq!(verdict(&d), "no significant difference");
+        assert!(d.p > 0.05);
         assert_eq!(d.test, TestKind::Welch);
     }
 
@@ -294,8 +286,7 @@ mod tests {
         assert!(close(d.t, 0.014 / (s / 5f64.sqrt()), 1e-6));
         assert_eq!(d.df, 4.0);
         assert!(d.p < 0.01, "{}", d.p);
-        assert_eq!(verdict(&d), "better");
-        assert_eq!(verdict(&paired_t(&b, &a)), "worse");
+        assert!(close(paired_t(&b, &a).difference.mean, -0.014, 1e-12));
     }
 
     #[test]
@@ -335,16 +326,16 @@ mod tests {
     #[test]
     fn minimal_detectable_difference_and_seeds_by_hand() {
         // n = 5 pairs, sd 1: (t.975,4 + t.8,4) / √5 = (2.776445 + 0.940965) / 2.236068 = 1.66248.
-        let five = minimal_detectable(1.0 / 5f64.sqrt(), 4.0);
+        let five = minimal_detectable(1.0 / 5f64.sqrt(), 4.0, 0.05);
         assert!(close(five, 1.662_48, 1e-4), "{five}");
         // n = 20: (2.093024 + 0.860951) / 4.472136 = 0.660528.
-        let twenty = minimal_detectable(1.0 / 20f64.sqrt(), 19.0);
+        let twenty = minimal_detectable(1.0 / 20f64.sqrt(), 19.0, 0.05);
         assert!(close(twenty, 0.660_53, 1e-4), "{twenty}");
         // The seeds needed invert it: 20 pairs reach 0.6605·sd, 19 do not.
-        assert_eq!(seeds_needed(1.0, 0.6606, 1000), Some(20));
-        assert_eq!(seeds_needed(1.0, 1.6625, 1000), Some(5));
-        assert_eq!(seeds_needed(1.0, 0.01, 1000), None, "over the limit");
-        assert_eq!(seeds_needed(1.0, 0.0, 1000), None);
+        assert_eq!(seeds_needed(1.0, 0.6606, 1000, 0.05), Some(20));
+        assert_eq!(seeds_needed(1.0, 1.6625, 1000, 0.05), Some(5));
+        assert_eq!(seeds_needed(1.0, 0.01, 1000, 0.05), None, "over the limit");
+        assert_eq!(seeds_needed(1.0, 0.0, 1000, 0.05), None);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 use actlab_eval::output::report::{csv, markdown, write};
 use actlab_eval::report::{build_report, collect_runs};
 use actlab_eval::stats::{self, TestKind};
+use actlab_eval::verdict::Verdict;
 mod common;
 
 use common::{summary, write_run};
@@ -65,15 +66,20 @@ fn statistics_tests_and_files_from_run_directories() {
     let expected = stats::paired_t(&prelu, &relu);
     assert!((versus.test.p - expected.p).abs() < 1e-12);
     assert!((versus.test.difference.mean - 0.0092).abs() < 1e-9);
-    assert_eq!(versus.verdict, "better");
-    // tanh: noisy, no significant difference; sigmoid: other seeds → Welch, worse.
+    assert_eq!(versus.judgement.verdict, Verdict::Better);
+    // tanh: noisy, undecided; sigmoid: other seeds → Welch, worse.
     assert_eq!(
-        report.results[2].vs_baseline.as_ref().unwrap().verdict,
-        "no significant difference"
+        report.results[2]
+            .vs_baseline
+            .as_ref()
+            .unwrap()
+            .judgement
+            .verdict,
+        Verdict::Undecided
     );
     let sigmoid = report.results[3].vs_baseline.as_ref().unwrap();
     assert_eq!(sigmoid.test.test, TestKind::Welch);
-    assert_eq!(sigmoid.verdict, "worse");
+    assert_eq!(sigmoid.judgement.verdict, Verdict::Worse);
     assert!(
         report.results[1].vs_baseline.is_none(),
         "the baseline is not compared with itself"
@@ -103,8 +109,8 @@ fn statistics_tests_and_files_from_run_directories() {
     for (&i, p) in [0, 2, 3].iter().zip(&raw) {
         let rank = sorted.iter().position(|q| q == p).unwrap();
         let v = report.results[i].vs_baseline.as_ref().unwrap();
-        assert!((v.p_holm - by_rank[rank]).abs() < 1e-12, "{i}");
-        assert!(v.p_holm >= v.test.p);
+        assert!((v.judgement.p_holm - by_rank[rank]).abs() < 1e-12, "{i}");
+        assert!(v.judgement.p_holm >= v.test.p);
     }
     // PReLU vs ReLU, paired: d_z and the minimal detectable difference by hand (t table, df 4).
     let diffs: Vec<f64> = prelu.iter().zip(&relu).map(|(a, b)| a - b).collect();
@@ -112,7 +118,9 @@ fn statistics_tests_and_files_from_run_directories() {
     let sd = (diffs.iter().map(|d| (d - md_).powi(2)).sum::<f64>() / 4.0).sqrt();
     assert_eq!(versus.effect_size.kind, "d_z");
     assert!((versus.effect_size.value - md_ / sd).abs() < 1e-9);
-    let mde = 100.0 * (2.776_445 + 0.940_965) * sd / 5f64.sqrt();
+    // At α/m, Holm's strictest step, with m = 3 comparisons: t(1 − 0.05/6, 4) = 3.960786
+    // (scipy.stats.t.ppf), t(0.8, 4) = 0.940965.
+    let mde = 100.0 * (3.960_786 + 0.940_965) * sd / 5f64.sqrt();
     assert!(
         (versus.mde_points - mde).abs() < 1e-4,
         "{}",
@@ -126,8 +134,11 @@ fn statistics_tests_and_files_from_run_directories() {
     // at most 6 times it, and PReLU vs sigmoid (≈ 8.9 points, Welch) stays significant.
     assert_eq!(report.pairs.len(), 6);
     for p in &report.pairs {
-        assert!(p.p_holm >= p.test.p && p.p_holm <= (6.0 * p.test.p).min(1.0) + 1e-12);
-        assert_eq!(p.significant, p.p_holm < 0.05);
+        assert!(
+            p.judgement.p_holm >= p.test.p
+                && p.judgement.p_holm <= (6.0 * p.test.p).min(1.0) + 1e-12
+        );
+        assert_eq!(p.significant, p.judgement.p_holm < 0.05);
     }
     let top = report
         .pairs
@@ -380,7 +391,7 @@ fn several_depths_get_a_depth_figure() {
         deep_vs.test.p
     );
     assert_eq!(
-        deep_vs.p_holm, deep_vs.test.p,
+        deep_vs.judgement.p_holm, deep_vs.test.p,
         "a family of one at each depth"
     );
     assert_eq!(gelu("[784-128-10]").baseline, "relu [784-128-10]");

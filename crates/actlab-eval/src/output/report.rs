@@ -10,6 +10,7 @@ use crate::error::EvalError;
 use crate::plot::comparison;
 use crate::report::{ActivationResult, Report, RunRecord, group_keys};
 use crate::stats::TestKind;
+use crate::verdict::{Judgement, Verdict};
 
 fn pct(v: f64) -> String {
     if v.is_finite() {
@@ -94,9 +95,9 @@ pub fn markdown(report: &Report, claims: &[Claim]) -> String {
 /// The leaderboard: one row per group, with its comparison with the baseline.
 fn results_table(report: &Report) -> String {
     let mut md = String::from(
-        "| activation | n | mean acc % | std | 95% CI | min–max | s/epoch | params | learned | vs baseline (Δ points, 95% CI, p, Holm p) | effect | MDE (points) | seeds for Δ | verdict |\n",
+        "| activation | n | mean acc % | std | 95% CI | min–max | s/epoch | params | learned | vs baseline (Δ points, simultaneous 95% CI, Holm p) | effect | MDE (points) | verdict |\n",
     );
-    md.push_str("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    md.push_str("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for r in &report.results {
         let learned = r.learned.as_ref().map_or(String::new(), |(what, m, s)| {
             if s.is_finite() {
@@ -125,28 +126,58 @@ fn versus_cells(report: &Report, r: &ActivationResult) -> (String, String, Strin
         } else {
             "–"
         };
-        return (what.into(), " | | ".into(), String::new());
+        return (what.into(), " | ".into(), String::new());
     };
     let test = match v.test.test {
         TestKind::Paired => "paired",
         TestKind::Welch => "Welch",
     };
+    let j = &v.judgement;
+    let equivalence = j.p_equivalence_holm.map_or(String::new(), |p| {
+        format!(", equivalence Holm {}", p_text(p))
+    });
     let versus = format!(
-        "{:+.2} [{:+.2}, {:+.2}], p = {:.3}, Holm p = {:.3} ({test})",
+        "{:+.2} [{:+.2}, {:+.2}], Holm {}{equivalence} ({test})",
         100.0 * v.test.difference.mean,
-        100.0 * v.test.difference.low,
-        100.0 * v.test.difference.high,
-        v.test.p,
-        v.p_holm,
+        100.0 * j.simultaneous.low,
+        100.0 * j.simultaneous.high,
+        p_text(j.p_holm),
     );
     let power = format!(
-        "{} = {:+.2} | {:.2} | {}",
-        v.effect_size.kind,
-        v.effect_size.value,
-        v.mde_points,
-        v.seeds_needed.map_or("—".to_string(), |n| n.to_string())
+        "{} = {:+.2} | {:.2}",
+        v.effect_size.kind, v.effect_size.value, v.mde_points,
     );
-    (versus, power, v.verdict.to_string())
+    (versus, power, verdict_text(j, report.margin))
+}
+
+/// "p = 0.042", or "p < 0.001" below it (never "p = 0.000").
+pub fn p_text(p: f64) -> String {
+    if p < 0.001 {
+        "p < 0.001".into()
+    } else {
+        format!("p = {p:.3}")
+    }
+}
+
+/// The verdict as the tables print it: "better", "worse", "equivalent (±0.30)" (with "a
+/// smaller real difference" when the difference test also rejects), "undecided (≈ 12 seeds)".
+pub fn verdict_text(j: &Judgement, margin: Option<f64>) -> String {
+    match j.verdict {
+        Verdict::Better | Verdict::Worse => format!("**{}**", j.verdict),
+        Verdict::Equivalent => {
+            let margin = margin.map_or(String::new(), |m| format!(" (±{m:.2})"));
+            let below = if j.below_margin {
+                ", a real difference below the margin"
+            } else {
+                ""
+            };
+            format!("**equivalent**{margin}{below}")
+        }
+        Verdict::Undecided => match j.seeds_to_decide {
+            Some(n) => format!("undecided (≈ {n} seeds)"),
+            None => format!("undecided (> {} seeds)", crate::verdict::MAX_SEEDS),
+        },
+    }
 }
 
 /// What "significant" means here, the test set's own sampling error, and the seeds that would
@@ -158,20 +189,36 @@ fn significance_note(report: &Report) -> String {
     } else {
         ""
     };
+    let equivalence = match report.margin {
+        Some(m) => format!(
+            " **equivalent** when the two one-sided tests (TOST) at α against a margin of ±{m:.2} \
+             points reject, Holm-corrected over the same family (equivalently: the 90% interval, \
+             widened by Holm, lies inside ±{m:.2});"
+        ),
+        None => " equivalence is not judged (no `[compare] margin` / `--margin`: a difference \
+                  that would not matter to you, in points);"
+            .into(),
+    };
     let mut md = format!(
-        "\nBaseline: {}{family}{}. A difference is reported as significant when its two-sided p-value, \
-         Holm-corrected over the table's comparisons with the baseline, is below 0.05 (paired \
-         t-test over shared seeds, Welch's t-test otherwise); with a handful of seeds only large \
-         differences can be. Effect: paired d_z or Hedges' g. MDE: the smallest difference these \
-         seeds detect with power 0.8; seeds for Δ: the seeds that would detect the observed \
-         difference (— above 1000). For scale: the test set's own sampling error is about \
-         ±{:.2} points for one accuracy of {:.1}% measured on {} images.\n",
+        "\nBaseline: {}{family}{}. Verdicts hold at α = {} family-wise over the table's \
+         comparisons with the baseline: **better**/**worse** when the two-sided p-value (paired \
+         t-test over shared seeds, Welch's otherwise), Holm-corrected over that family, is below \
+         α;{equivalence} otherwise **undecided**, with the seeds (each) that would decide it \
+         with power 0.8 at α/m if the observed difference and spread were the truth — a \
+         projection, not a promise. The interval beside each Δ is simultaneous over the family \
+         (Bonferroni, 1 − α/m): it excludes 0 only when the verdict is better or worse; the raw \
+         95% intervals and p-values are in results.csv (`diff_low`, `diff_high`, `p_value`). \
+         Intervals and tests include the seeds' spread only, not the test set's sampling error. \
+         Effect: paired d_z or Hedges' g. MDE: the smallest difference these seeds detect with \
+         power 0.8 at α/m, Holm's strictest step. For scale: the test set's own sampling error \
+         is about ±{:.2} points for one accuracy of {:.1}% measured on {} images.\n",
         report.baseline,
         if report.baseline_found {
             ""
         } else {
             " (no runs found: no comparisons)"
         },
+        report.alpha,
         100.0 * report.sampling_half_width,
         report
             .results
@@ -181,7 +228,7 @@ fn significance_note(report: &Report) -> String {
     );
     if let Some((seeds, sd)) = report.seeds_for_two_tenths {
         md.push_str(&format!(
-            "\nTo separate differences of 0.2 points (power 0.8, α = 0.05, paired, at the median \
+            "\nTo separate differences of 0.2 points (power 0.8 at α/m, paired, at the median \
              spread of the paired differences here, {:.2} points), run {}.\n",
             100.0 * sd,
             seeds.map_or("more than 1000 seeds".to_string(), |n| format!(
@@ -205,27 +252,33 @@ fn pairs_note(report: &Report) -> String {
     if report.pairs.is_empty() {
         return md;
     }
-    let significant: Vec<String> = report
-        .pairs
-        .iter()
-        .filter(|p| p.significant)
-        .map(|p| {
-            format!(
-                "{} vs {} ({:+.2} points, Holm p = {:.3})",
-                p.row,
-                p.column,
-                100.0 * p.test.difference.mean,
-                p.p_holm
-            )
-        })
-        .collect();
+    let decided = |want: &dyn Fn(Verdict) -> bool| -> Vec<String> {
+        report
+            .pairs
+            .iter()
+            .filter(|p| want(p.judgement.verdict))
+            .map(|p| {
+                format!(
+                    "{} vs {} ({:+.2} points, Holm {})",
+                    p.row,
+                    p.column,
+                    100.0 * p.test.difference.mean,
+                    p_text(p.judgement.p_holm)
+                )
+            })
+            .collect()
+    };
+    let differ = decided(&|v| matches!(v, Verdict::Better | Verdict::Worse));
+    let equivalent = decided(&|v| v == Verdict::Equivalent).len();
+    let undecided = decided(&|v| v == Verdict::Undecided).len();
     md.push_str(&format!(
-        "\nAll {} pairs (`pairs.csv`, `pairs.svg`), Holm-corrected over all of them: {}.\n",
+        "\nAll {} pairs (`pairs.csv`, `pairs.svg`), judged as one family (Holm over all of \
+         them): {}; {equivalent} equivalent, {undecided} undecided.\n",
         report.pairs.len(),
-        if significant.is_empty() {
-            "none differs significantly".to_string()
+        if differ.is_empty() {
+            "none differs".to_string()
         } else {
-            significant.join("; ")
+            format!("differ: {}", differ.join("; "))
         }
     ));
     md
@@ -234,7 +287,7 @@ fn pairs_note(report: &Report) -> String {
 /// `results.csv`.
 pub fn csv(report: &Report) -> String {
     let mut out = String::from(
-        "activation,kind,n,mean,std,ci_low,ci_high,min,max,epoch_seconds,params,learned_mean,learned_std,diff_vs_baseline,diff_low,diff_high,p_value,test,verdict,p_holm,effect_kind,effect_size,mde_points,seeds_needed\n",
+        "activation,kind,n,mean,std,ci_low,ci_high,min,max,epoch_seconds,params,learned_mean,learned_std,diff_vs_baseline,diff_low,diff_high,p_value,test,verdict,p_holm,effect_kind,effect_size,mde_points,seeds_to_decide,simultaneous_low,simultaneous_high,family_size,p_equivalence,p_equivalence_holm\n",
     );
     let num = |v: f64| {
         if v.is_finite() {
@@ -257,19 +310,26 @@ pub fn csv(report: &Report) -> String {
                 num(v.test.difference.high),
                 num(v.test.p),
                 format!("{:?}", v.test.test).to_lowercase(),
-                v.verdict.to_string(),
+                v.judgement.verdict.to_string(),
             )
         });
         let power = r.vs_baseline.as_ref().map_or_else(
-            || ",,,,".to_string(),
+            || ",,,,,,,,,".to_string(),
             |v| {
+                let j = &v.judgement;
+                let opt = |p: Option<f64>| p.map_or(String::new(), num);
                 format!(
-                    "{},{},{},{},{}",
-                    num(v.p_holm),
+                    "{},{},{},{},{},{},{},{},{},{}",
+                    num(j.p_holm),
                     v.effect_size.kind,
                     num(v.effect_size.value),
                     num(v.mde_points),
-                    v.seeds_needed.map_or(String::new(), |n| n.to_string())
+                    j.seeds_to_decide.map_or(String::new(), |n| n.to_string()),
+                    num(j.simultaneous.low),
+                    num(j.simultaneous.high),
+                    j.family_size,
+                    opt(j.p_equivalence),
+                    opt(j.p_equivalence_holm),
                 )
             },
         );
@@ -286,15 +346,18 @@ pub fn csv(report: &Report) -> String {
     out
 }
 
-/// `pairs.csv`: one row per pair of groups — Δ (row − column) in points with its 95% CI, the
-/// test, raw and Holm-corrected (over all pairs) p-values, significance.
+/// `pairs.csv`: one row per pair of groups — Δ (row − column) in points with its raw 95% CI,
+/// the test, raw and Holm-corrected (over all pairs) p-values, significance, the simultaneous
+/// interval, the equivalence p-values and the verdict.
 pub fn pairs_csv(report: &Report) -> String {
-    let mut out =
-        String::from("row,column,diff_points,diff_low,diff_high,test,p_value,p_holm,significant\n");
+    let mut out = String::from(
+        "row,column,diff_points,diff_low,diff_high,test,p_value,p_holm,significant,simultaneous_low,simultaneous_high,p_equivalence_holm,verdict\n",
+    );
     let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
     for p in &report.pairs {
+        let j = &p.judgement;
         out.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{}\n",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
             quote(&p.row),
             quote(&p.column),
             100.0 * p.test.difference.mean,
@@ -302,8 +365,13 @@ pub fn pairs_csv(report: &Report) -> String {
             100.0 * p.test.difference.high,
             format!("{:?}", p.test.test).to_lowercase(),
             p.test.p,
-            p.p_holm,
-            p.significant
+            j.p_holm,
+            p.significant,
+            100.0 * j.simultaneous.low,
+            100.0 * j.simultaneous.high,
+            j.p_equivalence_holm
+                .map_or(String::new(), |p| p.to_string()),
+            j.verdict,
         ));
     }
     out

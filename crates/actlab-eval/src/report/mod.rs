@@ -20,6 +20,7 @@ use serde::Serialize;
 
 use crate::error::EvalError;
 use crate::stats::{self, Difference, EffectSize, Interval, TestKind};
+use crate::verdict::{self, Judgement, Tested};
 
 /// A finished run found on disk.
 #[derive(Debug, Clone)]
@@ -93,29 +94,29 @@ fn find_runs(dir: &Path, depth: usize, out: &mut BTreeSet<PathBuf>) {
 pub struct VersusBaseline {
     /// The group compared with (the baseline of this row's hidden shape when shapes vary).
     pub baseline: String,
-    /// Mean accuracy difference (this − baseline) with its 95% CI and p-value.
+    /// Mean accuracy difference (this − baseline) with its raw (unadjusted) 95% CI and raw
+    /// p-value.
     #[serde(flatten)]
     pub test: Difference,
-    /// The p-value Holm-corrected over the table's comparisons with the baseline (with several
-    /// hidden shapes: over the comparisons at this row's shape).
-    pub p_holm: f64,
+    /// The verdict within the family of comparisons with this baseline (with several hidden
+    /// shapes: the comparisons at this row's shape): Holm p, equivalence, simultaneous interval.
+    #[serde(flatten)]
+    pub judgement: Judgement,
     /// Standardised difference: paired d_z, or Hedges' g for Welch.
     pub effect_size: EffectSize,
-    /// The smallest difference (accuracy points) these seeds detect at 0.05 with power 0.8.
+    /// The smallest difference (accuracy points) these seeds detect with power 0.8 at α/m,
+    /// Holm's strictest step (the rule the verdicts use).
     pub mde_points: f64,
-    /// Seeds that would detect the observed difference (same design, the observed spread);
-    /// `None` above 1000 or for no difference at all.
-    pub seeds_needed: Option<usize>,
-    /// "better", "worse" or "no significant difference", judged by `p_holm` at 0.05.
-    pub verdict: &'static str,
 }
 
 /// Seeds the power analyses consider at most.
-pub const MAX_SEEDS: usize = 1000;
+pub const MAX_SEEDS: usize = crate::verdict::MAX_SEEDS;
 
-/// Effect size and power of one comparison (`a` against the baseline `b`).
-fn power(a: &[f64], b: &[f64], test: &Difference) -> (EffectSize, f64, Option<usize>) {
-    let (effect, sd) = match test.test {
+/// The effect size of one comparison (`a` against the baseline `b`) and the spread of one
+/// seed's difference: the sd of the paired differences, or for Welch √(s_a² + s_b²) (the spread
+/// of a difference of two means with n seeds each is that over √n: plans equal seeds).
+fn effect(a: &[f64], b: &[f64], test: &Difference) -> (EffectSize, f64) {
+    match test.test {
         TestKind::Paired => {
             let diffs: Vec<f64> = a.iter().zip(b).map(|(x, y)| x - y).collect();
             let effect = EffectSize {
@@ -124,8 +125,6 @@ fn power(a: &[f64], b: &[f64], test: &Difference) -> (EffectSize, f64, Option<us
             };
             (effect, stats::sample_std(&diffs))
         }
-        // Welch: the spread of a difference of two means with n seeds each is
-        // √(s_a² + s_b²)/√n; the power analysis plans equal seeds for both.
         TestKind::Welch => {
             let effect = EffectSize {
                 kind: "hedges_g",
@@ -134,10 +133,7 @@ fn power(a: &[f64], b: &[f64], test: &Difference) -> (EffectSize, f64, Option<us
             let sd = (stats::sample_std(a).powi(2) + stats::sample_std(b).powi(2)).sqrt();
             (effect, sd)
         }
-    };
-    let mde = 100.0 * stats::minimal_detectable(test.se, test.df);
-    let needed = stats::seeds_needed(sd, test.difference.mean, MAX_SEEDS);
-    (effect, mde, needed)
+    }
 }
 
 /// One row of the results table.
@@ -214,10 +210,16 @@ pub struct Report {
     /// Every pair of groups (with at least 2 runs each), in table order (row before column):
     /// Δ = row − column, Holm-corrected over all pairs.
     pub pairs: Vec<Pair>,
-    /// Seeds a paired comparison needs to detect a difference of 0.2 points at 0.05 with power
-    /// 0.8, at the median spread of the table's paired differences: `(seeds, that sd)`; `None`
-    /// without paired comparisons (`Some((None, sd))` above 1000 seeds).
+    /// Seeds a paired comparison needs to detect a difference of 0.2 points with power 0.8 at
+    /// α/m (Holm's strictest step over the largest family), at the median spread of the table's
+    /// paired differences: `(seeds, that sd)`; `None` without paired comparisons
+    /// (`Some((None, sd))` above 1000 seeds).
     pub seeds_for_two_tenths: Option<(Option<usize>, f64)>,
+    /// The margin of equivalence δ in accuracy points (`[compare] margin`, `--margin`): a
+    /// difference inside ±δ does not matter to the user. `None`: equivalence is not judged.
+    pub margin: Option<f64>,
+    /// The level each verdict holds at, family-wise.
+    pub alpha: f64,
     /// The tuning stage of a tuned sweep ([`tuning::attach`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tuning: Option<tuning::Tuning>,
@@ -226,12 +228,12 @@ pub struct Report {
     pub tuning_note: Option<String>,
 }
 
-/// The seeds a paired comparison needs to detect `delta` (an accuracy difference), at the
-/// median sd of the paired differences in `results`.
+/// The seeds a paired comparison needs to detect `delta` (an accuracy difference) at
+/// `alpha`, at the median sd of the paired differences in `results`.
 fn seeds_for(results: &[ActivationResult], delta: f64) -> Option<(Option<usize>, f64)> {
-    let mut sds: Vec<f64> = results
-        .iter()
-        .filter_map(|r| r.vs_baseline.as_ref())
+    let judged = || results.iter().filter_map(|r| r.vs_baseline.as_ref());
+    let m = judged().map(|v| v.judgement.family_size).max().unwrap_or(1);
+    let mut sds: Vec<f64> = judged()
         .filter(|v| v.test.test == TestKind::Paired)
         // Paired: se = sd / √n with n = df + 1.
         .map(|v| v.test.se * (v.test.df + 1.0).sqrt())
@@ -246,7 +248,8 @@ fn seeds_for(results: &[ActivationResult], delta: f64) -> Option<(Option<usize>,
     } else {
         (sds[sds.len() / 2 - 1] + sds[sds.len() / 2]) / 2.0
     };
-    Some((stats::seeds_needed(median, delta, MAX_SEEDS), median))
+    let alpha = verdict::ALPHA / m as f64;
+    Some((stats::seeds_needed(median, delta, MAX_SEEDS, alpha), median))
 }
 
 /// The sizes of the hidden layers in a summary's `layers` (input and output dropped).
@@ -323,8 +326,14 @@ fn learned(summary: &RunSummary) -> Option<(String, f64)> {
 }
 
 /// Groups the runs, computes the statistics and compares every group with `baseline` (a group
-/// name, or an activation kind such as `relu`).
+/// name, or an activation kind such as `relu`), judging no equivalence.
 pub fn build_report(runs: &[RunRecord], baseline: &str) -> Report {
+    build_report_with_margin(runs, baseline, None)
+}
+
+/// [`build_report`] with a margin of equivalence (accuracy points): comparisons whose
+/// difference lies within ±`margin` (TOST, Holm over the family) are judged equivalent.
+pub fn build_report_with_margin(runs: &[RunRecord], baseline: &str, margin: Option<f64>) -> Report {
     let keys = group_keys(runs);
     let mut names: Vec<String> = keys.clone();
     names.sort();
@@ -366,12 +375,13 @@ pub fn build_report(runs: &[RunRecord], baseline: &str) -> Report {
         .iter()
         .map(|(b, _)| results[*b].name.clone())
         .collect();
+    let margin_fraction = margin.map(|points| points / 100.0);
     for (b, members) in &families {
-        compare_with_baseline(&mut results, *b, members);
+        compare_with_baseline(&mut results, *b, members, margin_fraction);
     }
     let base_index = families.first().map(|(b, _)| *b);
     let power_line = seeds_for(&results, 0.002);
-    let pairs = all_pairs(&results);
+    let pairs = all_pairs(&results, margin_fraction);
     let test_images = runs
         .iter()
         .map(|r| r.summary.test_samples)
@@ -404,6 +414,8 @@ pub fn build_report(runs: &[RunRecord], baseline: &str) -> Report {
             .count(),
         pairs,
         seeds_for_two_tenths: power_line,
+        margin,
+        alpha: verdict::ALPHA,
         tuning: None,
         tuning_note: None,
     }
@@ -455,9 +467,14 @@ fn group_result(name: &str, members: &[&RunRecord]) -> ActivationResult {
 }
 
 /// Compares every group of `members` with at least two runs with the baseline `results[b]`: a
-/// paired t-test when both ran the same seeds, Welch's otherwise; Holm over these comparisons
-/// decides the verdicts; effect size and power per comparison.
-fn compare_with_baseline(results: &mut [ActivationResult], b: usize, members: &[usize]) {
+/// paired t-test when both ran the same seeds, Welch's otherwise; the family's verdicts by
+/// [`verdict::judge`] (Holm, equivalence within `margin`); effect size and power per comparison.
+fn compare_with_baseline(
+    results: &mut [ActivationResult],
+    b: usize,
+    members: &[usize],
+    margin: Option<f64>,
+) {
     let base = results[b].clone();
     let mut tested = Vec::new();
     for &i in members {
@@ -471,21 +488,18 @@ fn compare_with_baseline(results: &mut [ActivationResult], b: usize, members: &[
         } else {
             stats::welch_t(&result.accuracies, &base.accuracies)
         };
-        tested.push((i, test));
+        let (effect_size, sd) = effect(&result.accuracies, &base.accuracies, &test);
+        tested.push((i, effect_size, Tested { test, sd }));
     }
-    let raw: Vec<f64> = tested.iter().map(|(_, t)| t.p).collect();
-    let corrected = stats::holm(&raw);
-    for ((i, test), p_holm) in tested.into_iter().zip(corrected) {
-        let result = &mut results[i];
-        let (effect_size, mde_points, seeds_needed) =
-            power(&result.accuracies, &base.accuracies, &test);
-        result.vs_baseline = Some(VersusBaseline {
+    let family: Vec<Tested> = tested.iter().map(|(_, _, t)| *t).collect();
+    let judged = verdict::judge(&family, margin);
+    for ((i, effect_size, Tested { test, .. }), judgement) in tested.into_iter().zip(judged) {
+        let step = verdict::ALPHA / judgement.family_size as f64;
+        results[i].vs_baseline = Some(VersusBaseline {
             baseline: base.name.clone(),
-            verdict: stats::verdict_adjusted(&test, p_holm),
-            p_holm,
+            mde_points: 100.0 * stats::minimal_detectable(test.se, test.df, step),
+            judgement,
             effect_size,
-            mde_points,
-            seeds_needed,
             test,
         });
     }

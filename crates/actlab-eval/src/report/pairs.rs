@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use super::ActivationResult;
 use crate::stats::{self, Difference};
+use crate::verdict::{self, Judgement, Tested, Verdict};
 
 /// Two groups compared (paired over shared seeds, Welch otherwise).
 #[derive(Debug, Clone, Serialize)]
@@ -12,12 +13,14 @@ pub struct Pair {
     pub row: String,
     /// The column group.
     pub column: String,
-    /// Mean accuracy difference row − column, with its CI and raw p-value.
+    /// Mean accuracy difference row − column, with its raw CI and raw p-value.
     #[serde(flatten)]
     pub test: Difference,
-    /// The p-value Holm-corrected over all pairs of the table.
-    pub p_holm: f64,
-    /// Whether `p_holm` is below 0.05.
+    /// The verdict within the family of all pairs of the table (Holm p, equivalence,
+    /// simultaneous interval).
+    #[serde(flatten)]
+    pub judgement: Judgement,
+    /// Whether the difference is decided (better or worse: Holm p below α).
     pub significant: bool,
 }
 
@@ -25,9 +28,9 @@ pub struct Pair {
 /// report says so): their number grows with the square of the groups.
 pub const MAX_PAIR_GROUPS: usize = 200;
 
-/// One test per pair of groups with at least two runs, Holm-corrected over all of them; none
-/// above [`MAX_PAIR_GROUPS`] groups.
-pub fn all_pairs(results: &[ActivationResult]) -> Vec<Pair> {
+/// One test per pair of groups with at least two runs, judged as one family (Holm, and
+/// equivalence within `margin`, an accuracy fraction); none above [`MAX_PAIR_GROUPS`] groups.
+pub fn all_pairs(results: &[ActivationResult], margin: Option<f64>) -> Vec<Pair> {
     if results.len() > MAX_PAIR_GROUPS {
         return Vec::new();
     }
@@ -43,19 +46,24 @@ pub fn all_pairs(results: &[ActivationResult]) -> Vec<Pair> {
             } else {
                 stats::welch_t(&a.accuracies, &b.accuracies)
             };
-            tests.push((a.name.clone(), b.name.clone(), test));
+            let sd = match test.test {
+                stats::TestKind::Paired => test.se * (test.df + 1.0).sqrt(),
+                stats::TestKind::Welch => (a.std.powi(2) + b.std.powi(2)).sqrt(),
+            };
+            tests.push((a.name.clone(), b.name.clone(), Tested { test, sd }));
         }
     }
-    let corrected = stats::holm(&tests.iter().map(|(_, _, t)| t.p).collect::<Vec<_>>());
+    let family: Vec<Tested> = tests.iter().map(|(_, _, t)| *t).collect();
+    let judged = verdict::judge(&family, margin);
     tests
         .into_iter()
-        .zip(corrected)
-        .map(|((row, column, test), p_holm)| Pair {
+        .zip(judged)
+        .map(|((row, column, tested), judgement)| Pair {
             row,
             column,
-            test,
-            p_holm,
-            significant: p_holm < 0.05,
+            test: tested.test,
+            significant: matches!(judgement.verdict, Verdict::Better | Verdict::Worse),
+            judgement,
         })
         .collect()
 }
@@ -92,16 +100,16 @@ mod tests {
         let few: Vec<ActivationResult> = (0..3)
             .map(|i| group(&format!("g{i}"), &[0.8 + 0.01 * i as f64, 0.81, 0.79]))
             .collect();
-        assert_eq!(all_pairs(&few).len(), 3);
+        assert_eq!(all_pairs(&few, None).len(), 3);
         // A group with one run is in no pair.
         let mut with_single = few.clone();
         with_single.push(group("single", &[0.9]));
-        assert_eq!(all_pairs(&with_single).len(), 3);
+        assert_eq!(all_pairs(&with_single, None).len(), 3);
         let many: Vec<ActivationResult> = (0..=MAX_PAIR_GROUPS)
             .map(|i| group(&format!("g{i}"), &[0.8, 0.81, 0.79]))
             .collect();
         assert!(
-            all_pairs(&many).is_empty(),
+            all_pairs(&many, None).is_empty(),
             "201 groups: skipped, not 20,100 tests"
         );
     }
