@@ -209,12 +209,30 @@ pub fn binomial_half_width(p: f64, n: usize) -> f64 {
     1.959_963_984_540_054 * (p * (1.0 - p) / n as f64).sqrt()
 }
 
+/// "p = 0.042", or "p < 0.001" below it (never "p = 0.000").
+pub fn p_text(p: f64) -> String {
+    if p < 0.001 {
+        "p < 0.001".into()
+    } else {
+        format!("p = {p:.3}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn close(a: f64, b: f64, tol: f64) -> bool {
         (a - b).abs() <= tol
+    }
+
+    #[test]
+    fn p_values_below_a_thousandth_are_not_printed_as_zero() {
+        assert_eq!(p_text(0.0004), "p < 0.001");
+        assert_eq!(p_text(0.0), "p < 0.001");
+        assert_eq!(p_text(0.001), "p = 0.001");
+        assert_eq!(p_text(0.0475), "p = 0.048");
+        assert_eq!(p_text(1.0), "p = 1.000");
     }
 
     #[test]

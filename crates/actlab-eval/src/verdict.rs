@@ -99,6 +99,12 @@ pub struct Judgement {
     pub p_equivalence_holm: Option<f64>,
     /// The difference's simultaneous interval over the family: Bonferroni, `1 − α/m`.
     pub simultaneous: Interval,
+    /// With a margin: the equivalence tests' own simultaneous interval, `1 − 2α/m` (TOST at
+    /// α/m is this interval inside ±margin). Holm's step-down can declare a later step
+    /// equivalent with less, so an equivalent comparison's `simultaneous` interval may reach
+    /// past the margin; this one lies inside it whenever the raw TOST p is below α/m.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub equivalence_interval: Option<Interval>,
     /// The comparisons in the family (m).
     pub family_size: usize,
     /// Equivalent although the difference test also rejects: a real difference, smaller than
@@ -111,12 +117,25 @@ pub struct Judgement {
     pub seeds_to_decide: Option<usize>,
 }
 
-/// The smallest seeds n (≥ 2, per arm) at which `reaches(n) ≤ target`.
+/// The smallest seeds n (≥ 2, per arm, at most [`MAX_SEEDS`]) at which `reaches(n) ≤ target`,
+/// for a `reaches` that falls as n grows (a detectable difference): by bisection.
 fn smallest_n(target: f64, reaches: impl Fn(f64) -> f64) -> Option<usize> {
-    if !(target.is_finite() && target > 0.0) {
+    if !(target.is_finite() && target > 0.0) || reaches(MAX_SEEDS as f64) > target {
         return None;
     }
-    (2..=MAX_SEEDS).find(|&n| reaches(n as f64) <= target)
+    let (mut low, mut high) = (2, MAX_SEEDS); // reaches(high) ≤ target throughout
+    if reaches(low as f64) <= target {
+        return Some(low);
+    }
+    while high - low > 1 {
+        let mid = (low + high) / 2;
+        if reaches(mid as f64) <= target {
+            high = mid;
+        } else {
+            low = mid;
+        }
+    }
+    Some(high)
 }
 
 /// Seeds at which a spread `sd` per seed decides an observed difference `delta` at `alpha`
@@ -169,6 +188,7 @@ pub fn judge(family: &[Tested], margin: Option<f64>) -> Vec<Judgement> {
                 p_equivalence: equivalence.as_ref().map(|p| p[i]),
                 p_equivalence_holm: p_eq_holm,
                 simultaneous: interval(d, step),
+                equivalence_interval: margin.map(|_| interval(d, 2.0 * step)),
                 family_size: m,
                 below_margin: equivalent && differs,
                 seeds_to_decide: (verdict == Verdict::Undecided)

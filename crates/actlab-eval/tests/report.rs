@@ -518,3 +518,61 @@ fn long_runs_draw_bounded_curves_of_bucket_means() {
     assert!(svg.contains(&format!("means of {width} epochs")));
     assert!(svg.len() < 250_000, "{} bytes", svg.len());
 }
+
+#[test]
+fn the_same_function_under_two_names_enters_each_family_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let relu = [0.880, 0.884, 0.879, 0.882];
+    let silu = [0.886, 0.889, 0.884, 0.887];
+    let tanh = [0.878, 0.885, 0.874, 0.880];
+    for (i, seed) in (1..=4).enumerate() {
+        write_run(tmp.path(), &summary("relu", "relu", seed, relu[i]));
+        write_run(tmp.path(), &summary("silu", "silu", seed, silu[i]));
+        // Swish with β = 1 is SiLU: the same runs, bit for bit.
+        let swish = summary("swish", "swish(beta=1, fixed)", seed, silu[i]);
+        write_run(tmp.path(), &swish);
+        write_run(tmp.path(), &summary("tanh", "tanh", seed, tanh[i]));
+        // The same test accuracies as SiLU but another training curve: a different function.
+        write_run(tmp.path(), &summary("gelu", "gelu", seed, silu[i]));
+        common::write_curve(tmp.path(), &format!("gelu-s{seed}"), &[0.5, 0.6, 0.7]);
+    }
+    let (runs, _) = collect_runs(&[tmp.path().to_path_buf()]).unwrap();
+    let report = build_report(&runs, "relu");
+    let row = |name: &str| report.results.iter().find(|r| r.name == name).unwrap();
+    assert_eq!(row("swish(beta=1, fixed)").same_as.as_deref(), Some("silu"));
+    for name in ["silu", "gelu", "tanh", "relu"] {
+        assert_eq!(row(name).same_as, None, "{name}");
+    }
+    // The family is gelu, silu, tanh: m = 3, Holm by hand over their three paired tests.
+    let raw: Vec<f64> = [&silu, &silu, &tanh]
+        .iter()
+        .map(|a| stats::paired_t(&a[..], &relu).p)
+        .collect();
+    let holm = stats::holm(&raw);
+    let judged = |name: &str| row(name).vs_baseline.clone().unwrap().judgement;
+    assert_eq!(judged("tanh").family_size, 3);
+    assert!((judged("tanh").p_holm - holm[2]).abs() < 1e-12);
+    assert!((judged("silu").p_holm - holm[0]).abs() < 1e-12);
+    // The twin carries its comparison.
+    assert_eq!(judged("swish(beta=1, fixed)"), judged("silu"));
+    // Pairs: four groups, six pairs, none of them the twin's.
+    assert_eq!(report.pairs.len(), 6);
+    assert!(
+        report
+            .pairs
+            .iter()
+            .all(|p| p.row != "swish(beta=1, fixed)" && p.column != "swish(beta=1, fixed)")
+    );
+    // SiLU − GELU is 0 at every seed: no spread, no test, not counted in m.
+    assert!(report.pairs.iter().all(|p| p.judgement.family_size == 5));
+    let md = markdown(&report, &[]);
+    assert!(md.contains("(= silu: same runs, counted once)"), "{md}");
+    assert!(
+        md.contains("Family: m = 3 comparisons") && md.contains("swish(beta=1, fixed) = silu"),
+        "{md}"
+    );
+    assert!(
+        md.contains("All 5 pairs (1 more without any spread"),
+        "{md}"
+    );
+}

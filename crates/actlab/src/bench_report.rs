@@ -207,7 +207,12 @@ fn measure(exe: &Path, root: &Path) -> anyhow::Result<(f64, f64)> {
 /// `measured: SECONDS PEAK_RSS_MB`.
 pub fn child(root: &Path) -> anyhow::Result<()> {
     let start = Instant::now();
-    crate::sweep::write_report(&[root.to_path_buf()], &root.join("report"), "relu")?;
+    crate::sweep::write_report(
+        &[root.to_path_buf()],
+        &root.join("report"),
+        "relu",
+        Some(0.3),
+    )?;
     let seconds = start.elapsed().as_secs_f64();
     let peak = actlab_train::run::peak_rss_mb().context("reading VmHWM from /proc/self/status")?;
     eprintln!("measured: {seconds} {peak}");

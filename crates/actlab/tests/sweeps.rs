@@ -18,7 +18,7 @@ fn compare_runs_shards_resumes_and_reports() {
             "[base.model]\npreset = \"prelu-mlp\"\nhidden = [16]\n[base.data]\ndir = \"{}\"\n\
              validation_size = 32\n[base.train]\nepochs = 1\nbatch_size = 32\n\
              [base.backend]\nname = \"ndarray\"\n[grid]\nactivations = [\"relu\", \"tanh\"]\n\
-             seeds = [1, 2]\n",
+             seeds = [1, 2]\n[compare]\nmargin = 0.3\n",
             data.display()
         ),
     )
@@ -72,6 +72,44 @@ fn compare_runs_shards_resumes_and_reports() {
         "val_accuracy.png",
     ] {
         assert!(out_dir.join("report").join(file).is_file(), "{file}");
+    }
+    // The sweep's margin is recorded and judged with: one of the four verdicts.
+    let verdict = |results: &serde_json::Value| {
+        let tanh = results["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == "tanh")
+            .unwrap();
+        tanh["vs_baseline"]["verdict"].as_str().unwrap().to_string()
+    };
+    let results = json(&out_dir.join("report/results.json"));
+    assert_eq!(results["margin"], 0.3, "{results}");
+    let words = ["better", "worse", "equivalent", "undecided"];
+    assert!(words.contains(&verdict(&results).as_str()), "{results}");
+    assert!(report.contains("margin of ±0.30"), "{report}");
+    // `--margin` overrides it; a margin of 100 points makes any two activations equivalent
+    // once the interval is finite (two seeds, paired).
+    let out = actlab(
+        &[
+            "report",
+            "runs/tiny-sweep",
+            "--out",
+            "wide",
+            "--margin",
+            "100",
+        ],
+        tmp.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let wide = json(&tmp.path().join("wide/results.json"));
+    assert_eq!(wide["margin"], 100.0, "{wide}");
+    for bad in ["0", "-1", "x", "inf"] {
+        let flag = format!("--margin={bad}");
+        let out = actlab(&["report", "runs/tiny-sweep", &flag], tmp.path());
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{bad}: {stderr}");
+        assert!(stderr.contains("margin"), "{bad}: {stderr}");
     }
 
     // A run that lost its summary and weights but kept its checkpoint is resumed, not redone.

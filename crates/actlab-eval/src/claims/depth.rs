@@ -87,11 +87,12 @@ pub(super) fn advantage_grows_with_depth(report: &Report) -> Claim {
         for ((label, shallow, deep, test), p_holm) in measured.iter().zip(holm) {
             parts.push(format!(
                 "{label}: advantage over ReLU at {deep} hidden layers minus at {shallow}: \
-                 Δ = {:+.2} points [{:+.2}, {:+.2}], p = {:.3}, Holm p = {p_holm:.3}",
+                 Δ = {:+.2} points [{:+.2}, {:+.2}], {}, Holm {}",
                 100.0 * test.difference.mean,
                 100.0 * test.difference.low,
                 100.0 * test.difference.high,
-                test.p
+                stats::p_text(test.p),
+                stats::p_text(p_holm),
             ));
             let adjusted = Difference { p: p_holm, ..*test };
             verdicts.push(directional(Some(&adjusted), 1.0));

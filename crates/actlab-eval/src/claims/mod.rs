@@ -138,11 +138,11 @@ fn directional(d: Option<&Difference>, sign: f64) -> Verdict {
 fn diff_text(d: Option<&Difference>, scale: f64, unit: &str) -> String {
     match d {
         Some(d) if d.p.is_finite() => format!(
-            "Δ = {:+.2}{unit} [{:+.2}, {:+.2}], p = {:.3}",
+            "Δ = {:+.2}{unit} [{:+.2}, {:+.2}], {}",
             scale * d.difference.mean,
             scale * d.difference.low,
             scale * d.difference.high,
-            d.p
+            crate::stats::p_text(d.p)
         ),
         Some(d) => format!("Δ = {:+.2}{unit} (no variation)", scale * d.difference.mean),
         None => "too few runs to test".into(),

@@ -1,5 +1,6 @@
 //! The comparison report's files: `report.md`, `results.csv`, `results.json` and the plots.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -9,7 +10,7 @@ use crate::claims::Claim;
 use crate::error::EvalError;
 use crate::plot::comparison;
 use crate::report::{ActivationResult, Report, RunRecord, group_keys};
-use crate::stats::TestKind;
+use crate::stats::{self, TestKind};
 use crate::verdict::{Judgement, Verdict};
 
 fn pct(v: f64) -> String {
@@ -106,7 +107,10 @@ fn results_table(report: &Report) -> String {
                 format!("{what} {m:.3}")
             }
         });
-        let (versus, power, verdict) = versus_cells(report, r);
+        let (versus, power, mut verdict) = versus_cells(report, r);
+        if let Some(twin) = &r.same_as {
+            verdict.push_str(&format!(" (= {twin}: same runs, counted once)"));
+        }
         let [mean, std, low, high, min, max] = accuracy_cells(r, pct);
         md.push_str(&format!(
             "| {} | {} | {mean} | {std} | [{low}, {high}] | {min}–{max} | {:.2} | {} | {learned} \
@@ -134,29 +138,20 @@ fn versus_cells(report: &Report, r: &ActivationResult) -> (String, String, Strin
     };
     let j = &v.judgement;
     let equivalence = j.p_equivalence_holm.map_or(String::new(), |p| {
-        format!(", equivalence Holm {}", p_text(p))
+        format!(", equivalence Holm {}", stats::p_text(p))
     });
     let versus = format!(
         "{:+.2} [{:+.2}, {:+.2}], Holm {}{equivalence} ({test})",
         100.0 * v.test.difference.mean,
         100.0 * j.simultaneous.low,
         100.0 * j.simultaneous.high,
-        p_text(j.p_holm),
+        stats::p_text(j.p_holm),
     );
     let power = format!(
         "{} = {:+.2} | {:.2}",
         v.effect_size.kind, v.effect_size.value, v.mde_points,
     );
     (versus, power, verdict_text(j, report.margin))
-}
-
-/// "p = 0.042", or "p < 0.001" below it (never "p = 0.000").
-pub fn p_text(p: f64) -> String {
-    if p < 0.001 {
-        "p < 0.001".into()
-    } else {
-        format!("p = {p:.3}")
-    }
 }
 
 /// The verdict as the tables print it: "better", "worse", "equivalent (±0.30)" (with "a
@@ -206,7 +201,11 @@ fn significance_note(report: &Report) -> String {
          α;{equivalence} otherwise **undecided**, with the seeds (each) that would decide it \
          with power 0.8 at α/m if the observed difference and spread were the truth — a \
          projection, not a promise. The interval beside each Δ is simultaneous over the family \
-         (Bonferroni, 1 − α/m): it excludes 0 only when the verdict is better or worse; the raw \
+         (Bonferroni, 1 − α/m): it excludes 0 only beside better, worse, or a real difference \
+         below the margin. An equivalent verdict is the TOST's, whose interval is the narrower \
+         1 − 2α/m one (`equivalence_interval` in results.json), and Holm's step-down can decide \
+         its later steps with less, so beside \"equivalent\" the printed interval may reach past \
+         the margin. The raw \
          95% intervals and p-values are in results.csv (`diff_low`, `diff_high`, `p_value`). \
          Intervals and tests include the seeds' spread only, not the test set's sampling error. \
          Effect: paired d_z or Hedges' g. MDE: the smallest difference these seeds detect with \
@@ -226,6 +225,30 @@ fn significance_note(report: &Report) -> String {
             .map_or(0.0, |r| 100.0 * r.accuracy.mean),
         report.test_images
     );
+    let family_sizes: BTreeSet<usize> = report
+        .results
+        .iter()
+        .filter_map(|r| r.vs_baseline.as_ref())
+        .map(|v| v.judgement.family_size)
+        .collect();
+    if !family_sizes.is_empty() {
+        let sizes: Vec<String> = family_sizes.iter().map(usize::to_string).collect();
+        md.push_str(&format!("\nFamily: m = {} comparisons", sizes.join(" / ")));
+        let twins: Vec<String> = report
+            .results
+            .iter()
+            .filter_map(|r| r.same_as.as_ref().map(|t| format!("{} = {t}", r.name)))
+            .collect();
+        if twins.is_empty() {
+            md.push_str(".\n");
+        } else {
+            md.push_str(&format!(
+                "; groups whose runs reproduce another's exactly (the same function under two \
+                 names) are counted once, in this family and among the pairs: {}.\n",
+                twins.join(", ")
+            ));
+        }
+    }
     if let Some((seeds, sd)) = report.seeds_for_two_tenths {
         md.push_str(&format!(
             "\nTo separate differences of 0.2 points (power 0.8 at α/m, paired, at the median \
@@ -263,7 +286,7 @@ fn pairs_note(report: &Report) -> String {
                     p.row,
                     p.column,
                     100.0 * p.test.difference.mean,
-                    p_text(p.judgement.p_holm)
+                    stats::p_text(p.judgement.p_holm)
                 )
             })
             .collect()
@@ -271,10 +294,16 @@ fn pairs_note(report: &Report) -> String {
     let differ = decided(&|v| matches!(v, Verdict::Better | Verdict::Worse));
     let equivalent = decided(&|v| v == Verdict::Equivalent).len();
     let undecided = decided(&|v| v == Verdict::Undecided).len();
+    let untested = report.pairs.iter().filter(|p| p.test.p.is_nan()).count();
+    let tested = report.pairs.len() - untested;
+    let untested = if untested > 0 {
+        format!(" ({untested} more without any spread in their differences: not tested)")
+    } else {
+        String::new()
+    };
     md.push_str(&format!(
-        "\nAll {} pairs (`pairs.csv`, `pairs.svg`), judged as one family (Holm over all of \
-         them): {}; {equivalent} equivalent, {undecided} undecided.\n",
-        report.pairs.len(),
+        "\nAll {tested} pairs{untested} (`pairs.csv`, `pairs.svg`), judged as one family (Holm \
+         over those {tested}): {}; {equivalent} equivalent, {undecided} undecided.\n",
         if differ.is_empty() {
             "none differs".to_string()
         } else {

@@ -6,9 +6,12 @@
 mod environment;
 mod pairs;
 pub mod tuning;
+mod versus;
 
 pub use environment::{Environment, environments};
 pub use pairs::{MAX_PAIR_GROUPS, Pair, all_pairs};
+pub use versus::VersusBaseline;
+use versus::{compare_with_baseline, duplicates, seeds_for};
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -19,8 +22,8 @@ use actlab_format::state::EpochRecord;
 use serde::Serialize;
 
 use crate::error::EvalError;
-use crate::stats::{self, Difference, EffectSize, Interval, TestKind};
-use crate::verdict::{self, Judgement, Tested};
+use crate::stats::{self, Interval};
+use crate::verdict;
 
 /// A finished run found on disk.
 #[derive(Debug, Clone)]
@@ -89,52 +92,8 @@ fn find_runs(dir: &Path, depth: usize, out: &mut BTreeSet<PathBuf>) {
     }
 }
 
-/// The comparison with the baseline.
-#[derive(Debug, Clone, Serialize)]
-pub struct VersusBaseline {
-    /// The group compared with (the baseline of this row's hidden shape when shapes vary).
-    pub baseline: String,
-    /// Mean accuracy difference (this − baseline) with its raw (unadjusted) 95% CI and raw
-    /// p-value.
-    #[serde(flatten)]
-    pub test: Difference,
-    /// The verdict within the family of comparisons with this baseline (with several hidden
-    /// shapes: the comparisons at this row's shape): Holm p, equivalence, simultaneous interval.
-    #[serde(flatten)]
-    pub judgement: Judgement,
-    /// Standardised difference: paired d_z, or Hedges' g for Welch.
-    pub effect_size: EffectSize,
-    /// The smallest difference (accuracy points) these seeds detect with power 0.8 at α/m,
-    /// Holm's strictest step (the rule the verdicts use).
-    pub mde_points: f64,
-}
-
 /// Seeds the power analyses consider at most.
 pub const MAX_SEEDS: usize = crate::verdict::MAX_SEEDS;
-
-/// The effect size of one comparison (`a` against the baseline `b`) and the spread of one
-/// seed's difference: the sd of the paired differences, or for Welch √(s_a² + s_b²) (the spread
-/// of a difference of two means with n seeds each is that over √n: plans equal seeds).
-fn effect(a: &[f64], b: &[f64], test: &Difference) -> (EffectSize, f64) {
-    match test.test {
-        TestKind::Paired => {
-            let diffs: Vec<f64> = a.iter().zip(b).map(|(x, y)| x - y).collect();
-            let effect = EffectSize {
-                kind: "d_z",
-                value: stats::cohen_dz(a, b),
-            };
-            (effect, stats::sample_std(&diffs))
-        }
-        TestKind::Welch => {
-            let effect = EffectSize {
-                kind: "hedges_g",
-                value: stats::hedges_g(a, b),
-            };
-            let sd = (stats::sample_std(a).powi(2) + stats::sample_std(b).powi(2)).sqrt();
-            (effect, sd)
-        }
-    }
-}
 
 /// One row of the results table.
 #[derive(Debug, Clone, Serialize)]
@@ -171,6 +130,10 @@ pub struct ActivationResult {
     pub learned: Option<(String, f64, f64)>,
     /// Against the baseline (absent for the baseline itself or with fewer than 2 runs).
     pub vs_baseline: Option<VersusBaseline>,
+    /// The group whose runs this one reproduces exactly (the same function under another
+    /// name): it is counted once, as that group, in every family; its comparison is that one's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub same_as: Option<String>,
     /// In a tuned sweep: the rate chosen on validation accuracy.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tuned_lr: Option<f64>,
@@ -226,30 +189,6 @@ pub struct Report {
     /// Why there is no `tuning` although the sweep has a tuning stage.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tuning_note: Option<String>,
-}
-
-/// The seeds a paired comparison needs to detect `delta` (an accuracy difference) at
-/// `alpha`, at the median sd of the paired differences in `results`.
-fn seeds_for(results: &[ActivationResult], delta: f64) -> Option<(Option<usize>, f64)> {
-    let judged = || results.iter().filter_map(|r| r.vs_baseline.as_ref());
-    let m = judged().map(|v| v.judgement.family_size).max().unwrap_or(1);
-    let mut sds: Vec<f64> = judged()
-        .filter(|v| v.test.test == TestKind::Paired)
-        // Paired: se = sd / √n with n = df + 1.
-        .map(|v| v.test.se * (v.test.df + 1.0).sqrt())
-        .filter(|sd| sd.is_finite())
-        .collect();
-    if sds.is_empty() {
-        return None;
-    }
-    sds.sort_by(f64::total_cmp);
-    let median = if sds.len() % 2 == 1 {
-        sds[sds.len() / 2]
-    } else {
-        (sds[sds.len() / 2 - 1] + sds[sds.len() / 2]) / 2.0
-    };
-    let alpha = verdict::ALPHA / m as f64;
-    Some((stats::seeds_needed(median, delta, MAX_SEEDS, alpha), median))
 }
 
 /// The sizes of the hidden layers in a summary's `layers` (input and output dropped).
@@ -338,7 +277,7 @@ pub fn build_report_with_margin(runs: &[RunRecord], baseline: &str, margin: Opti
     let mut names: Vec<String> = keys.clone();
     names.sort();
     names.dedup();
-    let mut results: Vec<ActivationResult> = names
+    let mut grouped: Vec<(ActivationResult, Vec<u64>)> = names
         .iter()
         .map(|name| {
             let mut members: Vec<&RunRecord> = runs
@@ -348,10 +287,11 @@ pub fn build_report_with_margin(runs: &[RunRecord], baseline: &str, margin: Opti
                 .map(|(r, _)| r)
                 .collect();
             members.sort_by_key(|r| r.summary.seed);
-            group_result(name, &members)
+            (group_result(name, &members), versus::fingerprint(&members))
         })
         .collect();
-    results.sort_by(|a, b| b.accuracy.mean.total_cmp(&a.accuracy.mean));
+    grouped.sort_by(|a, b| b.0.accuracy.mean.total_cmp(&a.0.accuracy.mean));
+    let (mut results, prints): (Vec<ActivationResult>, Vec<Vec<u64>>) = grouped.into_iter().unzip();
     let shapes: BTreeSet<Vec<usize>> = results.iter().map(|r| r.hidden.clone()).collect();
     // A group's name picks that one group; an activation (a kind or a label) picks the first
     // such group at each hidden shape (one family when there is one shape).
@@ -375,6 +315,8 @@ pub fn build_report_with_margin(runs: &[RunRecord], baseline: &str, margin: Opti
         .iter()
         .map(|(b, _)| results[*b].name.clone())
         .collect();
+    let base_indices: Vec<usize> = families.iter().map(|(b, _)| *b).collect();
+    duplicates(&mut results, &prints, &base_indices);
     let margin_fraction = margin.map(|points| points / 100.0);
     for (b, members) in &families {
         compare_with_baseline(&mut results, *b, members, margin_fraction);
@@ -461,46 +403,8 @@ fn group_result(name: &str, members: &[&RunRecord]) -> ActivationResult {
         params: first.params,
         learned,
         vs_baseline: None,
+        same_as: None,
         tuned_lr: None,
         lr_curve: None,
-    }
-}
-
-/// Compares every group of `members` with at least two runs with the baseline `results[b]`: a
-/// paired t-test when both ran the same seeds, Welch's otherwise; the family's verdicts by
-/// [`verdict::judge`] (Holm, equivalence within `margin`); effect size and power per comparison.
-fn compare_with_baseline(
-    results: &mut [ActivationResult],
-    b: usize,
-    members: &[usize],
-    margin: Option<f64>,
-) {
-    let base = results[b].clone();
-    let mut tested = Vec::new();
-    for &i in members {
-        let result = &results[i];
-        if i == b || result.n < 2 || base.n < 2 {
-            continue;
-        }
-        let unique = |seeds: &[u64]| seeds.windows(2).all(|w| w[0] != w[1]);
-        let test = if result.seeds == base.seeds && unique(&result.seeds) {
-            stats::paired_t(&result.accuracies, &base.accuracies)
-        } else {
-            stats::welch_t(&result.accuracies, &base.accuracies)
-        };
-        let (effect_size, sd) = effect(&result.accuracies, &base.accuracies, &test);
-        tested.push((i, effect_size, Tested { test, sd }));
-    }
-    let family: Vec<Tested> = tested.iter().map(|(_, _, t)| *t).collect();
-    let judged = verdict::judge(&family, margin);
-    for ((i, effect_size, Tested { test, .. }), judgement) in tested.into_iter().zip(judged) {
-        let step = verdict::ALPHA / judgement.family_size as f64;
-        results[i].vs_baseline = Some(VersusBaseline {
-            baseline: base.name.clone(),
-            mde_points: 100.0 * stats::minimal_detectable(test.se, test.df, step),
-            judgement,
-            effect_size,
-            test,
-        });
     }
 }

@@ -38,7 +38,8 @@ pub fn all_pairs(results: &[ActivationResult], margin: Option<f64>) -> Vec<Pair>
     let mut tests = Vec::new();
     for (i, a) in results.iter().enumerate() {
         for b in results.iter().skip(i + 1) {
-            if a.n < 2 || b.n < 2 {
+            // The same function under two names is one group (`same_as`): no pair of its own.
+            if a.n < 2 || b.n < 2 || a.same_as.is_some() || b.same_as.is_some() {
                 continue;
             }
             let test = if a.seeds == b.seeds && unique(&a.seeds) {
@@ -90,6 +91,7 @@ mod tests {
             params: 1,
             learned: None,
             vs_baseline: None,
+            same_as: None,
             tuned_lr: None,
             lr_curve: None,
         }

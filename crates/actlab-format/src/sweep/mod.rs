@@ -3,6 +3,7 @@
 //! [`SweepConfig`] (the file) validates into a [`Sweep`], whose points each hold their
 //! validated [`Experiment`]. An optional tuning stage (`[tune]`, [`tune`]) adds tuning runs.
 
+pub mod compare;
 pub mod tune;
 
 use std::ops::Deref;
@@ -12,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::activation::ActivationConfig;
 use crate::config::{ConfigError, ConfigFile, Experiment, ExperimentConfig, OutputSection};
+use compare::CompareSection;
 use tune::{Tune, TunePoint};
 
 /// The activations a sweep compares when the grid names none: every hidden-layer kind at its
@@ -85,6 +87,9 @@ pub struct SweepConfig {
     /// A tuning stage: each activation's learning rate chosen on validation accuracy first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tune: Option<Tune>,
+    /// How the report judges comparisons (`[compare] margin`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compare: Option<CompareSection>,
 }
 
 /// One grid point: a run.
@@ -245,6 +250,9 @@ impl SweepConfig {
         }
         if let Some(tune) = &self.tune {
             tune.check(self, path)?;
+        }
+        if let Some(compare) = &self.compare {
+            compare.check(path)?;
         }
         let points = [
             self.grid.activations.len(),

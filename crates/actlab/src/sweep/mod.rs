@@ -60,6 +60,10 @@ pub struct CompareArgs {
     /// The activation to compare with [the sweep's baseline].
     #[arg(long)]
     baseline: Option<String>,
+    /// The margin of equivalence δ in points of test accuracy [the sweep's `[compare] margin`]:
+    /// comparisons provably within ±δ are judged equivalent.
+    #[arg(long, value_name = "POINTS", value_parser = parse_margin)]
+    margin: Option<f64>,
     #[command(flatten)]
     data: DataFlags,
     /// Train runs that differ only in activation and learning rate as packed networks of at
@@ -80,10 +84,25 @@ pub struct ReportArgs {
     /// The activation to compare with.
     #[arg(long, default_value = "relu")]
     baseline: String,
+    /// The margin of equivalence δ in points of test accuracy [none: no equivalence verdicts].
+    #[arg(long, value_name = "POINTS", value_parser = parse_margin)]
+    margin: Option<f64>,
+}
+
+fn parse_margin(text: &str) -> Result<f64, String> {
+    let value: f64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of points (e.g. 0.3)"))?;
+    actlab_format::sweep::compare::check_margin(value)
 }
 
 /// Builds and writes the report for `dirs` into `out`; prints where.
-pub(crate) fn write_report(dirs: &[PathBuf], out: &Path, baseline: &str) -> anyhow::Result<()> {
+pub(crate) fn write_report(
+    dirs: &[PathBuf],
+    out: &Path,
+    baseline: &str,
+    margin: Option<f64>,
+) -> anyhow::Result<()> {
     let (runs, skipped) = report::collect_runs(dirs)?;
     for reason in &skipped {
         eprintln!("skipped: {reason}");
@@ -100,7 +119,7 @@ pub(crate) fn write_report(dirs: &[PathBuf], out: &Path, baseline: &str) -> anyh
     // The report directory is locked while it is written (after the runs were found: a missing
     // directory is an error, not something the lock creates).
     let _lock = DirLock::acquire_output(out)?;
-    let mut built = report::build_report(&runs, baseline);
+    let mut built = report::build_report_with_margin(&runs, baseline, margin);
     report::tuning::attach(&mut built, dirs, baseline)?;
     let deep = DiagnoseReport::find(dirs);
     let claims = actlab_eval::claims::claims(&built, &runs, deep.as_ref());
@@ -117,7 +136,7 @@ pub fn report(args: ReportArgs) -> anyhow::Result<()> {
         .out
         .clone()
         .unwrap_or_else(|| args.runs[0].join("report"));
-    write_report(&args.runs, &out, &args.baseline)
+    write_report(&args.runs, &out, &args.baseline, args.margin)
 }
 
 /// Finds (or fetches) the sweep's dataset once, before the first child looks for it (and
@@ -200,7 +219,15 @@ pub fn compare(args: CompareArgs) -> anyhow::Result<u8> {
         );
     } else {
         let baseline = args.baseline.clone().unwrap_or(sweep.baseline.clone());
-        write_report(std::slice::from_ref(&out), &out.join("report"), &baseline)?;
+        let margin = args
+            .margin
+            .or(sweep.compare.as_ref().and_then(|c| c.margin));
+        write_report(
+            std::slice::from_ref(&out),
+            &out.join("report"),
+            &baseline,
+            margin,
+        )?;
     }
     Ok(if failures.failed.is_empty() { 0 } else { 1 })
 }

@@ -1,0 +1,167 @@
+//! Each group against its baseline (one family per baseline, judged by [`verdict::judge`]),
+//! and the groups that are the same function counted once.
+
+use serde::Serialize;
+
+use super::{ActivationResult, MAX_SEEDS, RunRecord};
+use crate::stats::{self, Difference, EffectSize, TestKind};
+use crate::verdict::{self, Judgement, Tested};
+
+/// The comparison with the baseline.
+#[derive(Debug, Clone, Serialize)]
+pub struct VersusBaseline {
+    /// The group compared with (the baseline of this row's hidden shape when shapes vary).
+    pub baseline: String,
+    /// Mean accuracy difference (this − baseline) with its raw (unadjusted) 95% CI and raw
+    /// p-value.
+    #[serde(flatten)]
+    pub test: Difference,
+    /// The verdict within the family of comparisons with this baseline (with several hidden
+    /// shapes: the comparisons at this row's shape): Holm p, equivalence, simultaneous interval.
+    #[serde(flatten)]
+    pub judgement: Judgement,
+    /// Standardised difference: paired d_z, or Hedges' g for Welch.
+    pub effect_size: EffectSize,
+    /// The smallest difference (accuracy points) these seeds detect with power 0.8 at α/m,
+    /// Holm's strictest step (the rule the verdicts use).
+    pub mde_points: f64,
+}
+
+/// The effect size of one comparison (`a` against the baseline `b`) and the spread of one
+/// seed's difference: the sd of the paired differences, or for Welch √(s_a² + s_b²) (the spread
+/// of a difference of two means with n seeds each is that over √n: plans equal seeds).
+fn effect(a: &[f64], b: &[f64], test: &Difference) -> (EffectSize, f64) {
+    match test.test {
+        TestKind::Paired => {
+            let diffs: Vec<f64> = a.iter().zip(b).map(|(x, y)| x - y).collect();
+            let effect = EffectSize {
+                kind: "d_z",
+                value: stats::cohen_dz(a, b),
+            };
+            (effect, stats::sample_std(&diffs))
+        }
+        TestKind::Welch => {
+            let effect = EffectSize {
+                kind: "hedges_g",
+                value: stats::hedges_g(a, b),
+            };
+            let sd = (stats::sample_std(a).powi(2) + stats::sample_std(b).powi(2)).sqrt();
+            (effect, sd)
+        }
+    }
+}
+
+/// The seeds a paired comparison needs to detect `delta` (an accuracy difference) at
+/// `alpha`, at the median sd of the paired differences in `results`.
+pub(super) fn seeds_for(results: &[ActivationResult], delta: f64) -> Option<(Option<usize>, f64)> {
+    let judged = || results.iter().filter_map(|r| r.vs_baseline.as_ref());
+    let m = judged().map(|v| v.judgement.family_size).max().unwrap_or(1);
+    let mut sds: Vec<f64> = judged()
+        .filter(|v| v.test.test == TestKind::Paired)
+        // Paired: se = sd / √n with n = df + 1.
+        .map(|v| v.test.se * (v.test.df + 1.0).sqrt())
+        .filter(|sd| sd.is_finite())
+        .collect();
+    if sds.is_empty() {
+        return None;
+    }
+    sds.sort_by(f64::total_cmp);
+    let median = if sds.len() % 2 == 1 {
+        sds[sds.len() / 2]
+    } else {
+        (sds[sds.len() / 2 - 1] + sds[sds.len() / 2]) / 2.0
+    };
+    let alpha = verdict::ALPHA / m as f64;
+    Some((stats::seeds_needed(median, delta, MAX_SEEDS, alpha), median))
+}
+
+/// Compares every group of `members` with at least two runs with the baseline `results[b]`: a
+/// paired t-test when both ran the same seeds, Welch's otherwise; the family's verdicts by
+/// [`verdict::judge`] (Holm, equivalence within `margin`); effect size and power per comparison.
+pub(super) fn compare_with_baseline(
+    results: &mut [ActivationResult],
+    b: usize,
+    members: &[usize],
+    margin: Option<f64>,
+) {
+    let base = results[b].clone();
+    let mut tested = Vec::new();
+    for &i in members {
+        let result = &results[i];
+        if i == b || result.n < 2 || base.n < 2 || result.same_as.is_some() {
+            continue;
+        }
+        let unique = |seeds: &[u64]| seeds.windows(2).all(|w| w[0] != w[1]);
+        let test = if result.seeds == base.seeds && unique(&result.seeds) {
+            stats::paired_t(&result.accuracies, &base.accuracies)
+        } else {
+            stats::welch_t(&result.accuracies, &base.accuracies)
+        };
+        let (effect_size, sd) = effect(&result.accuracies, &base.accuracies, &test);
+        tested.push((i, effect_size, Tested { test, sd }));
+    }
+    let family: Vec<Tested> = tested.iter().map(|(_, _, t)| *t).collect();
+    let judged = verdict::judge(&family, margin);
+    for ((i, effect_size, Tested { test, .. }), judgement) in tested.into_iter().zip(judged) {
+        let step = verdict::ALPHA / judgement.family_size as f64;
+        results[i].vs_baseline = Some(VersusBaseline {
+            baseline: base.name.clone(),
+            mde_points: 100.0 * stats::minimal_detectable(test.se, test.df, step),
+            judgement,
+            effect_size,
+            test,
+        });
+    }
+    // A group counted once shares its twin's comparison (and verdict).
+    for &i in members {
+        let twin = results[i].same_as.clone();
+        if let Some(j) = twin.and_then(|name| results.iter().position(|r| r.name == name)) {
+            results[i].vs_baseline = results[j].vs_baseline.clone();
+        }
+    }
+}
+
+/// A group's runs as numbers only the same function on the same seeds reproduces: each run's
+/// seed, test accuracy, and every epoch's training loss and validation accuracy (as bits).
+pub(super) fn fingerprint(members: &[&RunRecord]) -> Vec<u64> {
+    let mut print = Vec::new();
+    for run in members {
+        print.push(run.summary.seed);
+        print.push(run.summary.test_accuracy.to_bits());
+        for epoch in &run.history {
+            print.push(epoch.train_loss.to_bits());
+            print.push(epoch.val_acc.unwrap_or(f64::NAN).to_bits());
+        }
+    }
+    print
+}
+
+/// Marks (`same_as`) each group whose runs reproduce another's exactly — same hidden sizes,
+/// same [`fingerprint`]: the same function under two names (SiLU and Swish with β = 1), which
+/// must enter a family once. The one kept is a baseline if either is, else the one higher in
+/// the table. Groups with fewer than two runs are not compared, so not marked.
+pub(super) fn duplicates(
+    results: &mut [ActivationResult],
+    prints: &[Vec<u64>],
+    baselines: &[usize],
+) {
+    for i in 0..results.len() {
+        if results[i].n < 2 || baselines.contains(&i) {
+            continue;
+        }
+        let same = |j: usize| {
+            j != i
+                && results[j].hidden == results[i].hidden
+                && prints[j] == prints[i]
+                && results[j].same_as.is_none()
+        };
+        let kept = baselines
+            .iter()
+            .copied()
+            .find(|&b| same(b))
+            .or_else(|| (0..i).find(|&j| same(j)));
+        if let Some(j) = kept {
+            results[i].same_as = Some(results[j].name.clone());
+        }
+    }
+}
