@@ -8,6 +8,7 @@ by Selenium) and checks it as a reader would see it.
   timing list is empty: everything is inline);
 - every plot is drawn: a screenshot of each inline SVG has a non-blank region (at least 2% of
   its pixels differ from the background, in at least 3 colours);
+- every compared row of the leaderboard's verdict column is one of the four verdicts;
 - clicking the leaderboard's "mean acc" header sorts its rows by that column (ascending, then
   descending on a second click), checked against the numbers in the cells;
 - the claims section is there, and every run link points at an existing run directory.
@@ -125,6 +126,23 @@ def main():
             fail(f"after two clicks the rows are not descending: {descending}")
         if headers[column].get_attribute("aria-sort") != "descending":
             fail("the header does not show the sort order")
+
+        # The verdict column: every compared row ends in one of the four verdicts.
+        names = [th.text for th in headers]
+        if "verdict" not in names:
+            fail(f"no verdict column in {names}")
+        at = names.index("verdict")
+        verdicts = []
+        for tr in table.find_elements(By.CSS_SELECTOR, "tbody tr"):
+            cells = tr.find_elements(By.TAG_NAME, "td")
+            word = cells[at].text.strip()
+            if word:
+                verdicts.append(word)
+                if word.split(" ")[0] not in ("better", "worse", "equivalent", "undecided"):
+                    fail(f"{cells[0].text}: {word!r} is not one of the four verdicts")
+        if not verdicts:
+            fail("no row has a verdict")
+        print(f"verdicts: {'; '.join(verdicts)}")
 
         # Claims and run links.
         text = driver.find_element(By.TAG_NAME, "body").text

@@ -138,5 +138,11 @@ fn report_html_passes_in_headless_chromium() {
     let shots = sweep().join("screenshots");
     let said = run_script(python, "check-report-html.py", &[&report, &shots]);
     assert!(said.contains("sorts by 'mean acc' both ways"), "{said}");
+    // sweep-quick has three activations besides the baseline: three verdicts, each a word.
+    let verdicts = said
+        .lines()
+        .find_map(|l| l.strip_prefix("verdicts: "))
+        .unwrap_or_else(|| panic!("{said}"));
+    assert_eq!(verdicts.split("; ").count(), 3, "{said}");
     assert!(shots.join("report.png").is_file());
 }
