@@ -111,6 +111,33 @@ fn compare_runs_shards_resumes_and_reports() {
         assert_eq!(out.status.code(), Some(2), "{bad}: {stderr}");
         assert!(stderr.contains("margin"), "{bad}: {stderr}");
     }
+    // `report` without --margin judges as compare did: the margin is recorded in the sweep
+    // directory (so shards merged later, elsewhere, get the same verdicts).
+    let out = actlab(&["report", "runs/tiny-sweep", "--out", "again"], tmp.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(json(&tmp.path().join("again/results.json"))["margin"], 0.3);
+    let recorded = out_dir.join("compare.json");
+    std::fs::write(&recorded, "{\"margin\": -2}").unwrap();
+    let out = actlab(&["report", "runs/tiny-sweep", "--out", "again"], tmp.path());
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("compare.json") && stderr.contains("not a margin"),
+        "{stderr}"
+    );
+    let out = actlab(
+        &[
+            "report",
+            "runs/tiny-sweep",
+            "--out",
+            "again",
+            "--margin",
+            "0.5",
+        ],
+        tmp.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    std::fs::write(&recorded, "{\"margin\": 0.3}").unwrap();
 
     // A run that lost its summary and weights but kept its checkpoint is resumed, not redone.
     std::fs::remove_file(out_dir.join("tanh-s2/summary.json")).unwrap();

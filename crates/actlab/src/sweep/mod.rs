@@ -21,7 +21,7 @@ use actlab_format::run::RunStatus;
 use actlab_format::shard::Shard;
 use actlab_format::sweep::{Point, Sweep, SweepConfig};
 use actlab_train::run::{self, DirLock};
-use anyhow::bail;
+use anyhow::{Context, bail};
 use clap::Args;
 
 use crate::flags::DataFlags;
@@ -136,7 +136,51 @@ pub fn report(args: ReportArgs) -> anyhow::Result<()> {
         .out
         .clone()
         .unwrap_or_else(|| args.runs[0].join("report"));
-    write_report(&args.runs, &out, &args.baseline, args.margin)
+    let margin = match args.margin {
+        Some(margin) => Some(margin),
+        None => recorded_margin(&args.runs[0])?,
+    };
+    write_report(&args.runs, &out, &args.baseline, margin)
+}
+
+/// `compare.json` in a sweep directory: what `compare` judged with, so `actlab report` on the
+/// same directory (after shards, on another machine) judges alike without `--margin`.
+const COMPARE_FILE: &str = "compare.json";
+
+/// Records the margin `compare` uses (null: none) in `out/compare.json`, atomically.
+fn record_margin(out: &Path, margin: Option<f64>) -> anyhow::Result<()> {
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    let path = out.join(COMPARE_FILE);
+    let text = serde_json::json!({ "margin": margin }).to_string();
+    actlab_format::fsio::write_atomic(&path, text.as_bytes())
+        .with_context(|| format!("writing {}", path.display()))
+}
+
+/// The margin a `compare` recorded in `dir` (none without `compare.json`); a file that is not
+/// `{"margin": points or null}` with a valid margin is an error naming it.
+fn recorded_margin(dir: &Path) -> anyhow::Result<Option<f64>> {
+    let path = dir.join(COMPARE_FILE);
+    let text = match actlab_format::fsio::read_text(&path, 1 << 20) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => bail!("{}: {e}", path.display()),
+    };
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Recorded {
+        margin: Option<f64>,
+    }
+    let recorded: Recorded = serde_json::from_str(&text).map_err(|e| {
+        anyhow::anyhow!(
+            "{}: {e} (expected {{\"margin\": points or null}}; pass --margin to override)",
+            path.display()
+        )
+    })?;
+    recorded
+        .margin
+        .map(actlab_format::sweep::compare::check_margin)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 
 /// Finds (or fetches) the sweep's dataset once, before the first child looks for it (and
@@ -172,6 +216,10 @@ pub fn compare(args: CompareArgs) -> anyhow::Result<u8> {
                 .join(format!("{}-of-{}", s.index, s.count)),
         )?,
     };
+    let margin = args
+        .margin
+        .or(sweep.compare.as_ref().and_then(|c| c.margin));
+    record_margin(&out, margin)?;
     let mut data = DataOnce {
         flags: args.data,
         config: &sweep.base,
@@ -219,9 +267,6 @@ pub fn compare(args: CompareArgs) -> anyhow::Result<u8> {
         );
     } else {
         let baseline = args.baseline.clone().unwrap_or(sweep.baseline.clone());
-        let margin = args
-            .margin
-            .or(sweep.compare.as_ref().and_then(|c| c.margin));
         write_report(
             std::slice::from_ref(&out),
             &out.join("report"),
