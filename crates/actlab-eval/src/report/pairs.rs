@@ -3,7 +3,8 @@
 use serde::Serialize;
 
 use super::ActivationResult;
-use crate::stats::{self, Difference};
+use super::versus::test_groups;
+use crate::stats::Difference;
 use crate::verdict::{self, Judgement, Tested, Verdict};
 
 /// Two groups compared (paired over shared seeds, Welch otherwise).
@@ -34,7 +35,6 @@ pub fn all_pairs(results: &[ActivationResult], margin: Option<f64>) -> Vec<Pair>
     if results.len() > MAX_PAIR_GROUPS {
         return Vec::new();
     }
-    let unique = |seeds: &[u64]| seeds.windows(2).all(|w| w[0] != w[1]);
     let mut tests = Vec::new();
     for (i, a) in results.iter().enumerate() {
         for b in results.iter().skip(i + 1) {
@@ -42,16 +42,7 @@ pub fn all_pairs(results: &[ActivationResult], margin: Option<f64>) -> Vec<Pair>
             if a.n < 2 || b.n < 2 || a.same_as.is_some() || b.same_as.is_some() {
                 continue;
             }
-            let test = if a.seeds == b.seeds && unique(&a.seeds) {
-                stats::paired_t(&a.accuracies, &b.accuracies)
-            } else {
-                stats::welch_t(&a.accuracies, &b.accuracies)
-            };
-            let sd = match test.test {
-                stats::TestKind::Paired => test.se * (test.df + 1.0).sqrt(),
-                stats::TestKind::Welch => (a.std.powi(2) + b.std.powi(2)).sqrt(),
-            };
-            tests.push((a.name.clone(), b.name.clone(), Tested { test, sd }));
+            tests.push((a.name.clone(), b.name.clone(), test_groups(a, b)));
         }
     }
     let family: Vec<Tested> = tests.iter().map(|(_, _, t)| *t).collect();
@@ -72,6 +63,7 @@ pub fn all_pairs(results: &[ActivationResult], margin: Option<f64>) -> Vec<Pair>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::stats;
 
     fn group(name: &str, accuracies: &[f64]) -> ActivationResult {
         ActivationResult {

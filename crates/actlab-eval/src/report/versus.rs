@@ -27,27 +27,42 @@ pub struct VersusBaseline {
     pub mde_points: f64,
 }
 
-/// The effect size of one comparison (`a` against the baseline `b`) and the spread of one
-/// seed's difference: the sd of the paired differences, or for Welch √(s_a² + s_b²) (the spread
-/// of a difference of two means with n seeds each is that over √n: plans equal seeds).
-fn effect(a: &[f64], b: &[f64], test: &Difference) -> (EffectSize, f64) {
+/// `a` tested against `b`: a paired t-test when both ran the same (distinct) seeds, Welch's
+/// otherwise, with the spread of one seed's difference — the sd of the paired differences, or
+/// for Welch √(s_a² + s_b²) (a difference of two means over n seeds each spreads by that / √n:
+/// plans equal seeds). The baseline rows and the pairs both test this way.
+pub(super) fn test_groups(a: &ActivationResult, b: &ActivationResult) -> Tested {
+    let distinct = a.seeds.windows(2).all(|w| w[0] != w[1]);
+    if a.seeds == b.seeds && distinct {
+        let diffs: Vec<f64> = a
+            .accuracies
+            .iter()
+            .zip(&b.accuracies)
+            .map(|(x, y)| x - y)
+            .collect();
+        Tested {
+            test: stats::paired_t(&a.accuracies, &b.accuracies),
+            sd: stats::sample_std(&diffs),
+        }
+    } else {
+        Tested {
+            test: stats::welch_t(&a.accuracies, &b.accuracies),
+            sd: (a.std.powi(2) + b.std.powi(2)).sqrt(),
+        }
+    }
+}
+
+/// The effect size of `a` against the baseline `b`: paired d_z, or Hedges' g for Welch.
+fn effect(a: &[f64], b: &[f64], test: &Difference) -> EffectSize {
     match test.test {
-        TestKind::Paired => {
-            let diffs: Vec<f64> = a.iter().zip(b).map(|(x, y)| x - y).collect();
-            let effect = EffectSize {
-                kind: "d_z",
-                value: stats::cohen_dz(a, b),
-            };
-            (effect, stats::sample_std(&diffs))
-        }
-        TestKind::Welch => {
-            let effect = EffectSize {
-                kind: "hedges_g",
-                value: stats::hedges_g(a, b),
-            };
-            let sd = (stats::sample_std(a).powi(2) + stats::sample_std(b).powi(2)).sqrt();
-            (effect, sd)
-        }
+        TestKind::Paired => EffectSize {
+            kind: "d_z",
+            value: stats::cohen_dz(a, b),
+        },
+        TestKind::Welch => EffectSize {
+            kind: "hedges_g",
+            value: stats::hedges_g(a, b),
+        },
     }
 }
 
@@ -91,14 +106,9 @@ pub(super) fn compare_with_baseline(
         if i == b || result.n < 2 || base.n < 2 || result.same_as.is_some() {
             continue;
         }
-        let unique = |seeds: &[u64]| seeds.windows(2).all(|w| w[0] != w[1]);
-        let test = if result.seeds == base.seeds && unique(&result.seeds) {
-            stats::paired_t(&result.accuracies, &base.accuracies)
-        } else {
-            stats::welch_t(&result.accuracies, &base.accuracies)
-        };
-        let (effect_size, sd) = effect(&result.accuracies, &base.accuracies, &test);
-        tested.push((i, effect_size, Tested { test, sd }));
+        let pair = test_groups(result, &base);
+        let effect_size = effect(&result.accuracies, &base.accuracies, &pair.test);
+        tested.push((i, effect_size, pair));
     }
     let family: Vec<Tested> = tested.iter().map(|(_, _, t)| *t).collect();
     let judged = verdict::judge(&family, margin);
