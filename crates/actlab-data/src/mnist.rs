@@ -156,6 +156,26 @@ impl Split {
         self.classes
     }
 
+    /// The SHA-256 identifying the first `count` examples (all, if fewer): their labels, then
+    /// their values as stored (floats little-endian) — what `predictions.bin` records, so
+    /// runs scored on other images are never compared image by image.
+    pub fn sha256(&self, count: usize) -> String {
+        let n = count.min(self.len());
+        let labels = &self.labels[..n];
+        match &self.values {
+            Values::Bytes(v) => {
+                actlab_format::run::predictions::test_set_sha256(labels, &v[..n * self.features])
+            }
+            Values::Floats(v) => {
+                let bytes: Vec<u8> = v[..n * self.features]
+                    .iter()
+                    .flat_map(|f| f.to_le_bytes())
+                    .collect();
+                actlab_format::run::predictions::test_set_sha256(labels, &bytes)
+            }
+        }
+    }
+
     /// How many examples each class has, one count per class.
     pub fn class_counts(&self) -> Vec<usize> {
         let mut counts = vec![0; self.classes];

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use actlab_data::{FetchProgress, Sources};
 use actlab_format::config::BackendSection;
-use actlab_format::run::RunSummary;
+use actlab_format::run::{RunSummary, TestPredictions};
 use serde::Serialize;
 
 use crate::error::EvalError;
@@ -42,6 +42,92 @@ pub struct EvalReport {
     pub seconds: f64,
     /// Test images per second.
     pub images_per_second: f64,
+    /// Where the per-image predictions go, and how they compare with training's.
+    pub predictions: PredictionsFile,
+    /// The per-image predictions (written as `predictions.file` says).
+    #[serde(skip)]
+    pub per_image: TestPredictions,
+}
+
+/// Where `actlab eval` puts its per-image predictions: `predictions.bin` when the run has none
+/// yet and the evaluation reproduces the summary's test count (a run trained before actlab
+/// wrote them gains them), nowhere new when they equal training's, and
+/// `eval-predictions.bin` beside training's when they differ (another backend) — training's
+/// are never replaced.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PredictionsFile {
+    /// The file written (`predictions.bin`, `eval-predictions.bin`), or none when training's
+    /// are the same.
+    pub file: Option<String>,
+    /// Test images whose predicted class differs from training's `predictions.bin` (none when
+    /// the run had none).
+    pub differing_images: Option<usize>,
+    /// One line for people.
+    pub note: String,
+}
+
+/// Decides [`PredictionsFile`] for `new` in `run_dir` (which may hold training's
+/// `predictions.bin`), given the summary's count of correct test images.
+pub fn predictions_file(
+    run_dir: &Path,
+    new: &TestPredictions,
+    summary_correct: Option<usize>,
+) -> Result<PredictionsFile, EvalError> {
+    use actlab_format::run::files::{EVAL_PREDICTIONS, PREDICTIONS};
+    let Some(training) = TestPredictions::read(run_dir)? else {
+        let agrees = summary_correct == Some(new.correct_count());
+        return Ok(if agrees {
+            PredictionsFile {
+                file: Some(PREDICTIONS.into()),
+                differing_images: None,
+                note: format!(
+                    "{PREDICTIONS} added: the run had none, and this evaluation reproduces its                      summary's {} correct images",
+                    new.correct_count()
+                ),
+            }
+        } else {
+            PredictionsFile {
+                file: Some(EVAL_PREDICTIONS.into()),
+                differing_images: None,
+                note: format!(
+                    "{EVAL_PREDICTIONS} written: the run has no {PREDICTIONS}, and this                      evaluation ({} correct) does not reproduce its summary's count ({})",
+                    new.correct_count(),
+                    summary_correct.map_or("none".into(), |c| c.to_string())
+                ),
+            }
+        });
+    };
+    let comparable = training.test_sha256 == new.test_sha256 && training.len() == new.len();
+    let differing = comparable.then(|| {
+        training
+            .predicted
+            .iter()
+            .zip(&new.predicted)
+            .filter(|(a, b)| a != b)
+            .count()
+    });
+    Ok(match differing {
+        Some(0) => PredictionsFile {
+            file: None,
+            differing_images: Some(0),
+            note: format!("every image's prediction equals training's {PREDICTIONS}"),
+        },
+        Some(n) => PredictionsFile {
+            file: Some(EVAL_PREDICTIONS.into()),
+            differing_images: Some(n),
+            note: format!(
+                "{n} of {} images predicted differently from training's {PREDICTIONS}: these                  are in {EVAL_PREDICTIONS}",
+                new.len()
+            ),
+        },
+        None => PredictionsFile {
+            file: Some(EVAL_PREDICTIONS.into()),
+            differing_images: None,
+            note: format!(
+                "training's {PREDICTIONS} scored other test images: these are in                  {EVAL_PREDICTIONS}"
+            ),
+        },
+    })
 }
 
 /// One class's score.
@@ -138,6 +224,13 @@ pub fn eval_run(
         .collect();
     pairs.sort_by_key(|pair| std::cmp::Reverse(pair.count));
     pairs.truncate(5);
+    let summary = RunSummary::load(run_dir).ok();
+    let per_image = predictions.to_file(config.data.dataset.as_str(), &data.test);
+    let predictions_file = predictions_file(
+        run_dir,
+        &per_image,
+        summary.as_ref().map(|s| s.test_correct),
+    )?;
 
     Ok(EvalReport {
         run: config.name.clone().unwrap_or_default(),
@@ -150,8 +243,10 @@ pub fn eval_run(
         per_class,
         confusion,
         most_confused: pairs,
-        summary_accuracy: RunSummary::load(run_dir).ok().map(|s| s.test_accuracy),
+        summary_accuracy: summary.map(|s| s.test_accuracy),
         seconds,
         images_per_second: evaluation.count as f64 / seconds.max(1e-9),
+        predictions: predictions_file,
+        per_image,
     })
 }

@@ -25,6 +25,24 @@ pub fn read_text(path: &Path, limit: u64) -> std::io::Result<String> {
     Ok(text)
 }
 
+/// Reads a binary file of at most `limit` bytes, with [`read_text`]'s refusals (not a regular
+/// file, over the limit).
+pub fn read_bytes(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    actlab_idx::regular_file(path)?;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(limit + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("larger than {limit} bytes"),
+        ));
+    }
+    Ok(bytes)
+}
+
 /// Writes `bytes` to `path` atomically: a temp file in the same directory, synced, then renamed
 /// over `path`. A crash leaves either the old file or the new one, never a torn one.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {

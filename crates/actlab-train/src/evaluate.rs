@@ -3,6 +3,7 @@
 //! from here, so they agree exactly.
 
 use actlab_data::{MnistBatch, Scaling, Split};
+use actlab_format::run::TestPredictions;
 use actlab_model::Network;
 use burn::tensor::activation::log_softmax;
 
@@ -34,6 +35,18 @@ pub struct Predictions {
 }
 
 impl Predictions {
+    /// What `predictions.bin` holds of them, for images `0..n` of `split` (the test split's
+    /// first images: a run's test set) of `dataset`.
+    pub fn to_file(&self, dataset: &str, split: &Split) -> TestPredictions {
+        TestPredictions {
+            dataset: dataset.to_string(),
+            test_sha256: split.sha256(self.labels.len()),
+            classes: split.classes(),
+            predicted: self.predicted.clone(),
+            labels: self.labels.clone(),
+        }
+    }
+
     /// Mean loss and accuracy.
     pub fn evaluation(&self) -> Evaluation {
         let count = self.labels.len();

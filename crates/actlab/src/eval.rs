@@ -121,6 +121,7 @@ pub fn eval(args: EvalArgs) -> anyhow::Result<()> {
             "\nevaluated {} images in {:.3} s ({:.0} images/s)",
             report.images, report.seconds, report.images_per_second
         );
+        println!("per-image predictions: {}", report.predictions.note);
     }
     for file in written {
         eprintln!("wrote {}", file.display());

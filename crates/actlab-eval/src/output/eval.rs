@@ -10,16 +10,23 @@ use crate::error::EvalError;
 use crate::eval::EvalReport;
 use crate::plot::confusion;
 
-/// Writes `eval.json`, `confusion.csv` and the heatmap (`confusion.svg`, `confusion.png`) into
-/// `run_dir`; returns the files written.
+/// Writes `eval.json`, `confusion.csv`, the heatmap (`confusion.svg`, `confusion.png`) and the
+/// per-image predictions where `report.predictions` says into `run_dir`; returns the files
+/// written.
 pub fn write_report(run_dir: &Path, report: &EvalReport) -> Result<Vec<PathBuf>, EvalError> {
     let _lock = DirLock::acquire(run_dir)?;
+    let mut predictions = Vec::new();
+    if let Some(name) = &report.predictions.file {
+        report.per_image.write_as(run_dir, name)?;
+        predictions.push(run_dir.join(name));
+    }
     let files = [
         ("eval.json", json(run_dir, report)?),
         ("confusion.csv", confusion_csv(report)),
     ];
     let mut written = write_texts(run_dir, &files)?;
     written.extend(confusion::plot(run_dir, report)?);
+    written.extend(predictions);
     Ok(written)
 }
 

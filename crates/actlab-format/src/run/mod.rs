@@ -11,6 +11,7 @@
 //!   diagnostics.csv  per-layer probes per epoch ([train] diagnostics)  diagnostics::{write, read}
 //!   checkpoint/      state.toml (crate::state) + model-*.bpk + optimizer-*.bpk
 //!   model.bpk        the final weights
+//!   predictions.bin  each test image's predicted class and label     TestPredictions::{write, read}
 //!   summary.json     what the finished run says about itself        RunSummary::{write, load}
 //!   tensorboard/     TensorBoard's event file (actlab-tb)
 //!   .actlab.lock     held while a command works here; marks the directory as actlab's
@@ -21,12 +22,14 @@
 mod csv;
 pub mod diagnostics;
 pub mod metrics;
+pub mod predictions;
 pub mod summary;
 
 use std::path::Path;
 
 use crate::error::FileError;
 
+pub use predictions::TestPredictions;
 pub use summary::RunSummary;
 
 /// File names inside a run directory.
@@ -46,6 +49,11 @@ pub mod files {
     pub const DIAGNOSTICS: &str = "diagnostics.csv";
     /// The summary.
     pub const SUMMARY: &str = "summary.json";
+    /// Per-image test predictions (written just before the summary).
+    pub const PREDICTIONS: &str = "predictions.bin";
+    /// `actlab eval`'s per-image predictions when they differ from training's (another
+    /// backend): kept beside them, never over them.
+    pub const EVAL_PREDICTIONS: &str = "eval-predictions.bin";
     /// The directory of TensorBoard's event file.
     pub const TENSORBOARD: &str = "tensorboard";
     /// The lock file, also the mark of a directory actlab made.
@@ -63,6 +71,7 @@ pub mod files {
             MODEL_SHA256,
             DIAGNOSTICS,
             SUMMARY,
+            PREDICTIONS,
             TENSORBOARD,
             LOCK,
         ]

@@ -1,5 +1,5 @@
 //! The end of a run: the final weights (the best epoch's under early stopping with
-//! `restore_best`), the test set, `model.bpk` and `summary.json`.
+//! `restore_best`), the test set, `predictions.bin`, `model.bpk` and `summary.json`.
 
 use std::path::Path;
 
@@ -14,7 +14,7 @@ use burn::module::Module;
 use super::{Live, Trainer};
 use crate::backend::Backend;
 use crate::error::TrainError;
-use crate::evaluate::evaluate;
+use crate::evaluate::predict_split;
 use crate::run::{self, RunFacts, checkpoint};
 
 /// What ending a run needs besides its state: where it is, what it trained on and where. The
@@ -54,7 +54,7 @@ impl RunEnd<'_> {
         }
     }
 
-    /// The test set on the final weights, `model.bpk`, `summary.json` (with `packed_with` for a
+    /// The test set on the final weights, `predictions.bin`, `model.bpk`, `summary.json` (with `packed_with` for a
     /// pack member) and the TensorBoard test numbers. `last`: the last epoch's weights.
     pub(crate) fn finish(
         &self,
@@ -66,13 +66,18 @@ impl RunEnd<'_> {
         let history = &state.history;
         let trained = history.len();
         let train = &self.experiment.train;
-        let test = evaluate(
+        let predictions = predict_split(
             &inference,
             &self.data.test,
             self.test_ix,
             self.backend,
             train.batch_size,
         )?;
+        let test = predictions.evaluation();
+        // The test images' predictions, before the summary that marks the run finished.
+        predictions
+            .to_file(self.experiment.data.dataset.as_str(), &self.data.test)
+            .write(self.run_dir)?;
         let facts = RunFacts {
             params: inference.parameter_count(),
             learned: inference.learned_activation_values()?,
