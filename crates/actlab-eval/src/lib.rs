@@ -9,6 +9,7 @@
 //! trainer's own (`actlab_train::train_steps`); nothing here writes into a run directory but
 //! `actlab eval`'s files.
 
+pub mod bootstrap;
 pub mod claims;
 pub mod diagnose;
 mod error;
@@ -18,6 +19,7 @@ pub mod plot;
 pub mod predict;
 pub mod report;
 pub mod reproduce;
+pub mod sequential;
 pub mod stats;
 pub mod verdict;
 

@@ -250,6 +250,8 @@ mod tests {
             }))
             .unwrap(),
             history: vec![epoch(1, 0.9), epoch(2, val_loss)],
+            images: None,
+            images_note: None,
         }
     }
 

@@ -115,6 +115,27 @@ pub struct Judgement {
     /// difference, or as equivalence when |Δ| < margin — whichever needs fewer. A projection
     /// from observed values, not a guarantee; `None` when decided or above [`MAX_SEEDS`].
     pub seeds_to_decide: Option<usize>,
+    /// Judged by a group-sequential design (seeds until decided): where it stands. Then
+    /// `p_holm` is NaN (the design compares each look's p-value with its boundary) and
+    /// `simultaneous` is the repeated confidence interval at α/m.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sequential: Option<SequentialLook>,
+}
+
+/// Where a comparison judged by a group-sequential design stands.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct SequentialLook {
+    /// The look (1-based) that decided it; `None` while undecided.
+    pub decided_at: Option<usize>,
+    /// Looks the design plans.
+    pub looks: usize,
+    /// Seeds it was judged on.
+    pub seeds: usize,
+    /// The two-sided nominal level its p-value was compared with at that look (α/m's
+    /// boundary; later Holm steps use larger ones).
+    pub nominal: f64,
+    /// Still open: the next look needs more seeds of it.
+    pub open: bool,
 }
 
 /// The smallest seeds n (≥ 2, per arm, at most [`MAX_SEEDS`]) at which `reaches(n) ≤ target`,
@@ -194,6 +215,7 @@ pub fn judge(family: &[Tested], margin: Option<f64>) -> Vec<Judgement> {
                 seeds_to_decide: (verdict == Verdict::Undecided)
                     .then(|| seeds_to_decide(tested.sd, d.difference.mean, margin, step))
                     .flatten(),
+                sequential: None,
             }
         })
         .collect()

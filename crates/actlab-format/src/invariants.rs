@@ -62,7 +62,7 @@ pub fn sweep_config(bytes: &[u8]) {
     let expected = grid.activations.len()
         * grid.hidden.as_ref().map_or(1, Vec::len)
         * grid.lr.as_ref().map_or(1, Vec::len)
-        * grid.seeds.len();
+        * grid.seeds.values().len();
     assert!(
         expected <= MAX_POINTS,
         "{expected} points passed validation"
@@ -76,7 +76,7 @@ pub fn sweep_config(bytes: &[u8]) {
         assert_eq!(runs.len(), groups * tune.lr.len() * tune.seeds.len());
         assert!(
             runs.iter()
-                .all(|p| !grid.seeds.contains(&p.point.experiment.train.seed))
+                .all(|p| !grid.seeds.values().contains(&p.point.experiment.train.seed))
         );
         assert!(runs.len() <= MAX_POINTS);
     }

@@ -211,7 +211,7 @@ pub fn child(root: &Path) -> anyhow::Result<()> {
         &[root.to_path_buf()],
         &root.join("report"),
         "relu",
-        Some(0.3),
+        &crate::sweep::report_options(Some(0.3), None),
     )?;
     let seconds = start.elapsed().as_secs_f64();
     let peak = actlab_train::run::peak_rss_mb().context("reading VmHWM from /proc/self/status")?;

@@ -6,6 +6,7 @@ pub mod claims;
 pub mod diagnose;
 pub mod eval;
 pub mod html;
+pub mod images;
 pub mod report;
 pub mod tuning;
 

@@ -78,6 +78,8 @@ pub fn markdown(report: &Report, claims: &[Claim]) -> String {
     }
     md.push_str(&results_table(report));
     md.push_str(&significance_note(report));
+    md.push_str(&super::images::sequential_markdown(report));
+    md.push_str(&super::images::markdown(report));
     md.push_str(&pairs_note(report));
     md.push_str(&super::tuning::markdown(report));
     if !claims.is_empty() {
@@ -96,9 +98,9 @@ pub fn markdown(report: &Report, claims: &[Claim]) -> String {
 /// The leaderboard: one row per group, with its comparison with the baseline.
 fn results_table(report: &Report) -> String {
     let mut md = String::from(
-        "| activation | n | mean acc % | std | 95% CI | min–max | s/epoch | params | learned | vs baseline (Δ points, simultaneous 95% CI, Holm p) | effect | MDE (points) | verdict |\n",
+        "| activation | n | mean acc % | std | 95% CI | rank (95%) | min–max | s/epoch | params | learned | vs baseline (Δ points, simultaneous 95% CI, Holm p) | effect | MDE (points) | verdict |\n",
     );
-    md.push_str("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    md.push_str("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for r in &report.results {
         let learned = r.learned.as_ref().map_or(String::new(), |(what, m, s)| {
             if s.is_finite() {
@@ -112,9 +114,10 @@ fn results_table(report: &Report) -> String {
             verdict.push_str(&format!(" (= {twin}: same runs, counted once)"));
         }
         let [mean, std, low, high, min, max] = accuracy_cells(r, pct);
+        let rank = super::images::rank_cell(r.rank.as_ref());
         md.push_str(&format!(
-            "| {} | {} | {mean} | {std} | [{low}, {high}] | {min}–{max} | {:.2} | {} | {learned} \
-             | {versus} | {power} | {verdict} |\n",
+            "| {} | {} | {mean} | {std} | [{low}, {high}] | {rank} | {min}–{max} | {:.2} | {} \
+             | {learned} | {versus} | {power} | {verdict} |\n",
             r.name, r.n, r.epoch_seconds, r.params,
         ));
     }
@@ -140,13 +143,26 @@ fn versus_cells(report: &Report, r: &ActivationResult) -> (String, String, Strin
     let equivalence = j.p_equivalence_holm.map_or(String::new(), |p| {
         format!(", equivalence Holm {}", stats::p_text(p))
     });
-    let versus = format!(
-        "{:+.2} [{:+.2}, {:+.2}], Holm {}{equivalence} ({test})",
-        100.0 * v.test.difference.mean,
-        100.0 * j.simultaneous.low,
-        100.0 * j.simultaneous.high,
-        stats::p_text(j.p_holm),
-    );
+    let versus = match j.sequential {
+        // A group-sequential verdict: the repeated interval, and the look's p-value against
+        // the boundary's nominal level.
+        Some(look) => format!(
+            "{:+.2} [{:+.2}, {:+.2}], {} at {} seeds (boundary at α/m: p < {}) ({test})",
+            100.0 * v.test.difference.mean,
+            100.0 * j.simultaneous.low,
+            100.0 * j.simultaneous.high,
+            stats::p_text(v.test.p),
+            look.seeds,
+            nominal_text(look.nominal),
+        ),
+        None => format!(
+            "{:+.2} [{:+.2}, {:+.2}], Holm {}{equivalence} ({test})",
+            100.0 * v.test.difference.mean,
+            100.0 * j.simultaneous.low,
+            100.0 * j.simultaneous.high,
+            stats::p_text(j.p_holm),
+        ),
+    };
     let power = format!(
         "{} = {:+.2} | {:.2}",
         v.effect_size.kind, v.effect_size.value, v.mde_points,
@@ -154,9 +170,35 @@ fn versus_cells(report: &Report, r: &ActivationResult) -> (String, String, Strin
     (versus, power, verdict_text(j, report.margin))
 }
 
+/// A boundary's nominal level, in as many digits as it needs ("0.0032", "4.1e-9").
+fn nominal_text(p: f64) -> String {
+    if p >= 0.001 {
+        format!("{p:.4}")
+    } else {
+        format!("{p:.1e}")
+    }
+}
+
 /// The verdict as the tables print it: "better", "worse", "equivalent (±0.30)" (with "a
 /// smaller real difference" when the difference test also rejects), "undecided (≈ 12 seeds)".
 pub fn verdict_text(j: &Judgement, margin: Option<f64>) -> String {
+    let at = j.sequential.and_then(|look| {
+        look.decided_at
+            .map(|k| format!(" (look {k}, {} seeds)", look.seeds))
+    });
+    let word = verdict_word(j, margin);
+    match (at, j.sequential) {
+        (Some(at), _) => format!("{word}{at}"),
+        (None, Some(look)) if look.open => format!(
+            "undecided (open after {} seeds: run `actlab compare` again)",
+            look.seeds
+        ),
+        _ => word,
+    }
+}
+
+/// The verdict's words without where a sequential design decided it.
+fn verdict_word(j: &Judgement, margin: Option<f64>) -> String {
     match j.verdict {
         Verdict::Better | Verdict::Worse => format!("**{}**", j.verdict),
         Verdict::Equivalent => {
@@ -207,7 +249,8 @@ fn significance_note(report: &Report) -> String {
          its later steps with less, so beside \"equivalent\" the printed interval may reach past \
          the margin. The raw \
          95% intervals and p-values are in results.csv (`diff_low`, `diff_high`, `p_value`). \
-         Intervals and tests include the seeds' spread only, not the test set's sampling error. \
+         Intervals and tests include the seeds' spread only, not the test set's sampling \
+         error{}. \
          Effect: paired d_z or Hedges' g. MDE: the smallest difference these seeds detect with \
          power 0.8 at α/m, Holm's strictest step. For scale: the test set's own sampling error \
          is about ±{:.2} points for one accuracy of {:.1}% measured on {} images.\n",
@@ -218,6 +261,11 @@ fn significance_note(report: &Report) -> String {
             " (no runs found: no comparisons)"
         },
         report.alpha,
+        if report.images.is_some() {
+            " (the per-image section adds it)"
+        } else {
+            ""
+        },
         100.0 * report.sampling_half_width,
         report
             .results
@@ -225,6 +273,15 @@ fn significance_note(report: &Report) -> String {
             .map_or(0.0, |r| 100.0 * r.accuracy.mean),
         report.test_images
     );
+    if report.sequential.is_some() {
+        md.push_str(
+            "\n**Seeds until decided:** the verdicts against the baseline, and the intervals and \
+             p-values beside them, are the group-sequential design's (see its section below: each \
+             look's paired t-test against its boundary, Holm with α passed on between looks, \
+             repeated confidence intervals at α/m), not the fixed-sample Holm rule described \
+             above, which still judges the pairs.\n",
+        );
+    }
     let family_sizes: BTreeSet<usize> = report
         .results
         .iter()
@@ -316,7 +373,7 @@ fn pairs_note(report: &Report) -> String {
 /// `results.csv`.
 pub fn csv(report: &Report) -> String {
     let mut out = String::from(
-        "activation,kind,n,mean,std,ci_low,ci_high,min,max,epoch_seconds,params,learned_mean,learned_std,diff_vs_baseline,diff_low,diff_high,p_value,test,verdict,p_holm,effect_kind,effect_size,mde_points,seeds_to_decide,simultaneous_low,simultaneous_high,family_size,p_equivalence,p_equivalence_holm\n",
+        "activation,kind,n,mean,std,ci_low,ci_high,min,max,epoch_seconds,params,learned_mean,learned_std,diff_vs_baseline,diff_low,diff_high,p_value,test,verdict,p_holm,effect_kind,effect_size,mde_points,seeds_to_decide,simultaneous_low,simultaneous_high,family_size,p_equivalence,p_equivalence_holm,rank,rank_low,rank_high,images_diff_low,images_diff_high,images_simultaneous_low,images_simultaneous_high,seeds_only_low,seeds_only_high,p_improvement,p_improvement_low,p_improvement_high,mcnemar_better_seeds,mcnemar_worse_seeds,decided_at_look,seeds_judged\n",
     );
     let num = |v: f64| {
         if v.is_finite() {
@@ -363,8 +420,9 @@ pub fn csv(report: &Report) -> String {
             },
         );
         let accuracy = accuracy_cells(r, num).join(",");
+        let images = image_cells(r, &num);
         out.push_str(&format!(
-            "\"{}\",{},{},{accuracy},{},{},{lm},{ls},{d},{dl},{dh},{p},{t},{v},{power}\n",
+            "\"{}\",{},{},{accuracy},{},{},{lm},{ls},{d},{dl},{dh},{p},{t},{v},{power},{images}\n",
             r.name.replace('"', "\"\""),
             r.kind,
             r.n,
@@ -373,6 +431,42 @@ pub fn csv(report: &Report) -> String {
         ));
     }
     out
+}
+
+/// results.csv's rank, image-level and sequential cells of a row (empty where absent).
+fn image_cells(r: &ActivationResult, num: &dyn Fn(f64) -> String) -> String {
+    let rank = r.rank.map_or(",,".to_string(), |k| {
+        format!("{},{},{}", k.rank, k.low, k.high)
+    });
+    let v = r.vs_baseline.as_ref();
+    let images = v
+        .and_then(|v| v.images.as_ref())
+        .map_or(",,,,,,,,,,".to_string(), |c| {
+            format!(
+                "{},{},{},{},{},{},{},{},{},{},{}",
+                num(c.difference.low),
+                num(c.difference.high),
+                num(c.simultaneous.low),
+                num(c.simultaneous.high),
+                num(c.seeds_only.low),
+                num(c.seeds_only.high),
+                num(c.improvement.mean),
+                num(c.improvement.low),
+                num(c.improvement.high),
+                c.mcnemar.a_better,
+                c.mcnemar.b_better,
+            )
+        });
+    let look = v
+        .and_then(|v| v.judgement.sequential)
+        .map_or(",".to_string(), |l| {
+            format!(
+                "{},{}",
+                l.decided_at.map_or(String::new(), |k| k.to_string()),
+                l.seeds
+            )
+        });
+    format!("{rank},{images},{look}")
 }
 
 /// `pairs.csv`: one row per pair of groups — Δ (row − column) in points with its raw 95% CI,

@@ -4,7 +4,9 @@
 //! together). `crate::output::report` writes it out.
 
 mod environment;
+pub mod images;
 mod pairs;
+pub mod sequential;
 pub mod tuning;
 mod versus;
 
@@ -34,6 +36,10 @@ pub struct RunRecord {
     pub summary: RunSummary,
     /// `metrics.csv` (empty if missing).
     pub history: Vec<EpochRecord>,
+    /// Its per-image test results (`predictions.bin`, checked against the summary).
+    pub images: Option<images::RunImages>,
+    /// Why it has none that can be used, when it has a file that cannot.
+    pub images_note: Option<String>,
 }
 
 /// Finds every finished run at or below `roots` (three levels deep), sorted by directory.
@@ -60,11 +66,20 @@ pub fn collect_runs(roots: &[PathBuf]) -> Result<(Vec<RunRecord>, Vec<String>), 
         }
         let read = RunSummary::load(&dir).and_then(|summary| Ok((summary, metrics::read(&dir)?)));
         match read {
-            Ok((summary, history)) => runs.push(RunRecord {
-                history,
-                dir,
-                summary,
-            }),
+            Ok((summary, history)) => {
+                let (images, images_note) =
+                    match images::read(&dir, summary.test_samples, summary.test_correct) {
+                        Ok(images) => (images, None),
+                        Err(note) => (None, Some(note)),
+                    };
+                runs.push(RunRecord {
+                    history,
+                    dir,
+                    summary,
+                    images,
+                    images_note,
+                })
+            }
             Err(error) => skipped.push(error.to_string()),
         }
     }
@@ -140,6 +155,10 @@ pub struct ActivationResult {
     /// In a tuned sweep: every candidate rate's mean validation accuracy.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lr_curve: Option<Vec<actlab_format::tuning::RateScore>>,
+    /// Its rank on the leaderboard with a 95% interval from the bootstrap over seeds and test
+    /// images (when its runs have per-image predictions).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rank: Option<crate::bootstrap::Rank>,
 }
 
 /// The whole comparison.
@@ -189,6 +208,25 @@ pub struct Report {
     /// Why there is no `tuning` although the sweep has a tuning stage.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tuning_note: Option<String>,
+    /// What the image-level statistics (bootstrap over seeds and test images, P(A > B),
+    /// McNemar, rank intervals) rest on; absent when no run has per-image predictions.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub images: Option<images::ImagesSummary>,
+    /// Seeds until decided: the design, and what it needs next.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sequential: Option<sequential::SequentialReport>,
+}
+
+/// How a report judges: the margin of equivalence, a group-sequential design, and whether to
+/// compute the image-level statistics.
+#[derive(Debug, Clone, Default)]
+pub struct ReportOptions {
+    /// The margin of equivalence δ in accuracy points (`None`: equivalence is not judged).
+    pub margin: Option<f64>,
+    /// Seeds until decided: verdicts from the design's looks instead of a fixed sample.
+    pub design: Option<crate::sequential::Design>,
+    /// Bootstrap resamples of the image-level statistics (0: none, e.g. to plan a look).
+    pub resamples: usize,
 }
 
 /// The sizes of the hidden layers in a summary's `layers` (input and output dropped).
@@ -273,11 +311,27 @@ pub fn build_report(runs: &[RunRecord], baseline: &str) -> Report {
 /// [`build_report`] with a margin of equivalence (accuracy points): comparisons whose
 /// difference lies within ±`margin` (TOST, Holm over the family) are judged equivalent.
 pub fn build_report_with_margin(runs: &[RunRecord], baseline: &str, margin: Option<f64>) -> Report {
+    build_report_with(
+        runs,
+        baseline,
+        &ReportOptions {
+            margin,
+            design: None,
+            resamples: crate::bootstrap::RESAMPLES,
+        },
+    )
+}
+
+/// The report as `options` say: [`build_report_with_margin`], with the verdicts of a
+/// group-sequential design when it has one, and the image-level statistics unless
+/// `resamples` is 0.
+pub fn build_report_with(runs: &[RunRecord], baseline: &str, options: &ReportOptions) -> Report {
+    let margin = options.margin;
     let keys = group_keys(runs);
     let mut names: Vec<String> = keys.clone();
     names.sort();
     names.dedup();
-    let mut grouped: Vec<(ActivationResult, Vec<u64>)> = names
+    let mut grouped: Vec<(ActivationResult, versus::Fingerprint)> = names
         .iter()
         .map(|name| {
             let mut members: Vec<&RunRecord> = runs
@@ -291,7 +345,8 @@ pub fn build_report_with_margin(runs: &[RunRecord], baseline: &str, margin: Opti
         })
         .collect();
     grouped.sort_by(|a, b| b.0.accuracy.mean.total_cmp(&a.0.accuracy.mean));
-    let (mut results, prints): (Vec<ActivationResult>, Vec<Vec<u64>>) = grouped.into_iter().unzip();
+    let (mut results, prints): (Vec<ActivationResult>, Vec<versus::Fingerprint>) =
+        grouped.into_iter().unzip();
     let shapes: BTreeSet<Vec<usize>> = results.iter().map(|r| r.hidden.clone()).collect();
     // A group's name picks that one group; an activation (a kind or a label) picks the first
     // such group at each hidden shape (one family when there is one shape).
@@ -321,6 +376,13 @@ pub fn build_report_with_margin(runs: &[RunRecord], baseline: &str, margin: Opti
     for (b, members) in &families {
         compare_with_baseline(&mut results, *b, members, margin_fraction);
     }
+    let sequential = options
+        .design
+        .as_ref()
+        .map(|design| sequential::apply(&mut results, &families, design, margin_fraction));
+    let images = (options.resamples > 0)
+        .then(|| images::attach(&mut results, runs, &keys, options.resamples))
+        .flatten();
     let base_index = families.first().map(|(b, _)| *b);
     let power_line = seeds_for(&results, 0.002);
     let pairs = all_pairs(&results, margin_fraction);
@@ -360,6 +422,8 @@ pub fn build_report_with_margin(runs: &[RunRecord], baseline: &str, margin: Opti
         alpha: verdict::ALPHA,
         tuning: None,
         tuning_note: None,
+        images,
+        sequential,
     }
 }
 
@@ -406,5 +470,6 @@ fn group_result(name: &str, members: &[&RunRecord]) -> ActivationResult {
         same_as: None,
         tuned_lr: None,
         lr_curve: None,
+        rank: None,
     }
 }

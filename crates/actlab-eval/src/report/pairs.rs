@@ -86,6 +86,7 @@ mod tests {
             same_as: None,
             tuned_lr: None,
             lr_curve: None,
+            rank: None,
         }
     }
 

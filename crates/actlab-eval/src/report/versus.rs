@@ -25,6 +25,10 @@ pub struct VersusBaseline {
     /// The smallest difference (accuracy points) these seeds detect with power 0.8 at α/m,
     /// Holm's strictest step (the rule the verdicts use).
     pub mde_points: f64,
+    /// The comparison at the image level: a bootstrap over seeds and test images, P(this >
+    /// baseline), McNemar per seed (when both groups' runs have per-image predictions).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub images: Option<crate::bootstrap::ImageComparison>,
 }
 
 /// `a` tested against `b`: a paired t-test when both ran the same (distinct) seeds, Welch's
@@ -120,6 +124,7 @@ pub(super) fn compare_with_baseline(
             judgement,
             effect_size,
             test,
+            images: None,
         });
     }
     // A group counted once shares its twin's comparison (and verdict).
@@ -131,45 +136,64 @@ pub(super) fn compare_with_baseline(
     }
 }
 
-/// A group's runs as numbers only the same function on the same seeds reproduces: each run's
-/// seed, test accuracy, and every epoch's training loss and validation accuracy (as bits).
-pub(super) fn fingerprint(members: &[&RunRecord]) -> Vec<u64> {
-    let mut print = Vec::new();
-    for run in members {
-        print.push(run.summary.seed);
-        print.push(run.summary.test_accuracy.to_bits());
-        for epoch in &run.history {
-            print.push(epoch.train_loss.to_bits());
-            print.push(epoch.val_acc.unwrap_or(f64::NAN).to_bits());
-        }
-    }
-    print
+/// A group's runs as [`fingerprint`] gives them: (seed, that run's numbers).
+pub(super) type Fingerprint = Vec<(u64, Vec<u64>)>;
+
+/// Each run of a group, by seed, as numbers only the same function on the same seed
+/// reproduces: its test accuracy, and every epoch's training loss and validation accuracy (as
+/// bits).
+pub(super) fn fingerprint(members: &[&RunRecord]) -> Fingerprint {
+    members
+        .iter()
+        .map(|run| {
+            let mut print = vec![run.summary.test_accuracy.to_bits()];
+            for epoch in &run.history {
+                print.push(epoch.train_loss.to_bits());
+                print.push(epoch.val_acc.unwrap_or(f64::NAN).to_bits());
+            }
+            (run.summary.seed, print)
+        })
+        .collect()
 }
 
-/// Marks (`same_as`) each group whose runs reproduce another's exactly — same hidden sizes,
-/// same [`fingerprint`]: the same function under two names (SiLU and Swish with β = 1), which
-/// must enter a family once. The one kept is a baseline if either is, else the one higher in
-/// the table. Groups with fewer than two runs are not compared, so not marked.
+/// Whether two groups' runs are the same function's: at least two seeds in common, and every
+/// run on a common seed reproduced exactly.
+fn same_runs(a: &[(u64, Vec<u64>)], b: &[(u64, Vec<u64>)]) -> bool {
+    let mut shared = 0;
+    for (seed, print) in a {
+        if let Some((_, other)) = b.iter().find(|(s, _)| s == seed) {
+            if other != print {
+                return false;
+            }
+            shared += 1;
+        }
+    }
+    shared >= 2
+}
+
+/// Marks (`same_as`) each group whose runs reproduce another's exactly on every seed both ran
+/// — same hidden sizes, [`same_runs`]: the same function under two names (SiLU and Swish with
+/// β = 1), which must enter a family once. The one kept is a baseline if either is, else the
+/// one with more runs (so a design that trains only the kept one keeps it), else the one
+/// higher in the table. Groups with fewer than two runs are not compared, so not marked.
 pub(super) fn duplicates(
     results: &mut [ActivationResult],
-    prints: &[Vec<u64>],
+    prints: &[Fingerprint],
     baselines: &[usize],
 ) {
-    for i in 0..results.len() {
-        if results[i].n < 2 || baselines.contains(&i) {
+    // Kept first: baselines, then more runs, then table order.
+    let mut order: Vec<usize> = (0..results.len()).collect();
+    order.sort_by_key(|&i| (!baselines.contains(&i), std::cmp::Reverse(results[i].n), i));
+    for (rank, &i) in order.iter().enumerate() {
+        if results[i].n < 2 || baselines.contains(&i) || results[i].same_as.is_some() {
             continue;
         }
-        let same = |j: usize| {
-            j != i
+        let kept = order[..rank].iter().copied().find(|&j| {
+            results[j].same_as.is_none()
+                && results[j].n >= 2
                 && results[j].hidden == results[i].hidden
-                && prints[j] == prints[i]
-                && results[j].same_as.is_none()
-        };
-        let kept = baselines
-            .iter()
-            .copied()
-            .find(|&b| same(b))
-            .or_else(|| (0..i).find(|&j| same(j)));
+                && same_runs(&prints[j], &prints[i])
+        });
         if let Some(j) = kept {
             results[i].same_as = Some(results[j].name.clone());
         }

@@ -4,6 +4,7 @@
 //! validated [`Experiment`]. An optional tuning stage (`[tune]`, [`tune`]) adds tuning runs.
 
 pub mod compare;
+pub mod seeds;
 pub mod tune;
 
 use std::ops::Deref;
@@ -14,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::activation::ActivationConfig;
 use crate::config::{ConfigError, ConfigFile, Experiment, ExperimentConfig, OutputSection};
 use compare::CompareSection;
+use seeds::Seeds;
 use tune::{Tune, TunePoint};
 
 /// The activations a sweep compares when the grid names none: every hidden-layer kind at its
@@ -38,10 +40,6 @@ pub fn default_activations() -> Vec<ActivationConfig> {
     list
 }
 
-fn default_seeds() -> Vec<u64> {
-    (1..=5).collect()
-}
-
 fn default_baseline() -> String {
     "relu".into()
 }
@@ -56,9 +54,10 @@ pub struct Grid {
     /// Activations [the 13 of [`default_activations`]].
     #[serde(default = "default_activations")]
     pub activations: Vec<ActivationConfig>,
-    /// Seeds [1, 2, 3, 4, 5]; every activation runs every seed (so tests can pair them).
-    #[serde(default = "default_seeds")]
-    pub seeds: Vec<u64>,
+    /// Seeds [1, 2, 3, 4, 5]; every activation runs every seed (so tests can pair them). Or
+    /// `{ start, step, max }`: seeds until decided (a group-sequential design).
+    #[serde(default)]
+    pub seeds: Seeds,
     /// Hidden-layer sizes to try [the base model's].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hidden: Option<Vec<Vec<usize>>>,
@@ -230,10 +229,35 @@ impl SweepConfig {
                 "at least one activation",
             ));
         }
-        if self.grid.seeds.is_empty() {
-            return Err(invalid("grid.seeds", "[]".into(), "at least one seed"));
-        }
         let (hidden, rates) = (self.grid.hidden.as_ref(), self.grid.lr.as_ref());
+        match &self.grid.seeds {
+            Seeds::List(list) if list.is_empty() => {
+                return Err(invalid("grid.seeds", "[]".into(), "at least one seed"));
+            }
+            Seeds::Sequential(design) => {
+                design.check().map_err(|why| {
+                    ConfigError::invalid(
+                        path,
+                        "grid.seeds",
+                        format!(
+                            "{{ start = {}, step = {}, max = {} }}",
+                            design.start, design.step, design.max
+                        ),
+                        &why,
+                    )
+                })?;
+                if rates.is_some_and(|r| r.len() > 1) {
+                    return Err(invalid(
+                        "grid.seeds",
+                        "{ start, step, max }".into(),
+                        "a list of seeds when grid.lr has several rates (sequential seeds judge \
+                         each activation against the baseline at one rate; tune the rate with \
+                         [tune] instead)",
+                    ));
+                }
+            }
+            Seeds::List(_) => {}
+        }
         if hidden.is_some_and(Vec::is_empty) {
             return Err(invalid(
                 "grid.hidden",
@@ -258,7 +282,7 @@ impl SweepConfig {
             self.grid.activations.len(),
             hidden.map_or(1, Vec::len),
             rates.map_or(1, Vec::len),
-            self.grid.seeds.len(),
+            self.grid.seeds.values().len(),
         ]
         .iter()
         .try_fold(1usize, |n, &k| n.checked_mul(k))
@@ -305,7 +329,7 @@ impl SweepConfig {
         for activation in &self.grid.activations {
             for h in &hidden {
                 for lr in &rates {
-                    for &seed in &self.grid.seeds {
+                    for seed in self.grid.seeds.values() {
                         let mut config = self.base.clone();
                         config.model.activation = Some(activation.clone());
                         let mut name = activation_slug(activation);

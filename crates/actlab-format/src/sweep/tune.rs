@@ -101,10 +101,11 @@ impl Tune {
                 "distinct seeds",
             ));
         }
-        if let Some(seed) = self.seeds.iter().find(|s| sweep.grid.seeds.contains(s)) {
+        let grid_seeds = sweep.grid.seeds.values();
+        if let Some(seed) = self.seeds.iter().find(|s| grid_seeds.contains(s)) {
             return Err(invalid(
                 "tune.seeds",
-                format!("{:?} (grid.seeds = {:?})", self.seeds, sweep.grid.seeds),
+                format!("{:?} (grid.seeds = {grid_seeds:?})", self.seeds),
                 &format!(
                     "seeds disjoint from grid.seeds (both have {seed}): the final runs must be \
                      on seeds tuning never saw"

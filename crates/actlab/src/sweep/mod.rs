@@ -8,13 +8,17 @@
 //! Ctrl-C reaches the children (they checkpoint); the next `compare` resumes them and skips
 //! finished points.
 
+pub mod looks;
+pub mod rounds;
 pub mod runner;
 pub mod tune;
 pub mod units;
 
 use std::path::{Path, PathBuf};
 
-use actlab_eval::{output, report};
+use actlab_eval::output;
+use actlab_eval::report::{self, ReportOptions};
+use actlab_eval::sequential::Design;
 use actlab_format::config::ExperimentConfig;
 use actlab_format::diagnose::DiagnoseReport;
 use actlab_format::run::RunStatus;
@@ -25,6 +29,7 @@ use anyhow::{Context, bail};
 use clap::Args;
 
 use crate::flags::DataFlags;
+use rounds::End;
 use runner::run_units;
 use tune::TuneEnd;
 use units::PackChoice;
@@ -64,6 +69,12 @@ pub struct CompareArgs {
     /// comparisons provably within ±δ are judged equivalent.
     #[arg(long, value_name = "POINTS", value_parser = parse_margin)]
     margin: Option<f64>,
+    /// Seeds until decided: train the grid's seeds, judge every comparison with the baseline,
+    /// and add as many seeds again only for the undecided ones, up to MAX seeds (a
+    /// group-sequential design; `[grid] seeds = { start, step, max }` says the same in the
+    /// sweep file, and this sets its max).
+    #[arg(long, value_name = "MAX", num_args = 0..=1, default_missing_value = "40")]
+    until_decided: Option<usize>,
     #[command(flatten)]
     data: DataFlags,
     /// Train runs that differ only in activation and learning rate as packed networks of at
@@ -101,7 +112,7 @@ pub(crate) fn write_report(
     dirs: &[PathBuf],
     out: &Path,
     baseline: &str,
-    margin: Option<f64>,
+    options: &ReportOptions,
 ) -> anyhow::Result<()> {
     let (runs, skipped) = report::collect_runs(dirs)?;
     for reason in &skipped {
@@ -119,7 +130,7 @@ pub(crate) fn write_report(
     // The report directory is locked while it is written (after the runs were found: a missing
     // directory is an error, not something the lock creates).
     let _lock = DirLock::acquire_output(out)?;
-    let mut built = report::build_report_with_margin(&runs, baseline, margin);
+    let mut built = report::build_report_with(&runs, baseline, options);
     report::tuning::attach(&mut built, dirs, baseline)?;
     let deep = DiagnoseReport::find(dirs);
     let claims = actlab_eval::claims::claims(&built, &runs, deep.as_ref());
@@ -136,51 +147,102 @@ pub fn report(args: ReportArgs) -> anyhow::Result<()> {
         .out
         .clone()
         .unwrap_or_else(|| args.runs[0].join("report"));
-    let margin = match args.margin {
-        Some(margin) => Some(margin),
-        None => recorded_margin(&args.runs[0])?,
-    };
-    write_report(&args.runs, &out, &args.baseline, margin)
+    let recorded = recorded(&args.runs[0])?;
+    let margin = args.margin.or(recorded.margin);
+    write_report(
+        &args.runs,
+        &out,
+        &args.baseline,
+        &report_options(margin, recorded.sequential),
+    )
 }
 
-/// `compare.json` in a sweep directory: what `compare` judged with, so `actlab report` on the
-/// same directory (after shards, on another machine) judges alike without `--margin`.
+/// The report's options: every image-level resample.
+pub(crate) fn report_options(margin: Option<f64>, design: Option<Design>) -> ReportOptions {
+    ReportOptions {
+        margin,
+        design,
+        resamples: actlab_eval::bootstrap::RESAMPLES,
+    }
+}
+
+/// The sweep file, with `--until-decided MAX` turning its seeds into a sequential design.
+fn load_sweep(path: &Path, until_decided: Option<usize>) -> anyhow::Result<Sweep> {
+    use actlab_format::config::ConfigFile;
+    let Some(max) = until_decided else {
+        return Ok(SweepConfig::load(path)?);
+    };
+    let mut raw = SweepConfig::read(path)?;
+    raw.grid.seeds = raw
+        .grid
+        .seeds
+        .until_decided(max)
+        .map_err(|e| anyhow::anyhow!("--until-decided {max}: {e}"))?;
+    Ok(raw.validate(path)?)
+}
+
+/// `compare.json` in a sweep directory: what `compare` judged with — the margin and, for
+/// seeds until decided, the design — so `actlab report` on the same directory (after shards,
+/// on another machine) judges alike.
 const COMPARE_FILE: &str = "compare.json";
 
-/// Records the margin `compare` uses (null: none) in `out/compare.json`, atomically.
-fn record_margin(out: &Path, margin: Option<f64>) -> anyhow::Result<()> {
+/// What `compare.json` holds.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Recorded {
+    margin: Option<f64>,
+    #[serde(default)]
+    sequential: Option<Design>,
+}
+
+/// Records the margin (null: none) and the design `compare` uses in `out/compare.json`,
+/// atomically.
+fn record(out: &Path, margin: Option<f64>, design: Option<&Design>) -> anyhow::Result<()> {
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let path = out.join(COMPARE_FILE);
-    let text = serde_json::json!({ "margin": margin }).to_string();
+    let text = serde_json::to_string(&Recorded {
+        margin,
+        sequential: design.cloned(),
+    })?;
     actlab_format::fsio::write_atomic(&path, text.as_bytes())
         .with_context(|| format!("writing {}", path.display()))
 }
 
-/// The margin a `compare` recorded in `dir` (none without `compare.json`); a file that is not
-/// `{"margin": points or null}` with a valid margin is an error naming it.
-fn recorded_margin(dir: &Path) -> anyhow::Result<Option<f64>> {
+/// What a `compare` recorded in `dir` (nothing without `compare.json`); a file that does not
+/// hold a valid margin and design is an error naming it.
+fn recorded(dir: &Path) -> anyhow::Result<Recorded> {
     let path = dir.join(COMPARE_FILE);
     let text = match actlab_format::fsio::read_text(&path, 1 << 20) {
         Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Recorded::default()),
         Err(e) => bail!("{}: {e}", path.display()),
     };
-    #[derive(serde::Deserialize)]
-    #[serde(deny_unknown_fields)]
-    struct Recorded {
-        margin: Option<f64>,
-    }
     let recorded: Recorded = serde_json::from_str(&text).map_err(|e| {
         anyhow::anyhow!(
-            "{}: {e} (expected {{\"margin\": points or null}}; pass --margin to override)",
+            "{}: {e} (expected {{\"margin\": points or null, \"sequential\": a design or \
+             null}}; pass --margin to override)",
             path.display()
         )
     })?;
-    recorded
-        .margin
-        .map(actlab_format::sweep::compare::check_margin)
-        .transpose()
-        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+    if let Some(margin) = recorded.margin {
+        actlab_format::sweep::compare::check_margin(margin)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    }
+    if let Some(d) = &recorded.sequential {
+        // The recorded looks must be a design's (start, start + step, …, all seeds).
+        let start = d.looks.first().copied().unwrap_or(0);
+        let step = d.looks.windows(2).map(|w| w[1] - w[0]).next().unwrap_or(1);
+        let again = Design::new(d.seeds.clone(), start, step, d.spending)
+            .map_err(|e| anyhow::anyhow!("{}: sequential: {e}", path.display()))?;
+        if again.looks != d.looks {
+            bail!(
+                "{}: sequential: looks {:?} are not a design's",
+                path.display(),
+                d.looks
+            );
+        }
+    }
+    Ok(recorded)
 }
 
 /// Finds (or fetches) the sweep's dataset once, before the first child looks for it (and
@@ -205,7 +267,14 @@ impl DataOnce<'_> {
 /// Returns the exit status.
 pub fn compare(args: CompareArgs) -> anyhow::Result<u8> {
     anyhow::ensure!(args.jobs >= 1, "--jobs must be at least 1");
-    let sweep = SweepConfig::load(&args.sweep)?;
+    let sweep = load_sweep(&args.sweep, args.until_decided)?;
+    let design = sweep
+        .grid
+        .seeds
+        .sequential()
+        .map(Design::from_seeds)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("{}: grid.seeds: {e}", args.sweep.display()))?;
     let out = args.out.clone().unwrap_or_else(|| sweep.out_dir());
     // One compare at a time on a sweep directory (a second one gets "in use by process N"),
     // or on a shard of it: shards run side by side, each run directory locked by its trainer.
@@ -219,7 +288,7 @@ pub fn compare(args: CompareArgs) -> anyhow::Result<u8> {
     let margin = args
         .margin
         .or(sweep.compare.as_ref().and_then(|c| c.margin));
-    record_margin(&out, margin)?;
+    record(&out, margin, design.as_ref())?;
     let mut data = DataOnce {
         flags: args.data,
         config: &sweep.base,
@@ -237,6 +306,50 @@ pub fn compare(args: CompareArgs) -> anyhow::Result<u8> {
         let experiments: Vec<_> = all.iter().map(|p| p.experiment.clone()).collect();
         let name = sweep.name.as_deref().unwrap_or("sweep");
         run::tensorboard::write_experiment(&out, name, &experiments)?;
+    }
+    let baseline = args.baseline.clone().unwrap_or(sweep.baseline.clone());
+    if let Some(design) = &design {
+        let training = rounds::Training {
+            jobs: args.jobs,
+            pack: args.pack,
+            quiet: args.quiet,
+        };
+        let judging = looks::Judging {
+            baseline: &baseline,
+            margin,
+            design,
+        };
+        eprintln!(
+            "seeds until decided: looks at {:?} seeds, {} spending → {}",
+            design.looks,
+            design.spending.as_str(),
+            out.display()
+        );
+        if let End::Interrupted(code) = looks::run(
+            &sweep, &all, &out, args.shard, &training, &mut data, &judging,
+        )? {
+            eprintln!(
+                "interrupted: finished runs are kept and unfinished ones checkpointed; run the \
+                 same command again to continue"
+            );
+            return Ok(code);
+        }
+        if args.shard.is_some() {
+            // Every shard ends when the design does; one report, merged by `actlab report`.
+            eprintln!(
+                "shard done and the design complete; write the report with `actlab report {}`",
+                out.display()
+            );
+        } else {
+            let options = report_options(margin, Some(design.clone()));
+            write_report(
+                std::slice::from_ref(&out),
+                &out.join("report"),
+                &baseline,
+                &options,
+            )?;
+        }
+        return Ok(0);
     }
     let todo = to_train(&args, &sweep, &points, all.len(), &out)?;
     if !todo.is_empty() {
@@ -266,12 +379,11 @@ pub fn compare(args: CompareArgs) -> anyhow::Result<u8> {
             out.display()
         );
     } else {
-        let baseline = args.baseline.clone().unwrap_or(sweep.baseline.clone());
         write_report(
             std::slice::from_ref(&out),
             &out.join("report"),
             &baseline,
-            margin,
+            &report_options(margin, None),
         )?;
     }
     Ok(if failures.failed.is_empty() { 0 } else { 1 })
@@ -301,7 +413,7 @@ fn final_points(
         )),
         out.join("tune").display()
     );
-    let training = tune::Training {
+    let training = rounds::Training {
         jobs: args.jobs,
         pack: args.pack,
         quiet: args.quiet,
