@@ -3,7 +3,7 @@
 # (fuzz/corpus/<target>, plus configs/ for the config readers). What it learns goes to
 # fuzz/corpus-work/<target> (not committed); a crash is saved in fuzz/artifacts/<target>/.
 #
-#   fuzz/run.sh experiment 300        # targets: idx experiment sweep diagnose state image expr run_files
+#   fuzz/run.sh experiment 300        # targets: idx experiment sweep diagnose state image expr run_files predictions
 set -eu
 target=${1:?usage: fuzz/run.sh TARGET [SECONDS]}
 seconds=${2:-300}

@@ -9,6 +9,8 @@ by Selenium) and checks it as a reader would see it.
 - every plot is drawn: a screenshot of each inline SVG has a non-blank region (at least 2% of
   its pixels differ from the background, in at least 3 colours);
 - every compared row of the leaderboard's verdict column is one of the four verdicts;
+- every row's rank cell reads "rank (low–high)" with low ≤ rank ≤ high, the ranks are those
+  of the rows' mean accuracies, and the intervals cover 1 … rows between them;
 - clicking the leaderboard's "mean acc" header sorts its rows by that column (ascending, then
   descending on a second click), checked against the numbers in the cells;
 - the claims section is there, and every run link points at an existing run directory.
@@ -143,6 +145,31 @@ def main():
         if not verdicts:
             fail("no row has a verdict")
         print(f"verdicts: {'; '.join(verdicts)}")
+
+        # The rank column: "2 (1–6)" or "3 (3)", consistent with the means.
+        rank_at = next((i for i, n in enumerate(names) if n.startswith("rank")), None)
+        if rank_at is None:
+            fail(f"no rank column in {names}")
+        ranks = []
+        for tr in table.find_elements(By.CSS_SELECTOR, "tbody tr"):
+            cells = tr.find_elements(By.TAG_NAME, "td")
+            text = cells[rank_at].text.strip()
+            head, _, interval = text.partition(" ")
+            if not head.isdigit() or not (interval.startswith("(") and interval.endswith(")")):
+                fail(f"{cells[0].text}: rank cell {text!r} is not 'rank (low–high)'")
+            bounds = interval[1:-1].split("\u2013")
+            low, high = int(bounds[0]), int(bounds[-1])
+            rank = int(head)
+            if not low <= rank <= high:
+                fail(f"{cells[0].text}: rank {rank} outside its interval {low}–{high}")
+            ranks.append((number(cells[column].text), rank, low, high, text))
+        means = [m for m, *_ in ranks]
+        for mean, rank, *_ in ranks:
+            if rank != 1 + sum(1 for m in means if m > mean + 0.005):
+                fail(f"rank {rank} is not the rank of mean {mean} among {means}")
+        if min(low for *_, low, _, _ in ranks) != 1 or max(high for *_, high, _ in ranks) > len(ranks):
+            fail(f"rank intervals {[r[-1] for r in ranks]} do not lie in 1…{len(ranks)}")
+        print(f"ranks: {'; '.join(r[-1] for r in ranks)}")
 
         # Claims and run links.
         text = driver.find_element(By.TAG_NAME, "body").text

@@ -1,7 +1,9 @@
-"""Reference values for actlab's verdict tests (crates/actlab-eval/src/verdict/tests.rs), from
-an independent implementation: statsmodels' TOST (ttost_paired, ttost_ind) and scipy's t.
+"""Reference values for actlab's statistics tests, from independent implementations:
+statsmodels' TOST (ttost_paired, ttost_ind) and scipy's t for crates/actlab-eval/src/verdict/
+tests.rs; scipy's binomtest and mannwhitneyu for crates/actlab-eval/src/bootstrap/tests.rs;
+statsmodels' two-way ANOVA for crates/actlab-eval/src/report/sources.rs.
 
-    python3 -m venv /tmp/sv && /tmp/sv/bin/pip install scipy statsmodels
+    python3 -m venv /tmp/sv && /tmp/sv/bin/pip install scipy statsmodels pandas
     /tmp/sv/bin/python scripts/stats-reference.py
 """
 import numpy as np
@@ -23,3 +25,19 @@ for margin in (0.02, 0.01, 0.005):
 # Bonferroni's simultaneous 95% interval over m = 12 at 4 df, and Holm's first step for power.
 print("t(1 - 0.05/24, 4) =", repr(stats.t.ppf(1 - 0.05 / 24, 4)))
 print("t(1 - 0.05/12, 4) + t(0.8, 4) =", repr(stats.t.ppf(1 - 0.05 / 12, 4) + stats.t.ppf(0.8, 4)))
+
+# McNemar's exact test: scipy's two-sided binomial test of the discordant counts.
+for b, c in [(3, 12), (40, 60), (0, 5), (7, 7), (150, 210)]:
+    print(f"mcnemar {b} {c}: p = {stats.binomtest(b, b + c, 0.5).pvalue!r}")
+# Probability of improvement: Mann-Whitney U / (n m).
+u = stats.mannwhitneyu([0.1, 0.3, 0.5, 0.5], [0.2, 0.5, 0.4]).statistic
+print(f"P(A > B) = U/(n m) = {u / 12!r}")
+# Variance sources: a two-way ANOVA without replication (initialisation x data seed).
+import pandas as pd
+import statsmodels.formula.api as smf
+from statsmodels.stats.anova import anova_lm
+y = [[0.881, 0.884, 0.879, 0.886], [0.877, 0.880, 0.878, 0.883], [0.885, 0.889, 0.884, 0.888]]
+frame = pd.DataFrame([dict(i=i, d=j, y=y[i][j]) for i in range(3) for j in range(4)])
+table = anova_lm(smf.ols("y ~ C(i) + C(d)", frame).fit(), typ=2)
+for name, value in table["sum_sq"].items():
+    print(f"anova sum of squares {name}: {float(value)!r}")

@@ -1,7 +1,7 @@
 //! Seeded mutation tests of every reader of user-made input: IDX files (raw and gzip),
 //! experiment, sweep and diagnose configs, checkpoint states, a run directory's and a sweep's
 //! text files (`metrics.csv`, `diagnostics.csv`, `summary.json`, `selection.json`,
-//! `diagnose.json`), images. Thousands
+//! `diagnose.json`), `predictions.bin`, images. Thousands
 //! of mutants of real inputs (the shipped configs, tiny datasets and images made here) must
 //! each give a value or an error — never a panic — without unbounded memory, and every value
 //! its properties (`actlab_format::invariants`, the same checks the cargo-fuzz targets in
@@ -171,6 +171,16 @@ fn corpus(target: &str, extra: &[&str]) -> Vec<Vec<u8>> {
         .iter()
         .map(|path| std::fs::read(path).unwrap())
         .collect()
+}
+
+#[test]
+fn predictions_mutants_are_values_or_errors() {
+    let corpus = corpus("predictions", &[]);
+    // The seeds are real predictions files: the round trip is really exercised.
+    for seed in &corpus {
+        actlab_format::run::TestPredictions::parse(seed, Path::new("seed")).unwrap();
+    }
+    fuzz("predictions", &corpus, invariants::predictions);
 }
 
 #[test]

@@ -62,7 +62,7 @@ pub fn sweep_config(bytes: &[u8]) {
     let expected = grid.activations.len()
         * grid.hidden.as_ref().map_or(1, Vec::len)
         * grid.lr.as_ref().map_or(1, Vec::len)
-        * grid.seeds.values().len();
+        * grid.seeds.count().unwrap_or(usize::MAX);
     assert!(
         expected <= MAX_POINTS,
         "{expected} points passed validation"
@@ -210,4 +210,27 @@ pub fn run_files(bytes: &[u8]) {
     }
     let _ = Selection::parse(text, path);
     let _ = DiagnoseReport::parse(text, path);
+}
+
+/// `predictions.bin`: an error is one line naming the file; a file that reads holds only
+/// classes below its class count, as many labels as predictions, and writes itself back to
+/// exactly the bytes read (its hash covers every byte).
+pub fn predictions(bytes: &[u8]) {
+    let path = Path::new("predictions.bin");
+    match crate::run::TestPredictions::parse(bytes, path) {
+        Ok(p) => {
+            assert!(p.check().is_ok());
+            let written = p
+                .to_bytes()
+                .unwrap_or_else(|e| panic!("a read predictions file cannot be written: {e}"));
+            assert_eq!(written, bytes, "a predictions file reads back different");
+        }
+        Err(e) => {
+            let message = e.to_string();
+            assert!(
+                message.starts_with("predictions.bin: ") && !message.contains('\n'),
+                "not one line naming the file: {message}"
+            );
+        }
+    }
 }

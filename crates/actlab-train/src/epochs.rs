@@ -42,7 +42,7 @@ impl Images {
             data.train.len(),
             experiment.data.validation_size,
             experiment.data.holdout,
-            experiment.train.seed,
+            experiment.train.data_seed(),
         )?;
         let mut train = split.train;
         if let Some(limit) = experiment.data.train_limit {

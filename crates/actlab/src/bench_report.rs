@@ -147,6 +147,7 @@ fn synthetic_summary(
         backend: "flex".into(),
         device: "default".into(),
         seed,
+        data_seed: None,
         epochs,
         batch_size: 64,
         optimizer: "adam".into(),

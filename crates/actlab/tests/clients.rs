@@ -144,5 +144,11 @@ fn report_html_passes_in_headless_chromium() {
         .find_map(|l| l.strip_prefix("verdicts: "))
         .unwrap_or_else(|| panic!("{said}"));
     assert_eq!(verdicts.split("; ").count(), 3, "{said}");
+    // Every row's rank with its bootstrap interval (four rows: ranks 1–4 in some order).
+    let ranks = said
+        .lines()
+        .find_map(|l| l.strip_prefix("ranks: "))
+        .unwrap_or_else(|| panic!("{said}"));
+    assert_eq!(ranks.split("; ").count(), 4, "{said}");
     assert!(shots.join("report.png").is_file());
 }

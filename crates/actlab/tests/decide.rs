@@ -301,3 +301,107 @@ fn eval_writes_predictions_where_training_left_none_and_never_over_them() {
         "{report}"
     );
 }
+
+#[test]
+fn sources_are_varied_apart_paired_and_their_shares_reported() {
+    let tmp = tempfile::tempdir().unwrap();
+    let crossed = sweep(
+        tmp.path(),
+        "sources",
+        "seeds = { init = [1, 2], data = [1, 2, 3] }",
+        "",
+    );
+    let out = actlab(
+        &[
+            "compare",
+            crossed.to_str().unwrap(),
+            "--jobs",
+            "2",
+            "--quiet",
+        ],
+        tmp.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let dir = tmp.path().join("runs/sources");
+    let names = runs(&dir);
+    assert_eq!(names.len(), 4 * 6, "{names:?}");
+    assert!(names.contains(&"relu-s2-d3".to_string()), "{names:?}");
+    let summary = |run: &str| RunSummary::load(&dir.join(run)).unwrap();
+    assert_eq!(
+        (summary("tanh-s2-d1").seed, summary("tanh-s2-d1").data_seed),
+        (2, Some(1))
+    );
+    // A data seed equal to the seed is the plain run, bit for bit; another one changes it.
+    let plain = sweep(tmp.path(), "plain", "seeds = [1]", "");
+    let out = actlab(&["compare", plain.to_str().unwrap(), "--quiet"], tmp.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let alone = RunSummary::load(&tmp.path().join("runs/plain/relu-s1")).unwrap();
+    let same = summary("relu-s1-d1");
+    assert_eq!(same.test_accuracy.to_bits(), alone.test_accuracy.to_bits());
+    assert_eq!(
+        same.final_train_loss.to_bits(),
+        alone.final_train_loss.to_bits()
+    );
+    assert_ne!(
+        summary("relu-s1-d2").final_train_loss.to_bits(),
+        same.final_train_loss.to_bits()
+    );
+    // The report pairs on (seed, data seed) and splits each group's spread.
+    let results = json(&dir.join("report/results.json"));
+    let tanh = row(&results, "tanh");
+    assert_eq!(tanh["vs_baseline"]["test"], "paired", "{tanh}");
+    assert_eq!(tanh["vs_baseline"]["df"], 5.0, "{tanh}");
+    assert_eq!(
+        tanh["data_seeds"],
+        serde_json::json!([1, 2, 3, 1, 2, 3]),
+        "{tanh}"
+    );
+    let v = &tanh["variance"];
+    assert_eq!(
+        (v["init_seeds"].as_u64(), v["data_seeds"].as_u64()),
+        (Some(2), Some(3))
+    );
+    // The components from the six accuracies by hand (two-way ANOVA, no replication).
+    let acc = |s: u64, d: u64| summary(&format!("tanh-s{s}-d{d}")).test_accuracy;
+    let y: Vec<Vec<f64>> = (1..=2)
+        .map(|s| (1..=3).map(|d| acc(s, d)).collect())
+        .collect();
+    let grand = y.iter().flatten().sum::<f64>() / 6.0;
+    let rows: Vec<f64> = y.iter().map(|r| r.iter().sum::<f64>() / 3.0).collect();
+    let cols: Vec<f64> = (0..3).map(|j| (y[0][j] + y[1][j]) / 2.0).collect();
+    let ms_init = 3.0 * rows.iter().map(|m| (m - grand).powi(2)).sum::<f64>();
+    let ms_res = (0..2)
+        .flat_map(|i| (0..3).map(move |j| (i, j)))
+        .map(|(i, j)| (y[i][j] - rows[i] - cols[j] + grand).powi(2))
+        .sum::<f64>()
+        / 2.0;
+    let want_init = ((ms_init - ms_res) / 3.0).max(0.0);
+    assert!(
+        (v["init"].as_f64().unwrap() - want_init).abs() < 1e-15,
+        "{v}"
+    );
+    assert!((v["rest"].as_f64().unwrap() - ms_res).abs() < 1e-15, "{v}");
+    let report = std::fs::read_to_string(dir.join("report/report.md")).unwrap();
+    assert!(
+        report.contains("## Where the spread comes from"),
+        "{report}"
+    );
+    assert!(report.contains("| tanh | 2 × 3 |"), "{report}");
+
+    // Bad source seeds: one line naming the field.
+    for (grid, want) in [
+        ("seeds = { init = [1, 2], data = [] }", "grid.seeds.data"),
+        ("seeds = { init = [1, 1], data = [1] }", "grid.seeds.init"),
+        ("seeds = { init = [1, 2] }", "both init and data"),
+        ("seeds = { init = [1], data = [1], start = 2 }", "not both"),
+    ] {
+        let bad = sweep(tmp.path(), "bad", grid, "");
+        let out = actlab(&["compare", bad.to_str().unwrap()], tmp.path());
+        let stderr = text(&out.stderr);
+        assert!(
+            !out.status.success() && stderr.contains(want),
+            "{grid}: {stderr}"
+        );
+        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    }
+}

@@ -80,6 +80,7 @@ pub fn markdown(report: &Report, claims: &[Claim]) -> String {
     md.push_str(&significance_note(report));
     md.push_str(&super::images::sequential_markdown(report));
     md.push_str(&super::images::markdown(report));
+    md.push_str(&super::images::sources_markdown(report));
     md.push_str(&pairs_note(report));
     md.push_str(&super::tuning::markdown(report));
     if !claims.is_empty() {

@@ -88,29 +88,7 @@ pub fn attach(
             &set[..12.min(set.len())]
         ));
     }
-    // Per group: its seeds and runs, when every run has predictions on that set.
-    let mut per_group: Vec<Option<(Vec<u64>, Vec<&Correct>)>> = Vec::new();
-    let mut used = 0;
-    for r in results.iter() {
-        let members: Vec<&RunRecord> = runs
-            .iter()
-            .zip(keys)
-            .filter(|(_, k)| **k == r.name)
-            .map(|(run, _)| run)
-            .collect();
-        let usable: Option<Vec<(u64, &Correct)>> = members
-            .iter()
-            .map(|run| {
-                let images = run.images.as_ref().filter(|i| i.test_sha256 == set)?;
-                Some((run.summary.seed, &images.correct))
-            })
-            .collect();
-        per_group.push(usable.map(|mut list| {
-            list.sort_by_key(|(seed, _)| *seed);
-            used += list.len();
-            list.into_iter().unzip()
-        }));
-    }
+    let (per_group, used) = usable(results, runs, keys, set);
     let index: Vec<Option<usize>> = {
         let mut next = 0;
         per_group
@@ -193,6 +171,40 @@ pub fn attach(
         }
     }
     Some(summary(used, runs.len(), resamples, notes))
+}
+
+/// Per group (in `results`' order): its runs' pairing keys and correct images, when every run
+/// has predictions on the test set `set`.
+type Usable<'a> = Vec<Option<(Vec<u64>, Vec<&'a Correct>)>>;
+
+/// [`Usable`], and how many runs it holds.
+fn usable<'a>(
+    results: &[ActivationResult],
+    runs: &'a [RunRecord],
+    keys: &[String],
+    set: &str,
+) -> (Usable<'a>, usize) {
+    let mut used = 0;
+    let groups = results
+        .iter()
+        .map(|r| {
+            let usable: Option<Vec<(u64, &Correct)>> = runs
+                .iter()
+                .zip(keys)
+                .filter(|(_, k)| **k == r.name)
+                .map(|(run, _)| {
+                    let images = run.images.as_ref().filter(|i| i.test_sha256 == set)?;
+                    Some((super::pair_key(&run.summary), &images.correct))
+                })
+                .collect();
+            usable.map(|mut list| {
+                list.sort_by_key(|(key, _)| *key);
+                used += list.len();
+                list.into_iter().unzip()
+            })
+        })
+        .collect();
+    (groups, used)
 }
 
 fn summary(used: usize, total: usize, resamples: usize, mut notes: Vec<String>) -> ImagesSummary {

@@ -7,6 +7,7 @@ mod environment;
 pub mod images;
 mod pairs;
 pub mod sequential;
+pub mod sources;
 pub mod tuning;
 mod versus;
 
@@ -127,6 +128,12 @@ pub struct ActivationResult {
     pub n: usize,
     /// Their seeds.
     pub seeds: Vec<u64>,
+    /// Their data seeds (`[train] data_seed`), when the sweep varied the sources apart.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_seeds: Option<Vec<u64>>,
+    /// What pairs a run with another group's: its seed, or its seed and data seed.
+    #[serde(skip)]
+    pub keys: Vec<u64>,
     /// Test accuracies, in seed order.
     pub accuracies: Vec<f64>,
     /// Mean test accuracy with its 95% CI (Student t over seeds).
@@ -159,6 +166,9 @@ pub struct ActivationResult {
     /// images (when its runs have per-image predictions).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rank: Option<crate::bootstrap::Rank>,
+    /// Where its spread comes from, when its runs cross initialisation and data seeds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub variance: Option<sources::VarianceSources>,
 }
 
 /// The whole comparison.
@@ -340,7 +350,7 @@ pub fn build_report_with(runs: &[RunRecord], baseline: &str, options: &ReportOpt
                 .filter(|(_, k)| *k == name)
                 .map(|(r, _)| r)
                 .collect();
-            members.sort_by_key(|r| r.summary.seed);
+            members.sort_by_key(|r| (r.summary.seed, r.summary.data_seed));
             (group_result(name, &members), versus::fingerprint(&members))
         })
         .collect();
@@ -427,6 +437,30 @@ pub fn build_report_with(runs: &[RunRecord], baseline: &str, options: &ReportOpt
     }
 }
 
+/// What pairs a run with another group's run: its seed, or — when it has a data seed — both
+/// (the seed in the high half, the data seed in the low; FNV-1a over both when either does not
+/// fit in 32 bits).
+pub fn pair_key(summary: &RunSummary) -> u64 {
+    match summary.data_seed {
+        None => summary.seed,
+        Some(data) if summary.seed < 1 << 32 && data < 1 << 32 => {
+            (summary.seed << 32) | data | 1 << 63
+        }
+        Some(data) => {
+            let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+            for b in summary
+                .seed
+                .to_le_bytes()
+                .into_iter()
+                .chain(data.to_le_bytes())
+            {
+                hash = (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+            }
+            hash | 1 << 63
+        }
+    }
+}
+
 /// One group's statistics over its runs (sorted by seed), not yet compared with anything.
 fn group_result(name: &str, members: &[&RunRecord]) -> ActivationResult {
     let accuracies: Vec<f64> = members.iter().map(|r| r.summary.test_accuracy).collect();
@@ -454,6 +488,16 @@ fn group_result(name: &str, members: &[&RunRecord]) -> ActivationResult {
         hidden: hidden_sizes(&first.layers),
         n: members.len(),
         seeds: members.iter().map(|r| r.summary.seed).collect(),
+        data_seeds: members
+            .iter()
+            .any(|r| r.summary.data_seed.is_some())
+            .then(|| {
+                members
+                    .iter()
+                    .map(|r| r.summary.data_seed.unwrap_or(r.summary.seed))
+                    .collect()
+            }),
+        keys: members.iter().map(|r| pair_key(&r.summary)).collect(),
         accuracy: stats::ci95(&accuracies),
         std: stats::sample_std(&accuracies),
         min: accuracies.iter().copied().fold(f64::INFINITY, f64::min),
@@ -471,5 +515,6 @@ fn group_result(name: &str, members: &[&RunRecord]) -> ActivationResult {
         tuned_lr: None,
         lr_curve: None,
         rank: None,
+        variance: sources::of_runs(members),
     }
 }

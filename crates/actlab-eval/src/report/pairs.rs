@@ -74,6 +74,8 @@ mod tests {
             hidden: vec![128],
             n: accuracies.len(),
             seeds: (1..=accuracies.len() as u64).collect(),
+            data_seeds: None,
+            keys: (1..=accuracies.len() as u64).collect(),
             accuracies: accuracies.to_vec(),
             accuracy: stats::ci95(accuracies),
             std: stats::sample_std(accuracies),
@@ -87,6 +89,7 @@ mod tests {
             tuned_lr: None,
             lr_curve: None,
             rank: None,
+            variance: None,
         }
     }
 

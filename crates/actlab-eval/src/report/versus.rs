@@ -36,8 +36,8 @@ pub struct VersusBaseline {
 /// for Welch √(s_a² + s_b²) (a difference of two means over n seeds each spreads by that / √n:
 /// plans equal seeds). The baseline rows and the pairs both test this way.
 pub(super) fn test_groups(a: &ActivationResult, b: &ActivationResult) -> Tested {
-    let distinct = a.seeds.windows(2).all(|w| w[0] != w[1]);
-    if a.seeds == b.seeds && distinct {
+    let distinct = a.keys.windows(2).all(|w| w[0] != w[1]);
+    if a.keys == b.keys && distinct {
         let diffs: Vec<f64> = a
             .accuracies
             .iter()
@@ -151,7 +151,7 @@ pub(super) fn fingerprint(members: &[&RunRecord]) -> Fingerprint {
                 print.push(epoch.train_loss.to_bits());
                 print.push(epoch.val_acc.unwrap_or(f64::NAN).to_bits());
             }
-            (run.summary.seed, print)
+            (super::pair_key(&run.summary), print)
         })
         .collect()
 }

@@ -58,11 +58,14 @@ fn spending_boundaries_match_published_and_scipy_values() {
         assert!((got - want).abs() < 2e-3, "{pocock:?}");
     }
     // This design's shape (8 looks: 5, 10, …, 40 seeds), one- and two-sided at α, and
-    // two-sided at α/12 (the strictest Holm level of 12 comparisons; its first look may
-    // spend ~1e-18, below what the reference resolves, so it is left out):
-    // scripts/gsd-reference.py, scipy's multivariate normal CDF (Genz) solved with brentq.
+    // two-sided at α/12 (the strictest Holm level of 12 comparisons; its first look may spend
+    // ~1e-18, below what the reference resolves, so it is left out):
+    // scripts/gsd-reference.py, scipy's multivariate normal CDF (Genz) solved with brentq. The
+    // reference integrates to an absolute error of 2e-6; a boundary c moves by about
+    // error / (2φ(c)), which at α/12 (per-look spends of 1e-5 to 1e-3, c ≈ 3–4.2) is up to 0.01,
+    // so that row is held to 0.01 and the others to 0.002.
     let eight = equal_looks(8);
-    for (spending, sides, alpha, want) in [
+    for (spending, sides, alpha, want, tolerance) in [
         (
             Spending::OBrienFleming,
             Sides::Two,
@@ -70,6 +73,7 @@ fn spending_boundaries_match_published_and_scipy_values() {
             vec![
                 6.2320, 4.3326, 3.4813, 2.9795, 2.6444, 2.4012, 2.2146, 2.0658,
             ],
+            2e-3,
         ),
         (
             Spending::OBrienFleming,
@@ -78,6 +82,7 @@ fn spending_boundaries_match_published_and_scipy_values() {
             vec![
                 5.4210, 3.7496, 3.0020, 2.5664, 2.2768, 2.0672, 1.9065, 1.7783,
             ],
+            2e-3,
         ),
         (
             Spending::OBrienFleming,
@@ -93,6 +98,7 @@ fn spending_boundaries_match_published_and_scipy_values() {
                 3.1296,
                 2.9194,
             ],
+            1e-2,
         ),
     ] {
         let got = boundaries(spending, alpha, &eight, sides);
@@ -102,7 +108,7 @@ fn spending_boundaries_match_published_and_scipy_values() {
         }
         for (g, w) in got.iter().zip(&want).filter(|(_, w)| !w.is_nan()) {
             assert!(
-                (g - w).abs() < 2e-3,
+                (g - w).abs() < tolerance,
                 "{spending:?} {sides:?} {alpha}: {got:?}"
             );
         }

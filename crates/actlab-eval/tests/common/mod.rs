@@ -20,6 +20,7 @@ pub fn summary(activation: &str, label: &str, seed: u64, accuracy: f64) -> RunSu
         backend: "flex".into(),
         device: "default".into(),
         seed,
+        data_seed: None,
         epochs: 3,
         batch_size: 64,
         optimizer: "adam".into(),

@@ -292,12 +292,17 @@ impl ExperimentConfig {
             }
             _ => {}
         }
-        if i64::try_from(self.train.seed).is_err() {
-            return Err(invalid(
-                "train.seed",
-                self.train.seed.to_string(),
-                "an integer ≤ 9223372036854775807 (TOML integers are signed 64-bit)",
-            ));
+        for (field, seed) in [
+            ("train.seed", Some(self.train.seed)),
+            ("train.data_seed", self.train.data_seed),
+        ] {
+            if let Some(seed) = seed.filter(|s| i64::try_from(*s).is_err()) {
+                return Err(invalid(
+                    field,
+                    seed.to_string(),
+                    "an integer ≤ 9223372036854775807 (TOML integers are signed 64-bit)",
+                ));
+            }
         }
         let lr = self.train.optimizer.lr();
         if !(lr.is_finite() && lr > 0.0) {

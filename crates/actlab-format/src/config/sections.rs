@@ -217,6 +217,11 @@ pub struct TrainSection {
     /// Seed for initialisation, shuffling and the validation split [42].
     #[serde(default = "default_seed")]
     pub seed: u64,
+    /// Seed for the validation split and each epoch's order alone [none: `seed`]: with it,
+    /// `seed` draws only the initial weights, so the two sources of a run's spread can be
+    /// varied apart (`[grid] seeds = { init = [...], data = [...] }`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_seed: Option<u64>,
     /// `bar` or `plain` [bar]: a display choice of the command line, read from the file but
     /// never written into a run's resolved `config.toml`.
     #[serde(default, skip_serializing)]
@@ -271,6 +276,7 @@ impl Default for TrainSection {
             optimizer: OptimizerConfig::default(),
             schedule: None,
             seed: default_seed(),
+            data_seed: None,
             progress: ProgressDisplay::default(),
             diagnostics: false,
             early_stopping: None,
@@ -279,6 +285,11 @@ impl Default for TrainSection {
 }
 
 impl TrainSection {
+    /// The seed of the validation split and of each epoch's order: `data_seed`, or `seed`.
+    pub fn data_seed(&self) -> u64 {
+        self.data_seed.unwrap_or(self.seed)
+    }
+
     /// The learning rate of epoch `epoch` (1-based).
     pub fn lr_at(&self, epoch: usize) -> f64 {
         let base = self.optimizer.lr();

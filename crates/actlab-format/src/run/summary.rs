@@ -35,6 +35,10 @@ pub struct RunSummary {
     pub device: String,
     /// The seed.
     pub seed: u64,
+    /// The seed of the validation split and the epochs' order, when it is not `seed`
+    /// (`[train] data_seed`: then `seed` drew only the initial weights).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_seed: Option<u64>,
     /// Epochs trained.
     pub epochs: usize,
     /// Mini-batch size.

@@ -256,6 +256,22 @@ impl SweepConfig {
                     ));
                 }
             }
+            Seeds::Sources(sources) => {
+                for (field, list) in [
+                    ("grid.seeds.init", &sources.init),
+                    ("grid.seeds.data", &sources.data),
+                ] {
+                    let mut sorted = list.clone();
+                    sorted.sort_unstable();
+                    if sorted.is_empty() || sorted.windows(2).any(|w| w[0] == w[1]) {
+                        return Err(invalid(
+                            field,
+                            format!("{list:?}"),
+                            "at least one seed, none repeated",
+                        ));
+                    }
+                }
+            }
             Seeds::List(_) => {}
         }
         if hidden.is_some_and(Vec::is_empty) {
@@ -272,17 +288,12 @@ impl SweepConfig {
                 "at least one rate (or leave it out)",
             ));
         }
-        if let Some(tune) = &self.tune {
-            tune.check(self, path)?;
-        }
-        if let Some(compare) = &self.compare {
-            compare.check(path)?;
-        }
+        // Counted before anything is built (a sequential max or init × data can be huge).
         let points = [
             self.grid.activations.len(),
             hidden.map_or(1, Vec::len),
             rates.map_or(1, Vec::len),
-            self.grid.seeds.values().len(),
+            self.grid.seeds.count().unwrap_or(usize::MAX),
         ]
         .iter()
         .try_fold(1usize, |n, &k| n.checked_mul(k))
@@ -293,6 +304,12 @@ impl SweepConfig {
                 "activations × hidden × lr × seeds".into(),
                 &format!("at most {MAX_POINTS} runs"),
             ));
+        }
+        if let Some(tune) = &self.tune {
+            tune.check(self, path)?;
+        }
+        if let Some(compare) = &self.compare {
+            compare.check(path)?;
         }
         let points = self.raw_points();
         let mut names: Vec<&str> = points.iter().map(|p| p.0.as_str()).collect();
@@ -329,7 +346,7 @@ impl SweepConfig {
         for activation in &self.grid.activations {
             for h in &hidden {
                 for lr in &rates {
-                    for seed in self.grid.seeds.values() {
+                    for (seed, data_seed) in self.grid.seeds.pairs() {
                         let mut config = self.base.clone();
                         config.model.activation = Some(activation.clone());
                         let mut name = activation_slug(activation);
@@ -343,8 +360,12 @@ impl SweepConfig {
                             name.push_str(&format!("-lr{lr}"));
                         }
                         config.train.seed = seed;
+                        config.train.data_seed = data_seed;
                         let group = name.clone();
                         name.push_str(&format!("-s{seed}"));
+                        if let Some(data) = data_seed {
+                            name.push_str(&format!("-d{data}"));
+                        }
                         config.name = Some(name.clone());
                         config.output.dir = None;
                         config.output.tensorboard &= self.output.tensorboard;

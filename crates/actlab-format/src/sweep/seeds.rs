@@ -1,7 +1,10 @@
-//! `[grid] seeds`: a list (every activation runs every seed), or a sequential design —
+//! `[grid] seeds`: a list (every activation runs every seed); a sequential design —
 //! `{ start = 5, step = 5, max = 40 }`: the first `start` seeds, then `step` more at a time
 //! only for comparisons still undecided, up to `max` (`compare` plans each look from the run
-//! directories; `actlab_eval::sequential` judges them).
+//! directories; `actlab_eval::sequential` judges them); or the sources of a run's spread
+//! varied apart — `{ init = [1, 2, 3], data = [1, 2, 3] }`: every initialisation seed with
+//! every data seed (the validation split and the epochs' order), so the report can say how
+//! much of the spread each explains.
 
 use std::fmt;
 
@@ -74,7 +77,8 @@ impl SequentialSeeds {
                 self.start, self.step, self.max
             ));
         }
-        let looks = self.looks().len();
+        // Counted, not built: a huge max must not allocate before it is refused.
+        let looks = (self.max - self.start).div_ceil(self.step) + 1;
         if looks > MAX_LOOKS {
             return Err(format!(
                 "{looks} looks: at most {MAX_LOOKS} (take larger steps)"
@@ -102,6 +106,16 @@ impl SequentialSeeds {
     }
 }
 
+/// `{ init, data }`: the initialisation and the data order varied apart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceSeeds {
+    /// Seeds of the initial weights (`[train] seed`).
+    pub init: Vec<u64>,
+    /// Seeds of the validation split and each epoch's order (`[train] data_seed`).
+    pub data: Vec<u64>,
+}
+
 /// `[grid] seeds`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
@@ -110,6 +124,52 @@ pub enum Seeds {
     List(Vec<u64>),
     /// Seeds until decided.
     Sequential(SequentialSeeds),
+    /// Every initialisation seed with every data seed.
+    Sources(SourceSeeds),
+}
+
+/// `{ … }` as read: which form it is is decided by its keys.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SeedsTable {
+    start: Option<usize>,
+    step: Option<usize>,
+    max: Option<usize>,
+    first: Option<u64>,
+    spending: Option<Spending>,
+    init: Option<Vec<u64>>,
+    data: Option<Vec<u64>>,
+}
+
+impl SeedsTable {
+    fn into_seeds(self) -> Result<Seeds, String> {
+        let sequential = [self.start, self.step, self.max]
+            .iter()
+            .any(Option::is_some)
+            || self.first.is_some()
+            || self.spending.is_some();
+        match (self.init, self.data) {
+            (Some(init), Some(data)) if !sequential => {
+                Ok(Seeds::Sources(SourceSeeds { init, data }))
+            }
+            (None, None) => match (self.start, self.step, self.max) {
+                (Some(start), Some(step), Some(max)) => Ok(Seeds::Sequential(SequentialSeeds {
+                    start,
+                    step,
+                    max,
+                    first: self.first.unwrap_or(1),
+                    spending: self.spending.unwrap_or_default(),
+                })),
+                _ => Err("a sequential design needs start, step and max".into()),
+            },
+            (Some(_), Some(_)) => Err(
+                "either { start, step, max } (seeds until decided) or { init, data } (sources \
+                 varied apart), not both"
+                    .into(),
+            ),
+            _ => Err("varying the sources needs both init and data seed lists".into()),
+        }
+    }
 }
 
 impl Default for Seeds {
@@ -124,6 +184,30 @@ impl Seeds {
         match self {
             Seeds::List(list) => list.clone(),
             Seeds::Sequential(s) => s.values(),
+            Seeds::Sources(s) => s.init.clone(),
+        }
+    }
+
+    /// How many runs per grid point [`Seeds::pairs`] gives, counted without building them
+    /// (`None` on overflow).
+    pub fn count(&self) -> Option<usize> {
+        match self {
+            Seeds::List(list) => Some(list.len()),
+            Seeds::Sequential(s) => Some(s.max),
+            Seeds::Sources(s) => s.init.len().checked_mul(s.data.len()),
+        }
+    }
+
+    /// Every run's (seed, data seed), in the grid's order: a data seed only when the sources
+    /// are varied apart.
+    pub fn pairs(&self) -> Vec<(u64, Option<u64>)> {
+        match self {
+            Seeds::Sources(s) => s
+                .init
+                .iter()
+                .flat_map(|&i| s.data.iter().map(move |&d| (i, Some(d))))
+                .collect(),
+            other => other.values().into_iter().map(|s| (s, None)).collect(),
         }
     }
 
@@ -134,6 +218,13 @@ impl Seeds {
     pub fn until_decided(&self, max: usize) -> Result<Seeds, String> {
         let design = match self {
             Seeds::Sequential(s) => SequentialSeeds { max, ..s.clone() },
+            Seeds::Sources(_) => {
+                return Err(
+                    "seeds that vary the sources apart ({ init, data }) cannot be added until \
+                     decided"
+                        .into(),
+                );
+            }
             Seeds::List(list) => {
                 let first = list.first().copied().unwrap_or(1);
                 let consecutive = list
@@ -163,7 +254,7 @@ impl Seeds {
     pub fn sequential(&self) -> Option<&SequentialSeeds> {
         match self {
             Seeds::Sequential(s) => Some(s),
-            Seeds::List(_) => None,
+            Seeds::List(_) | Seeds::Sources(_) => None,
         }
     }
 }
@@ -177,7 +268,10 @@ impl<'de> Deserialize<'de> for Seeds {
             type Value = Seeds;
 
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a list of seeds, or { start = 5, step = 5, max = 40 }")
+                f.write_str(
+                    "a list of seeds, { start = 5, step = 5, max = 40 }, or \
+                     { init = [1, 2, 3], data = [1, 2, 3] }",
+                )
             }
 
             fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Seeds, A::Error> {
@@ -185,10 +279,76 @@ impl<'de> Deserialize<'de> for Seeds {
             }
 
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Seeds, A::Error> {
-                SequentialSeeds::deserialize(de::value::MapAccessDeserializer::new(map))
-                    .map(Seeds::Sequential)
+                SeedsTable::deserialize(de::value::MapAccessDeserializer::new(map))?
+                    .into_seeds()
+                    .map_err(de::Error::custom)
             }
         }
         deserializer.deserialize_any(SeedsVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::sweep::SweepConfig;
+
+    fn load(seeds: &str) -> Result<crate::sweep::Sweep, String> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.toml");
+        let text = format!(
+            "[base.model]\npreset = \"prelu-mlp\"\n[grid]\nactivations = [\"relu\", \"tanh\"]\n{seeds}\n"
+        );
+        std::fs::write(&path, text).unwrap();
+        SweepConfig::load(&path).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn the_three_forms_read_and_expand() {
+        let list = load("seeds = [3, 4]").unwrap();
+        assert_eq!(list.points().len(), 4);
+        let seq = load("seeds = { start = 5, step = 5, max = 40, first = 101 }").unwrap();
+        let design = seq.grid.seeds.sequential().unwrap();
+        assert_eq!(design.looks(), vec![5, 10, 15, 20, 25, 30, 35, 40]);
+        assert_eq!(design.spending, Spending::OBrienFleming);
+        assert_eq!(seq.points().len(), 80);
+        assert_eq!(seq.points()[0].experiment.train.seed, 101);
+        let pocock = load("seeds = { start = 2, step = 3, max = 7, spending = \"pocock\" }");
+        let pocock = pocock.unwrap();
+        assert_eq!(
+            pocock.grid.seeds.sequential().unwrap().looks(),
+            vec![2, 5, 7]
+        );
+        let sources = load("seeds = { init = [1, 2], data = [7, 8, 9] }").unwrap();
+        let p = &sources.points()[4];
+        assert_eq!(p.name, "relu-s2-d8");
+        assert_eq!(
+            (p.experiment.train.seed, p.experiment.train.data_seed),
+            (2, Some(8))
+        );
+        assert_eq!(sources.points().len(), 12);
+    }
+
+    #[test]
+    fn hostile_sizes_are_refused_before_anything_is_built() {
+        // A billion seeds in two looks, or a 50,000 × 50,000 crossing: refused by counting.
+        let m = load("seeds = { start = 2, step = 1000000000, max = 1000000000 }").unwrap_err();
+        assert!(m.contains("at most 100000 runs"), "{m}");
+        let big: Vec<String> = (0..50_000).map(|s| s.to_string()).collect();
+        let grid = format!("seeds = {{ init = [{0}], data = [{0}] }}", big.join(","));
+        let m = load(&grid).unwrap_err();
+        assert!(m.contains("at most 100000 runs"), "{m}");
+        let m = load("seeds = { start = 2, step = 1, max = 9223372036854775807 }").unwrap_err();
+        assert!(m.contains("grid.seeds") && m.contains("at most 20"), "{m}");
+        let m =
+            load("seeds = { start = 2, step = 4611686018427387904, max = 9223372036854775807 }")
+                .unwrap_err();
+        assert!(m.contains("at most 100000 runs"), "{m}");
+        let m =
+            load("seeds = { start = 2, step = 1, max = 4, spending = \"linear\" }").unwrap_err();
+        assert!(m.contains("linear") && m.contains("pocock"), "{m}");
+        let m = load("seeds = \"1-5\"").unwrap_err();
+        assert!(m.contains("a list of seeds"), "{m}");
     }
 }

@@ -364,7 +364,7 @@ impl EpochLoop for PackEpochs<'_, '_> {
                 false => 0.0,
             })
             .collect();
-        let order = epoch_order(&run.images.train, train.seed, (epoch - 1) as u64);
+        let order = epoch_order(&run.images.train, train.data_seed(), (epoch - 1) as u64);
         // The epoch's sums so far: from a checkpoint taken in its middle, or from zero.
         let start = live.position.1;
         let mut sums: Vec<PartialEpoch> = live

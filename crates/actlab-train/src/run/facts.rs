@@ -73,6 +73,7 @@ impl RunFacts {
             backend: experiment.backend.name.to_string(),
             device: experiment.backend.device.to_string(),
             seed: train.seed,
+            data_seed: train.data_seed,
             epochs: history.len(),
             batch_size: train.batch_size,
             optimizer: train.optimizer.kind().to_string(),

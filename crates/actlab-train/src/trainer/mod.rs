@@ -253,7 +253,7 @@ impl EpochLoop for Epochs<'_> {
         let train = &t.experiment.train;
         let (batch, epochs, steps) = (train.batch_size, train.epochs, t.images.steps);
         let lr = train.lr_at(epoch);
-        let order = epoch_order(&t.images.train, train.seed, (epoch - 1) as u64);
+        let order = epoch_order(&t.images.train, train.data_seed(), (epoch - 1) as u64);
         let first_step = state.steps_into_epoch;
         let mut sums = state.partial.take().unwrap_or_default();
         let mut pending: Pending = Vec::with_capacity(options.report_every);

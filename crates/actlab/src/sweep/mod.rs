@@ -147,7 +147,7 @@ pub fn report(args: ReportArgs) -> anyhow::Result<()> {
         .out
         .clone()
         .unwrap_or_else(|| args.runs[0].join("report"));
-    let recorded = recorded(&args.runs[0])?;
+    let recorded = recorded(&args.runs[0], args.margin.is_none())?;
     let margin = args.margin.or(recorded.margin);
     write_report(
         &args.runs,
@@ -209,8 +209,8 @@ fn record(out: &Path, margin: Option<f64>, design: Option<&Design>) -> anyhow::R
 }
 
 /// What a `compare` recorded in `dir` (nothing without `compare.json`); a file that does not
-/// hold a valid margin and design is an error naming it.
-fn recorded(dir: &Path) -> anyhow::Result<Recorded> {
+/// hold a valid design, or — when `use_margin` — a valid margin, is an error naming it.
+fn recorded(dir: &Path, use_margin: bool) -> anyhow::Result<Recorded> {
     let path = dir.join(COMPARE_FILE);
     let text = match actlab_format::fsio::read_text(&path, 1 << 20) {
         Ok(text) => text,
@@ -224,7 +224,7 @@ fn recorded(dir: &Path) -> anyhow::Result<Recorded> {
             path.display()
         )
     })?;
-    if let Some(margin) = recorded.margin {
+    if let Some(margin) = recorded.margin.filter(|_| use_margin) {
         actlab_format::sweep::compare::check_margin(margin)
             .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     }
@@ -309,47 +309,18 @@ pub fn compare(args: CompareArgs) -> anyhow::Result<u8> {
     }
     let baseline = args.baseline.clone().unwrap_or(sweep.baseline.clone());
     if let Some(design) = &design {
-        let training = rounds::Training {
-            jobs: args.jobs,
-            pack: args.pack,
-            quiet: args.quiet,
-        };
-        let judging = looks::Judging {
-            baseline: &baseline,
-            margin,
+        return decide(
+            &args,
+            &sweep,
+            &all,
             design,
-        };
-        eprintln!(
-            "seeds until decided: looks at {:?} seeds, {} spending → {}",
-            design.looks,
-            design.spending.as_str(),
-            out.display()
+            &Judged {
+                out: &out,
+                baseline: &baseline,
+                margin,
+            },
+            &mut data,
         );
-        if let End::Interrupted(code) = looks::run(
-            &sweep, &all, &out, args.shard, &training, &mut data, &judging,
-        )? {
-            eprintln!(
-                "interrupted: finished runs are kept and unfinished ones checkpointed; run the \
-                 same command again to continue"
-            );
-            return Ok(code);
-        }
-        if args.shard.is_some() {
-            // Every shard ends when the design does; one report, merged by `actlab report`.
-            eprintln!(
-                "shard done and the design complete; write the report with `actlab report {}`",
-                out.display()
-            );
-        } else {
-            let options = report_options(margin, Some(design.clone()));
-            write_report(
-                std::slice::from_ref(&out),
-                &out.join("report"),
-                &baseline,
-                &options,
-            )?;
-        }
-        return Ok(0);
     }
     let todo = to_train(&args, &sweep, &points, all.len(), &out)?;
     if !todo.is_empty() {
@@ -387,6 +358,67 @@ pub fn compare(args: CompareArgs) -> anyhow::Result<u8> {
         )?;
     }
     Ok(if failures.failed.is_empty() { 0 } else { 1 })
+}
+
+/// Where a sweep's runs are and how they are judged.
+struct Judged<'a> {
+    out: &'a Path,
+    baseline: &'a str,
+    margin: Option<f64>,
+}
+
+/// Seeds until decided: trains `all` look by look ([`looks::run`]), then writes the report
+/// (a shard leaves it to `actlab report`). Returns the exit status.
+fn decide(
+    args: &CompareArgs,
+    sweep: &Sweep,
+    all: &[Point],
+    design: &Design,
+    judged: &Judged,
+    data: &mut DataOnce,
+) -> anyhow::Result<u8> {
+    let out = judged.out;
+    let training = rounds::Training {
+        jobs: args.jobs,
+        pack: args.pack,
+        quiet: args.quiet,
+    };
+    let judging = looks::Judging {
+        baseline: judged.baseline,
+        margin: judged.margin,
+        design,
+    };
+    eprintln!(
+        "seeds until decided: looks at {:?} seeds, {} spending → {}",
+        design.looks,
+        design.spending.as_str(),
+        out.display()
+    );
+    if let End::Interrupted(code) =
+        looks::run(sweep, all, out, args.shard, &training, data, &judging)?
+    {
+        eprintln!(
+            "interrupted: finished runs are kept and unfinished ones checkpointed; run the same \
+             command again to continue"
+        );
+        return Ok(code);
+    }
+    if args.shard.is_some() {
+        // Every shard ends when the design does; one report, merged by `actlab report`.
+        eprintln!(
+            "shard done and the design complete; write the report with `actlab report {}`",
+            out.display()
+        );
+    } else {
+        let options = report_options(judged.margin, Some(design.clone()));
+        write_report(
+            &[out.to_path_buf()],
+            &out.join("report"),
+            judged.baseline,
+            &options,
+        )?;
+    }
+    Ok(0)
 }
 
 /// The sweep's final runs: its grid points, or — with `[tune]` — after the tuning stage, each
