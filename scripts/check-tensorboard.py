@@ -11,7 +11,10 @@
 2. `tensorboard --logdir SWEEP_DIR --host 127.0.0.1 --port 0` is started; its HTTP API must list
    every run and its scalar tags, and the hparams plugin must return the sweep's experiment
    (hyperparameters activation, lr, seed, hidden, backend; the metrics) and one session per run
-   with its hyperparameters and its test accuracy. Then it is stopped.
+   with its hyperparameters and its test accuracy — and, when SWEEP_DIR/report/results.json
+   exists, one session per activation of the report (report/tensorboard/<activation>) whose
+   metrics equal results.json: mean accuracy, Δ vs the baseline, the verdict's code, the rank.
+   Then it is stopped.
 
 Exit status 0 when everything holds; otherwise a message on stderr and status 1.
 """
@@ -33,7 +36,50 @@ from tensorboard.backend.event_processing import event_accumulator
 from tensorboard.plugins.hparams import plugin_data_pb2
 
 HPARAMS = {"activation", "lr", "seed", "hidden", "backend"}
-METRICS = {"test/accuracy", "val/best_accuracy", "test/loss"}
+METRICS = {"test/accuracy", "val/best_accuracy", "test/loss", "report/mean_accuracy",
+           "report/delta_points", "report/verdict", "report/rank", "report/rank_high",
+           "report/p_improvement"}
+VERDICT_CODES = {"better": 2.0, "equivalent": 1.0, "undecided": 0.0, "worse": -1.0}
+
+
+def slug(name):
+    """The report session's directory for a group (actlab's output::tensorboard::slug)."""
+    out = ""
+    for c in name:
+        if (c.isascii() and c.isalnum()) or c in "._":
+            out += c.lower()
+        elif not out.endswith("-"):
+            out += "-"
+    return out.strip("-")
+
+
+def check_report_sessions(sweep, sessions):
+    """The report's sessions against results.json; returns how many were checked."""
+    path = os.path.join(sweep, "report", "results.json")
+    if not os.path.isfile(path):
+        return 0
+    with open(path) as f:
+        results = json.load(f)["results"]
+    for row in results:
+        name = os.path.join("report", "tensorboard", slug(row["name"]))
+        if name not in sessions:
+            fail(f"no report session {name}; sessions: {sorted(sessions)[:8]}…")
+        hparams, session = sessions[name]
+        if hparams.get("activation") != row["activation_label"] or "seed" in hparams:
+            fail(f"report session {name} hparams {hparams}")
+        values = {m["name"]["tag"]: m["value"] for m in session.get("metricValues", [])}
+        want = {"report/mean_accuracy": f32(row["accuracy"]["mean"])}
+        versus = row.get("vs_baseline")
+        if versus:
+            want["report/delta_points"] = f32(100.0 * versus["difference"]["mean"])
+            want["report/verdict"] = VERDICT_CODES[versus["verdict"]]
+        if row.get("rank"):
+            want["report/rank"] = float(row["rank"]["rank"])
+            want["report/rank_high"] = float(row["rank"]["high"])
+        for tag, value in want.items():
+            if values.get(tag) != value:
+                fail(f"report session {name}: {tag} = {values.get(tag)}, results.json {value}")
+    return len(results)
 
 
 def fail(message):
@@ -223,7 +269,8 @@ def check_server(sweep, runs):
                 fail(f"session {name}: metrics {values}, test accuracy {summary['test_accuracy']}")
             if session.get("status") != "STATUS_SUCCESS":
                 fail(f"session {name}: status {session.get('status')}")
-        return len(expected_runs), len(sessions)
+        reports = check_report_sessions(sweep, sessions)
+        return len(expected_runs), len(sessions), reports
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:
@@ -243,11 +290,12 @@ def main():
     for run in runs + extra:
         t, _ = check_events(run)
         tags |= t
-    served, sessions = check_server(sweep, runs)
+    served, sessions, reports = check_server(sweep, runs)
     print(
         f"tensorboard: {len(runs) + len(extra)} runs' events equal their files "
         f"({len(tags)} distinct tags); the server lists {served} runs, "
-        f"the hparams plugin {sessions} sessions; tags: {' '.join(sorted(tags))}"
+        f"the hparams plugin {sessions} sessions ({reports} report sessions equal "
+        f"results.json); tags: {' '.join(sorted(tags))}"
     )
 
 

@@ -110,6 +110,11 @@ fn tensorboard_reads_a_sweep_and_a_diagnosed_run() {
     // 8 final runs and the tuning runs that finished; the diagnosed run's tags are in.
     assert!(said.contains("the hparams plugin"), "{said}");
     assert!(said.contains("runs' events equal their files"), "{said}");
+    // sweep-quick's report: one HParams session per activation, equal to results.json.
+    assert!(
+        said.contains("(4 report sessions equal results.json)"),
+        "{said}"
+    );
     for tag in [
         "grad_norm/layer_3",
         "dead_fraction/layer_2",

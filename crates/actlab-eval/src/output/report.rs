@@ -530,6 +530,7 @@ pub fn write(
         let names = crate::report::tuning::display_names(tuning, &report.results);
         written.extend(crate::plot::lr::plot(&tuning.selection, &names, out)?);
     }
+    written.extend(super::tensorboard::write(report, runs, out)?);
     // Last: the page inlines the plots just written.
     let html = super::html::page(&md, runs, out);
     written.extend(write_texts(out, &[("report.html", html)])?);

@@ -96,11 +96,31 @@ fn group(experiment: &Experiment) -> String {
     name.strip_suffix(&suffix).unwrap_or(&name).to_string()
 }
 
-/// The metrics the HParams dashboard shows for each session.
-pub const METRICS: [(&str, &str, i32); 3] = [
+/// The metrics the HParams dashboard shows for each session: a run's, and the report's per
+/// activation (`report/…`, written by the report into `report/tensorboard/`, one session per
+/// activation, so the comparison's verdicts sit beside the runs).
+pub const METRICS: [(&str, &str, i32); 9] = [
     ("test/accuracy", "test accuracy", 0),
     ("val/best_accuracy", "best validation accuracy", 2),
     ("test/loss", "test loss", 0),
+    ("report/mean_accuracy", "mean test accuracy (report)", 0),
+    ("report/delta_points", "Δ vs baseline, points (report)", 0),
+    (
+        "report/verdict",
+        "verdict vs baseline: 2 better, 1 equivalent, 0 undecided, −1 worse (report)",
+        0,
+    ),
+    ("report/rank", "rank (report)", 0),
+    (
+        "report/rank_high",
+        "rank, worst of its 95% interval (report)",
+        0,
+    ),
+    (
+        "report/p_improvement",
+        "P(a run beats the baseline's) (report)",
+        0,
+    ),
 ];
 
 /// The hparams experiment record of a sweep whose runs are `experiments`: each
