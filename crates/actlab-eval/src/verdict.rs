@@ -9,6 +9,8 @@
 
 use serde::Serialize;
 
+use actlab_format::sweep::compare::Correction;
+
 use crate::stats::{self, Difference, Interval};
 
 /// The family-wise level of every verdict.
@@ -120,6 +122,9 @@ pub struct Judgement {
     /// `simultaneous` is the repeated confidence interval at α/m.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sequential: Option<SequentialLook>,
+    /// How `p_holm` and `simultaneous` were corrected: Holm (Bonferroni intervals) or max-T
+    /// (intervals from the same joint null).
+    pub correction: Correction,
 }
 
 /// Where a comparison judged by a group-sequential design stands.
@@ -181,9 +186,31 @@ pub fn seeds_to_decide(sd: f64, delta: f64, margin: Option<f64>, alpha: f64) -> 
 /// what is undecided. Comparisons with a NaN p-value (no spread at all, e.g. two identical
 /// functions) are undecided and do not count in m.
 pub fn judge(family: &[Tested], margin: Option<f64>) -> Vec<Judgement> {
+    judge_with(family, margin, Correction::Holm, None)
+}
+
+/// [`judge`] with the difference tests corrected by `correction`: max-T needs `diffs`, each
+/// comparison's per-seed differences on the same seeds (without them, or when a comparison has
+/// no spread, Holm is used and said in `Judgement::correction`). The equivalence tests are
+/// Holm-corrected either way.
+pub fn judge_with(
+    family: &[Tested],
+    margin: Option<f64>,
+    correction: Correction,
+    diffs: Option<&[Vec<f64>]>,
+) -> Vec<Judgement> {
     let raw: Vec<f64> = family.iter().map(|t| t.test.p).collect();
     let m = raw.iter().filter(|p| !p.is_nan()).count().max(1);
-    let holm = stats::holm(&raw);
+    let max_t = match (correction, diffs) {
+        (Correction::MaxT, Some(d)) => {
+            maxt::adjusted(d, maxt::DRAWS).zip(maxt::critical(d, ALPHA, maxt::DRAWS))
+        }
+        _ => None,
+    };
+    let (holm, critical, used) = match max_t {
+        Some((adjusted, c)) => (adjusted, Some(c), Correction::MaxT),
+        None => (stats::holm(&raw), None, Correction::Holm),
+    };
     let equivalence: Option<Vec<f64>> =
         margin.map(|margin| family.iter().map(|t| tost_p(&t.test, margin)).collect());
     let equivalence_holm = equivalence.as_deref().map(stats::holm);
@@ -208,7 +235,15 @@ pub fn judge(family: &[Tested], margin: Option<f64>) -> Vec<Judgement> {
                 p_holm,
                 p_equivalence: equivalence.as_ref().map(|p| p[i]),
                 p_equivalence_holm: p_eq_holm,
-                simultaneous: interval(d, step),
+                simultaneous: match critical {
+                    // Max-T: Δ ± c·se, c the joint null's 1 − α quantile of max |t|.
+                    Some(c) => Interval {
+                        mean: d.difference.mean,
+                        low: d.difference.mean - c * d.se,
+                        high: d.difference.mean + c * d.se,
+                    },
+                    None => interval(d, step),
+                },
                 equivalence_interval: margin.map(|_| interval(d, 2.0 * step)),
                 family_size: m,
                 below_margin: equivalent && differs,
@@ -216,10 +251,13 @@ pub fn judge(family: &[Tested], margin: Option<f64>) -> Vec<Judgement> {
                     .then(|| seeds_to_decide(tested.sd, d.difference.mean, margin, step))
                     .flatten(),
                 sequential: None,
+                correction: used,
             }
         })
         .collect()
 }
+
+pub mod maxt;
 
 #[cfg(test)]
 mod tests;

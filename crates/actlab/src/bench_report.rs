@@ -212,7 +212,7 @@ pub fn child(root: &Path) -> anyhow::Result<()> {
         &[root.to_path_buf()],
         &root.join("report"),
         "relu",
-        &crate::sweep::report_options(Some(0.3), None),
+        &crate::sweep::report_options(&crate::sweep::Recorded::margin(Some(0.3))),
     )?;
     let seconds = start.elapsed().as_secs_f64();
     let peak = actlab_train::run::peak_rss_mb().context("reading VmHWM from /proc/self/status")?;

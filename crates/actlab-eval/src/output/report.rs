@@ -11,6 +11,8 @@ use crate::error::EvalError;
 use crate::plot::comparison;
 use crate::report::{ActivationResult, Report, RunRecord, group_keys};
 use crate::stats::{self, TestKind};
+use actlab_format::sweep::compare::Correction;
+
 use crate::verdict::{Judgement, Verdict};
 
 fn pct(v: f64) -> String {
@@ -99,7 +101,7 @@ pub fn markdown(report: &Report, claims: &[Claim]) -> String {
 /// The leaderboard: one row per group, with its comparison with the baseline.
 fn results_table(report: &Report) -> String {
     let mut md = String::from(
-        "| activation | n | mean acc % | std | 95% CI | rank (95%) | min–max | s/epoch | params | learned | vs baseline (Δ points, simultaneous 95% CI, Holm p) | effect | MDE (points) | verdict |\n",
+        "| activation | n | mean acc % | std | 95% CI | rank (95%) | min–max | s/epoch | params | learned | vs baseline (Δ points, simultaneous 95% CI, corrected p) | effect | MDE (points) | verdict |\n",
     );
     md.push_str("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for r in &report.results {
@@ -157,11 +159,19 @@ fn versus_cells(report: &Report, r: &ActivationResult) -> (String, String, Strin
             nominal_text(look.nominal),
         ),
         None => format!(
-            "{:+.2} [{:+.2}, {:+.2}], Holm {}{equivalence} ({test})",
+            "{:+.2} [{:+.2}, {:+.2}], {} {}{equivalence} ({test}{})",
             100.0 * v.test.difference.mean,
             100.0 * j.simultaneous.low,
             100.0 * j.simultaneous.high,
+            match j.correction {
+                Correction::Holm => "Holm",
+                Correction::MaxT => "max-T",
+            },
             stats::p_text(j.p_holm),
+            match v.family.as_str() {
+                "baseline comparisons" => String::new(),
+                family => format!(", {family}"),
+            },
         ),
     };
     let power = format!(
@@ -290,8 +300,7 @@ fn significance_note(report: &Report) -> String {
         .map(|v| v.judgement.family_size)
         .collect();
     if !family_sizes.is_empty() {
-        let sizes: Vec<String> = family_sizes.iter().map(usize::to_string).collect();
-        md.push_str(&format!("\nFamily: m = {} comparisons", sizes.join(" / ")));
+        md.push_str(&format!("\n{}", families_line(report)));
         let twins: Vec<String> = report
             .results
             .iter()
@@ -318,6 +327,41 @@ fn significance_note(report: &Report) -> String {
         ));
     }
     md
+}
+
+/// Which family each p-value belongs to: "Family: m = 11 comparisons (Holm)", or with a
+/// declared family "Families: confirmatory (m = 3: gelu, mish, swish; max-T), exploratory
+/// (m = 8; Holm)".
+fn families_line(report: &Report) -> String {
+    // (family, m, correction) → members, in table order.
+    type Family<'a> = ((String, usize, &'static str), Vec<&'a str>);
+    let mut families: Vec<Family> = Vec::new();
+    for r in report.results.iter().filter(|r| r.same_as.is_none()) {
+        let Some(v) = &r.vs_baseline else { continue };
+        let correction = match (v.judgement.sequential, v.judgement.correction) {
+            (Some(_), _) => "group-sequential Holm",
+            (None, Correction::Holm) => "Holm",
+            (None, Correction::MaxT) => "max-T",
+        };
+        let key = (v.family.clone(), v.judgement.family_size, correction);
+        match families.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, names)) => names.push(&r.name),
+            None => families.push((key, vec![&r.name])),
+        }
+    }
+    let described: Vec<String> = families
+        .iter()
+        .map(|((family, m, correction), names)| match family.as_str() {
+            "baseline comparisons" => format!("m = {m} comparisons ({correction})"),
+            "confirmatory" => format!("confirmatory (m = {m}: {}; {correction})", names.join(", ")),
+            other => format!("{other} (m = {m}; {correction})"),
+        })
+        .collect();
+    match described.len() {
+        0 => "Family: none".into(),
+        1 => format!("Family: {}", described[0]),
+        _ => format!("Families: {}", described.join(", ")),
+    }
 }
 
 /// The all-pairs tests: which pairs differ, or why they were skipped.

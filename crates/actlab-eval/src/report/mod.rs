@@ -14,7 +14,7 @@ mod versus;
 pub use environment::{Environment, environments};
 pub use pairs::{MAX_PAIR_GROUPS, Pair, all_pairs};
 pub use versus::VersusBaseline;
-use versus::{compare_with_baseline, duplicates, seeds_for};
+use versus::{FamilyRule, compare_with_baseline, duplicates, seeds_for};
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -237,6 +237,11 @@ pub struct ReportOptions {
     pub design: Option<crate::sequential::Design>,
     /// Bootstrap resamples of the image-level statistics (0: none, e.g. to plan a look).
     pub resamples: usize,
+    /// The declared confirmatory family (`[compare] family`): the other comparisons with the
+    /// baseline are judged as a second, exploratory family.
+    pub family: Option<Vec<String>>,
+    /// How a family's difference tests are corrected (`[compare] correction`).
+    pub correction: actlab_format::sweep::compare::Correction,
 }
 
 /// The sizes of the hidden layers in a summary's `layers` (input and output dropped).
@@ -326,8 +331,8 @@ pub fn build_report_with_margin(runs: &[RunRecord], baseline: &str, margin: Opti
         baseline,
         &ReportOptions {
             margin,
-            design: None,
             resamples: crate::bootstrap::RESAMPLES,
+            ..ReportOptions::default()
         },
     )
 }
@@ -383,8 +388,13 @@ pub fn build_report_with(runs: &[RunRecord], baseline: &str, options: &ReportOpt
     let base_indices: Vec<usize> = families.iter().map(|(b, _)| *b).collect();
     duplicates(&mut results, &prints, &base_indices);
     let margin_fraction = margin.map(|points| points / 100.0);
+    let rule = FamilyRule {
+        margin: margin_fraction,
+        correction: options.correction,
+        declared: options.family.as_deref(),
+    };
     for (b, members) in &families {
-        compare_with_baseline(&mut results, *b, members, margin_fraction);
+        compare_with_baseline(&mut results, *b, members, &rule);
     }
     let sequential = options
         .design

@@ -124,6 +124,7 @@ fn set(r: &mut ActivationResult, o: &Outcome, m: usize, design: &Design) {
         family_size: m,
         below_margin: o.below_margin,
         seeds_to_decide: o.seeds_to_decide,
+        correction: actlab_format::sweep::compare::Correction::Holm,
         sequential: Some(SequentialLook {
             decided_at: o.decided_at,
             looks: design.looks.len(),

@@ -4,6 +4,8 @@
 use serde::Serialize;
 
 use super::{ActivationResult, MAX_SEEDS, RunRecord};
+use actlab_format::sweep::compare::Correction;
+
 use crate::stats::{self, Difference, EffectSize, TestKind};
 use crate::verdict::{self, Judgement, Tested};
 
@@ -29,23 +31,50 @@ pub struct VersusBaseline {
     /// baseline), McNemar per seed (when both groups' runs have per-image predictions).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub images: Option<crate::bootstrap::ImageComparison>,
+    /// The family its p-value and verdict belong to: "baseline comparisons" (every comparison
+    /// with this baseline), or with `[compare] family` "confirmatory" / "exploratory".
+    pub family: String,
 }
 
-/// `a` tested against `b`: a paired t-test when both ran the same (distinct) seeds, Welch's
-/// otherwise, with the spread of one seed's difference — the sd of the paired differences, or
-/// for Welch √(s_a² + s_b²) (a difference of two means over n seeds each spreads by that / √n:
-/// plans equal seeds). The baseline rows and the pairs both test this way.
+/// The accuracies of `a` and `b` on the seeds they share, in `a`'s order, when those pair them:
+/// distinct seeds in each, at least two shared, and one group's seeds all among the other's (the
+/// same grid; a design that stopped one earlier; a grid that lost a run) — the other's extra
+/// runs are left out. `None`: test them as independent samples.
+pub(super) fn paired_values(
+    a: &ActivationResult,
+    b: &ActivationResult,
+) -> Option<(Vec<f64>, Vec<f64>)> {
+    let distinct = |keys: &[u64]| {
+        let mut sorted = keys.to_vec();
+        sorted.sort_unstable();
+        sorted.windows(2).all(|w| w[0] != w[1])
+    };
+    if !(distinct(&a.keys) && distinct(&b.keys)) {
+        return None;
+    }
+    let shared: Vec<(f64, f64)> = a
+        .keys
+        .iter()
+        .zip(&a.accuracies)
+        .filter_map(|(k, x)| {
+            let j = b.keys.iter().position(|t| t == k)?;
+            Some((*x, b.accuracies[j]))
+        })
+        .collect();
+    let nested = shared.len() == a.keys.len().min(b.keys.len());
+    (nested && shared.len() >= 2).then(|| shared.into_iter().unzip())
+}
+
+/// `a` tested against `b`: a paired t-test over the seeds they share when those pair them
+/// ([`paired_values`]), Welch's otherwise, with the spread of one seed's difference — the sd of
+/// the paired differences, or for Welch √(s_a² + s_b²) (a difference of two means over n seeds
+/// each spreads by that / √n: plans equal seeds). The baseline rows and the pairs both test
+/// this way.
 pub(super) fn test_groups(a: &ActivationResult, b: &ActivationResult) -> Tested {
-    let distinct = a.keys.windows(2).all(|w| w[0] != w[1]);
-    if a.keys == b.keys && distinct {
-        let diffs: Vec<f64> = a
-            .accuracies
-            .iter()
-            .zip(&b.accuracies)
-            .map(|(x, y)| x - y)
-            .collect();
+    if let Some((x, y)) = paired_values(a, b) {
+        let diffs: Vec<f64> = x.iter().zip(&y).map(|(x, y)| x - y).collect();
         Tested {
-            test: stats::paired_t(&a.accuracies, &b.accuracies),
+            test: stats::paired_t(&x, &y),
             sd: stats::sample_std(&diffs),
         }
     } else {
@@ -94,38 +123,101 @@ pub(super) fn seeds_for(results: &[ActivationResult], delta: f64) -> Option<(Opt
     Some((stats::seeds_needed(median, delta, MAX_SEEDS, alpha), median))
 }
 
+/// How a baseline's comparisons are judged: the margin (accuracy fraction), the correction of
+/// the difference tests, and the declared confirmatory family (kinds, labels or group names).
+pub(super) struct FamilyRule<'a> {
+    pub margin: Option<f64>,
+    pub correction: Correction,
+    pub declared: Option<&'a [String]>,
+}
+
+/// A comparison before its family is judged: the row, its effect size, its test, its per-seed
+/// differences with their seeds (paired), its family.
+type Candidate = (
+    usize,
+    EffectSize,
+    Tested,
+    Option<(Vec<u64>, Vec<f64>)>,
+    &'static str,
+);
+
+/// Which family a comparison belongs to, as the report names it.
+fn family_of(r: &ActivationResult, declared: Option<&[String]>) -> &'static str {
+    match declared {
+        None => "baseline comparisons",
+        Some(list) => {
+            let named = |e: &String| *e == r.kind || *e == r.activation_label || *e == r.name;
+            if list.iter().any(named) {
+                "confirmatory"
+            } else {
+                "exploratory"
+            }
+        }
+    }
+}
+
 /// Compares every group of `members` with at least two runs with the baseline `results[b]`: a
-/// paired t-test when both ran the same seeds, Welch's otherwise; the family's verdicts by
-/// [`verdict::judge`] (Holm, equivalence within `margin`); effect size and power per comparison.
+/// paired t-test when both ran the same seeds, Welch's otherwise; each family's verdicts (the
+/// declared confirmatory one and the rest, or all together) by [`verdict::judge_with`] (Holm or
+/// max-T, equivalence within the margin); effect size and power per comparison.
 pub(super) fn compare_with_baseline(
     results: &mut [ActivationResult],
     b: usize,
     members: &[usize],
-    margin: Option<f64>,
+    rule: &FamilyRule,
 ) {
     let base = results[b].clone();
-    let mut tested = Vec::new();
+    let mut tested: Vec<Candidate> = Vec::new();
     for &i in members {
         let result = &results[i];
         if i == b || result.n < 2 || base.n < 2 || result.same_as.is_some() {
             continue;
         }
         let pair = test_groups(result, &base);
-        let effect_size = effect(&result.accuracies, &base.accuracies, &pair.test);
-        tested.push((i, effect_size, pair));
+        let paired = paired_values(result, &base);
+        let effect_size = match &paired {
+            Some((x, y)) => effect(x, y, &pair.test),
+            None => effect(&result.accuracies, &base.accuracies, &pair.test),
+        };
+        // Per-seed differences on the shared seeds, with those seeds (max-T needs every
+        // comparison of a family on the same ones).
+        let shared: Vec<u64> = result
+            .keys
+            .iter()
+            .copied()
+            .filter(|k| base.keys.contains(k))
+            .collect();
+        let diffs = paired.map(|(x, y)| (shared, x.iter().zip(&y).map(|(x, y)| x - y).collect()));
+        let family = family_of(result, rule.declared);
+        tested.push((i, effect_size, pair, diffs, family));
     }
-    let family: Vec<Tested> = tested.iter().map(|(_, _, t)| *t).collect();
-    let judged = verdict::judge(&family, margin);
-    for ((i, effect_size, Tested { test, .. }), judgement) in tested.into_iter().zip(judged) {
-        let step = verdict::ALPHA / judgement.family_size as f64;
-        results[i].vs_baseline = Some(VersusBaseline {
-            baseline: base.name.clone(),
-            mde_points: 100.0 * stats::minimal_detectable(test.se, test.df, step),
-            judgement,
-            effect_size,
-            test,
-            images: None,
-        });
+    for family in ["baseline comparisons", "confirmatory", "exploratory"] {
+        let members: Vec<&Candidate> = tested.iter().filter(|t| t.4 == family).collect();
+        if members.is_empty() {
+            continue;
+        }
+        let tests: Vec<Tested> = members.iter().map(|t| t.2).collect();
+        // Max-T only when every comparison pairs on the same seeds.
+        let paired: Option<Vec<&(Vec<u64>, Vec<f64>)>> =
+            members.iter().map(|t| t.3.as_ref()).collect();
+        let diffs: Option<Vec<Vec<f64>>> = paired
+            .filter(|p| p.iter().all(|(keys, _)| *keys == p[0].0))
+            .map(|p| p.iter().map(|(_, d)| d.clone()).collect());
+        let judged = verdict::judge_with(&tests, rule.margin, rule.correction, diffs.as_deref());
+        for (&&(i, effect_size, Tested { test, .. }, _, family), judgement) in
+            members.iter().zip(judged)
+        {
+            let step = verdict::ALPHA / judgement.family_size as f64;
+            results[i].vs_baseline = Some(VersusBaseline {
+                baseline: base.name.clone(),
+                mde_points: 100.0 * stats::minimal_detectable(test.se, test.df, step),
+                judgement,
+                effect_size,
+                test,
+                images: None,
+                family: family.to_string(),
+            });
+        }
     }
     // A group counted once shares its twin's comparison (and verdict).
     for &i in members {

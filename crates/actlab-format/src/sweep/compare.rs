@@ -16,6 +16,28 @@ pub struct CompareSection {
     /// verdicts, only better / worse / undecided].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub margin: Option<f64>,
+    /// The confirmatory family: the activations (kinds, labels or group names) whose
+    /// comparisons with the baseline are corrected together, declared before the runs, so a
+    /// verdict does not depend on what else is in the grid [none: every comparison with the
+    /// baseline]. The other rows are judged as a second, exploratory family.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family: Option<Vec<String>>,
+    /// How the difference tests of a family are corrected: `holm` [default], or `max_t` — a
+    /// step-down many-to-one test on the maximum |t| that uses the correlation of comparisons
+    /// against one baseline (less conservative than Holm when they share the baseline's noise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correction: Option<Correction>,
+}
+
+/// How a family's difference tests are corrected.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Correction {
+    /// Holm's step-down Bonferroni.
+    #[default]
+    Holm,
+    /// Step-down max-T over the comparisons' joint (paired) distribution.
+    MaxT,
 }
 
 /// Checks a margin in accuracy points, from a sweep file or `--margin`.
@@ -42,6 +64,18 @@ impl CompareSection {
                     "points of accuracy, above 0 and at most 100 (e.g. 0.3)",
                 )
             })?;
+        }
+        if let Some(family) = &self.family {
+            let mut sorted = family.clone();
+            sorted.sort();
+            if family.is_empty() || sorted.windows(2).any(|w| w[0] == w[1]) {
+                return Err(ConfigError::invalid(
+                    path,
+                    "compare.family",
+                    format!("{family:?}"),
+                    "at least one activation, none repeated (or leave it out: every comparison)",
+                ));
+            }
         }
         Ok(())
     }

@@ -310,6 +310,20 @@ impl SweepConfig {
         }
         if let Some(compare) = &self.compare {
             compare.check(path)?;
+            // A declared family names activations of the grid (a typo must not shrink it).
+            for entry in compare.family.iter().flatten() {
+                let named = |a: &ActivationConfig| {
+                    a.kind() == entry || a.label() == *entry || activation_slug(a) == *entry
+                };
+                if !self.grid.activations.iter().any(named) || *entry == self.baseline {
+                    return Err(invalid(
+                        "compare.family",
+                        entry.clone(),
+                        "an activation of grid.activations other than the baseline (its kind or \
+                         label, e.g. \"gelu\")",
+                    ));
+                }
+            }
         }
         let points = self.raw_points();
         let mut names: Vec<&str> = points.iter().map(|p| p.0.as_str()).collect();

@@ -20,12 +20,13 @@ use anyhow::bail;
 use super::DataOnce;
 use super::rounds::{End, Next, Round, Stage, Training, drive};
 
-/// What judging needs: the baseline, the margin (points) and the design.
+/// What judging needs: the baseline, how the report judges (margin, family, correction; no
+/// image resamples) and the design.
 pub struct Judging<'a> {
     /// The baseline activation (or group).
     pub baseline: &'a str,
-    /// The margin of equivalence in points.
-    pub margin: Option<f64>,
+    /// The report's options, the design among them.
+    pub options: ReportOptions,
     /// The looks.
     pub design: &'a Design,
 }
@@ -84,12 +85,7 @@ pub fn run(
         }
         // Later looks: what the design, replayed over the finished runs, still needs.
         let (runs, _) = report::collect_runs(&[PathBuf::from(out)])?;
-        let options = ReportOptions {
-            margin: judging.margin,
-            design: Some(design.clone()),
-            resamples: 0,
-        };
-        let built = report::build_report_with(&runs, judging.baseline, &options);
+        let built = report::build_report_with(&runs, judging.baseline, &judging.options);
         let Some(sequential) = built.sequential else {
             bail!("the report has no sequential design");
         };

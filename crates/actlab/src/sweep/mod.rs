@@ -23,6 +23,7 @@ use actlab_format::config::ExperimentConfig;
 use actlab_format::diagnose::DiagnoseReport;
 use actlab_format::run::RunStatus;
 use actlab_format::shard::Shard;
+use actlab_format::sweep::compare::Correction;
 use actlab_format::sweep::{Point, Sweep, SweepConfig};
 use actlab_train::run::{self, DirLock};
 use anyhow::{Context, bail};
@@ -147,22 +148,41 @@ pub fn report(args: ReportArgs) -> anyhow::Result<()> {
         .out
         .clone()
         .unwrap_or_else(|| args.runs[0].join("report"));
-    let recorded = recorded(&args.runs[0], args.margin.is_none())?;
-    let margin = args.margin.or(recorded.margin);
-    write_report(
-        &args.runs,
-        &out,
-        &args.baseline,
-        &report_options(margin, recorded.sequential),
-    )
+    let mut recorded = recorded(&args.runs[0], args.margin.is_none())?;
+    recorded.margin = args.margin.or(recorded.margin);
+    write_report(&args.runs, &out, &args.baseline, &report_options(&recorded))
 }
 
 /// The report's options: every image-level resample.
-pub(crate) fn report_options(margin: Option<f64>, design: Option<Design>) -> ReportOptions {
+pub(crate) fn report_options(recorded: &Recorded) -> ReportOptions {
     ReportOptions {
-        margin,
-        design,
+        margin: recorded.margin,
+        design: recorded.sequential.clone(),
         resamples: actlab_eval::bootstrap::RESAMPLES,
+        family: recorded.family.clone(),
+        correction: recorded.correction,
+    }
+}
+
+impl Recorded {
+    /// How a sweep is judged: its `[compare]` section, the margin (`--margin` or the file's) and
+    /// its design.
+    pub(crate) fn of(sweep: &Sweep, margin: Option<f64>, design: Option<&Design>) -> Recorded {
+        let compare = sweep.compare.clone().unwrap_or_default();
+        Recorded {
+            margin,
+            sequential: design.cloned(),
+            family: compare.family,
+            correction: compare.correction.unwrap_or_default(),
+        }
+    }
+
+    /// Only a margin (`bench --report`).
+    pub(crate) fn margin(margin: Option<f64>) -> Recorded {
+        Recorded {
+            margin,
+            ..Recorded::default()
+        }
     }
 }
 
@@ -189,21 +209,22 @@ const COMPARE_FILE: &str = "compare.json";
 /// What `compare.json` holds.
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Recorded {
+pub(crate) struct Recorded {
     margin: Option<f64>,
     #[serde(default)]
     sequential: Option<Design>,
+    #[serde(default)]
+    family: Option<Vec<String>>,
+    #[serde(default)]
+    correction: Correction,
 }
 
-/// Records the margin (null: none) and the design `compare` uses in `out/compare.json`,
-/// atomically.
-fn record(out: &Path, margin: Option<f64>, design: Option<&Design>) -> anyhow::Result<()> {
+/// Records how `compare` judges — the margin (null: none), the design, the declared family
+/// and the correction — in `out/compare.json`, atomically.
+fn record(out: &Path, recorded: &Recorded) -> anyhow::Result<()> {
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let path = out.join(COMPARE_FILE);
-    let text = serde_json::to_string(&Recorded {
-        margin,
-        sequential: design.cloned(),
-    })?;
+    let text = serde_json::to_string(recorded)?;
     actlab_format::fsio::write_atomic(&path, text.as_bytes())
         .with_context(|| format!("writing {}", path.display()))
 }
@@ -288,7 +309,8 @@ pub fn compare(args: CompareArgs) -> anyhow::Result<u8> {
     let margin = args
         .margin
         .or(sweep.compare.as_ref().and_then(|c| c.margin));
-    record(&out, margin, design.as_ref())?;
+    let judged_as = Recorded::of(&sweep, margin, design.as_ref());
+    record(&out, &judged_as)?;
     let mut data = DataOnce {
         flags: args.data,
         config: &sweep.base,
@@ -317,7 +339,7 @@ pub fn compare(args: CompareArgs) -> anyhow::Result<u8> {
             &Judged {
                 out: &out,
                 baseline: &baseline,
-                margin,
+                recorded: &judged_as,
             },
             &mut data,
         );
@@ -354,7 +376,7 @@ pub fn compare(args: CompareArgs) -> anyhow::Result<u8> {
             std::slice::from_ref(&out),
             &out.join("report"),
             &baseline,
-            &report_options(margin, None),
+            &report_options(&judged_as),
         )?;
     }
     Ok(if failures.failed.is_empty() { 0 } else { 1 })
@@ -364,7 +386,7 @@ pub fn compare(args: CompareArgs) -> anyhow::Result<u8> {
 struct Judged<'a> {
     out: &'a Path,
     baseline: &'a str,
-    margin: Option<f64>,
+    recorded: &'a Recorded,
 }
 
 /// Seeds until decided: trains `all` look by look ([`looks::run`]), then writes the report
@@ -385,7 +407,10 @@ fn decide(
     };
     let judging = looks::Judging {
         baseline: judged.baseline,
-        margin: judged.margin,
+        options: ReportOptions {
+            resamples: 0,
+            ..report_options(judged.recorded)
+        },
         design,
     };
     eprintln!(
@@ -410,7 +435,7 @@ fn decide(
             out.display()
         );
     } else {
-        let options = report_options(judged.margin, Some(design.clone()));
+        let options = report_options(judged.recorded);
         write_report(
             &[out.to_path_buf()],
             &out.join("report"),
