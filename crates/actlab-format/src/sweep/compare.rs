@@ -123,4 +123,31 @@ mod tests {
                 .contains("above 0")
         );
     }
+
+    #[test]
+    fn a_family_names_activations_of_the_grid_and_a_correction_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.toml");
+        let load = |compare: &str| {
+            let text = format!(
+                "[base.model]\npreset = \"prelu-mlp\"\n[grid]\nactivations = [\"relu\", \"gelu\", \"tanh\"]\n[compare]\n{compare}\n"
+            );
+            std::fs::write(&path, text).unwrap();
+            SweepConfig::load(&path).map_err(|e| e.to_string())
+        };
+        let sweep = load("family = [\"gelu\"]\ncorrection = \"max_t\"").unwrap();
+        let compare = sweep.compare.clone().unwrap();
+        assert_eq!(compare.family, Some(vec!["gelu".to_string()]));
+        assert_eq!(compare.correction, Some(super::Correction::MaxT));
+        for (bad, want) in [
+            ("family = [\"gelu\", \"mish\"]", "mish"),
+            ("family = [\"relu\"]", "other than the baseline"),
+            ("family = []", "at least one"),
+            ("family = [\"gelu\", \"gelu\"]", "none repeated"),
+            ("correction = \"bonferroni\"", "bonferroni"),
+        ] {
+            let m = load(bad).unwrap_err();
+            assert!(m.contains(want) && !m.contains('\n'), "{bad}: {m}");
+        }
+    }
 }

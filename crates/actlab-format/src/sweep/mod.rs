@@ -230,6 +230,64 @@ impl SweepConfig {
             ));
         }
         let (hidden, rates) = (self.grid.hidden.as_ref(), self.grid.lr.as_ref());
+        self.check_seeds(path)?;
+        if hidden.is_some_and(Vec::is_empty) {
+            return Err(invalid(
+                "grid.hidden",
+                "[]".into(),
+                "at least one size (or leave it out)",
+            ));
+        }
+        if rates.is_some_and(Vec::is_empty) {
+            return Err(invalid(
+                "grid.lr",
+                "[]".into(),
+                "at least one rate (or leave it out)",
+            ));
+        }
+        // Counted before anything is built (a sequential max or init × data can be huge).
+        let points = [
+            self.grid.activations.len(),
+            hidden.map_or(1, Vec::len),
+            rates.map_or(1, Vec::len),
+            self.grid.seeds.count().unwrap_or(usize::MAX),
+        ]
+        .iter()
+        .try_fold(1usize, |n, &k| n.checked_mul(k))
+        .filter(|&n| n <= MAX_POINTS);
+        if points.is_none() {
+            return Err(invalid(
+                "grid",
+                "activations × hidden × lr × seeds".into(),
+                &format!("at most {MAX_POINTS} runs"),
+            ));
+        }
+        if let Some(tune) = &self.tune {
+            tune.check(self, path)?;
+        }
+        if let Some(compare) = &self.compare {
+            compare.check(path)?;
+            self.check_family(path)?;
+        }
+        let points = self.raw_points();
+        let mut names: Vec<&str> = points.iter().map(|p| p.0.as_str()).collect();
+        names.sort_unstable();
+        if let Some(pair) = names.windows(2).find(|w| w[0] == w[1]) {
+            return Err(invalid(
+                "grid",
+                pair[0].to_string(),
+                "no repeated activation, size, rate or seed",
+            ));
+        }
+        Ok(())
+    }
+
+    /// `[grid] seeds`: a list with a seed, a valid design (one rate only), or two seed lists.
+    fn check_seeds(&self, path: &Path) -> Result<(), ConfigError> {
+        let invalid = |field: &str, value: String, expected: &str| {
+            ConfigError::invalid(path, field, value, expected)
+        };
+        let rates = self.grid.lr.as_ref();
         match &self.grid.seeds {
             Seeds::List(list) if list.is_empty() => {
                 return Err(invalid("grid.seeds", "[]".into(), "at least one seed"));
@@ -274,66 +332,30 @@ impl SweepConfig {
             }
             Seeds::List(_) => {}
         }
-        if hidden.is_some_and(Vec::is_empty) {
-            return Err(invalid(
-                "grid.hidden",
-                "[]".into(),
-                "at least one size (or leave it out)",
-            ));
-        }
-        if rates.is_some_and(Vec::is_empty) {
-            return Err(invalid(
-                "grid.lr",
-                "[]".into(),
-                "at least one rate (or leave it out)",
-            ));
-        }
-        // Counted before anything is built (a sequential max or init × data can be huge).
-        let points = [
-            self.grid.activations.len(),
-            hidden.map_or(1, Vec::len),
-            rates.map_or(1, Vec::len),
-            self.grid.seeds.count().unwrap_or(usize::MAX),
-        ]
-        .iter()
-        .try_fold(1usize, |n, &k| n.checked_mul(k))
-        .filter(|&n| n <= MAX_POINTS);
-        if points.is_none() {
-            return Err(invalid(
-                "grid",
-                "activations × hidden × lr × seeds".into(),
-                &format!("at most {MAX_POINTS} runs"),
-            ));
-        }
-        if let Some(tune) = &self.tune {
-            tune.check(self, path)?;
-        }
-        if let Some(compare) = &self.compare {
-            compare.check(path)?;
-            // A declared family names activations of the grid (a typo must not shrink it).
-            for entry in compare.family.iter().flatten() {
-                let named = |a: &ActivationConfig| {
-                    a.kind() == entry || a.label() == *entry || activation_slug(a) == *entry
-                };
-                if !self.grid.activations.iter().any(named) || *entry == self.baseline {
-                    return Err(invalid(
-                        "compare.family",
-                        entry.clone(),
-                        "an activation of grid.activations other than the baseline (its kind or \
-                         label, e.g. \"gelu\")",
-                    ));
-                }
+        Ok(())
+    }
+
+    /// `[compare] family` names activations of the grid other than the baseline.
+    fn check_family(&self, path: &Path) -> Result<(), ConfigError> {
+        let invalid = |field: &str, value: String, expected: &str| {
+            ConfigError::invalid(path, field, value, expected)
+        };
+        let Some(compare) = &self.compare else {
+            return Ok(());
+        };
+        // A declared family names activations of the grid (a typo must not shrink it).
+        for entry in compare.family.iter().flatten() {
+            let named = |a: &ActivationConfig| {
+                a.kind() == entry || a.label() == *entry || activation_slug(a) == *entry
+            };
+            if !self.grid.activations.iter().any(named) || *entry == self.baseline {
+                return Err(invalid(
+                    "compare.family",
+                    entry.clone(),
+                    "an activation of grid.activations other than the baseline (its kind or \
+                     label, e.g. \"gelu\")",
+                ));
             }
-        }
-        let points = self.raw_points();
-        let mut names: Vec<&str> = points.iter().map(|p| p.0.as_str()).collect();
-        names.sort_unstable();
-        if let Some(pair) = names.windows(2).find(|w| w[0] == w[1]) {
-            return Err(invalid(
-                "grid",
-                pair[0].to_string(),
-                "no repeated activation, size, rate or seed",
-            ));
         }
         Ok(())
     }
