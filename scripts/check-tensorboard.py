@@ -43,7 +43,7 @@ VERDICT_CODES = {"better": 2.0, "equivalent": 1.0, "undecided": 0.0, "worse": -1
 
 
 def slug(name):
-    """The report session's directory for a group (actlab's output::tensorboard::slug)."""
+    """The report session's directory for a group (actlab_format::sweep::slug)."""
     out = ""
     for c in name:
         if (c.isascii() and c.isalnum()) or c in "._":

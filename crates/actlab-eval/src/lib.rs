@@ -21,6 +21,8 @@ pub mod report;
 pub mod reproduce;
 pub mod sequential;
 pub mod stats;
+#[cfg(test)]
+mod test_rng;
 pub mod verdict;
 
 pub use error::{EvalError, PlotError};

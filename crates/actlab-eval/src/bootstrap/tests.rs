@@ -1,5 +1,6 @@
 #![allow(clippy::unwrap_used)]
 use super::*;
+use crate::test_rng::Xorshift;
 
 #[test]
 fn mcnemar_matches_scipy_binomtest() {
@@ -34,23 +35,11 @@ fn probability_of_improvement_is_mann_whitney_u_over_nm() {
     assert_eq!(probability_of_improvement(&[0.0], &[1.0]), 0.0);
 }
 
-/// A deterministic uniform generator for the simulations (xorshift).
-struct Uniform(u64);
-
-impl Uniform {
-    fn next(&mut self) -> f64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        ((self.0 >> 11) as f64 + 0.5) / (1u64 << 53) as f64
-    }
-}
-
 /// Runs of two activations as real networks behave: each test image has a persistent chance
 /// of being right for A and for B (mostly near 0 or 1, so seeds agree on most images), drawn
 /// from a population; each seed's network then gets it right with that chance. Returns A's
 /// and B's runs, per seed.
-fn crossed_runs(rng: &mut Uniform, images: usize, seeds: usize) -> (Vec<Correct>, Vec<Correct>) {
+fn crossed_runs(rng: &mut Xorshift, images: usize, seeds: usize) -> (Vec<Correct>, Vec<Correct>) {
     // (share of the population, chance A is right, chance B is right).
     const KINDS: [(f64, f64, f64); 4] = [
         (0.80, 0.98, 0.98),
@@ -60,7 +49,7 @@ fn crossed_runs(rng: &mut Uniform, images: usize, seeds: usize) -> (Vec<Correct>
     ];
     let chances: Vec<(f64, f64)> = (0..images)
         .map(|_| {
-            let mut u = rng.next();
+            let mut u = rng.uniform();
             for (share, a, b) in KINDS {
                 if u < share {
                     return (a, b);
@@ -70,11 +59,11 @@ fn crossed_runs(rng: &mut Uniform, images: usize, seeds: usize) -> (Vec<Correct>
             (0.05, 0.05)
         })
         .collect();
-    let run = |rng: &mut Uniform, pick: fn(&(f64, f64)) -> f64| {
+    let run = |rng: &mut Xorshift, pick: fn(&(f64, f64)) -> f64| {
         Correct::new(
             &chances
                 .iter()
-                .map(|c| rng.next() < pick(c))
+                .map(|c| rng.uniform() < pick(c))
                 .collect::<Vec<_>>(),
         )
     };
@@ -103,7 +92,7 @@ fn the_bootstrap_has_the_crossed_designs_variance() {
     //   E Δ* = d̄,  Var Δ* = σ²_b / k + (1/N²)·[Σ_i (m_i² + v_i/k) − N·(d̄² + σ²_b / k)].
     // The seeds-only resample (images fixed) has the first term alone.
     let (images, k) = (400usize, 6usize);
-    let mut rng = Uniform(3);
+    let mut rng = Xorshift(3);
     let (a, b) = crossed_runs(&mut rng, images, k);
     let seeds: Vec<u64> = (1..=k as u64).collect();
     let (ra, rb): (Vec<&Correct>, Vec<&Correct>) = (a.iter().collect(), b.iter().collect());
@@ -163,7 +152,7 @@ fn the_interval_covers_a_known_truth_where_seeds_only_and_nested_resampling_do_n
     // Each experiment draws its own test set of 500 images from the population and trains 6
     // seeds of each activation; the truth is the population's difference.
     let (experiments, images, k) = (200, 500usize, 6usize);
-    let mut rng = Uniform(99);
+    let mut rng = Xorshift(99);
     let (mut crossed, mut seeds_only, mut nested) = (0, 0, 0);
     let inside = |low: f64, high: f64| usize::from(low <= CROSSED_TRUTH && CROSSED_TRUTH <= high);
     for e in 0..experiments {
@@ -202,10 +191,10 @@ fn the_interval_covers_a_known_truth_where_seeds_only_and_nested_resampling_do_n
             .map(|_| {
                 (0..k)
                     .map(|_| {
-                        let s = (rng.next() * k as f64) as usize;
+                        let s = (rng.uniform() * k as f64) as usize;
                         (0..images)
                             .map(|_| {
-                                let i = (rng.next() * images as f64) as usize;
+                                let i = (rng.uniform() * images as f64) as usize;
                                 f64::from(u8::from(a[s].get(i))) - f64::from(u8::from(b[s].get(i)))
                             })
                             .sum::<f64>()
@@ -314,7 +303,7 @@ fn a_comparison_reports_mcnemar_per_seed_and_is_deterministic() {
 #[test]
 fn rank_intervals_are_tight_when_groups_are_far_apart() {
     let images = 1_000;
-    let mut rng = Uniform(5);
+    let mut rng = Xorshift(5);
     let seeds: Vec<u64> = (1..=5).collect();
     // Accuracies 0.60, 0.70, 0.90, 0.902 (the last two close).
     let levels = [0.6, 0.7, 0.9, 0.902];
@@ -322,7 +311,7 @@ fn rank_intervals_are_tight_when_groups_are_far_apart() {
         .iter()
         .map(|&p| {
             (0..5)
-                .map(|_| Correct::new(&(0..images).map(|_| rng.next() < p).collect::<Vec<_>>()))
+                .map(|_| Correct::new(&(0..images).map(|_| rng.uniform() < p).collect::<Vec<_>>()))
                 .collect()
         })
         .collect();

@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use actlab_format::sweep::slug;
 use actlab_tb::proto::STATUS_SUCCESS;
 
 use crate::error::EvalError;
@@ -26,20 +27,6 @@ pub fn verdict_code(verdict: Verdict) -> f64 {
         Verdict::Undecided => 0.0,
         Verdict::Worse => -1.0,
     }
-}
-
-/// A directory name for a group: its name with anything but letters, digits, `.` and `_` as
-/// `-`.
-pub fn slug(name: &str) -> String {
-    let mut out = String::new();
-    for c in name.chars() {
-        if c.is_ascii_alphanumeric() || c == '.' || c == '_' {
-            out.push(c.to_ascii_lowercase());
-        } else if !out.ends_with('-') {
-            out.push('-');
-        }
-    }
-    out.trim_matches('-').to_string()
 }
 
 /// Writes one HParams session per group of `report` into `out/tensorboard/`.

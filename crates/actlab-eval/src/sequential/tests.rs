@@ -1,6 +1,7 @@
 #![allow(clippy::unwrap_used)]
 use super::boundary::{NEVER, crossing_probability};
 use super::*;
+use crate::test_rng::Xorshift;
 
 fn equal_looks(k: usize) -> Vec<f64> {
     (1..=k).map(|i| i as f64 / k as f64).collect()
@@ -145,24 +146,6 @@ fn designs_are_checked() {
     assert!(Design::new(vec![1, 2, 2], 2, 1, Spending::Pocock).is_err());
 }
 
-/// A small deterministic generator (xorshift) with normal draws (Box–Muller), so the
-/// simulation needs no dependency and is the same on every machine.
-struct Rng(u64);
-
-impl Rng {
-    fn uniform(&mut self) -> f64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        ((self.0 >> 11) as f64 + 0.5) / (1u64 << 53) as f64
-    }
-
-    fn normal(&mut self) -> f64 {
-        let (u, v) = (self.uniform(), self.uniform());
-        (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
-    }
-}
-
 /// What a simulated family gave.
 #[derive(Default)]
 struct Tally {
@@ -202,7 +185,7 @@ fn simulate_with(
     let seeds: Vec<u64> = (1..=40).collect();
     let design = Design::new(seeds, 5, 5, Spending::OBrienFleming).unwrap();
     let mut bounds = Boundaries::new(&design);
-    let mut rng = Rng(seed);
+    let mut rng = Xorshift(seed);
     let (sd_group, sd_base) = (0.7, 0.7);
     let mut tally = Tally::default();
     for _ in 0..families {

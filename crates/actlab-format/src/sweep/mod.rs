@@ -164,9 +164,14 @@ pub fn activation_slug(activation: &ActivationConfig) -> String {
         let hex: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
         return format!("expr-{hex}");
     }
-    let label = activation.label();
+    slug(&activation.label())
+}
+
+/// A file-name-safe form of `text`: letters and digits lowercased, `.` and `_` kept, every run
+/// of anything else one `-`, none at the ends.
+pub fn slug(text: &str) -> String {
     let mut slug = String::new();
-    for c in label.chars() {
+    for c in text.chars() {
         if c.is_ascii_alphanumeric() || c == '.' || c == '_' {
             slug.push(c.to_ascii_lowercase());
         } else if !slug.ends_with('-') {

@@ -1,6 +1,7 @@
 #![allow(clippy::unwrap_used)]
 use super::*;
 use crate::stats;
+use crate::test_rng::Xorshift;
 
 /// Rows of a Sylvester Hadamard matrix of order 8 (every row but the first sums to 0 and any
 /// two are orthogonal): columns built from them have exactly zero sample correlation.
@@ -59,28 +60,12 @@ fn independent_comparisons_give_sidak() {
     }
 }
 
-/// A deterministic normal generator for the simulation (xorshift, Box–Muller).
-struct Rng(u64);
-
-impl Rng {
-    fn uniform(&mut self) -> f64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        ((self.0 >> 11) as f64 + 0.5) / (1u64 << 53) as f64
-    }
-    fn normal(&mut self) -> f64 {
-        let (u, v) = (self.uniform(), self.uniform());
-        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
-    }
-}
-
 #[test]
 fn max_t_holds_its_error_rate_and_rejects_more_than_holm_with_a_shared_baseline() {
     // m = 6 comparisons with one baseline, 8 seeds: each difference is the group's noise minus
     // the baseline's (shared): correlation 0.5 between comparisons.
     let (families, m, n) = (1000, 6, 8);
-    let mut rng = Rng(17);
+    let mut rng = Xorshift(17);
     let draws = 2_000;
     let (mut false_max_t, mut false_holm) = (0, 0);
     let (mut power_max_t, mut power_holm) = (0usize, 0usize);
