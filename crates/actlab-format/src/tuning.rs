@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::ConfigError;
 use crate::error::FileError;
 use crate::fsio::{MAX_TEXT_BYTES, read_text, write_atomic};
-use crate::sweep::tune::{Halving, TunePoint};
+use crate::sweep::tune::{Halving, NearTies, TunePoint};
 use crate::sweep::{Point, Sweep};
 
 /// What a tuning run has recorded so far, as [`plan`] sees it.
@@ -120,6 +120,24 @@ fn best_first(scores: &mut [(f64, f64)]) {
     scores.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.total_cmp(&b.0)));
 }
 
+/// Puts first, in scores ordered best first, the lowest rate whose score is within one standard
+/// error of the best (√(2p(1 − p)/predictions), p the best score): `[tune] near_ties = "lower"`.
+fn lowest_near_tie(scores: &mut [(f64, f64)], predictions: f64) {
+    let Some(&(_, best)) = scores.first() else {
+        return;
+    };
+    if !(predictions > 0.0 && best.is_finite()) {
+        return;
+    }
+    let se = (2.0 * best * (1.0 - best) / predictions).sqrt();
+    let lowest = (0..scores.len())
+        .filter(|&i| best - scores[i].1 < se)
+        .min_by(|&a, &b| scores[a].0.total_cmp(&scores[b].0));
+    if let Some(i) = lowest {
+        scores[..=i].rotate_right(1);
+    }
+}
+
 /// Decides the tuning stage from what the runs have recorded: `observe(point)` gives a run's
 /// validation accuracies (it is never asked for anything else, so the test set cannot leak
 /// into a choice).
@@ -194,6 +212,10 @@ pub fn plan(sweep: &Sweep, observe: &mut dyn FnMut(&TunePoint) -> Observed) -> O
             .map(|&lr| (lr, score(&group.group, lr, epochs).0))
             .collect();
         best_first(&mut scores);
+        if tune.near_ties == NearTies::Lower {
+            let predictions = (group.experiment.data.validation_size * tune.seeds.len()) as f64;
+            lowest_near_tie(&mut scores, predictions);
+        }
         let mut lr_curve: Vec<RateScore> = active
             .iter()
             .map(|&lr| {

@@ -242,3 +242,45 @@ fn ties_go_to_the_lower_rate_and_early_finished_runs_count() {
     assert!(selection.groups.iter().all(|g| g.tuned_lr == 1e-2));
     assert!(!selection.shared_is_candidate || selection.shared_lr == 1e-3);
 }
+
+#[test]
+fn near_ties_can_count_as_one_and_the_lowest_is_chosen() {
+    // Validation accuracy at the last epoch: 3e-3 best by 5 of 10,000 predictions over 1e-3
+    // (5,000 validation images × 2 seeds: one standard error is about 45 predictions); 1e-4
+    // far behind. `best` takes 3e-3, `lower` 1e-3.
+    let accuracy = |lr: f64| {
+        if lr == 3e-3 {
+            0.8851
+        } else if lr == 1e-3 {
+            0.8846
+        } else {
+            0.8500
+        }
+    };
+    let tune = "[tune]\nlr = [1e-4, 1e-3, 3e-3]\nseeds = [1001, 1002]";
+    let chosen = |extra: &str| {
+        let s = sweep(&format!("{tune}\n{extra}")).unwrap();
+        let mut observe = |p: &TunePoint| Observed {
+            val_acc: vec![accuracy(p.lr); 5],
+            finished: true,
+        };
+        match plan(&s, &mut observe) {
+            Some(Plan::Done(selection)) => selection.groups[0].tuned_lr,
+            other => panic!("{other:?}"),
+        }
+    };
+    assert_eq!(chosen(""), 3e-3);
+    assert_eq!(chosen("near_ties = \"best\""), 3e-3);
+    assert_eq!(chosen("near_ties = \"lower\""), 1e-3);
+    // By hand: the same rule on scores.
+    let mut scores = vec![(3e-3, 0.8851), (1e-3, 0.8846), (1e-4, 0.8500)];
+    lowest_near_tie(&mut scores, 10_000.0);
+    assert_eq!(scores[0].0, 1e-3);
+    let mut firm = vec![(3e-3, 0.8851), (1e-3, 0.8700)];
+    lowest_near_tie(&mut firm, 10_000.0);
+    assert_eq!(firm[0].0, 3e-3, "1.5 points is no near tie");
+    let m = sweep(&format!("{tune}\nnear_ties = \"lowest\""))
+        .unwrap_err()
+        .to_string();
+    assert!(m.contains("lowest") && m.contains("lower"), "{m}");
+}

@@ -358,6 +358,41 @@ fn a_tuned_sweep_chooses_on_validation_shards_resume_and_reports_two_leaderboard
     }
     let shared = &results["tuning"]["shared"]["results"];
     assert_eq!(shared.as_array().map(Vec::len), Some(2), "{shared}");
+    // Each choice's lead over the best rate not chosen, from the curve by hand.
+    let tuning = &results["tuning"];
+    let margins = tuning["margins"].as_array().unwrap();
+    assert_eq!(margins.len(), 2, "{tuning}");
+    for (m, g) in margins
+        .iter()
+        .zip(tuning["selection"]["groups"].as_array().unwrap())
+    {
+        let curve = g["lr_curve"].as_array().unwrap();
+        let kept = curve.iter().filter(|s| s["pruned_after"].is_null());
+        let val = |s: &serde_json::Value| s["val_accuracy"].as_f64().unwrap();
+        let chosen = kept
+            .clone()
+            .find(|s| s["lr"] == g["tuned_lr"])
+            .map(val)
+            .unwrap();
+        let runner = kept
+            .filter(|s| s["lr"] != g["tuned_lr"])
+            .map(val)
+            .fold(f64::NEG_INFINITY, f64::max);
+        assert!(
+            (m["margin"].as_f64().unwrap() - (chosen - runner)).abs() < 1e-12,
+            "{m}"
+        );
+        let near = m["near_tie"].as_bool().unwrap();
+        assert_eq!(
+            near,
+            m["margin_images"].as_f64() < m["noise_images"].as_f64(),
+            "{m}"
+        );
+    }
+    assert!(
+        report.contains("Lead: how many more validation predictions"),
+        "{report}"
+    );
 
     // Test accuracies never enter the choice: scramble every tuning run's, choose again.
     let before = std::fs::read(tune.join("selection.json")).unwrap();

@@ -46,8 +46,9 @@ pub fn markdown(report: &Report) -> String {
     for lr in &rates {
         md.push_str(&format!(" val % at {lr} |"));
     }
+    md.push_str(" lead over the runner-up (validation predictions) |");
     md.push_str("\n|---|---|");
-    md.push_str(&"---|".repeat(rates.len()));
+    md.push_str(&"---|".repeat(rates.len() + 1));
     md.push('\n');
     let names = crate::report::tuning::display_names(tuning, &report.results);
     for (group, name) in selection.groups.iter().zip(&names) {
@@ -69,8 +70,11 @@ pub fn markdown(report: &Report) -> String {
                 });
             md.push_str(&format!(" {cell} |"));
         }
+        let lead = tuning.margins.iter().find(|m| m.group == group.group);
+        md.push_str(&format!(" {} |", lead.map_or(String::new(), lead_cell)));
         md.push('\n');
     }
+    md.push_str(&lead_note(tuning));
     md.push_str("\n![learning-rate sensitivity](lr_sensitivity.svg)\n");
     md.push_str(&shared_board(report, tuning));
     md
@@ -150,5 +154,47 @@ fn shared_board(report: &Report, tuning: &Tuning) -> String {
             moves.join("; ")
         ));
     }
+    md
+}
+
+/// "+5 of 10,000 (near tie)": the chosen rate's lead, in validation predictions.
+fn lead_cell(m: &crate::report::tuning::ChoiceMargin) -> String {
+    match m.runner_up {
+        None => "only candidate left".into(),
+        Some(lr) => format!(
+            "{:+.0} over {lr}{}",
+            m.margin_images,
+            if m.near_tie { " (**near tie**)" } else { "" }
+        ),
+    }
+}
+
+/// What the lead column means, how many choices are near ties, and halving's bias.
+fn lead_note(tuning: &Tuning) -> String {
+    let near = tuning.margins.iter().filter(|m| m.near_tie).count();
+    let noise: Vec<f64> = tuning
+        .margins
+        .iter()
+        .map(|m| m.noise_images)
+        .filter(|v| v.is_finite())
+        .collect();
+    let scale = noise.iter().copied().fold(f64::NAN, f64::max);
+    let mut md = format!(
+        "\nLead: how many more validation predictions (over the tuning seeds) the chosen rate got \
+         right than the best rate not chosen. A **near tie** is a lead below one standard error \
+         of that difference from the validation images' own sampling (about {scale:.0} \
+         predictions here): another draw of validation images could well have chosen the \
+         runner-up, so the rate, not the activation, may decide such a row. {near} of {} \
+         choices are near ties.",
+        tuning.margins.len()
+    );
+    if tuning.selection.halving.is_some() {
+        md.push_str(
+            " Halving judges rates at an early epoch, which favours rates that converge fast \
+             (usually the higher ones): a rate it stopped (†) was slower early, not shown worse \
+             at the final epoch.",
+        );
+    }
+    md.push('\n');
     md
 }

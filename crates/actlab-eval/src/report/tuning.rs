@@ -33,6 +33,61 @@ pub struct Tuning {
     pub absent: Vec<String>,
     /// Activations ranked differently by the two leaderboards (among those in both).
     pub rank_changes: Vec<RankChange>,
+    /// How firmly each group's rate was chosen, in the selection's order.
+    pub margins: Vec<ChoiceMargin>,
+}
+
+/// How firmly a rate was chosen: its lead over the runner-up on validation accuracy.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChoiceMargin {
+    /// The group (as in `selection.json`).
+    pub group: String,
+    /// The best rate that was not chosen (among those not pruned); none with one candidate.
+    pub runner_up: Option<f64>,
+    /// The chosen rate's mean validation accuracy minus the runner-up's (a fraction; ≥ 0).
+    pub margin: f64,
+    /// The same as validation predictions over the tuning seeds: margin × images × seeds.
+    pub margin_images: f64,
+    /// One standard error of that difference from the validation images' own sampling,
+    /// √(2p(1 − p) / (images × seeds)), in the same predictions.
+    pub noise_images: f64,
+    /// The margin is below that standard error: another draw of validation images could well
+    /// have chosen the runner-up.
+    pub near_tie: bool,
+}
+
+/// The margin of `choice` with `images` validation images per run and `seeds` tuning seeds.
+pub fn choice_margin(choice: &GroupChoice, images: usize, seeds: usize) -> ChoiceMargin {
+    let kept: Vec<&actlab_format::tuning::RateScore> = choice
+        .lr_curve
+        .iter()
+        .filter(|s| s.pruned_after.is_none())
+        .collect();
+    let chosen = kept.iter().find(|s| s.lr == choice.tuned_lr);
+    let runner_up = kept
+        .iter()
+        .filter(|s| s.lr != choice.tuned_lr)
+        .max_by(|a, b| a.val_accuracy.total_cmp(&b.val_accuracy));
+    let predictions = (images * seeds) as f64;
+    let (margin, p) = match (chosen, runner_up) {
+        (Some(c), Some(r)) => (c.val_accuracy - r.val_accuracy, c.val_accuracy),
+        (Some(c), None) => (f64::NAN, c.val_accuracy),
+        _ => (f64::NAN, f64::NAN),
+    };
+    // No validation images known: no noise scale, no near-tie flag.
+    let noise = if predictions > 0.0 {
+        (2.0 * p * (1.0 - p) / predictions).sqrt()
+    } else {
+        f64::NAN
+    };
+    ChoiceMargin {
+        group: choice.group.clone(),
+        runner_up: runner_up.map(|r| r.lr),
+        margin,
+        margin_images: margin * predictions,
+        noise_images: noise * predictions,
+        near_tie: margin < noise,
+    }
 }
 
 /// Reads the tuning stage under the first of `roots` that has a `tune/` directory into
@@ -61,6 +116,7 @@ pub fn attach(report: &mut Report, roots: &[PathBuf], baseline: &str) -> Result<
     }
     let (runs, _) = collect_runs(std::slice::from_ref(&dir))?;
     let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * a.abs().max(b.abs());
+    let images = runs.first().map_or(0, |r| r.summary.validation_samples);
     let shared_runs: Vec<_> = runs
         .into_iter()
         .filter(|r| close(r.summary.lr, selection.shared_lr))
@@ -83,11 +139,17 @@ pub fn attach(report: &mut Report, roots: &[PathBuf], baseline: &str) -> Result<
     let rank_changes = shared
         .as_ref()
         .map_or_else(Vec::new, |s| rank_changes(&s.results, &report.results));
+    let margins = selection
+        .groups
+        .iter()
+        .map(|g| choice_margin(g, images, selection.seeds.len()))
+        .collect();
     report.tuning = Some(Tuning {
         selection,
         shared,
         absent,
         rank_changes,
+        margins,
     });
     Ok(())
 }
@@ -136,4 +198,56 @@ pub fn rank_changes(shared: &[ActivationResult], tuned: &[ActivationResult]) -> 
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actlab_format::tuning::RateScore;
+
+    fn score(lr: f64, val_accuracy: f64, pruned_after: Option<usize>) -> RateScore {
+        RateScore {
+            lr,
+            val_accuracy,
+            n: 2,
+            epoch: 10,
+            pruned_after,
+        }
+    }
+
+    #[test]
+    fn a_choices_margin_and_near_tie_by_hand() {
+        // 2 seeds × 5,000 validation images = 10,000 predictions. Chosen 0.8851, runner-up
+        // 0.8846 (0.8870 was pruned at epoch 2: not a candidate at the end).
+        let choice = GroupChoice {
+            group: "elu".into(),
+            activation_label: "elu(alpha=1)".into(),
+            hidden: None,
+            tuned_lr: 1e-3,
+            lr_curve: vec![
+                score(1e-4, 0.8870, Some(2)),
+                score(3e-4, 0.8846, None),
+                score(1e-3, 0.8851, None),
+            ],
+        };
+        let m = choice_margin(&choice, 5_000, 2);
+        assert_eq!(m.runner_up, Some(3e-4));
+        assert!((m.margin_images - 5.0).abs() < 1e-6, "{m:?}");
+        // √(2 · 0.8851 · 0.1149 / 10,000) · 10,000 = √(2 · 0.8851 · 0.1149 · 10,000) = 45.10.
+        let noise = (2.0f64 * 0.8851 * 0.1149 * 10_000.0).sqrt();
+        assert!((m.noise_images - noise).abs() < 1e-9 && (noise - 45.10).abs() < 0.01);
+        assert!(m.near_tie);
+        // A lead of 1 point is no near tie; a single candidate has no runner-up.
+        let firm = GroupChoice {
+            lr_curve: vec![score(3e-4, 0.8751, None), score(1e-3, 0.8851, None)],
+            ..choice.clone()
+        };
+        assert!(!choice_margin(&firm, 5_000, 2).near_tie);
+        let alone = GroupChoice {
+            lr_curve: vec![score(1e-3, 0.8851, None)],
+            ..choice
+        };
+        let m = choice_margin(&alone, 5_000, 2);
+        assert!(m.runner_up.is_none() && m.margin.is_nan() && !m.near_tie);
+    }
 }

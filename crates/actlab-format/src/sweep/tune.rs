@@ -23,6 +23,28 @@ pub struct Tune {
     /// Successive halving [none: every candidate trains every epoch].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub halving: Option<Halving>,
+    /// How near-tied rates are chosen among [best].
+    #[serde(default, skip_serializing_if = "NearTies::is_best")]
+    pub near_ties: NearTies,
+}
+
+/// `[tune] near_ties`: what to choose when rates are nearly tied on validation accuracy.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NearTies {
+    /// The best mean validation accuracy (exact ties: the lower rate).
+    #[default]
+    Best,
+    /// Rates within one standard error of the best — the validation images' own sampling,
+    /// √(2p(1 − p) / (validation images × tuning seeds)) — count as one: the lowest of them,
+    /// so the noise of the validation set does not choose the rate.
+    Lower,
+}
+
+impl NearTies {
+    fn is_best(&self) -> bool {
+        *self == NearTies::Best
+    }
 }
 
 /// `halving = { after = [2], keep = 0.5 }`: after each listed epoch, only the better `keep`
