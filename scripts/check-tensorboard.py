@@ -124,8 +124,10 @@ def expected_scalars(run):
                 ("dead_fraction", "dead_fraction"),
                 ("saturated_fraction", "saturated_fraction"),
                 (learned, "learned_mean"),
+                ("inactive_fraction", "inactive_fraction"),
             ]:
-                if row[column] != "":
+                # inactive_fraction: absent from files written before it was measured.
+                if row.get(column, "") != "":
                     want[(f"{tag}/layer_{layer}", step)] = float(row[column])
     last = summary["epochs"]
     want[("test/accuracy", last)] = summary["test_accuracy"]

@@ -2,11 +2,14 @@
 //! a CNN (`[diagnose] model = "base"`) — for each activation, with
 //! per-layer gradient norms, dead and saturated units at initialisation and after K training
 //! steps (taken by the trainer's own `train_steps`) — the vanishing-gradient experiment, on the
-//! user's own setup. The report is `actlab_format::diagnose::DiagnoseReport`
+//! user's own setup; one network per `[diagnose] seeds` seed. The report is `actlab_format::diagnose::DiagnoseReport`
 //! (`diagnose.json`, written and read there).
 
 use actlab_data::{MnistData, Scaling};
-use actlab_format::diagnose::{ActivationDiagnosis, DiagnoseConfig, DiagnoseModel, DiagnoseReport};
+use actlab_format::activation::ActivationConfig;
+use actlab_format::diagnose::{
+    ActivationDiagnosis, DiagnoseConfig, DiagnoseModel, DiagnoseReport, SeedDiagnosis,
+};
 use actlab_format::state::LayerDiagnostics;
 use actlab_model::{Network, NetworkInit};
 use actlab_train::diagnostics::probe;
@@ -52,9 +55,6 @@ pub fn diagnose(
             .take(actlab_train::diagnostics::PROBE_IMAGES)
             .collect()
     };
-    let order = actlab_data::epoch_order(&split.train, config.base.train.seed, 0);
-    // The steps cycle through whole batches of the first epoch's order.
-    let cycle = (order.len() / batch * batch).max(batch);
     let lr = config.base.train.optimizer.lr();
     let steps = config.diagnose.steps;
     let measure = |model: &Network| -> Result<Vec<LayerDiagnostics>, EvalError> {
@@ -68,12 +68,12 @@ pub fn diagnose(
         })?;
         Ok(data.iter::<f64>().next().unwrap_or(f64::NAN))
     };
-    let mut out = Vec::new();
-    let mut layers = 0;
-    for activation in &config.diagnose.activations {
-        let network = config.network(activation)?;
-        layers = network.activation_units().len();
-        let model = network.init_seeded(&device, config.base.train.seed)?;
+    // One network: initialised with `seed`, measured, trained `steps` steps through whole
+    // batches of the first epoch's order for `seed`, measured again.
+    let one = |activation: &ActivationConfig, seed: u64| -> Result<SeedDiagnosis, EvalError> {
+        let order = actlab_data::epoch_order(&split.train, seed, 0);
+        let cycle = (order.len() / batch * batch).max(batch);
+        let model = config.network(activation)?.init_seeded(&device, seed)?;
         let initial = measure(&model)?;
         let mut optim =
             actlab_train::build_optimizer(&config.base.train.optimizer, &model, &backend.device);
@@ -99,16 +99,30 @@ pub fn diagnose(
             },
         )?;
         let trained = measure(&model)?;
-        let diagnosis = ActivationDiagnosis {
-            activation: activation.label(),
-            kind: activation.kind().to_string(),
+        Ok(SeedDiagnosis {
+            seed,
             initial_ratio: ratio(&initial),
             trained_ratio: ratio(&trained),
             initial,
             trained,
             first_loss,
             last_loss,
-        };
+        })
+    };
+    let mut out = Vec::new();
+    let mut layers = 0;
+    for activation in &config.diagnose.activations {
+        layers = config.network(activation)?.activation_units().len();
+        let per_seed = config
+            .seeds()
+            .into_iter()
+            .map(|seed| one(activation, seed))
+            .collect::<Result<Vec<_>, _>>()?;
+        let diagnosis = ActivationDiagnosis::from_seeds(
+            activation.label(),
+            activation.kind().to_string(),
+            per_seed,
+        );
         progress(&diagnosis);
         out.push(diagnosis);
     }
@@ -122,6 +136,7 @@ pub fn diagnose(
         width,
         steps,
         probe_images: probe_ids.len(),
+        seeds: config.seeds(),
         backend: backend.name.to_string(),
         activations: out,
     })

@@ -8,23 +8,66 @@ use std::path::Path;
 
 use actlab_eval::claims::{Claim, Verdict, claims, final_dead_fraction};
 use actlab_eval::report::{build_report, collect_runs};
-use actlab_format::diagnose::{ActivationDiagnosis, DiagnoseReport};
+use actlab_format::diagnose::{ActivationDiagnosis, DiagnoseReport, SeedDiagnosis};
 use actlab_format::state::LayerDiagnostics;
 use common::{summary, write_curve, write_dead, write_run};
 
-fn deep(sigmoid: f64, tanh: f64, relu: f64) -> DiagnoseReport {
-    let layer = |layer: usize, dead_fraction: Option<f64>| LayerDiagnostics {
+fn layer(layer: usize, dead_fraction: Option<f64>, inactive: Option<f64>) -> LayerDiagnostics {
+    LayerDiagnostics {
         layer,
         grad_norm: 0.1,
         dead_fraction,
         saturated_fraction: dead_fraction,
         learned_mean: None,
-    };
+        inactive_fraction: inactive,
+    }
+}
+
+/// One network of the deep diagnosis: its initial ratio, dead and inactive fractions.
+fn network(seed: u64, ratio: f64, dead: f64, inactive: Option<f64>) -> SeedDiagnosis {
+    SeedDiagnosis {
+        seed,
+        initial: vec![
+            layer(1, Some(0.0), inactive.map(|_| 0.0)),
+            layer(2, None, None),
+        ],
+        trained: vec![layer(1, Some(dead), inactive), layer(2, None, None)],
+        initial_ratio: ratio,
+        trained_ratio: ratio,
+        first_loss: 2.3,
+        last_loss: 1.0,
+    }
+}
+
+/// A deep diagnosis from each activation's networks (one per seed).
+fn deep_of(activations: Vec<(&str, Vec<SeedDiagnosis>)>) -> DiagnoseReport {
+    let seeds = activations
+        .first()
+        .map(|(_, n)| n.iter().map(|s| s.seed).collect())
+        .unwrap_or_default();
+    DiagnoseReport {
+        model: None,
+        depth: 10,
+        width: 128,
+        steps: 200,
+        probe_images: 256,
+        seeds,
+        backend: "flex".into(),
+        activations: activations
+            .into_iter()
+            .map(|(kind, n)| ActivationDiagnosis::from_seeds(kind.into(), kind.into(), n))
+            .collect(),
+    }
+}
+
+/// A deep diagnosis of one network per activation, from before inactive units were measured.
+fn deep(sigmoid: f64, tanh: f64, relu: f64) -> DiagnoseReport {
     let activation = |kind: &str, ratio: f64, dead: f64| ActivationDiagnosis {
         activation: kind.into(),
         kind: kind.into(),
-        initial: vec![layer(1, Some(0.0)), layer(2, None)],
-        trained: vec![layer(1, Some(dead)), layer(2, None)],
+        seeds: Vec::new(),
+        initial: vec![layer(1, Some(0.0), None), layer(2, None, None)],
+        trained: vec![layer(1, Some(dead), None), layer(2, None, None)],
         initial_ratio: ratio,
         trained_ratio: ratio,
         first_loss: 2.3,
@@ -36,6 +79,7 @@ fn deep(sigmoid: f64, tanh: f64, relu: f64) -> DiagnoseReport {
         width: 128,
         steps: 200,
         probe_images: 256,
+        seeds: Vec::new(),
         backend: "flex".into(),
         activations: vec![
             activation("sigmoid", sigmoid, 0.0),
@@ -48,8 +92,22 @@ fn deep(sigmoid: f64, tanh: f64, relu: f64) -> DiagnoseReport {
 }
 
 /// Writes five seeds of an activation: accuracies `base + k·spread`, a validation curve that
-/// reaches 0.88 at `fast_epoch`, and a dead fraction.
+/// reaches 0.88 at `fast_epoch`, and a dead fraction (the same inactive fraction, as for ReLU).
 fn group(root: &Path, kind: &str, label: &str, base: f64, fast_epoch: usize, dead: f64) {
+    group_with(root, kind, label, base, fast_epoch, dead, Some(dead));
+}
+
+/// [`group`] with its inactive fraction (`None`: files from before it), + 0.01 per seed when
+/// above 0.
+fn group_with(
+    root: &Path,
+    kind: &str,
+    label: &str,
+    base: f64,
+    fast_epoch: usize,
+    dead: f64,
+    inactive: Option<f64>,
+) {
     for seed in 1..=5u64 {
         let mut s = summary(kind, label, seed, base + 0.001 * seed as f64);
         if kind == "prelu" {
@@ -60,11 +118,8 @@ fn group(root: &Path, kind: &str, label: &str, base: f64, fast_epoch: usize, dea
             .map(|e| if e >= fast_epoch { 0.90 } else { 0.80 })
             .collect();
         write_curve(root, &s.name, &curve);
-        write_dead(
-            root,
-            &s.name,
-            dead + 0.01 * seed as f64 * f64::from(u8::from(dead > 0.0)),
-        );
+        let step = |v: f64| v + 0.01 * seed as f64 * f64::from(u8::from(v > 0.0));
+        write_dead(root, &s.name, step(dead), inactive.map(step));
     }
 }
 
@@ -247,4 +302,160 @@ fn the_advantage_growing_with_depth_is_a_paired_difference_of_differences() {
     let g = &claims(&build_report(&runs, "relu"), &runs, None)[6];
     assert_eq!(g.verdict, Verdict::Inconclusive);
     assert!(g.evidence.contains("[grid] hidden"), "{}", g.evidence);
+}
+
+#[test]
+fn vanishing_gradients_over_several_seeds_are_an_interval_that_may_straddle_the_cut_off() {
+    let three = |ratios: [f64; 3]| -> Vec<SeedDiagnosis> {
+        (0..3)
+            .map(|i| network(42 + i as u64, ratios[i], 0.0, Some(0.0)))
+            .collect()
+    };
+    let sigmoid = three([1e-8, 2e-8, 5e-9]);
+    let tanh = three([1e-4, 3e-4, 2e-4]);
+    // ReLU: one seed below 1e-2, two above; log₁₀ mean −1.841 ± t(2)·sd/√3 straddles −2.
+    let relu = three([5e-3, 2e-2, 3e-2]);
+    let report = deep_of(vec![
+        ("sigmoid", sigmoid.clone()),
+        ("tanh", tanh.clone()),
+        ("relu", relu),
+    ]);
+    let a = &claims(&build_report(&[], "relu"), &[], Some(&report))[0];
+    assert_eq!(a.verdict, Verdict::Inconclusive, "{}", a.evidence);
+    // Geometric means and t-intervals on log₁₀ ratios, computed with scipy.stats.t.
+    for part in [
+        "over 3 initialisation seeds",
+        "sigmoid 1.0e-8 [1.8e-9, 5.6e-8]",
+        "tanh 1.8e-4 [4.6e-5, 7.2e-4]",
+        "ReLU 1.4e-2 [1.4e-3, 1.5e-1]",
+        "the verdict depends on the seed for ReLU: 1 of 3 seeds below 1e-2",
+    ] {
+        assert!(a.evidence.contains(part), "{part}: {}", a.evidence);
+    }
+    // ReLU clearly above, sigmoid and tanh clearly below: supported.
+    let report = deep_of(vec![
+        ("sigmoid", sigmoid.clone()),
+        ("tanh", tanh),
+        ("relu", three([0.2, 0.3, 0.25])),
+    ]);
+    let a = &claims(&build_report(&[], "relu"), &[], Some(&report))[0];
+    assert_eq!(a.verdict, Verdict::Supported, "{}", a.evidence);
+    assert!(
+        !a.evidence.contains("depends on the seed"),
+        "{}",
+        a.evidence
+    );
+    // Tanh clearly above the cut-off: contradicted.
+    let report = deep_of(vec![
+        ("sigmoid", sigmoid),
+        ("tanh", three([0.1, 0.2, 0.15])),
+        ("relu", three([0.2, 0.3, 0.25])),
+    ]);
+    let a = &claims(&build_report(&[], "relu"), &[], Some(&report))[0];
+    assert_eq!(a.verdict, Verdict::Contradicted, "{}", a.evidence);
+    // One network each (a file from before seeds): its side, and how to get an interval.
+    let a = &claims(
+        &build_report(&[], "relu"),
+        &[],
+        Some(&deep(1e-8, 1e-4, 7e-3)),
+    )[0];
+    assert_eq!(a.verdict, Verdict::Contradicted, "{}", a.evidence);
+    assert!(a.evidence.contains("ReLU 7.0e-3") && a.evidence.contains("[diagnose] seeds"));
+}
+
+#[test]
+fn fewer_dead_units_is_judged_on_a_state_leaky_relu_can_reach() {
+    // Runs from before the inactive measure: ReLU dies (20–25%), Leaky ReLU and PReLU show 0%
+    // dead — which they cannot miss — so the comparison is not judged.
+    let tmp = tempfile::tempdir().unwrap();
+    group_with(tmp.path(), "relu", "relu", 0.88, 3, 0.2, None);
+    group_with(
+        tmp.path(),
+        "leaky_relu",
+        "leaky_relu(slope=0.01)",
+        0.88,
+        3,
+        0.0,
+        None,
+    );
+    group_with(
+        tmp.path(),
+        "prelu",
+        "prelu(init=0.25, shared)",
+        0.88,
+        3,
+        0.0,
+        None,
+    );
+    let (runs, _) = collect_runs(&[tmp.path().to_path_buf()]).unwrap();
+    let report = build_report(&runs, "relu");
+    let b = &claims(&report, &runs, None)[1];
+    assert_eq!(b.verdict, Verdict::Inconclusive, "{}", b.evidence);
+    assert!(
+        b.evidence.contains("by construction") && b.evidence.contains("ReLU 23.00%"),
+        "{}",
+        b.evidence
+    );
+    // The deep diagnosis measured inactive units at 3 seeds: ReLU 30, 32, 31%; Leaky ReLU
+    // 5, 6, 4%: paired Δ = −26 points, t(2) = −45.0, p = 0.00049 (scipy.stats.ttest_rel).
+    let deep_with = |leaky: [f64; 3]| {
+        let nets = |v: [f64; 3]| -> Vec<SeedDiagnosis> {
+            (0..3)
+                .map(|i| network(42 + i as u64, 0.5, 0.0, Some(v[i])))
+                .collect()
+        };
+        deep_of(vec![
+            ("relu", nets([0.30, 0.32, 0.31])),
+            ("leaky_relu", nets(leaky)),
+            ("prelu", nets(leaky)),
+        ])
+    };
+    let b = &claims(&report, &runs, Some(&deep_with([0.05, 0.06, 0.04])))[1];
+    assert_eq!(b.verdict, Verdict::Supported, "{}", b.evidence);
+    for part in [
+        "dead ReLU units (|f′| ≤ 1e-6 on every probe image; sweep runs, after training): 23.00%",
+        "after 200 steps, 3 seeds): ReLU 31.00% [28.52, 33.48] (n = 3)",
+        "Leaky − ReLU Δ = -26.00 points",
+        "p < 0.001",
+    ] {
+        assert!(b.evidence.contains(part), "{part}: {}", b.evidence);
+    }
+    // More inactive Leaky ReLU units than ReLU's: contradicted.
+    let b = &claims(&report, &runs, Some(&deep_with([0.40, 0.45, 0.42])))[1];
+    assert_eq!(b.verdict, Verdict::Contradicted, "{}", b.evidence);
+
+    // Sweep runs that measured inactive units are preferred to the deep network: Leaky ReLU
+    // 5–9% inactive, ReLU 21–25%.
+    let tmp = tempfile::tempdir().unwrap();
+    group(tmp.path(), "relu", "relu", 0.88, 3, 0.2);
+    group_with(
+        tmp.path(),
+        "leaky_relu",
+        "leaky_relu(slope=0.01)",
+        0.88,
+        3,
+        0.0,
+        Some(0.04),
+    );
+    group_with(
+        tmp.path(),
+        "prelu",
+        "prelu(init=0.25, shared)",
+        0.88,
+        3,
+        0.0,
+        Some(0.3),
+    );
+    let (runs, _) = collect_runs(&[tmp.path().to_path_buf()]).unwrap();
+    let report = build_report(&runs, "relu");
+    let b = &claims(&report, &runs, Some(&deep_with([0.05, 0.06, 0.04])))[1];
+    assert!(
+        b.evidence
+            .contains("sweep runs, after training): ReLU 23.00%")
+            && b.evidence.contains("Leaky ReLU 7.00%"),
+        "{}",
+        b.evidence
+    );
+    // PReLU's 31–35% is more than ReLU's: contradicted, whatever the deep network says.
+    assert_eq!(b.verdict, Verdict::Contradicted, "{}", b.evidence);
 }

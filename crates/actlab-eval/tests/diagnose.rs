@@ -97,4 +97,76 @@ fn bad_diagnose_configs_name_the_field() {
     assert!(m.contains("softmax"), "{m}");
     let m = config(&format!("{BASE}[diagnose]\ndepht = 3\n")).unwrap_err();
     assert!(m.contains("depht"), "{m}");
+    for seeds in ["[]", "[1, 2, 1]"] {
+        let m = config(&format!("{BASE}[diagnose]\nseeds = {seeds}\n")).unwrap_err();
+        assert!(
+            m.contains("diagnose.seeds") && m.contains("distinct"),
+            "{m}"
+        );
+    }
+}
+
+#[test]
+fn several_seeds_measure_one_network_each_and_relu_inactive_units_are_its_dead_ones() {
+    let text = |seeds: &str| {
+        format!(
+            "{BASE}[diagnose]\ndepth = 4\nwidth = 16\nsteps = 3\n{seeds}\
+             activations = [\"relu\", \"leaky_relu\"]\n"
+        )
+    };
+    let several = config(&text("seeds = [7, 8, 9]\n")).unwrap();
+    let report = diagnose(&several, &data(), |_| {}).unwrap();
+    assert_eq!(report.seeds, [7, 8, 9]);
+    // The first seed alone is the same measurement as the first of three.
+    let alone = config(&text("seeds = [7]\n")).unwrap();
+    let first = diagnose(&alone, &data(), |_| {}).unwrap();
+    for (a, b) in report.activations.iter().zip(&first.activations) {
+        assert_eq!(a.seeds.len(), 3);
+        assert!(b.seeds.is_empty(), "one seed: no per-seed list");
+        assert_eq!(a.seeds[0].initial, b.initial);
+        assert_eq!(a.initial, b.initial, "the fields are the first seed's");
+        assert_eq!(a.initial_ratios().len(), 3);
+        // Different initialisations: different gradients.
+        assert_ne!(a.seeds[0].initial_ratio, a.seeds[1].initial_ratio);
+        assert_eq!(
+            a.seeds.iter().map(|s| s.seed).collect::<Vec<_>>(),
+            [7, 8, 9]
+        );
+    }
+    // ReLU's inactive units (input ≤ 0 on every probe image) are exactly its dead ones.
+    let relu = &report.activations[0];
+    for s in &relu.seeds {
+        for l in s.initial.iter().chain(&s.trained).take(4) {
+            assert_eq!(l.inactive_fraction, l.dead_fraction, "{l:?}");
+        }
+    }
+    // Leaky ReLU is never dead, whatever its inactive fraction.
+    let leaky = &report.activations[1];
+    assert!(
+        leaky
+            .seeds
+            .iter()
+            .flat_map(|s| &s.trained[..4])
+            .all(|l| l.dead_fraction == Some(0.0) && l.inactive_fraction.is_some())
+    );
+    // diagnose.csv: a row per activation, seed, moment and layer.
+    let out = tempfile::tempdir().unwrap();
+    write(&report, out.path()).unwrap();
+    let csv = std::fs::read_to_string(out.path().join("diagnose.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 2 * 3 * 2 * 5);
+    assert!(csv.starts_with("activation,seed,moment,layer,"), "{csv}");
+    assert!(csv.contains("\"relu\",9,trained,1,"), "{csv}");
+    // diagnose.json reads back with every seed (numbers to JSON's shortest round trip).
+    let back = DiagnoseReport::find(&[out.path().to_path_buf()]).unwrap();
+    assert_eq!(back.seeds, [7, 8, 9]);
+    for (a, b) in back.activations.iter().zip(&report.activations) {
+        assert_eq!(a.seeds.len(), 3);
+        for (x, y) in a.initial_ratios().iter().zip(b.initial_ratios()) {
+            assert!((x - y).abs() <= 1e-12 * y.abs(), "{x} vs {y}");
+        }
+        assert_eq!(
+            a.seeds[2].trained[0].inactive_fraction,
+            b.seeds[2].trained[0].inactive_fraction
+        );
+    }
 }

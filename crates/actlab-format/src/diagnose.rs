@@ -64,7 +64,15 @@ pub struct DiagnoseSection {
     /// Activations [the sweep's default 13].
     #[serde(default = "default_activations")]
     pub activations: Vec<ActivationConfig>,
+    /// Seeds: one network per activation and seed, each initialised and trained with its seed
+    /// (the probe images stay `[base.train] seed`'s) [`[base.train] seed` alone]. Several give
+    /// the claims an interval over initialisations instead of one network's number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seeds: Option<Vec<u64>>,
 }
+
+/// The most seeds `[diagnose] seeds` may list.
+pub const MAX_SEEDS: usize = 1000;
 
 /// A diagnose file: `[base]` (data, optimizer, batch size, seed, backend) + `[diagnose]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -148,6 +156,18 @@ impl DiagnoseConfig {
                 "at least one activation",
             ));
         }
+        if let Some(seeds) = &d.seeds {
+            let mut sorted = seeds.clone();
+            sorted.sort_unstable();
+            sorted.dedup();
+            if seeds.is_empty() || seeds.len() > MAX_SEEDS || sorted.len() != seeds.len() {
+                return Err(invalid(
+                    "diagnose.seeds",
+                    format!("{} seed(s), {} distinct", seeds.len(), sorted.len()),
+                    &format!("1 to {MAX_SEEDS} distinct seeds"),
+                ));
+            }
+        }
         // The base experiment validates first: with model = "base", its model is the one built.
         self.base.validate(path)?;
         for activation in &d.activations {
@@ -159,6 +179,14 @@ impl DiagnoseConfig {
                 })?;
         }
         Ok(())
+    }
+
+    /// The seeds measured, in order (`[diagnose] seeds`, else `[base.train] seed` alone).
+    pub fn seeds(&self) -> Vec<u64> {
+        self.diagnose
+            .seeds
+            .clone()
+            .unwrap_or_else(|| vec![self.base.train.seed])
     }
 
     /// The deep MLP's hidden layers (`[diagnose] depth`, default 10).
@@ -224,7 +252,8 @@ impl DiagnoseConfig {
 /// The file name of `actlab diagnose`'s JSON report.
 pub const JSON: &str = "diagnose.json";
 
-/// One activation's measurements. Undefined numbers (a ratio over a zero norm, a loss never
+/// One activation's measurements (of the first seed; with several seeds, `seeds` holds every
+/// seed's, the first included). Undefined numbers (a ratio over a zero norm, a loss never
 /// measured) are NaN in memory and `null` in `diagnose.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ActivationDiagnosis {
@@ -232,6 +261,11 @@ pub struct ActivationDiagnosis {
     pub activation: String,
     /// Its kind.
     pub kind: String,
+    /// With several `[diagnose] seeds`: each seed's measurements, in the config's order (the
+    /// first is the one repeated in the fields below); empty with one seed and in files written
+    /// before seeds.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub seeds: Vec<SeedDiagnosis>,
     /// Per layer at initialisation (hidden layers, then the output layer).
     pub initial: Vec<LayerDiagnostics>,
     /// Per layer after `steps` training steps.
@@ -250,6 +284,79 @@ pub struct ActivationDiagnosis {
     pub last_loss: f64,
 }
 
+/// One network's measurements: an activation at one seed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeedDiagnosis {
+    /// The seed that initialised and trained it.
+    pub seed: u64,
+    /// Per layer at initialisation.
+    pub initial: Vec<LayerDiagnostics>,
+    /// Per layer after training.
+    pub trained: Vec<LayerDiagnostics>,
+    /// ‖∇W‖ of the first layer / of the output layer, at initialisation.
+    #[serde(deserialize_with = "f64_or_nan")]
+    pub initial_ratio: f64,
+    /// The same after training.
+    #[serde(deserialize_with = "f64_or_nan")]
+    pub trained_ratio: f64,
+    /// Training loss of the first step.
+    #[serde(deserialize_with = "f64_or_nan")]
+    pub first_loss: f64,
+    /// Training loss of the last step.
+    #[serde(deserialize_with = "f64_or_nan")]
+    pub last_loss: f64,
+}
+
+impl ActivationDiagnosis {
+    /// One diagnosis from each seed's (`per_seed` not empty; the first seed's fill the fields,
+    /// and `seeds` lists them all when there are several).
+    pub fn from_seeds(activation: String, kind: String, per_seed: Vec<SeedDiagnosis>) -> Self {
+        let first = per_seed.first().cloned().unwrap_or(SeedDiagnosis {
+            seed: 0,
+            initial: Vec::new(),
+            trained: Vec::new(),
+            initial_ratio: f64::NAN,
+            trained_ratio: f64::NAN,
+            first_loss: f64::NAN,
+            last_loss: f64::NAN,
+        });
+        ActivationDiagnosis {
+            activation,
+            kind,
+            seeds: if per_seed.len() > 1 {
+                per_seed
+            } else {
+                Vec::new()
+            },
+            initial: first.initial,
+            trained: first.trained,
+            initial_ratio: first.initial_ratio,
+            trained_ratio: first.trained_ratio,
+            first_loss: first.first_loss,
+            last_loss: first.last_loss,
+        }
+    }
+
+    /// Each seed's first/output gradient ratio at initialisation (one value with one seed, and
+    /// in files written before seeds).
+    pub fn initial_ratios(&self) -> Vec<f64> {
+        if self.seeds.is_empty() {
+            vec![self.initial_ratio]
+        } else {
+            self.seeds.iter().map(|s| s.initial_ratio).collect()
+        }
+    }
+
+    /// Each seed's layers after training, in the same order.
+    pub fn trained_per_seed(&self) -> Vec<&[LayerDiagnostics]> {
+        if self.seeds.is_empty() {
+            vec![&self.trained]
+        } else {
+            self.seeds.iter().map(|s| s.trained.as_slice()).collect()
+        }
+    }
+}
+
 /// `diagnose.json`: what `actlab diagnose` measured (written by `actlab_eval::output::diagnose`
 /// through [`DiagnoseReport::to_json`], read by the claims through [`DiagnoseReport::find`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -265,6 +372,9 @@ pub struct DiagnoseReport {
     pub steps: usize,
     /// Probe images.
     pub probe_images: usize,
+    /// The seeds measured, in order (empty in files written before seeds were recorded).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub seeds: Vec<u64>,
     /// The backend.
     pub backend: String,
     /// Per activation, in config order.
@@ -328,6 +438,7 @@ mod tests {
             dead_fraction: (layer == 1).then_some(0.5),
             saturated_fraction: (layer == 1).then_some(0.25),
             learned_mean: None,
+            inactive_fraction: (layer == 1).then_some(0.125),
         };
         let report = DiagnoseReport {
             model: None,
@@ -335,10 +446,12 @@ mod tests {
             width: 4,
             steps: 0,
             probe_images: 8,
+            seeds: vec![42],
             backend: "flex".into(),
             activations: vec![ActivationDiagnosis {
                 activation: "relu".into(),
                 kind: "relu".into(),
+                seeds: Vec::new(),
                 initial: vec![layer(1, 0.3), layer(2, 0.0)],
                 trained: vec![layer(1, f64::NAN), layer(2, 0.2)],
                 initial_ratio: f64::NAN, // 0.3 / 0

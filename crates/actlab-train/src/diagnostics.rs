@@ -6,6 +6,13 @@
 //! pinned to 0 or 1), and **saturated** when it is below [`SATURATED_DERIVATIVE`] for every probe
 //! image. Derivatives come from autodiff of the activation module itself, so every activation —
 //! including learned PReLU slopes and Swish β — is measured the same way.
+//!
+//! "Dead" is a threshold on f′ that Leaky ReLU (f′ = 0.01 below 0) and PReLU can never reach, so
+//! a unit is also measured by where its input lies: **inactive** when its input is ≤ 0 for every
+//! probe image — never on the positive side. For ReLU those are exactly the dead units (f′ = 0
+//! there, by the derivative this crate uses at 0); a Leaky ReLU or PReLU unit can be inactive
+//! too, and — still receiving a gradient — can leave that state, which is what "fewer dead
+//! units" asks of them.
 
 use crate::error::TrainError;
 use actlab_data::{Scaling, Split};
@@ -97,8 +104,13 @@ pub fn probe(
             dead_fraction: None,
             saturated_fraction: None,
             learned_mean: None,
+            inactive_fraction: None,
         };
         if let Some((z, activation)) = inputs.get(i) {
+            let highest = read(z.clone().max_dim(2).max_dim(0).flatten::<1>(0, 2))?;
+            row.inactive_fraction = Some(
+                highest.iter().filter(|&&v| v <= 0.0).count() as f64 / highest.len().max(1) as f64,
+            );
             let z = z.clone().require_grad();
             let y = activation.forward(z.clone());
             let derivative = z

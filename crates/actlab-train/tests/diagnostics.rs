@@ -95,6 +95,9 @@ fn dead_and_saturated_units_are_counted() {
     .unwrap();
     assert_eq!(relu[0].dead_fraction, Some(0.5));
     assert_eq!(relu[0].saturated_fraction, Some(0.5));
+    // Unit 1's input is ≤ 0 on every image: inactive, for ReLU the same unit as the dead one.
+    assert_eq!(relu[0].inactive_fraction, Some(0.5));
+    assert_eq!(relu[1].inactive_fraction, None, "the output layer");
     // Leaky ReLU never dies: its derivative below zero is its slope, 0.01. (Whether that counts
     // as saturated sits on the threshold; the claims use saturation for sigmoid and tanh only.)
     let leaky = probe(
@@ -104,6 +107,8 @@ fn dead_and_saturated_units_are_counted() {
     )
     .unwrap();
     assert_eq!(leaky[0].dead_fraction, Some(0.0));
+    // … but its unit 1 is inactive (never on the positive side), a state it can reach and leave.
+    assert_eq!(leaky[0].inactive_fraction, Some(0.5));
     // PReLU's learned slope is reported.
     let prelu = probe(
         &mlp(ActivationConfig::prelu(), w1, w2, &device),
@@ -120,7 +125,18 @@ fn dead_and_saturated_units_are_counted() {
         w2,
         &device,
     );
-    let layers = probe(&sigmoid, x, y).unwrap();
+    let layers = probe(&sigmoid, x.clone(), y.clone()).unwrap();
     assert_eq!(layers[0].dead_fraction, Some(0.5));
     assert_eq!(layers[0].saturated_fraction, Some(0.5));
+    // Unit 1's input is exactly 0 on every image: inactive (≤ 0), though sigmoid passes 0.25.
+    assert_eq!(layers[0].inactive_fraction, Some(0.5));
+    // Negative on one image is not inactive: unit 1 with weights (−1, 1.6) gets z = 1.1, −2, 0.6.
+    let mixed = probe(
+        &mlp(ActivationConfig::Relu, [1.0, -1.0, 1.0, 1.6], w2, &device),
+        x,
+        y,
+    )
+    .unwrap();
+    assert_eq!(mixed[0].inactive_fraction, Some(0.0));
+    assert_eq!(mixed[0].dead_fraction, Some(0.0));
 }

@@ -119,6 +119,7 @@ fn tensorboard_reads_a_sweep_and_a_diagnosed_run() {
         "grad_norm/layer_3",
         "dead_fraction/layer_2",
         "saturated_fraction/layer_1",
+        "inactive_fraction/layer_2",
         "prelu_slope/layer_1",
         "val/best_accuracy",
     ] {

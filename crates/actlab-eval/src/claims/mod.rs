@@ -15,6 +15,7 @@ use std::path::Path;
 use actlab_format::activation::ActivationConfig;
 use actlab_format::diagnose::DiagnoseReport;
 use actlab_format::run::{RunSummary, diagnostics};
+use actlab_format::state::LayerDiagnostics;
 use serde::Serialize;
 
 use crate::report::{Report, RunRecord};
@@ -72,12 +73,22 @@ pub fn claims(report: &Report, runs: &[RunRecord], deep: Option<&DiagnoseReport>
 /// Mean dead fraction over the hidden layers at the last epoch of a run's `diagnostics.csv`
 /// (`None` without one, or when it cannot be read).
 pub fn final_dead_fraction(run_dir: &Path) -> Option<f64> {
+    final_fraction(run_dir, |l| l.dead_fraction)
+}
+
+/// Mean inactive fraction (input ≤ 0 on every probe image) over the hidden layers at the last
+/// epoch of a run's `diagnostics.csv` (`None` without one, or in files from before it).
+pub fn final_inactive_fraction(run_dir: &Path) -> Option<f64> {
+    final_fraction(run_dir, |l| l.inactive_fraction)
+}
+
+fn final_fraction(run_dir: &Path, f: fn(&LayerDiagnostics) -> Option<f64>) -> Option<f64> {
     let rows = diagnostics::read(run_dir).ok()??;
     let last = rows.iter().map(|r| r.epoch).max()?;
     let values: Vec<f64> = rows
         .iter()
         .filter(|r| r.epoch == last)
-        .filter_map(|r| r.layer.dead_fraction)
+        .filter_map(|r| f(&r.layer))
         .collect();
     (!values.is_empty()).then(|| stats::mean(&values))
 }

@@ -5,24 +5,36 @@ use std::path::{Path, PathBuf};
 
 use actlab_format::diagnose::{DiagnoseReport, JSON};
 use actlab_format::run::diagnostics;
+use actlab_format::state::LayerDiagnostics;
 
 use crate::error::EvalError;
 use crate::plot::gradients;
 
 use super::write_texts;
 
-/// `diagnose.csv`: one row per activation, moment and layer; the layer columns are
-/// `diagnostics.csv`'s.
+/// `diagnose.csv`: one row per activation, seed, moment and layer; the layer columns are
+/// `diagnostics.csv`'s. `seed` is empty where the report predates seeds.
 pub fn csv(report: &DiagnoseReport) -> String {
     let mut out = format!(
-        "activation,moment,{}\n",
+        "activation,seed,moment,{}\n",
         diagnostics::COLUMNS[1..].join(",")
     );
     for a in &report.activations {
-        for (moment, layers) in [("init", &a.initial), ("trained", &a.trained)] {
-            for l in layers {
-                let cells = diagnostics::layer_cells(l).join(",");
-                out.push_str(&format!("\"{}\",{moment},{cells}\n", a.activation));
+        let mut networks: Vec<(String, &[LayerDiagnostics], &[LayerDiagnostics])> = a
+            .seeds
+            .iter()
+            .map(|s| (s.seed.to_string(), &s.initial[..], &s.trained[..]))
+            .collect();
+        if networks.is_empty() {
+            let seed = report.seeds.first().map_or(String::new(), u64::to_string);
+            networks.push((seed, &a.initial, &a.trained));
+        }
+        for (seed, initial, trained) in networks {
+            for (moment, layers) in [("init", initial), ("trained", trained)] {
+                for l in layers {
+                    let cells = diagnostics::layer_cells(l).join(",");
+                    out.push_str(&format!("\"{}\",{seed},{moment},{cells}\n", a.activation));
+                }
             }
         }
     }

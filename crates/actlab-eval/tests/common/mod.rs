@@ -96,23 +96,26 @@ pub fn write_curve(root: &Path, name: &str, val: &[f64]) {
 }
 
 /// Writes a run's `diagnostics.csv`: one hidden layer (and the output layer) at initialisation
-/// and at the last epoch (3), with `dead` and saturated units at epoch 3.
-pub fn write_dead(root: &Path, name: &str, dead: f64) {
-    let row = |epoch: usize, layer: usize, fraction: Option<f64>, grad_norm: f64| DiagnosticRow {
-        epoch,
-        layer: LayerDiagnostics {
-            layer,
-            grad_norm,
-            dead_fraction: fraction,
-            saturated_fraction: fraction,
-            learned_mean: None,
-        },
-    };
+/// and at the last epoch (3), with `dead` and saturated units at epoch 3, and `inactive` ones
+/// (`None`: a file from before that column).
+pub fn write_dead(root: &Path, name: &str, dead: f64, inactive: Option<f64>) {
+    let row =
+        |epoch: usize, layer: usize, fraction: Option<f64>, inactive: Option<f64>| DiagnosticRow {
+            epoch,
+            layer: LayerDiagnostics {
+                layer,
+                grad_norm: 0.1 * layer as f64,
+                dead_fraction: fraction,
+                saturated_fraction: fraction,
+                learned_mean: None,
+                inactive_fraction: inactive,
+            },
+        };
     let rows = [
-        row(0, 1, Some(0.0), 0.1),
-        row(0, 2, None, 0.2),
-        row(3, 1, Some(dead), 0.1),
-        row(3, 2, None, 0.2),
+        row(0, 1, Some(0.0), inactive.map(|_| 0.0)),
+        row(0, 2, None, None),
+        row(3, 1, Some(dead), inactive),
+        row(3, 2, None, None),
     ];
     run::diagnostics::write(&root.join(name), &rows).unwrap();
 }

@@ -9,19 +9,24 @@ use crate::error::FileError;
 use crate::fsio::write_atomic;
 use crate::state::{DiagnosticRow, LayerDiagnostics};
 
-/// The columns of `diagnostics.csv`, in file order.
-pub const COLUMNS: [&str; 6] = [
+/// The columns of `diagnostics.csv`, in file order. `inactive_fraction` came last, later: files
+/// written before it have the first six, and read with it absent.
+pub const COLUMNS: [&str; 7] = [
     "epoch",
     "layer",
     "grad_norm",
     "dead_fraction",
     "saturated_fraction",
     "learned_mean",
+    "inactive_fraction",
 ];
 
-/// A layer's cells, the columns `layer` to `learned_mean` (empty where a value is absent); the
-/// same cells end every row of `actlab diagnose`'s `diagnose.csv`.
-pub fn layer_cells(layer: &LayerDiagnostics) -> [String; 5] {
+/// The columns every `diagnostics.csv` has (the files written before `inactive_fraction`).
+const FIRST_COLUMNS: usize = 6;
+
+/// A layer's cells, the columns `layer` to `inactive_fraction` (empty where a value is absent);
+/// the same cells end every row of `actlab diagnose`'s `diagnose.csv`.
+pub fn layer_cells(layer: &LayerDiagnostics) -> [String; 6] {
     let opt = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
     [
         layer.layer.to_string(),
@@ -29,6 +34,7 @@ pub fn layer_cells(layer: &LayerDiagnostics) -> [String; 5] {
         opt(layer.dead_fraction),
         opt(layer.saturated_fraction),
         opt(layer.learned_mean),
+        opt(layer.inactive_fraction),
     ]
 }
 
@@ -63,7 +69,13 @@ pub fn read(run_dir: &Path) -> Result<Option<Vec<DiagnosticRow>>, FileError> {
 
 /// `diagnostics.csv`'s text as read from `path` (named in errors): [`read`] without the file.
 pub fn parse(text: &str, path: &Path) -> Result<Vec<DiagnosticRow>, FileError> {
-    parsed(&super::csv::parse(text, path, &COLUMNS)?, path)
+    let header = text.lines().next().unwrap_or_default();
+    let columns = if header.split(',').any(|c| c == COLUMNS[FIRST_COLUMNS]) {
+        &COLUMNS[..]
+    } else {
+        &COLUMNS[..FIRST_COLUMNS]
+    };
+    parsed(&super::csv::parse(text, path, columns)?, path)
 }
 
 fn parsed(rows: &[Vec<&str>], p: &Path) -> Result<Vec<DiagnosticRow>, FileError> {
@@ -77,6 +89,10 @@ fn parsed(rows: &[Vec<&str>], p: &Path) -> Result<Vec<DiagnosticRow>, FileError>
                     dead_fraction: cell(p, COLUMNS[3], row[3])?,
                     saturated_fraction: cell(p, COLUMNS[4], row[4])?,
                     learned_mean: cell(p, COLUMNS[5], row[5])?,
+                    inactive_fraction: match row.get(6) {
+                        Some(value) => cell(p, COLUMNS[6], value)?,
+                        None => None,
+                    },
                 },
             })
         })
@@ -102,6 +118,7 @@ mod tests {
                             dead_fraction: Some(0.25),
                             saturated_fraction: Some(0.5),
                             learned_mean: Some(-0.3),
+                            inactive_fraction: Some(0.125),
                         },
                     },
                     DiagnosticRow {
@@ -112,6 +129,7 @@ mod tests {
                             dead_fraction: None,
                             saturated_fraction: None,
                             learned_mean: None,
+                            inactive_fraction: None,
                         },
                     },
                 ]
@@ -121,11 +139,31 @@ mod tests {
         let text = std::fs::read_to_string(dir.path().join(files::DIAGNOSTICS)).unwrap();
         assert!(
             text.starts_with(
-                "epoch,layer,grad_norm,dead_fraction,saturated_fraction,learned_mean\n\
-                 0,1,0.123456789,0.25,0.5,-0.3\n0,2,0.0000001,,,\n"
+                "epoch,layer,grad_norm,dead_fraction,saturated_fraction,learned_mean,\
+                 inactive_fraction\n0,1,0.123456789,0.25,0.5,-0.3,0.125\n0,2,0.0000001,,,,\n"
             ),
             "{text}"
         );
         assert_eq!(read(dir.path()).unwrap(), Some(rows));
+    }
+
+    #[test]
+    fn files_from_before_inactive_fraction_read_with_it_absent() {
+        let path = Path::new("diagnostics.csv");
+        let old = "epoch,layer,grad_norm,dead_fraction,saturated_fraction,learned_mean\n\
+                   3,1,0.5,0.25,0.5,\n3,2,0.1,,,\n";
+        let rows = parse(old, path).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].epoch, 3);
+        assert_eq!(rows[0].layer.dead_fraction, Some(0.25));
+        assert_eq!(rows[0].layer.inactive_fraction, None);
+        // A file that names the column must fill it: a row one cell short is refused.
+        let torn = "epoch,layer,grad_norm,dead_fraction,saturated_fraction,learned_mean,\
+                    inactive_fraction\n3,1,0.5,0.25,0.5,\n";
+        assert!(parse(torn, path).is_err());
+        let bad = "epoch,layer,grad_norm,dead_fraction,saturated_fraction,learned_mean,\
+                   inactive_fraction\n3,1,0.5,0.25,0.5,,half\n";
+        let error = parse(bad, path).unwrap_err().to_string();
+        assert!(error.contains("inactive_fraction"), "{error}");
     }
 }

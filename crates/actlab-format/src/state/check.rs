@@ -168,6 +168,7 @@ impl TrainState {
             let fine = (l.grad_norm.is_nan() || l.grad_norm >= 0.0 && l.grad_norm.is_finite())
                 && fraction(l.dead_fraction)
                 && fraction(l.saturated_fraction)
+                && fraction(l.inactive_fraction)
                 && l.learned_mean.is_none_or(f64::is_finite);
             if !fine {
                 return Err(format!(

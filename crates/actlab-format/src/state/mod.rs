@@ -217,6 +217,12 @@ pub struct LayerDiagnostics {
     pub dead_fraction: Option<f64>,
     /// Fraction of the layer's units that are saturated (hidden layers only).
     pub saturated_fraction: Option<f64>,
+    /// Fraction of the layer's units whose input is ≤ 0 at every probe image and position —
+    /// never on the positive side (hidden layers only). For ReLU the same units as
+    /// `dead_fraction`; Leaky ReLU and PReLU pass a slope there, so their units can reach it
+    /// and can leave it. Absent in files written before it was measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inactive_fraction: Option<f64>,
     /// Mean of the activation's learned parameters (PReLU slopes, Swish β), if any.
     pub learned_mean: Option<f64>,
 }

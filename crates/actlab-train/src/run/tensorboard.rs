@@ -7,7 +7,7 @@
 //! | tag | step | from |
 //! |---|---|---|
 //! | `train/loss`, `train/accuracy`, `val/loss`, `val/accuracy`, `lr` | epoch | `metrics.csv` |
-//! | `grad_norm/layer_<i>`, `dead_fraction/layer_<i>`, `saturated_fraction/layer_<i>`, and `prelu_slope/layer_<i>` / `swish_beta/layer_<i>` / `learned_mean/layer_<i>` | epoch (0 = at initialisation) | `diagnostics.csv` |
+//! | `grad_norm/layer_<i>`, `dead_fraction/layer_<i>`, `saturated_fraction/layer_<i>`, `inactive_fraction/layer_<i>`, and `prelu_slope/layer_<i>` / `swish_beta/layer_<i>` / `learned_mean/layer_<i>` | epoch (0 = at initialisation) | `diagnostics.csv` |
 //! | `test/accuracy`, `test/loss`, `val/best_accuracy` | last epoch | `summary.json` |
 //! | `_hparams_/session_start_info`, `_hparams_/session_end_info` | 0 | config, outcome |
 //!
@@ -197,6 +197,9 @@ fn diagnostic_values(
         }
         if let Some(v) = l.learned_mean {
             values.push((learned_tag(experiment, i), v));
+        }
+        if let Some(v) = l.inactive_fraction {
+            values.push((format!("inactive_fraction/layer_{i}"), v));
         }
     }
     values
