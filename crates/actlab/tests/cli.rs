@@ -1459,3 +1459,28 @@ fn a_cnn_trains_on_cifar10_batches_and_the_data_commands_know_them() {
         "{stderr}"
     );
 }
+
+/// Every published report with its runs in `docs/results/*/runs.tar.gz` rebuilds from them byte
+/// for byte with this build (a change to the report's numbers or words shows here, and
+/// `scripts/rebuild-results.sh` brings the published files up to date).
+#[test]
+fn published_reports_rebuild_from_their_runs() {
+    let out = Command::new(root().join("scripts/rebuild-results.sh"))
+        .arg("--check")
+        .env("ACTLAB", env!("CARGO_BIN_EXE_actlab"))
+        .output()
+        .unwrap();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains("every report rebuilds byte for byte"), "{said}");
+    // The archives it checked: at least the four of this round.
+    let archives = std::fs::read_dir(root().join("docs/results"))
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().join("runs.tar.gz").is_file())
+        .count();
+    assert!(archives >= 4, "{archives}");
+}
