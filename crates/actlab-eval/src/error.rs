@@ -12,6 +12,13 @@ pub enum EvalError {
     /// Loading the model, the data or the backend failed.
     #[error(transparent)]
     Train(#[from] TrainError),
+    /// A search's space could not be built (its templates are checked when the file loads, so
+    /// this is a file changed in between).
+    #[error("search: {message}")]
+    Search {
+        /// What is wrong.
+        message: String,
+    },
     /// An input image could not be used.
     #[error("{path}: {message}")]
     Image {

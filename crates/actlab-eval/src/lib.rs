@@ -19,6 +19,7 @@ pub mod plot;
 pub mod predict;
 pub mod report;
 pub mod reproduce;
+pub mod search;
 pub mod sequential;
 pub mod stats;
 #[cfg(test)]

@@ -212,6 +212,8 @@ fn sweep_and_diagnose_config_mutants_are_values_or_errors() {
     fuzz("diagnose config", &diagnoses, invariants::diagnose_config);
     let formulas = corpus("expr", &[]);
     fuzz("activation formula", &formulas, invariants::formula);
+    let searches = corpus("search", &["configs/search.toml"]);
+    fuzz("search config", &searches, invariants::search_config);
 }
 
 #[test]

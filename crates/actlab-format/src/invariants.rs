@@ -100,6 +100,44 @@ pub fn diagnose_config(bytes: &[u8]) {
     }
 }
 
+/// A search file: a valid one builds its space, and a sample of its candidates screens into a
+/// funnel that adds up, every survivor a formula activation that validates.
+pub fn search_config(bytes: &[u8]) {
+    use crate::search::screen::{Rejection, screen};
+    use crate::search::space::Space;
+    let path = Path::new(PATH);
+    let Some(text) = text(bytes) else { return };
+    let Ok(raw) = parse_toml::<crate::search::SearchConfig>(text, path) else {
+        return;
+    };
+    let Ok(config) = raw.validate(path) else {
+        return;
+    };
+    let space = Space::new(&config.space);
+    assert!(space.is_ok(), "a valid file's templates are checked");
+    let Ok(space) = space else { return };
+    let candidates = space.generate(config.budget.candidates.min(50), config.budget.seed);
+    let s = screen(&candidates);
+    let r = |why| s.rejected.get(&why).copied().unwrap_or(0);
+    assert_eq!(
+        s.generated,
+        r(Rejection::NotFinite) + r(Rejection::Duplicate) + s.unique
+    );
+    assert_eq!(
+        s.unique,
+        r(Rejection::Constant) + r(Rejection::Linear) + s.survivors.len()
+    );
+    for survivor in &s.survivors {
+        assert!(
+            survivor
+                .candidate
+                .activation()
+                .validate("candidate")
+                .is_ok()
+        );
+    }
+}
+
 /// `checkpoint/state.toml`: an error is one line naming the file; a state that reads is one
 /// the trainer can resume from (a history of `epochs_completed` epochs numbered from 1 with
 /// accuracies in [0, 1] and finite losses; sums of an unfinished epoch exactly when one is

@@ -33,6 +33,7 @@ pub mod preset;
 pub mod provenance;
 pub mod rational;
 pub mod run;
+pub mod search;
 pub mod shard;
 pub mod state;
 pub mod sweep;

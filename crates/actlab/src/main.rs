@@ -19,6 +19,7 @@ mod plot;
 mod progress;
 mod reproduce;
 mod runtime_dir;
+mod search;
 mod signals;
 mod summary;
 mod sweep;
@@ -57,6 +58,10 @@ enum Command {
     /// Deep MLPs per activation: per-layer gradient norms, dead and saturated units at
     /// initialisation and after some training (the vanishing-gradient experiment).
     Diagnose(diagnose::DiagnoseArgs),
+    /// Discover activations: generate formulas from a space, screen them (duplicates by
+    /// function, non-finite, constant, linear, vanishing or exploding gradients at
+    /// initialisation). So far the screen only (`--screen`).
+    Search(search::SearchArgs),
     /// Time the training loop (prelu-mlp, Fashion-MNIST) per backend and batch size: seconds per
     /// epoch, images/s, GFLOP/s, peak RSS.
     Bench(bench::BenchArgs),
@@ -99,6 +104,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Compare(args) => sweep::compare(args),
         Command::TrainPack(args) => train_pack::run(args),
         Command::Diagnose(args) => diagnose::run(args).map(|()| 0),
+        Command::Search(args) => search::run(args).map(|()| 0),
         Command::Report(args) => sweep::report(args).map(|()| 0),
         Command::Reproduce(args) => reproduce::run(args),
         Command::Predict(args) => eval::predict(args),

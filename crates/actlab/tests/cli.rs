@@ -1476,11 +1476,95 @@ fn published_reports_rebuild_from_their_runs() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(out.status.success(), "{said}");
-    assert!(said.contains("every report rebuilds byte for byte"), "{said}");
+    assert!(
+        said.contains("every report rebuilds byte for byte"),
+        "{said}"
+    );
     // The archives it checked: at least the four of this round.
     let archives = std::fs::read_dir(root().join("docs/results"))
         .unwrap()
         .filter(|e| e.as_ref().unwrap().path().join("runs.tar.gz").is_file())
         .count();
     assert!(archives >= 4, "{archives}");
+}
+
+/// `actlab search --screen` on a small space whose functions are known: x·x, x·σ(x), σ(x)²,
+/// x + σ(x), 2σ(x), and 2x (linear); everything with exp(x) overflows before 1e4.
+#[test]
+fn search_screens_a_known_space_by_function() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    block_dataset(&data, 320, 64);
+    let config = tmp.path().join("search.toml");
+    let file = format!(
+        "[base.model]\npreset = \"prelu-mlp\"\nhidden = [16, 16, 16]\n[base.data]\ndir = \"{}\"\n\
+         validation_size = 32\n[base.train]\nbatch_size = 32\n[base.backend]\nname = \"ndarray\"\n\
+         [space]\nunary = [\"x\", \"sigmoid(x)\", \"exp(x)\"]\nbinary = [\"a * b\", \"b * a\", \"a + b\"]\n\
+         [budget]\ncandidates = 300\nproxy = {{ epochs = 1, seeds = [7001] }}\n\
+         halving = {{ keep = 0.5, rounds = 1 }}\nfinalists = 2\n\
+         [confirm]\nbaselines = [\"relu\"]\nseeds = [1, 2]\ntune = {{ lr = [1e-3] }}\n",
+        data.display()
+    );
+    std::fs::write(&config, &file).unwrap();
+    let out_dir = tmp.path().join("out");
+    let args = [
+        "search",
+        config.to_str().unwrap(),
+        "--screen",
+        "--out",
+        out_dir.to_str().unwrap(),
+    ];
+    let out = actlab(&args, tmp.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let screen: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join("screen.json")).unwrap())
+            .unwrap();
+    let count = |reason: &str| {
+        screen["rejected"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["reason"] == reason)
+            .unwrap()["count"]
+            .as_u64()
+            .unwrap()
+    };
+    assert_eq!(screen["generated"], 300);
+    assert_eq!(screen["unique"], 6, "{screen}");
+    assert_eq!(count("linear"), 1);
+    assert_eq!(count("constant"), 0);
+    let survivors = screen["survivors"].as_array().unwrap();
+    assert_eq!(
+        300,
+        count("not_finite") + count("duplicate") + 6,
+        "the funnel adds up"
+    );
+    assert_eq!(
+        6,
+        1 + count("vanishing_gradient") + count("exploding_gradient") + survivors.len() as u64
+    );
+    // Every survivor is an activation that validates as pasted into a config.
+    for s in survivors {
+        let a: actlab_format::activation::ActivationConfig =
+            serde_json::from_value(s["activation"].clone()).unwrap();
+        a.validate("survivor").unwrap();
+        assert!(!a.label().contains("exp"), "{}", a.label());
+    }
+    let md = std::fs::read_to_string(out_dir.join("screen.md")).unwrap();
+    assert!(md.contains("| unique functions | 6 |"), "{md}");
+
+    // Without --screen: one line saying what is not built, nothing else.
+    let out = actlab(&["search", config.to_str().unwrap()], tmp.path());
+    assert!(!out.status.success());
+    let said = text(&out.stderr);
+    assert_eq!(said.trim().lines().count(), 1, "{said}");
+    assert!(said.contains("--screen"), "{said}");
+    // A bad file names its field.
+    std::fs::write(&config, file.replace("finalists = 2", "finalists = 0")).unwrap();
+    let out = actlab(&args, tmp.path());
+    assert!(
+        text(&out.stderr).contains("budget.finalists"),
+        "{}",
+        text(&out.stderr)
+    );
 }

@@ -259,54 +259,15 @@ pub(super) fn dying_relu(runs: &[RunRecord], deep: Option<&DiagnoseReport>) -> C
         )
     };
     let (evidence, verdict) = match (inactive, relu_dead.is_empty()) {
-        (Some([relu, leaky, prelu]), false) => {
-            let relu_dies = dies(&relu_dead);
-            let where_inactive = if source == "sweep runs" {
-                "sweep runs, after training".to_string()
-            } else {
-                deep.map_or_else(String::new, deep_text)
-            };
-            let (d_leaky, d_prelu) = (compare(&leaky, &relu), compare(&prelu, &relu));
-            let one_each = relu.len() < 2;
-            let fewer = |mine: &[(u64, f64)], d: &Option<Difference>| {
-                if one_each {
-                    // One network each: the direction only (said in the evidence).
-                    match mine.first() {
-                        Some((_, v)) if *v < relu[0].1 => Verdict::Supported,
-                        Some(_) => Verdict::Contradicted,
-                        None => Verdict::Inconclusive,
-                    }
+        (Some(inactive), false) => {
+            let place = |from: &str| {
+                if from == "sweep runs" {
+                    "sweep runs, after training".to_string()
                 } else {
-                    directional(d.as_ref(), -1.0)
+                    deep.map_or_else(String::new, deep_text)
                 }
             };
-            let both = [fewer(&leaky, &d_leaky), fewer(&prelu, &d_prelu)];
-            let verdict = if !relu_dies || both.contains(&Verdict::Contradicted) {
-                Verdict::Contradicted
-            } else if both.iter().all(|v| *v == Verdict::Supported) {
-                Verdict::Supported
-            } else {
-                Verdict::Inconclusive
-            };
-            let dead_where = if dead_source == "sweep runs" {
-                "sweep runs, after training".to_string()
-            } else {
-                deep.map_or_else(String::new, deep_text)
-            };
-            (
-                format!(
-                    "dead ReLU units ({DEAD_DEFINITION}; {dead_where}): {}; inactive units \
-                     ({INACTIVE_DEFINITION}; {where_inactive}): ReLU {}, Leaky ReLU {}, PReLU {}; \
-                     Leaky − ReLU {}; PReLU − ReLU {}",
-                    ci_text(&relu_dead, 100.0, "%"),
-                    ci_text(&values(&relu), 100.0, "%"),
-                    ci_text(&values(&leaky), 100.0, "%"),
-                    ci_text(&values(&prelu), 100.0, "%"),
-                    diff_text(d_leaky.as_ref(), 100.0, " points"),
-                    diff_text(d_prelu.as_ref(), 100.0, " points")
-                ),
-                verdict,
-            )
+            judged_on_inactive(&relu_dead, &place(dead_source), inactive, &place(source))
         }
         (_, false) => {
             // Only the dead fraction: ReLU's dying can be judged, the comparison cannot.
@@ -352,4 +313,52 @@ pub(super) fn dying_relu(runs: &[RunRecord], deep: Option<&DiagnoseReport>) -> C
         evidence,
         verdict,
     }
+}
+
+/// (b) judged on inactive units: ReLU dies (`relu_dead`, measured `dead_where`), and Leaky ReLU
+/// and PReLU have fewer inactive units than ReLU (`[relu, leaky, prelu]`, measured `where_inactive`;
+/// paired over seeds, or the direction alone with one network each).
+fn judged_on_inactive(
+    relu_dead: &[f64],
+    dead_where: &str,
+    [relu, leaky, prelu]: [Vec<(u64, f64)>; 3],
+    where_inactive: &str,
+) -> (String, Verdict) {
+    let values = |v: &[(u64, f64)]| v.iter().map(|x| x.1).collect::<Vec<f64>>();
+    let (d_leaky, d_prelu) = (compare(&leaky, &relu), compare(&prelu, &relu));
+    let one_each = relu.len() < 2;
+    let fewer = |mine: &[(u64, f64)], d: &Option<Difference>| {
+        if one_each {
+            // One network each: the direction only (said in the evidence).
+            match (mine.first(), relu.first()) {
+                (Some((_, v)), Some((_, r))) if v < r => Verdict::Supported,
+                (Some(_), Some(_)) => Verdict::Contradicted,
+                _ => Verdict::Inconclusive,
+            }
+        } else {
+            directional(d.as_ref(), -1.0)
+        }
+    };
+    let both = [fewer(&leaky, &d_leaky), fewer(&prelu, &d_prelu)];
+    let verdict = if !dies(relu_dead) || both.contains(&Verdict::Contradicted) {
+        Verdict::Contradicted
+    } else if both.iter().all(|v| *v == Verdict::Supported) {
+        Verdict::Supported
+    } else {
+        Verdict::Inconclusive
+    };
+    (
+        format!(
+            "dead ReLU units ({DEAD_DEFINITION}; {dead_where}): {}; inactive units \
+             ({INACTIVE_DEFINITION}; {where_inactive}): ReLU {}, Leaky ReLU {}, PReLU {}; \
+             Leaky − ReLU {}; PReLU − ReLU {}",
+            ci_text(relu_dead, 100.0, "%"),
+            ci_text(&values(&relu), 100.0, "%"),
+            ci_text(&values(&leaky), 100.0, "%"),
+            ci_text(&values(&prelu), 100.0, "%"),
+            diff_text(d_leaky.as_ref(), 100.0, " points"),
+            diff_text(d_prelu.as_ref(), 100.0, " points")
+        ),
+        verdict,
+    )
 }

@@ -1,0 +1,271 @@
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
+use super::screen::{Rejection, screen};
+use super::space::{Binary, Candidate, Space, Unary};
+use super::{SearchConfig, SpaceSection};
+
+fn candidate(f: &str, constants: &[&str]) -> Candidate {
+    Candidate {
+        f: f.into(),
+        constants: constants.iter().map(|c| c.to_string()).collect(),
+        learnable: true,
+    }
+}
+
+#[test]
+fn equal_functions_are_one_candidate_whatever_their_text() {
+    let list = [
+        candidate("x*sigmoid(x)", &[]),
+        candidate("sigmoid(x)*x", &[]),      // commuted
+        candidate("x / (1 + exp(-x))", &[]), // the same function, another formula
+        candidate("relu(x)", &[]),
+        candidate("max(x, 0)", &[]), // relu
+        candidate("x*x", &[]),
+        candidate("x^2", &[]), // pow vs product: equal to 5 digits
+        candidate("tanh(x)", &[]),
+        candidate("2*sigmoid(2*x) - 1", &[]), // tanh, rounded differently in the last bits
+        candidate("x*sigmoid(c1*x)", &["c1"]), // Swish with a learnable β: not SiLU
+        candidate("sin(x)", &[]),
+    ];
+    let s = screen(&list);
+    assert_eq!(s.generated, 11);
+    assert_eq!(s.unique, 6, "{:?}", s.survivors);
+    assert_eq!(s.rejected.get(&Rejection::Duplicate), Some(&5));
+    let kept: Vec<&str> = s.survivors.iter().map(|v| v.candidate.f.as_str()).collect();
+    assert_eq!(
+        kept,
+        [
+            "x*sigmoid(x)",
+            "relu(x)",
+            "x*x",
+            "tanh(x)",
+            "x*sigmoid(c1*x)",
+            "sin(x)"
+        ]
+    );
+    let numbers: Vec<usize> = s.survivors.iter().map(|v| v.number).collect();
+    assert_eq!(numbers, [1, 4, 6, 8, 10, 11]);
+    let duplicates: Vec<usize> = s.survivors.iter().map(|v| v.duplicates).collect();
+    assert_eq!(duplicates, [2, 1, 1, 1, 0, 0]);
+}
+
+#[test]
+fn what_cannot_work_is_rejected_before_training_by_reason() {
+    let list = [
+        candidate("x", &[]),                         // linear
+        candidate("c1*x", &["c1"]),                  // linear at any constant
+        candidate("relu(x) - relu(-x) + 1", &[]),    // = x + 1: linear, found by values
+        candidate("min(x, 0) - min(x, 0) + 3", &[]), // constant
+        candidate("exp(x)", &[]),                    // overflows before 1e4
+        candidate("x / (x - x)", &[]),               // 0/0
+        candidate("abs(x)", &[]),                    // kept: not linear
+    ];
+    let s = screen(&list);
+    assert_eq!(
+        s.rejected.get(&Rejection::Linear),
+        Some(&3),
+        "{:?} {:?}",
+        s.rejected,
+        s.examples
+    );
+    assert_eq!(s.rejected.get(&Rejection::Constant), Some(&1));
+    assert_eq!(s.rejected.get(&Rejection::NotFinite), Some(&2));
+    assert_eq!(
+        s.examples.get(&Rejection::NotFinite).map(String::as_str),
+        Some("exp(x)")
+    );
+    assert_eq!(s.survivors.len(), 1);
+    assert_eq!(s.survivors[0].candidate.f, "abs(x)");
+    // The funnel adds up: generated = not finite + duplicates + unique; unique = constant +
+    // linear + survivors.
+    let r = |why| s.rejected.get(&why).copied().unwrap_or(0);
+    assert_eq!(
+        s.generated,
+        r(Rejection::NotFinite) + r(Rejection::Duplicate) + s.unique
+    );
+    assert_eq!(
+        s.unique,
+        r(Rejection::Constant) + r(Rejection::Linear) + s.survivors.len()
+    );
+}
+
+fn space(unary: &[&str], binary: &[&str], depth: usize) -> Space {
+    Space::new(&SpaceSection {
+        unary: unary.iter().map(|s| s.to_string()).collect(),
+        binary: binary.iter().map(|s| s.to_string()).collect(),
+        depth,
+        learnable_constants: true,
+    })
+    .unwrap()
+}
+
+#[test]
+fn generation_is_seeded_and_every_candidate_is_a_formula() {
+    let unary = [
+        "x",
+        "-x",
+        "abs(x)",
+        "x^2",
+        "x^3",
+        "sqrt(abs(x))",
+        "exp(x)",
+        "log1p(abs(x))",
+        "sin(x)",
+        "cos(x)",
+        "tanh(x)",
+        "sigmoid(x)",
+        "erf(x)",
+        "softplus(x)",
+        "relu(x)",
+        "min(x, 0)",
+        "b*x",
+    ];
+    let binary = [
+        "a + b",
+        "a - b",
+        "a * b",
+        "max(a, b)",
+        "min(a, b)",
+        "sigmoid(a) * b",
+        "a / (1 + abs(b))",
+    ];
+    let s = space(&unary, &binary, 2);
+    let first = s.generate(500, 7);
+    assert_eq!(
+        first,
+        s.generate(500, 7),
+        "the same seed, the same candidates"
+    );
+    assert_ne!(first, s.generate(500, 8));
+    for c in &first {
+        // Every candidate parses as a formula with exactly its constants.
+        let params = c.constants.iter().map(|k| (k.clone(), 1.0)).collect();
+        let checked = crate::expr::Formula::check(&c.f, &params, &c.constants, None, "c");
+        match checked {
+            Ok(_) => {}
+            Err(e) => assert!(
+                e.to_string().contains("not a finite number"),
+                "{}: {e}",
+                c.f
+            ),
+        }
+    }
+    let screened = screen(&first);
+    assert!(screened.unique < 500 && !screened.survivors.is_empty());
+    // Depth 2 composes: some candidate applies a unary template to a whole core unit.
+    assert!(
+        first.iter().any(|c| c.f.matches('(').count() >= 4),
+        "{first:?}"
+    );
+}
+
+#[test]
+fn templates_are_substituted_name_by_name() {
+    // One template, one operand: exp's x and max's a are not the variables.
+    let s = space(&["exp(-abs(x))", "b*x"], &["max(a, b) + a"], 1);
+    let all = s.generate(64, 1);
+    let texts: std::collections::BTreeSet<&str> = all.iter().map(|c| c.f.as_str()).collect();
+    assert!(
+        texts.contains("max(exp(-abs(x)), c1*x) + exp(-abs(x))"),
+        "{texts:?}"
+    );
+    assert!(texts.contains("max(c1*x, c2*x) + (c1*x)"), "{texts:?}");
+    assert!(
+        texts.contains("max(exp(-abs(x)), exp(-abs(x))) + exp(-abs(x))"),
+        "{texts:?}"
+    );
+    // Constants are numbered per candidate, and learnable.
+    let c = all
+        .iter()
+        .find(|c| c.f == "max(c1*x, c2*x) + (c1*x)")
+        .unwrap();
+    assert_eq!(c.constants, ["c1", "c2"]);
+    assert!(c.learnable);
+    match c.activation() {
+        crate::activation::ActivationConfig::Expr {
+            learnable, params, ..
+        } => {
+            assert_eq!(learnable, ["c1", "c2"]);
+            assert_eq!(params.values().copied().collect::<Vec<f64>>(), [1.0, 1.0]);
+        }
+        other => panic!("{other:?}"),
+    }
+    // An operand that is not a name or a call is parenthesised.
+    let s = space(&["x + 1"], &["a * b"], 2);
+    let c = &s.generate(8, 3)[0];
+    assert!(
+        c.f.starts_with("(") && c.f.contains(") * (x + 1)"),
+        "{}",
+        c.f
+    );
+    // Bad templates are refused with what was expected.
+    assert!(Unary::parse("b + 1").unwrap_err().contains("uses x"));
+    assert!(Unary::parse("sin(x").is_err());
+    assert!(Binary::parse("a + 1").unwrap_err().contains("both a and b"));
+    assert!(Binary::parse("a + x").unwrap_err().contains("names `x`"));
+}
+
+const EXAMPLE: &str = r#"
+[base]
+model = { preset = "prelu-mlp", hidden = [128, 128, 128, 128, 128, 128, 128, 128] }
+[space]
+unary  = ["x", "-x", "abs(x)", "x^2", "x^3", "sqrt(abs(x))", "exp(x)", "log1p(abs(x))", "sin(x)",
+          "cos(x)", "tanh(x)", "sigmoid(x)", "erf(x)", "softplus(x)", "relu(x)", "min(x, 0)", "b*x"]
+binary = ["a + b", "a - b", "a * b", "max(a, b)", "min(a, b)", "sigmoid(a) * b", "a / (1 + abs(b))"]
+depth  = 2
+learnable_constants = true
+[budget]
+candidates = 500
+proxy = { epochs = 2, train_limit = 12800, seeds = [7001] }
+halving = { keep = 0.25, rounds = 3 }
+finalists = 5
+[confirm]
+baselines = ["relu", "silu", "gelu"]
+seeds = { start = 5, step = 5, max = 20 }
+tune = { lr = [3e-4, 1e-3, 3e-3] }
+"#;
+
+fn load(text: &str) -> Result<SearchConfig, String> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("search.toml");
+    std::fs::write(&path, text).unwrap();
+    SearchConfig::load(&path).map_err(|e| e.to_string())
+}
+
+#[test]
+fn the_issue_example_loads_and_bad_values_name_their_field() {
+    let config = load(EXAMPLE).unwrap();
+    assert_eq!(config.name.as_deref(), Some("search"));
+    assert_eq!(config.space.depth, 2);
+    assert_eq!(config.confirm.tune.seeds, [2001, 2002]);
+    for (from, to, field) in [
+        ("depth  = 2", "depth  = 4", "space.depth"),
+        ("candidates = 500", "candidates = 0", "budget.candidates"),
+        ("keep = 0.25", "keep = 1.0", "budget.halving.keep"),
+        ("finalists = 5", "finalists = 501", "budget.finalists"),
+        ("seeds = [7001]", "seeds = [10]", "budget.proxy.seeds"),
+        ("\"a + b\",", "\"a + 1\",", "space.binary[0]"),
+        ("\"-x\",", "\"-y\",", "space.unary[1]"),
+        (
+            "baselines = [\"relu\", \"silu\", \"gelu\"]",
+            "baselines = []",
+            "confirm.baselines",
+        ),
+        (
+            "lr = [3e-4, 1e-3, 3e-3] }",
+            "lr = [3e-4, 1e-3, 3e-3], seeds = [15] }",
+            "confirm.tune.seeds",
+        ),
+        (
+            "train_limit = 12800",
+            "train_limit = 3",
+            "budget.proxy.train_limit",
+        ),
+    ] {
+        assert!(EXAMPLE.contains(from), "{from}");
+        let e = load(&EXAMPLE.replace(from, to)).unwrap_err();
+        assert!(e.contains(field), "{to}: {e}");
+    }
+    let e = load(&EXAMPLE.replace("finalists = 5", "finalists = 5\nfinalist = 3")).unwrap_err();
+    assert!(e.contains("finalist"), "{e}");
+}
