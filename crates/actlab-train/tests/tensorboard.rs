@@ -100,6 +100,7 @@ fn every_scalar_is_the_value_the_run_files_hold() {
             ("dead_fraction", "dead_fraction"),
             ("saturated_fraction", "saturated_fraction"),
             ("prelu_slope", "learned_mean"),
+            ("inactive_fraction", "inactive_fraction"),
         ] {
             if !row[column].is_empty() {
                 let tag = format!("{tag}/layer_{layer}");
