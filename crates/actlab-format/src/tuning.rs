@@ -27,12 +27,12 @@ pub struct Observed {
 
 impl Observed {
     /// Whether the run has reached `epoch` (or finished before it).
-    fn reached(&self, epoch: usize) -> bool {
+    pub(crate) fn reached(&self, epoch: usize) -> bool {
         self.finished || self.val_acc.len() >= epoch
     }
 
     /// The validation accuracy at `epoch`, or at the last epoch if it finished earlier.
-    fn at(&self, epoch: usize) -> Option<f64> {
+    pub(crate) fn at(&self, epoch: usize) -> Option<f64> {
         let k = epoch.min(self.val_acc.len());
         (k > 0).then(|| self.val_acc[k - 1])
     }

@@ -60,7 +60,8 @@ enum Command {
     Diagnose(diagnose::DiagnoseArgs),
     /// Discover activations: generate formulas from a space, screen them (duplicates by
     /// function, non-finite, constant, linear, vanishing or exploding gradients at
-    /// initialisation). So far the screen only (`--screen`).
+    /// initialisation), train the survivors on a proxy with successive halving on validation
+    /// accuracy, and name the finalists (their confirmation is not built yet).
     Search(search::SearchArgs),
     /// Time the training loop (prelu-mlp, Fashion-MNIST) per backend and batch size: seconds per
     /// epoch, images/s, GFLOP/s, peak RSS.
@@ -104,7 +105,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Compare(args) => sweep::compare(args),
         Command::TrainPack(args) => train_pack::run(args),
         Command::Diagnose(args) => diagnose::run(args).map(|()| 0),
-        Command::Search(args) => search::run(args).map(|()| 0),
+        Command::Search(args) => search::run(args),
         Command::Report(args) => sweep::report(args).map(|()| 0),
         Command::Reproduce(args) => reproduce::run(args),
         Command::Predict(args) => eval::predict(args),

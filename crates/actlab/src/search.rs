@@ -1,13 +1,22 @@
-//! `actlab search`: printing only; the work is in `actlab_format::search` (the space and the
-//! formula screen) and `actlab_eval::search` (the screen at initialisation).
+//! `actlab search`: the screen (`actlab_format::search`, `actlab_eval::search`), then the proxy
+//! stage — every survivor trained on the proxy, successive halving on validation accuracy
+//! (`actlab_format::search::proxy::plan`), through the rounds driver `compare` uses, so a
+//! stopped search resumes from its run directories. The confirmation is not built yet.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use actlab_format::config::ConfigFile;
 use actlab_format::search::SearchConfig;
+use actlab_format::search::proxy::{self, ProxyPlan, Standing};
+use actlab_format::sweep::Point;
+use anyhow::Context;
 use clap::Args;
 
 use crate::flags::DataFlags;
+use crate::sweep::DataOnce;
+use crate::sweep::rounds::{End, Next, Round, Stage, Training, drive, failed_for_good};
+use crate::sweep::tune::observe;
 
 #[derive(Debug, Args)]
 pub struct SearchArgs {
@@ -17,22 +26,23 @@ pub struct SearchArgs {
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// Stop after the screen: generate the candidates, set aside duplicates (by function) and
-    /// what cannot work, print the funnel and write screen.json / screen.md. (The training and
-    /// confirmation stages are not built yet: this flag is required.)
+    /// what cannot work, print the funnel and write screen.json / screen.md.
     #[arg(long)]
     screen: bool,
+    /// Proxy runs at a time.
+    #[arg(long, default_value_t = 1)]
+    jobs: usize,
+    /// One line per run.
+    #[arg(long, short)]
+    quiet: bool,
     #[command(flatten)]
     data: DataFlags,
 }
 
-pub fn run(args: SearchArgs) -> anyhow::Result<()> {
+/// Returns the exit status.
+pub fn run(args: SearchArgs) -> anyhow::Result<u8> {
+    anyhow::ensure!(args.jobs >= 1, "--jobs must be at least 1");
     let config = SearchConfig::read(&args.config)?.validate(&args.config)?;
-    if !args.screen {
-        anyhow::bail!(
-            "actlab search: only the screen (--screen) is built so far; the proxy training, \
-             halving and confirmation stages are not"
-        );
-    }
     let out = args.out.clone().unwrap_or_else(|| config.out_dir());
     let _lock = actlab_train::run::DirLock::acquire_output(&out)?;
     let data = args.data.load(&config.base)?;
@@ -44,10 +54,121 @@ pub fn run(args: SearchArgs) -> anyhow::Result<()> {
         config.space.depth,
         config.budget.seed
     );
-    let report = actlab_eval::search::screen(&config, &data)?;
-    println!("{}", actlab_eval::output::search::markdown(&report));
-    for file in actlab_eval::output::search::write(&report, &out)? {
+    let screen = actlab_eval::search::screen(&config, &data)?;
+    drop(data);
+    println!("{}", actlab_eval::output::search::markdown(&screen));
+    for file in actlab_eval::output::search::write(&screen, &out)? {
         eprintln!("wrote {}", file.display());
     }
-    Ok(())
+    if args.screen {
+        return Ok(0);
+    }
+    let candidates: Vec<(String, _)> = screen
+        .survivors
+        .iter()
+        .map(|s| (s.name.clone(), s.activation.clone()))
+        .collect();
+    anyhow::ensure!(
+        !candidates.is_empty(),
+        "no candidate passed the screen: nothing to train"
+    );
+    let points = proxy::points(&config, &candidates, &args.config)?;
+    let names: Vec<String> = candidates.iter().map(|(n, _)| n.clone()).collect();
+    let standings = match proxy_stage(&config, &args, &out, &points, &names)? {
+        End::Done(standings) => standings,
+        End::Interrupted(code) => return Ok(code),
+    };
+    let text = serde_json::to_string_pretty(&standings).context("proxy.json")?;
+    let file = out.join("proxy.json");
+    actlab_format::fsio::write_atomic(&file, text.as_bytes())
+        .with_context(|| format!("writing {}", file.display()))?;
+    println!("{}", finalists_markdown(&standings, &candidates));
+    eprintln!("wrote {}", file.display());
+    if !standings.iter().any(|s| s.finalist) {
+        eprintln!(
+            "search: no finalist — every candidate's proxy run failed (see {}/failed/)",
+            out.join("proxy").display()
+        );
+    }
+    eprintln!(
+        "search: the confirmation ([confirm]) is not built yet; the finalists above are chosen \
+         on validation accuracy of proxy runs only, and are not a result until confirmed"
+    );
+    Ok(0)
+}
+
+/// Trains the proxy stage in `out/proxy/` until the plan has its finalists.
+fn proxy_stage(
+    config: &SearchConfig,
+    args: &SearchArgs,
+    out: &std::path::Path,
+    points: &[Point],
+    names: &[String],
+) -> anyhow::Result<End<Vec<Standing>>> {
+    let dir = out.join("proxy");
+    let by_name: BTreeMap<&str, &Point> = points.iter().map(|p| (p.name.as_str(), p)).collect();
+    let training = Training {
+        jobs: args.jobs,
+        pack: None,
+        quiet: args.quiet,
+    };
+    let stage = Stage {
+        label: "search",
+        needed_for: "the candidates cannot be ranked",
+        dir: &dir,
+        mine: points
+            .iter()
+            .map(|p| p.name.clone())
+            .collect::<BTreeSet<_>>(),
+        backend: config.base.backend.name,
+        training: &training,
+        set_aside_failures: true,
+    };
+    let mut data = DataOnce::new(args.data, &config.base);
+    drive(&stage, &mut data, || {
+        let failed = |name: &str| failed_for_good(&dir, name);
+        match proxy::plan(config, names, &mut |name| observe(&dir.join(name)), &failed) {
+            ProxyPlan::Train { epoch, points } => Ok(Next::Train(Round {
+                points: points
+                    .iter()
+                    .filter_map(|n| by_name.get(n.as_str()).map(|p| (*p).clone()))
+                    .collect(),
+                pause: Some(epoch),
+                what: format!("to epoch {epoch} on the proxy, then halving"),
+            })),
+            ProxyPlan::Done(standings) => Ok(Next::Done(standings)),
+        }
+    })
+}
+
+/// The proxy stage's outcome: every candidate that reached the last rung, finalists first.
+fn finalists_markdown(
+    standings: &[Standing],
+    candidates: &[(String, actlab_format::activation::ActivationConfig)],
+) -> String {
+    let formula = |name: &str| {
+        candidates
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or(String::new(), |(_, a)| a.label().replace('|', "\\|"))
+    };
+    let mut md = String::from(
+        "## The proxy stage\n\n| candidate | formula | validation % (proxy) | at epoch | finalist |\n\
+         |---|---|---|---|---|\n",
+    );
+    for s in standings.iter().take(20) {
+        md.push_str(&format!(
+            "| {} | `{}` | {} | {} | {} |\n",
+            s.candidate,
+            formula(&s.candidate),
+            if s.failed {
+                "failed".to_string()
+            } else {
+                format!("{:.2}", 100.0 * s.val_accuracy)
+            },
+            s.epoch,
+            if s.finalist { "**yes**" } else { "" }
+        ));
+    }
+    md
 }

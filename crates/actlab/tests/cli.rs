@@ -1553,12 +1553,58 @@ fn search_screens_a_known_space_by_function() {
     let md = std::fs::read_to_string(out_dir.join("screen.md")).unwrap();
     assert!(md.contains("| unique functions | 6 |"), "{md}");
 
-    // Without --screen: one line saying what is not built, nothing else.
-    let out = actlab(&["search", config.to_str().unwrap()], tmp.path());
-    assert!(!out.status.success());
-    let said = text(&out.stderr);
-    assert_eq!(said.trim().lines().count(), 1, "{said}");
-    assert!(said.contains("--screen"), "{said}");
+    // Without --screen: the survivors train on the proxy (1 epoch, then the better half to 2),
+    // ranked on validation accuracy, and the best 2 are the finalists.
+    let full = [
+        "search",
+        config.to_str().unwrap(),
+        "--out",
+        out_dir.to_str().unwrap(),
+        "--jobs",
+        "2",
+        "--quiet",
+    ];
+    let out = actlab(&full, tmp.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let proxy: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join("proxy.json")).unwrap())
+            .unwrap();
+    let standings = proxy.as_array().unwrap();
+    assert_eq!(standings.len(), survivors.len());
+    let finalists: Vec<&serde_json::Value> =
+        standings.iter().filter(|s| s["finalist"] == true).collect();
+    assert_eq!(finalists.len(), 2.min(survivors.len()));
+    assert!(finalists.iter().all(|s| s["epoch"] == 2));
+    assert!(text(&out.stderr).contains("not built yet"));
+    // The test set is never read: no proxy run has a summary or test predictions, and none
+    // trained past the last rung.
+    for entry in std::fs::read_dir(out_dir.join("proxy")).unwrap() {
+        let run = entry.unwrap().path();
+        if !run.join("metrics.csv").is_file() {
+            continue;
+        }
+        assert!(!run.join("summary.json").exists(), "{}", run.display());
+        assert!(!run.join("predictions.bin").exists(), "{}", run.display());
+        let epochs = std::fs::read_to_string(run.join("metrics.csv"))
+            .unwrap()
+            .lines()
+            .count()
+            - 1;
+        assert!((1..=2).contains(&epochs), "{}: {epochs}", run.display());
+    }
+    // Run again: everything is re-derived from the run directories, nothing is trained, and the
+    // standings are the same.
+    let rerun = actlab(&full, tmp.path());
+    assert!(rerun.status.success(), "{}", text(&rerun.stderr));
+    assert!(
+        !text(&rerun.stderr).contains("run(s) to epoch"),
+        "{}",
+        text(&rerun.stderr)
+    );
+    let again: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join("proxy.json")).unwrap())
+            .unwrap();
+    assert_eq!(again, proxy);
     // A bad file names its field.
     std::fs::write(&config, file.replace("finalists = 2", "finalists = 0")).unwrap();
     let out = actlab(&args, tmp.path());
@@ -1567,4 +1613,57 @@ fn search_screens_a_known_space_by_function() {
         "{}",
         text(&out.stderr)
     );
+}
+
+/// A candidate whose proxy run fails (SGD at a learning rate of 1e4: some candidates' loss is
+/// non-finite at once) is tried twice, set aside under `proxy/failed/`, and the search goes on
+/// with the others instead of stopping.
+#[test]
+fn search_sets_aside_candidates_whose_runs_fail() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    block_dataset(&data, 320, 64);
+    let config = tmp.path().join("search.toml");
+    let file = format!(
+        "[base.model]\npreset = \"prelu-mlp\"\nhidden = [16]\n[base.data]\ndir = \"{}\"\n\
+         validation_size = 32\n[base.train]\nbatch_size = 32\n\
+         optimizer = {{ kind = \"sgd\", lr = 1e4 }}\n[base.backend]\nname = \"ndarray\"\n\
+         [space]\nunary = [\"x\", \"sigmoid(x)\"]\nbinary = [\"a * b\"]\n\
+         [budget]\ncandidates = 20\nproxy = {{ epochs = 1, seeds = [7001] }}\n\
+         halving = {{ keep = 0.5, rounds = 1 }}\nfinalists = 1\n\
+         [confirm]\nbaselines = [\"relu\"]\nseeds = [1, 2]\ntune = {{ lr = [1e-3] }}\n",
+        data.display()
+    );
+    std::fs::write(&config, &file).unwrap();
+    let out_dir = tmp.path().join("out");
+    let args = [
+        "search",
+        config.to_str().unwrap(),
+        "--out",
+        out_dir.to_str().unwrap(),
+        "--quiet",
+    ];
+    let out = actlab(&args, tmp.path());
+    let said = text(&out.stderr);
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains("set aside"), "{said}");
+    let proxy: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join("proxy.json")).unwrap())
+            .unwrap();
+    let standings = proxy.as_array().unwrap();
+    let failed: Vec<&serde_json::Value> =
+        standings.iter().filter(|s| s["failed"] == true).collect();
+    assert!(!failed.is_empty(), "{proxy}");
+    assert!(failed.iter().all(|s| s["finalist"] == false));
+    let markers = std::fs::read_dir(out_dir.join("proxy/failed"))
+        .unwrap()
+        .count();
+    assert_eq!(markers, failed.len());
+    // The others were ranked, and one is the finalist (or, if all failed, none is — said so).
+    let finalists = standings.iter().filter(|s| s["finalist"] == true).count();
+    if failed.len() < standings.len() {
+        assert_eq!(finalists, 1, "{proxy}");
+    } else {
+        assert!(said.contains("no finalist"), "{said}");
+    }
 }

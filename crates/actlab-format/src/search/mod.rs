@@ -4,6 +4,7 @@
 //! and screened before any training ([`screen`]): de-duplicated by function, and rejected when
 //! they cannot work (not finite, constant, linear).
 
+pub mod proxy;
 pub mod screen;
 pub mod space;
 #[cfg(test)]
@@ -244,6 +245,14 @@ impl SearchConfig {
                 "budget.proxy.epochs",
                 b.proxy.epochs.to_string(),
                 "1 to 1000 epochs",
+            ));
+        }
+        if self.base.data.validation_size == 0 {
+            return Err(invalid(
+                "base.data.validation_size",
+                "0".into(),
+                "validation images: the search ranks candidates on validation accuracy (the \
+                 test set is the confirmation's)",
             ));
         }
         if b.proxy.seeds.is_empty() {

@@ -269,3 +269,136 @@ fn the_issue_example_loads_and_bad_values_name_their_field() {
     let e = load(&EXAMPLE.replace("finalists = 5", "finalists = 5\nfinalist = 3")).unwrap_err();
     assert!(e.contains("finalist"), "{e}");
 }
+
+mod proxy_stage {
+    use std::collections::BTreeMap;
+
+    use super::super::SearchConfig;
+    use super::super::proxy::{ProxyPlan, Standing, plan, points, rungs};
+    use super::{EXAMPLE, load};
+    use crate::tuning::Observed;
+
+    /// The example with 10 candidates' worth of budget: 2 seeds, rungs 2, 4, 8 (keep 0.5,
+    /// 2 rounds), 2 finalists.
+    fn config() -> SearchConfig {
+        load(
+            &EXAMPLE
+                .replace("seeds = [7001]", "seeds = [7001, 7002]")
+                .replace("keep = 0.25, rounds = 3", "keep = 0.5, rounds = 2")
+                .replace("finalists = 5", "finalists = 2"),
+        )
+        .unwrap()
+    }
+
+    /// Runs that have trained: name → validation accuracy per epoch.
+    struct Fake {
+        curves: BTreeMap<String, Vec<f64>>,
+        failed: Vec<String>,
+    }
+
+    impl Fake {
+        /// Candidate k's accuracy at any epoch: `quality[k]`, seed 7002 0.001 higher.
+        fn train(&mut self, names: &[String], epoch: usize, quality: &[f64]) {
+            for name in names {
+                let k: usize = name["cand-".len()..name.find("-s").unwrap()]
+                    .parse()
+                    .unwrap();
+                let bump = if name.ends_with("7002") { 0.001 } else { 0.0 };
+                self.curves
+                    .insert(name.clone(), vec![quality[k] + bump; epoch]);
+            }
+        }
+
+        fn next(&self, config: &SearchConfig, candidates: &[String]) -> ProxyPlan {
+            let mut observe = |name: &str| Observed {
+                val_acc: self.curves.get(name).cloned().unwrap_or_default(),
+                finished: false,
+            };
+            plan(config, candidates, &mut observe, &|name| {
+                self.failed.iter().any(|f| f == name)
+            })
+        }
+    }
+
+    #[test]
+    fn halving_promotes_the_best_half_to_twice_the_epochs_and_ends_with_the_finalists() {
+        let config = config();
+        assert_eq!(rungs(&config), [2, 4, 8]);
+        let candidates: Vec<String> = (0..10).map(|k| format!("cand-{k}")).collect();
+        // Quality by candidate; 3 and 7 tie (the earlier wins), 9 diverges.
+        let quality = [0.80, 0.85, 0.70, 0.88, 0.60, 0.90, 0.75, 0.88, 0.65, 0.0];
+        let mut fake = Fake {
+            curves: BTreeMap::new(),
+            failed: vec!["cand-9-s7001".into()],
+        };
+        let mut asked = Vec::new();
+        let standings: Vec<Standing> = loop {
+            match fake.next(&config, &candidates) {
+                ProxyPlan::Train { epoch, points } => {
+                    asked.push((epoch, points.len()));
+                    fake.train(&points, epoch, &quality);
+                }
+                ProxyPlan::Done(s) => break s,
+            }
+        };
+        // Rung 2: 10 candidates × 2 seeds but one failed run; rung 4: ⌈0.5 × 9⌉ = 5 kept;
+        // rung 8: ⌈0.5 × 5⌉ = 3 kept.
+        assert_eq!(asked, [(2, 19), (4, 10), (8, 6)]);
+        let finalists: Vec<&str> = standings
+            .iter()
+            .filter(|s| s.finalist)
+            .map(|s| s.candidate.as_str())
+            .collect();
+        assert_eq!(
+            finalists,
+            ["cand-5", "cand-3"],
+            "the tie goes to the earlier"
+        );
+        let order: Vec<&str> = standings.iter().map(|s| s.candidate.as_str()).collect();
+        assert_eq!(
+            order,
+            [
+                "cand-5", "cand-3", // finalists
+                "cand-7", // out at 8
+                "cand-1", "cand-0", // out at 4
+                "cand-6", "cand-2", "cand-8", "cand-4", // out at 2
+                "cand-9", // failed
+            ]
+        );
+        let out_at: Vec<usize> = standings.iter().map(|s| s.epoch).collect();
+        assert_eq!(out_at, [8, 8, 8, 4, 4, 2, 2, 2, 2, 2]);
+        assert!(standings[9].failed && standings[9].val_accuracy.is_nan());
+        // Mean over the two seeds.
+        assert!((standings[0].val_accuracy - 0.9005).abs() < 1e-12);
+        // Nothing was ever trained past the last rung, and a finished plan asks nothing more.
+        assert!(fake.curves.values().all(|c| c.len() <= 8));
+        assert!(matches!(
+            fake.next(&config, &candidates),
+            ProxyPlan::Done(_)
+        ));
+    }
+
+    #[test]
+    fn proxy_runs_stop_before_their_end_so_the_test_set_is_never_evaluated() {
+        let config = config();
+        let candidates = vec![(
+            "cand-1".to_string(),
+            crate::activation::ActivationConfig::Gelu { approximate: false },
+        )];
+        let p = points(&config, &candidates, std::path::Path::new("search.toml")).unwrap();
+        assert_eq!(p.len(), 2);
+        assert_eq!(p[0].name, "cand-1-s7001");
+        let e = &p[1].experiment;
+        assert_eq!(e.train.seed, 7002);
+        assert_eq!(
+            e.train.epochs, 9,
+            "one past the last rung: paused at 8, never finished"
+        );
+        assert_eq!(e.data.train_limit, Some(12800));
+        assert_eq!(e.train.early_stopping, None);
+        // Without validation images there is nothing to rank on.
+        let e = load(&EXAMPLE.replace("[space]", "[base.data]\nvalidation_size = 0\n[space]"))
+            .unwrap_err();
+        assert!(e.contains("base.data.validation_size"), "{e}");
+    }
+}

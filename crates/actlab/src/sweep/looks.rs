@@ -65,6 +65,7 @@ pub fn run(
         mine,
         backend: sweep.base.backend.name,
         training,
+        set_aside_failures: false,
     };
     let unfinished = |p: &&Point| RunStatus::of(&out.join(&p.name)) != RunStatus::Finished;
     let first: BTreeSet<u64> = design.seeds[..design.looks[0]].iter().copied().collect();

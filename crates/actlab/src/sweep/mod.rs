@@ -274,7 +274,16 @@ pub struct DataOnce<'a> {
     ready: bool,
 }
 
-impl DataOnce<'_> {
+impl<'a> DataOnce<'a> {
+    /// `config`'s dataset, found by `flags` when first needed.
+    pub fn new(flags: DataFlags, config: &'a ExperimentConfig) -> DataOnce<'a> {
+        DataOnce {
+            flags,
+            config,
+            ready: false,
+        }
+    }
+
     /// Loads the dataset unless that was done.
     pub fn ensure(&mut self) -> anyhow::Result<()> {
         if !self.ready {
@@ -311,11 +320,7 @@ pub fn compare(args: CompareArgs) -> anyhow::Result<u8> {
         .or(sweep.compare.as_ref().and_then(|c| c.margin));
     let judged_as = Recorded::of(&sweep, margin, design.as_ref());
     record(&out, &judged_as)?;
-    let mut data = DataOnce {
-        flags: args.data,
-        config: &sweep.base,
-        ready: false,
-    };
+    let mut data = DataOnce::new(args.data, &sweep.base);
     let all = match final_points(&args, &sweep, &out, &mut data)? {
         Ok(points) => points,
         Err(code) => return Ok(code),

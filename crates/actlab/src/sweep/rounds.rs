@@ -71,6 +71,15 @@ pub struct Stage<'a> {
     pub backend: BackendName,
     /// Jobs, packing, quiet.
     pub training: &'a Training,
+    /// A run that fails [`ATTEMPTS`] times is set aside (its name written under
+    /// `<dir>/failed/`, see [`failed_for_good`]) and the stage goes on, instead of ending it:
+    /// the search, where a candidate that diverges is an answer, not an accident.
+    pub set_aside_failures: bool,
+}
+
+/// Whether the run `name` of a stage in `dir` was set aside after failing for good.
+pub fn failed_for_good(dir: &Path, name: &str) -> bool {
+    dir.join("failed").join(name).is_file()
 }
 
 /// How often a waiting shard looks again.
@@ -156,7 +165,19 @@ fn count_failures(
         }
         let count = failed.entry(name.clone()).or_default();
         *count += 1;
-        if *count >= ATTEMPTS {
+        if *count >= ATTEMPTS && stage.set_aside_failures {
+            let marker = stage.dir.join("failed");
+            std::fs::create_dir_all(&marker)?;
+            actlab_format::fsio::write_atomic(
+                &marker.join(&name),
+                format!("{}\n", log.display()).as_bytes(),
+            )?;
+            eprintln!(
+                "{}: run {name} failed {ATTEMPTS} times (see {}): set aside",
+                stage.label,
+                log.display()
+            );
+        } else if *count >= ATTEMPTS {
             bail!(
                 "{} run {name} failed {ATTEMPTS} times (see {}): {} without it",
                 stage.label,

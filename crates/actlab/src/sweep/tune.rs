@@ -69,6 +69,7 @@ pub fn run(
         mine,
         backend: sweep.base.backend.name,
         training,
+        set_aside_failures: false,
     };
     let end = drive(&stage, data, || {
         match plan(sweep, &mut |p| observe(&dir.join(&p.point.name))) {
