@@ -1488,24 +1488,46 @@ fn published_reports_rebuild_from_their_runs() {
     assert!(archives >= 4, "{archives}");
 }
 
+/// A search file over the block dataset in `dir/data` (written here): a `hidden` MLP with
+/// `train` lines added to `[base.train]`, the given `[space]` lines, `candidates` and
+/// `finalists`; proxy 1 epoch then one halving round. Returns its path.
+fn search_file(
+    dir: &Path,
+    hidden: &str,
+    train: &str,
+    space: &str,
+    budget: (usize, usize),
+) -> PathBuf {
+    let data = dir.join("data");
+    block_dataset(&data, 320, 64);
+    let config = dir.join("search.toml");
+    let (candidates, finalists) = budget;
+    let file = format!(
+        "[base.model]\npreset = \"prelu-mlp\"\nhidden = {hidden}\n[base.data]\ndir = \"{}\"\n\
+         validation_size = 32\n[base.train]\nbatch_size = 32\n{train}[base.backend]\n\
+         name = \"ndarray\"\n[space]\n{space}[budget]\ncandidates = {candidates}\n\
+         proxy = {{ epochs = 1, seeds = [7001] }}\nhalving = {{ keep = 0.5, rounds = 1 }}\n\
+         finalists = {finalists}\n[confirm]\nbaselines = [\"relu\"]\nseeds = [1, 2]\n\
+         tune = {{ lr = [1e-3] }}\n",
+        data.display()
+    );
+    std::fs::write(&config, file).unwrap();
+    config
+}
+
 /// `actlab search --screen` on a small space whose functions are known: x·x, x·σ(x), σ(x)²,
 /// x + σ(x), 2σ(x), and 2x (linear); everything with exp(x) overflows before 1e4.
 #[test]
 fn search_screens_a_known_space_by_function() {
     let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("data");
-    block_dataset(&data, 320, 64);
-    let config = tmp.path().join("search.toml");
-    let file = format!(
-        "[base.model]\npreset = \"prelu-mlp\"\nhidden = [16, 16, 16]\n[base.data]\ndir = \"{}\"\n\
-         validation_size = 32\n[base.train]\nbatch_size = 32\n[base.backend]\nname = \"ndarray\"\n\
-         [space]\nunary = [\"x\", \"sigmoid(x)\", \"exp(x)\"]\nbinary = [\"a * b\", \"b * a\", \"a + b\"]\n\
-         [budget]\ncandidates = 300\nproxy = {{ epochs = 1, seeds = [7001] }}\n\
-         halving = {{ keep = 0.5, rounds = 1 }}\nfinalists = 2\n\
-         [confirm]\nbaselines = [\"relu\"]\nseeds = [1, 2]\ntune = {{ lr = [1e-3] }}\n",
-        data.display()
+    let config = search_file(
+        tmp.path(),
+        "[16, 16, 16]",
+        "",
+        "unary = [\"x\", \"sigmoid(x)\", \"exp(x)\"]\nbinary = [\"a * b\", \"b * a\", \"a + b\"]\n",
+        (300, 2),
     );
-    std::fs::write(&config, &file).unwrap();
+    let file = std::fs::read_to_string(&config).unwrap();
     let out_dir = tmp.path().join("out");
     let args = [
         "search",
@@ -1621,20 +1643,13 @@ fn search_screens_a_known_space_by_function() {
 #[test]
 fn search_sets_aside_candidates_whose_runs_fail() {
     let tmp = tempfile::tempdir().unwrap();
-    let data = tmp.path().join("data");
-    block_dataset(&data, 320, 64);
-    let config = tmp.path().join("search.toml");
-    let file = format!(
-        "[base.model]\npreset = \"prelu-mlp\"\nhidden = [16]\n[base.data]\ndir = \"{}\"\n\
-         validation_size = 32\n[base.train]\nbatch_size = 32\n\
-         optimizer = {{ kind = \"sgd\", lr = 1e4 }}\n[base.backend]\nname = \"ndarray\"\n\
-         [space]\nunary = [\"x\", \"sigmoid(x)\"]\nbinary = [\"a * b\"]\n\
-         [budget]\ncandidates = 20\nproxy = {{ epochs = 1, seeds = [7001] }}\n\
-         halving = {{ keep = 0.5, rounds = 1 }}\nfinalists = 1\n\
-         [confirm]\nbaselines = [\"relu\"]\nseeds = [1, 2]\ntune = {{ lr = [1e-3] }}\n",
-        data.display()
+    let config = search_file(
+        tmp.path(),
+        "[16]",
+        "optimizer = { kind = \"sgd\", lr = 1e4 }\n",
+        "unary = [\"x\", \"sigmoid(x)\"]\nbinary = [\"a * b\"]\n",
+        (20, 1),
     );
-    std::fs::write(&config, &file).unwrap();
     let out_dir = tmp.path().join("out");
     let args = [
         "search",
