@@ -61,7 +61,7 @@ enum Command {
     /// Discover activations: generate formulas from a space, screen them (duplicates by
     /// function, non-finite, constant, linear, vanishing or exploding gradients at
     /// initialisation), train the survivors on a proxy with successive halving on validation
-    /// accuracy, and name the finalists (their confirmation is not built yet).
+    /// accuracy, then confirm the finalists against baselines with `compare` on fresh seeds.
     Search(search::SearchArgs),
     /// Time the training loop (prelu-mlp, Fashion-MNIST) per backend and batch size: seconds per
     /// epoch, images/s, GFLOP/s, peak RSS.

@@ -1597,7 +1597,23 @@ fn search_screens_a_known_space_by_function() {
         standings.iter().filter(|s| s["finalist"] == true).collect();
     assert_eq!(finalists.len(), 2.min(survivors.len()));
     assert!(finalists.iter().all(|s| s["epoch"] == 2));
-    assert!(text(&out.stderr).contains("not built yet"));
+    // The confirmation: a sweep file of the finalists (named after their candidates) and the
+    // baseline, run by compare on the confirmation's seeds — where the test set is first read.
+    let sweep = actlab_format::sweep::SweepConfig::load(&out_dir.join("confirm.toml")).unwrap();
+    assert_eq!(sweep.grid.activations.len(), finalists.len() + 1);
+    assert_eq!(sweep.grid.seeds.values(), [1, 2]);
+    assert_eq!(sweep.tune.as_ref().unwrap().seeds, [2001, 2002]);
+    let results = std::fs::read_to_string(out_dir.join("confirm/report/results.csv")).unwrap();
+    for f in &finalists {
+        let name = f["candidate"].as_str().unwrap();
+        assert!(results.contains(name), "{name}: {results}");
+        assert!(
+            out_dir
+                .join(format!("confirm/{name}-s1/summary.json"))
+                .is_file()
+        );
+    }
+    assert!(results.contains("relu"), "{results}");
     // The test set is never read: no proxy run has a summary or test predictions, and none
     // trained past the last rung.
     for entry in std::fs::read_dir(out_dir.join("proxy")).unwrap() {
@@ -1657,6 +1673,7 @@ fn search_sets_aside_candidates_whose_runs_fail() {
         "--out",
         out_dir.to_str().unwrap(),
         "--quiet",
+        "--proxy-only",
     ];
     let out = actlab(&args, tmp.path());
     let said = text(&out.stderr);
