@@ -147,7 +147,7 @@ pub fn screen(config: &SearchConfig, data: &MnistData) -> Result<ScreenReport, E
         .iter()
         .map(|(r, reason)| Rejected {
             reason,
-            count: screened.rejected.get(r).copied().unwrap_or(0),
+            count: screened.count(*r),
             example: screened.examples.get(r).cloned(),
         })
         .collect();

@@ -8,6 +8,7 @@ pub mod eval;
 pub mod html;
 pub mod images;
 pub mod report;
+mod results_csv;
 pub mod search;
 pub mod tensorboard;
 pub mod tuning;

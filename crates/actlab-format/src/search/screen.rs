@@ -146,6 +146,24 @@ pub struct Screened {
     pub survivors: Vec<Survivor>,
 }
 
+impl Screened {
+    /// Candidates set aside for `why`.
+    pub fn count(&self, why: Rejection) -> usize {
+        self.rejected.get(&why).copied().unwrap_or(0)
+    }
+
+    /// Every candidate is accounted for: generated = not finite + duplicates + unique, and
+    /// unique = constant + linear + survivors.
+    pub fn adds_up(&self) -> bool {
+        self.generated
+            == self.count(Rejection::NotFinite) + self.count(Rejection::Duplicate) + self.unique
+            && self.unique
+                == self.count(Rejection::Constant)
+                    + self.count(Rejection::Linear)
+                    + self.survivors.len()
+    }
+}
+
 /// Screens candidates in order: each is checked as a formula activation, then compared by
 /// fingerprint with every earlier one, then by shape.
 pub fn screen(candidates: &[Candidate]) -> Screened {

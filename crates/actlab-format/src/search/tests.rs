@@ -78,15 +78,15 @@ fn what_cannot_work_is_rejected_before_training_by_reason() {
     assert_eq!(s.survivors[0].candidate.f, "abs(x)");
     // The funnel adds up: generated = not finite + duplicates + unique; unique = constant +
     // linear + survivors.
-    let r = |why| s.rejected.get(&why).copied().unwrap_or(0);
     assert_eq!(
         s.generated,
-        r(Rejection::NotFinite) + r(Rejection::Duplicate) + s.unique
+        s.count(Rejection::NotFinite) + s.count(Rejection::Duplicate) + s.unique
     );
     assert_eq!(
         s.unique,
-        r(Rejection::Constant) + r(Rejection::Linear) + s.survivors.len()
+        s.count(Rejection::Constant) + s.count(Rejection::Linear) + s.survivors.len()
     );
+    assert!(s.adds_up());
 }
 
 fn space(unary: &[&str], binary: &[&str], depth: usize) -> Space {
