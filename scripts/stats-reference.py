@@ -1,7 +1,8 @@
 """Reference values for actlab's statistics tests, from independent implementations:
 statsmodels' TOST (ttost_paired, ttost_ind) and scipy's t for crates/actlab-eval/src/verdict/
 tests.rs; scipy's binomtest and mannwhitneyu for crates/actlab-eval/src/bootstrap/tests.rs;
-statsmodels' two-way ANOVA for crates/actlab-eval/src/report/sources.rs.
+statsmodels' two-way ANOVA for crates/actlab-eval/src/report/sources.rs; scipy's spearmanr and
+exact permutation_test for crates/actlab-eval/src/search/rank.rs.
 
     python3 -m venv /tmp/sv && /tmp/sv/bin/pip install scipy statsmodels pandas
     /tmp/sv/bin/python scripts/stats-reference.py
@@ -41,3 +42,16 @@ frame = pd.DataFrame([dict(i=i, d=j, y=y[i][j]) for i in range(3) for j in range
 table = anova_lm(smf.ols("y ~ C(i) + C(d)", frame).fit(), typ=2)
 for name, value in table["sum_sq"].items():
     print(f"anova sum of squares {name}: {float(value)!r}")
+
+# Spearman's rho and its exact permutation p-value (every pairing), as search/rank.rs computes.
+for x, y in [
+    ([1, 2, 3, 4, 5, 6, 7, 8], [2, 1, 4, 3, 6, 5, 8, 7]),
+    ([0.85, 0.847, 0.845, 0.8386, 0.8278, 0.8538, 0.843, 0.8582],
+     [0.88, 0.87, 0.87, 0.86, 0.85, 0.881, 0.875, 0.879]),
+    ([1, 2, 3, 4, 5], [5, 4, 3, 2, 1]),
+    ([3, 1, 4, 1, 5, 9, 2], [2, 7, 1, 8, 2, 8, 1]),
+]:
+    rho = stats.spearmanr(x, y).statistic
+    exact = stats.permutation_test((y,), lambda y_: stats.spearmanr(x, y_).statistic,
+                                   permutation_type="pairings", n_resamples=np.inf)
+    print(f"spearman {x}: rho = {rho!r}, exact p = {exact.pvalue!r}")

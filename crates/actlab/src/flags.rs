@@ -1,8 +1,10 @@
 //! Flag groups that several subcommands share (ripgrep's shared argument pieces): where
-//! datasets may come from ([`DataFlags`]), and how a training command runs ([`TrainFlags`]).
+//! datasets may come from ([`DataFlags`]), how a training command runs ([`TrainFlags`]), and
+//! `--shard` ([`parse_shard`]).
 
 use actlab_data::{MnistData, Sources};
 use actlab_format::config::ExperimentConfig;
+use actlab_format::shard::Shard;
 use actlab_train::TrainOptions;
 use clap::Args;
 
@@ -10,6 +12,16 @@ use crate::progress::CliProgress;
 
 /// Where `datasets/<name>/` lives: the current directory's `datasets/`.
 pub const DATASETS_ROOT: &str = "datasets";
+
+/// `--shard i/N`, or `auto`: the slice the scheduler assigned, from this process's environment
+/// (`compare`, `search`).
+pub fn parse_shard(text: &str) -> Result<Shard, actlab_format::shard::ShardError> {
+    if text.trim() == "auto" {
+        Shard::from_env(|name| std::env::var(name).ok())
+    } else {
+        text.parse()
+    }
+}
 
 /// `--offline`.
 #[derive(Debug, Clone, Copy, Args)]

@@ -11,6 +11,7 @@ use actlab_format::activation::ActivationConfig;
 use actlab_format::config::ConfigFile;
 use actlab_format::search::SearchConfig;
 use actlab_format::search::proxy::{self, ProxyPlan, Standing};
+use actlab_format::shard::Shard;
 use actlab_format::sweep::Point;
 use actlab_format::sweep::compare::CompareSection;
 use actlab_format::sweep::tune::Tune;
@@ -22,6 +23,7 @@ use crate::flags::DataFlags;
 use crate::sweep::DataOnce;
 use crate::sweep::rounds::{End, Next, Round, Stage, Training, drive, failed_for_good};
 use crate::sweep::tune::observe;
+use crate::sweep::units::PackChoice;
 
 #[derive(Debug, Args)]
 pub struct SearchArgs {
@@ -37,9 +39,20 @@ pub struct SearchArgs {
     /// Stop after the proxy stage: the finalists (proxy.json), before the test set is read.
     #[arg(long, conflicts_with = "screen")]
     proxy_only: bool,
-    /// Proxy runs at a time.
+    /// Runs at a time (the proxy stage's and the confirmation's).
     #[arg(long, default_value_t = 1)]
     jobs: usize,
+    /// Train only the i-th of N deterministic slices of the proxy stage and of the
+    /// confirmation (a job array); a shard trains its slice, then the idle runs of others. When
+    /// every shard has finished, run `actlab search` once more without it: it trains nothing
+    /// and writes the reports. `auto`: the slice from the scheduler's environment.
+    #[arg(long, value_name = "i/N|auto", value_parser = crate::flags::parse_shard)]
+    shard: Option<Shard>,
+    /// Train proxy runs (which differ only in activation) and the confirmation's as packed
+    /// networks of at most K runs each (`auto`: all eligible runs on GPU backends, none on CPU
+    /// backends).
+    #[arg(long, value_name = "K|auto")]
+    pack: Option<PackChoice>,
     /// One line per run.
     #[arg(long, short)]
     quiet: bool,
@@ -52,7 +65,18 @@ pub fn run(args: SearchArgs) -> anyhow::Result<u8> {
     anyhow::ensure!(args.jobs >= 1, "--jobs must be at least 1");
     let config = SearchConfig::read(&args.config)?.validate(&args.config)?;
     let out = args.out.clone().unwrap_or_else(|| config.out_dir());
-    let _lock = actlab_train::run::DirLock::acquire_output(&out)?;
+    // One search at a time on a directory, or on a shard of it: shards run side by side, each
+    // run directory locked by its trainer.
+    let _lock = match args.shard {
+        None => actlab_train::run::DirLock::acquire_output(&out)?,
+        Some(s) => {
+            actlab_train::run::DirLock::claim_output(&out)?;
+            actlab_train::run::DirLock::acquire(
+                &out.join("shards")
+                    .join(format!("{}-of-{}", s.index, s.count)),
+            )?
+        }
+    };
     let data = args.data.load(&config.base)?;
     eprintln!(
         "{} candidates from {} unary × {} binary templates, depth ≤ {}, seed {}",
@@ -81,8 +105,9 @@ pub fn run(args: SearchArgs) -> anyhow::Result<u8> {
         "no candidate passed the screen: nothing to train"
     );
     let points = proxy::points(&config, &candidates, &args.config)?;
+    let references = proxy::reference_points(&config, &args.config)?;
     let names: Vec<String> = candidates.iter().map(|(n, _)| n.clone()).collect();
-    let standings = match proxy_stage(&config, &args, &out, &points, &names)? {
+    let standings = match proxy_stage(&config, &args, &out, &points, &references, &names)? {
         End::Done(standings) => standings,
         End::Interrupted(code) => return Ok(code),
     };
@@ -104,14 +129,114 @@ pub fn run(args: SearchArgs) -> anyhow::Result<u8> {
         );
         return Ok(1);
     }
+    let report = |confirmation| {
+        search_report(
+            &config,
+            &out,
+            screen.clone(),
+            &standings,
+            &candidates,
+            confirmation,
+        )
+    };
     if args.proxy_only {
+        report(None)?;
         eprintln!(
             "search: stopped after the proxy stage (--proxy-only): the finalists are chosen on \
              proxy validation accuracy and are not a result until confirmed"
         );
         return Ok(0);
     }
-    confirm(&config, &args, out.as_path(), &finalists)
+    let code = confirm(&config, &args, out.as_path(), &finalists)?;
+    if code != 0 || args.shard.is_some() {
+        // A shard leaves the reports to a last `actlab search` without --shard.
+        return Ok(code);
+    }
+    let results = out.join("confirm/report/results.json");
+    report(Some(results.as_path()))?;
+    Ok(0)
+}
+
+/// Writes `search.json`, `search.md`, `search.html` and `plots/` into `out`: the funnel, the
+/// proxy's scores at every rung (the top 20 and the baselines' references), and the
+/// confirmation read from `results` (compare's `results.json`) when it has run.
+fn search_report(
+    config: &SearchConfig,
+    out: &std::path::Path,
+    screen: actlab_eval::search::ScreenReport,
+    standings: &[Standing],
+    candidates: &[(String, ActivationConfig)],
+    results: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    use actlab_eval::search::report::{ProxyRow, SearchReport, read_confirmation, rung_counts};
+    let dir = out.join("proxy");
+    let mut seen = |name: &str| observe(&dir.join(name));
+    let formula = |name: &str| {
+        candidates
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or(String::new(), |(_, a)| a.label())
+    };
+    let rows: Vec<ProxyRow> = standings
+        .iter()
+        .take(20)
+        .map(|s| ProxyRow {
+            name: s.candidate.clone(),
+            formula: formula(&s.candidate),
+            scores: proxy::rung_scores(config, &s.candidate, &mut seen),
+            finalist: s.finalist,
+            failed: s.failed,
+        })
+        .collect();
+    let references: Vec<ProxyRow> = config
+        .confirm
+        .baselines
+        .iter()
+        .map(|a| {
+            let slug = actlab_format::sweep::activation_slug(a);
+            ProxyRow {
+                scores: proxy::rung_scores(config, &slug, &mut seen),
+                name: slug,
+                formula: a.label(),
+                finalist: false,
+                failed: false,
+            }
+        })
+        .collect();
+    let finalists: Vec<ProxyRow> = rows.iter().filter(|r| r.finalist).cloned().collect();
+    let confirmation = results
+        .map(|file| read_confirmation(file, &finalists, &references))
+        .transpose()?;
+    let report = SearchReport::new(
+        config.name.clone().unwrap_or_else(|| "search".into()),
+        screen,
+        rung_counts(&proxy::rungs(config), standings),
+        rows,
+        references,
+        confirmation,
+    );
+    // The shapes next to ReLU, Swish (β = 1: SiLU) and GELU, and any other baseline.
+    let mut shapes: Vec<(String, ActivationConfig)> = candidates
+        .iter()
+        .filter(|(n, _)| finalists.iter().any(|f| f.name == *n))
+        .cloned()
+        .collect();
+    let named = [
+        ActivationConfig::Relu,
+        ActivationConfig::Silu,
+        ActivationConfig::Gelu { approximate: false },
+    ];
+    for a in named.iter().chain(&config.confirm.baselines) {
+        let slug = actlab_format::sweep::activation_slug(a);
+        if !shapes.iter().any(|(s, _)| *s == slug) {
+            shapes.push((slug, a.clone()));
+        }
+    }
+    println!("{}", actlab_eval::output::search::summary(&report));
+    for file in actlab_eval::output::search::write_report(&report, &shapes, out)? {
+        eprintln!("wrote {}", file.display());
+    }
+    Ok(())
 }
 
 /// The confirmation as a sweep file (`confirm.toml`, written beside the search's files so it
@@ -203,12 +328,20 @@ fn confirm(
     if args.quiet {
         command.arg("--quiet");
     }
+    if let Some(shard) = args.shard {
+        command
+            .arg("--shard")
+            .arg(format!("{}/{}", shard.index, shard.count));
+    }
+    if let Some(pack) = args.pack {
+        command.arg("--pack").arg(pack.to_string());
+    }
     if args.data.offline {
         command.arg("--offline");
     }
     let status = command.status().context("running actlab compare")?;
     let code = status.code().map_or(1, |c| u8::try_from(c).unwrap_or(1));
-    if code == 0 {
+    if code == 0 && args.shard.is_none() {
         eprintln!(
             "search: the confirmed comparison is {}",
             out.join("confirm/report/report.md").display()
@@ -217,46 +350,74 @@ fn confirm(
     Ok(code)
 }
 
-/// Trains the proxy stage in `out/proxy/` until the plan has its finalists.
+/// Trains the proxy stage in `out/proxy/` until the plan has its finalists, then the baselines
+/// to the last rung as references.
 fn proxy_stage(
     config: &SearchConfig,
     args: &SearchArgs,
     out: &std::path::Path,
     points: &[Point],
+    references: &[Point],
     names: &[String],
 ) -> anyhow::Result<End<Vec<Standing>>> {
     let dir = out.join("proxy");
-    let by_name: BTreeMap<&str, &Point> = points.iter().map(|p| (p.name.as_str(), p)).collect();
+    let by_name: BTreeMap<&str, &Point> = points
+        .iter()
+        .chain(references)
+        .map(|p| (p.name.as_str(), p))
+        .collect();
     let training = Training {
         jobs: args.jobs,
-        pack: None,
+        pack: args.pack,
         quiet: args.quiet,
+    };
+    let all: Vec<Point> = points.iter().chain(references).cloned().collect();
+    let mine: BTreeSet<String> = match args.shard {
+        Some(s) => s.select(&all).into_iter().map(|p| p.name).collect(),
+        None => all.iter().map(|p| p.name.clone()).collect(),
     };
     let stage = Stage {
         label: "search",
         needed_for: "the candidates cannot be ranked",
         dir: &dir,
-        mine: points
-            .iter()
-            .map(|p| p.name.clone())
-            .collect::<BTreeSet<_>>(),
+        mine,
         backend: config.base.backend.name,
         training: &training,
         set_aside_failures: true,
     };
+    let last = proxy::rungs(config).last().copied().unwrap_or(1);
     let mut data = DataOnce::new(args.data, &config.base);
+    let round = |names: Vec<String>, epoch: usize, what: String| {
+        Next::Train(Round {
+            points: names
+                .iter()
+                .filter_map(|n| by_name.get(n.as_str()).map(|p| (*p).clone()))
+                .collect(),
+            pause: Some(epoch),
+            what,
+        })
+    };
     drive(&stage, &mut data, || {
         let failed = |name: &str| failed_for_good(&dir, name);
-        match proxy::plan(config, names, &mut |name| observe(&dir.join(name)), &failed) {
-            ProxyPlan::Train { epoch, points } => Ok(Next::Train(Round {
-                points: points
-                    .iter()
-                    .filter_map(|n| by_name.get(n.as_str()).map(|p| (*p).clone()))
-                    .collect(),
-                pause: Some(epoch),
-                what: format!("to epoch {epoch} on the proxy, then halving"),
-            })),
-            ProxyPlan::Done(standings) => Ok(Next::Done(standings)),
+        let mut seen = |name: &str| observe(&dir.join(name));
+        match proxy::plan(config, names, &mut seen, &failed) {
+            ProxyPlan::Train { epoch, points } => Ok(round(
+                points,
+                epoch,
+                format!("to epoch {epoch} on the proxy, then halving"),
+            )),
+            ProxyPlan::Done(standings) => {
+                let missing = proxy::references_missing(config, references, &mut seen, &failed);
+                if missing.is_empty() {
+                    Ok(Next::Done(standings))
+                } else {
+                    Ok(round(
+                        missing,
+                        last,
+                        format!("to epoch {last} on the proxy: the baselines, as references"),
+                    ))
+                }
+            }
         }
     })
 }

@@ -297,15 +297,26 @@ document.addEventListener('DOMContentLoaded', () => {
 
 /// The whole page: `markdown` rendered (plots inlined from `out`), then the runs section.
 pub fn page(markdown: &str, runs: &[RunRecord], out: &Path) -> String {
+    wrap(
+        "Activation comparison",
+        &format!("{}{}", render(markdown, out), runs_section(runs, out)),
+    )
+}
+
+/// A page of `markdown` alone (plots inlined from `out`), titled `title`.
+pub fn document(title: &str, markdown: &str, out: &Path) -> String {
+    wrap(title, &render(markdown, out))
+}
+
+fn wrap(title: &str, body: &str) -> String {
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; \
          style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>Activation comparison</title>\n<style>{STYLE}</style>\n<script>{SCRIPT}</script>\n\
-         </head>\n<body>\n{}{}</body>\n</html>\n",
-        render(markdown, out),
-        runs_section(runs, out)
+         <title>{}</title>\n<style>{STYLE}</style>\n<script>{SCRIPT}</script>\n\
+         </head>\n<body>\n{body}</body>\n</html>\n",
+        escape(title)
     )
 }
 

@@ -175,3 +175,60 @@ pub fn plan(
     }
     ProxyPlan::Done(failures)
 }
+
+/// The baselines on the proxy: each `[confirm] baselines` activation at each proxy seed, named
+/// `<activation slug>-s<seed>` (`relu-s7001`), trained to the last rung like a finalist but
+/// never ranked with the candidates — the references that say what a proxy score is worth, and
+/// the baselines' proxy scores for the Spearman check of the proxy's ranking.
+pub fn reference_points(config: &SearchConfig, path: &Path) -> Result<Vec<Point>, ConfigError> {
+    let references: Vec<(String, ActivationConfig)> = config
+        .confirm
+        .baselines
+        .iter()
+        .map(|a| (crate::sweep::activation_slug(a), a.clone()))
+        .collect();
+    points(config, &references, path)
+}
+
+/// The reference runs (names) that have not reached the last rung and have not failed for
+/// good: the proxy stage's last round, after the candidates' halving.
+pub fn references_missing(
+    config: &SearchConfig,
+    references: &[Point],
+    observe: &mut dyn FnMut(&str) -> Observed,
+    failed: &dyn Fn(&str) -> bool,
+) -> Vec<String> {
+    let last = rungs(config).last().copied().unwrap_or(1);
+    references
+        .iter()
+        .filter(|p| !failed(&p.name) && !observe(&p.name).reached(last))
+        .map(|p| p.name.clone())
+        .collect()
+}
+
+/// Mean validation accuracy over the proxy seeds of `group` (a candidate or a reference slug)
+/// at each rung it reached (`None` past the last rung it reached, or where a run failed).
+pub fn rung_scores(
+    config: &SearchConfig,
+    group: &str,
+    observe: &mut dyn FnMut(&str) -> Observed,
+) -> Vec<Option<f64>> {
+    rungs(config)
+        .iter()
+        .map(|&epoch| {
+            let values: Option<Vec<f64>> = config
+                .budget
+                .proxy
+                .seeds
+                .iter()
+                .map(|&seed| {
+                    let seen = observe(&run_name(group, seed));
+                    (seen.val_acc.len() >= epoch).then(|| seen.val_acc[epoch - 1])
+                })
+                .collect();
+            values
+                .map(|v| v.iter().sum::<f64>() / v.len().max(1) as f64)
+                .filter(|m| m.is_finite())
+        })
+        .collect()
+}

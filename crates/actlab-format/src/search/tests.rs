@@ -274,7 +274,9 @@ mod proxy_stage {
     use std::collections::BTreeMap;
 
     use super::super::SearchConfig;
-    use super::super::proxy::{ProxyPlan, Standing, plan, points, rungs};
+    use super::super::proxy::{
+        ProxyPlan, Standing, plan, points, reference_points, references_missing, rung_scores, rungs,
+    };
     use super::{EXAMPLE, load};
     use crate::tuning::Observed;
 
@@ -400,5 +402,58 @@ mod proxy_stage {
         let e = load(&EXAMPLE.replace("[space]", "[base.data]\nvalidation_size = 0\n[space]"))
             .unwrap_err();
         assert!(e.contains("base.data.validation_size"), "{e}");
+    }
+
+    /// The baselines train on the proxy as references, to the last rung and no further, and
+    /// their scores at each rung are the mean over the proxy seeds.
+    #[test]
+    fn the_baselines_are_proxy_references_scored_at_every_rung() {
+        let config = config();
+        let path = std::path::Path::new("search.toml");
+        let refs = reference_points(&config, path).unwrap();
+        let names: Vec<&str> = refs.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "relu-s7001",
+                "relu-s7002",
+                "silu-s7001",
+                "silu-s7002",
+                "gelu-s7001",
+                "gelu-s7002"
+            ]
+        );
+        assert!(refs.iter().all(|p| p.experiment.train.epochs == 9));
+        let mut curves: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+        curves.insert(
+            "relu-s7001".into(),
+            vec![0.5, 0.6, 0.7, 0.8, 0.81, 0.82, 0.83, 0.84],
+        );
+        curves.insert(
+            "relu-s7002".into(),
+            vec![0.4, 0.5, 0.6, 0.7, 0.71, 0.72, 0.73, 0.74],
+        );
+        curves.insert("silu-s7001".into(), vec![0.5; 3]);
+        curves.insert("silu-s7002".into(), vec![0.5; 8]);
+        let mut observe = |name: &str| Observed {
+            val_acc: curves.get(name).cloned().unwrap_or_default(),
+            finished: false,
+        };
+        let missing = references_missing(&config, &refs, &mut observe, &|n| n == "gelu-s7002");
+        assert_eq!(missing, ["silu-s7001", "gelu-s7001"]);
+        let relu = rung_scores(&config, "relu", &mut observe);
+        let want = [0.55, 0.75, 0.79];
+        for (got, want) in relu.iter().zip(want) {
+            assert!((got.unwrap() - want).abs() < 1e-12, "{relu:?}");
+        }
+        // SiLU's first seed stopped before rung 4: a score only where every seed reached it.
+        assert_eq!(
+            rung_scores(&config, "silu", &mut observe),
+            [Some(0.5), None, None]
+        );
+        assert_eq!(
+            rung_scores(&config, "gelu", &mut observe),
+            [None, None, None]
+        );
     }
 }

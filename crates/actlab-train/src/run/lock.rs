@@ -60,20 +60,24 @@ impl DirLock {
     /// empty, or made by actlab before (it holds the [`LOCK`] marker). A directory with other
     /// things and no marker is someone else's: [`TrainError::NotOurs`], and nothing is written.
     pub fn acquire_output(dir: &Path) -> Result<DirLock, TrainError> {
-        if let Ok(entries) = std::fs::read_dir(dir) {
-            let mut names = entries.flatten().map(|e| e.file_name());
-            let mut any = false;
-            let marked = names.any(|name| {
-                any = true;
-                name == LOCK
-            });
-            if any && !marked {
-                return Err(TrainError::NotOurs {
-                    dir: dir.to_path_buf(),
-                });
-            }
-        }
+        check_ours(dir)?;
         DirLock::acquire(dir)
+    }
+
+    /// Marks `dir` as actlab's after [`DirLock::acquire_output`]'s check, without holding its
+    /// lock: for processes that share a directory, each holding a lock of its own inside it (a
+    /// search's shards lock `shards/<i>-of-<N>`).
+    pub fn claim_output(dir: &Path) -> Result<(), TrainError> {
+        check_ours(dir)?;
+        std::fs::create_dir_all(dir).map_err(TrainError::io(dir))?;
+        let path = dir.join(LOCK);
+        OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map(drop)
+            .map_err(TrainError::io(&path))
     }
 
     /// Whether another process (or another lock in this one) holds `dir`'s lock now. Creates
@@ -89,6 +93,24 @@ impl DirLock {
     pub fn dir(&self) -> &Path {
         &self.dir
     }
+}
+
+/// New, empty, or holding the [`LOCK`] marker: else [`TrainError::NotOurs`].
+fn check_ours(dir: &Path) -> Result<(), TrainError> {
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        let mut names = entries.flatten().map(|e| e.file_name());
+        let mut any = false;
+        let marked = names.any(|name| {
+            any = true;
+            name == LOCK
+        });
+        if any && !marked {
+            return Err(TrainError::NotOurs {
+                dir: dir.to_path_buf(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// The width of the pid record: a 64-bit number, padded with spaces, and a newline.

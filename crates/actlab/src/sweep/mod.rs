@@ -37,15 +37,6 @@ use runner::run_units;
 use tune::TuneEnd;
 use units::PackChoice;
 
-/// `--shard i/N`, or `auto`: the slice the scheduler assigned, from this process's environment.
-fn parse_shard(text: &str) -> Result<Shard, actlab_format::shard::ShardError> {
-    if text.trim() == "auto" {
-        Shard::from_env(|name| std::env::var(name).ok())
-    } else {
-        text.parse()
-    }
-}
-
 #[derive(Debug, Args)]
 pub struct CompareArgs {
     /// The sweep file, e.g. configs/sweep-quick.toml.
@@ -60,7 +51,7 @@ pub struct CompareArgs {
     /// is then left to `actlab report`. `auto`: the slice from the scheduler's environment
     /// (SLURM_ARRAY_TASK_ID with SLURM_ARRAY_TASK_COUNT or MIN/MAX; or a Kubernetes Indexed
     /// Job's JOB_COMPLETION_INDEX with ACTLAB_SHARDS).
-    #[arg(long, value_name = "i/N|auto", value_parser = parse_shard)]
+    #[arg(long, value_name = "i/N|auto", value_parser = crate::flags::parse_shard)]
     shard: Option<Shard>,
     /// One line at the end of each run, no progress bar.
     #[arg(long, short)]

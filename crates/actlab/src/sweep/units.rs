@@ -37,6 +37,16 @@ impl FromStr for PackChoice {
     }
 }
 
+impl std::fmt::Display for PackChoice {
+    /// As `--pack` takes it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PackChoice::Max(k) => write!(f, "{k}"),
+            PackChoice::Auto => f.write_str("auto"),
+        }
+    }
+}
+
 /// What a unit groups points by.
 #[derive(Debug, PartialEq)]
 enum GroupKey {

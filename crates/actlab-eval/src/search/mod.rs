@@ -4,6 +4,9 @@
 //! probe batch — the `diagnose` probe — and set aside when its gradient vanishes or explodes
 //! through the network's depth before any training.
 
+pub mod rank;
+pub mod report;
+
 use actlab_data::{MnistData, Scaling};
 use actlab_format::search::SearchConfig;
 use actlab_format::search::screen::Survivor;
