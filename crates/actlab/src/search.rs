@@ -171,18 +171,14 @@ fn search_report(
     use actlab_eval::search::report::{ProxyRow, SearchReport, read_confirmation, rung_counts};
     let dir = out.join("proxy");
     let mut seen = |name: &str| observe(&dir.join(name));
-    let formula = |name: &str| {
-        candidates
-            .iter()
-            .find(|(n, _)| n == name)
-            .map_or(String::new(), |(_, a)| a.label())
-    };
+    let activation = |name: &str| candidates.iter().find(|(n, _)| n == name).map(|(_, a)| a);
     let rows: Vec<ProxyRow> = standings
         .iter()
         .take(20)
         .map(|s| ProxyRow {
             name: s.candidate.clone(),
-            formula: formula(&s.candidate),
+            formula: activation(&s.candidate).map_or(String::new(), ActivationConfig::label),
+            swish: activation(&s.candidate).and_then(actlab_format::search::shape::swish_fit),
             scores: proxy::rung_scores(config, &s.candidate, &mut seen),
             finalist: s.finalist,
             failed: s.failed,
@@ -198,6 +194,7 @@ fn search_report(
                 scores: proxy::rung_scores(config, &slug, &mut seen),
                 name: slug,
                 formula: a.label(),
+                swish: None,
                 finalist: false,
                 failed: false,
             }

@@ -179,15 +179,18 @@ pub fn report_markdown(report: &SearchReport) -> String {
     for r in &report.rungs {
         md.push_str(&format!(" epoch {} |", r.epoch));
     }
-    md.push_str(" finalist |\n|---|---|");
-    md.push_str(&"---|".repeat(report.rungs.len() + 1));
+    md.push_str(" Swish fit β (R²) | finalist |\n|---|---|");
+    md.push_str(&"---|".repeat(report.rungs.len() + 2));
     md.push('\n');
     let row = |md: &mut String, r: &ProxyRow, mark: &str| {
         md.push_str(&format!("| {} | {} |", r.name, code(&r.formula)));
         for s in &r.scores {
             md.push_str(&format!(" {} |", percent(*s)));
         }
-        md.push_str(&format!(" {mark} |\n"));
+        let fit = r
+            .swish
+            .map_or("–".into(), |f| format!("{:.2} ({:.3})", f.beta, f.r2));
+        md.push_str(&format!(" {fit} | {mark} |\n"));
     };
     for r in &report.proxy {
         row(
@@ -211,8 +214,33 @@ pub fn report_markdown(report: &SearchReport) -> String {
          Each finalist and the references as they start training (learnable constants at 1), \
          with the derivative:\n\n![finalists and references](plots/activations.svg)\n",
     );
+    md.push_str(&swish_like(report));
     md.push_str(&confirmation_markdown(report));
     md
+}
+
+/// Whether the finalists rediscovered Swish (the Swish paper's search found x·σ(βx)).
+fn swish_like(report: &SearchReport) -> String {
+    let limit = actlab_format::search::shape::SWISH_LIKE_R2;
+    let like: Vec<String> = report
+        .proxy
+        .iter()
+        .filter(|r| r.finalist)
+        .filter_map(|r| {
+            r.swish
+                .filter(|f| f.r2 >= limit)
+                .map(|f| format!("{} (β = {:.2}, R² = {:.3})", r.name, f.beta, f.r2))
+        })
+        .collect();
+    let test = format!(
+        "Swish fit: the best `a·x·σ(βx) + b` on [−4, 4] at initialisation; Swish-like when it \
+         explains at least {limit} of the shape's variance (ReLU is the β → ∞ end)."
+    );
+    if like.is_empty() {
+        format!("\nNo finalist is Swish-like. {test}\n")
+    } else {
+        format!("\nSwish-like finalists: {}. {test}\n", like.join(", "))
+    }
 }
 
 fn confirmation_markdown(report: &SearchReport) -> String {

@@ -21,6 +21,8 @@ pub struct ProxyRow {
     pub formula: String,
     /// Mean validation accuracy at each rung it reached.
     pub scores: Vec<Option<f64>>,
+    /// The best fit `a·x·σ(βx) + b` to its shape at initialisation (formulas only).
+    pub swish: Option<actlab_format::search::shape::SwishFit>,
     /// It went on to confirmation.
     pub finalist: bool,
     /// A run of it failed for good.

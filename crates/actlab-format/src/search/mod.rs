@@ -6,6 +6,7 @@
 
 pub mod proxy;
 pub mod screen;
+pub mod shape;
 pub mod space;
 #[cfg(test)]
 mod tests;
