@@ -109,7 +109,13 @@ pub fn run(args: SearchArgs) -> anyhow::Result<u8> {
     let names: Vec<String> = candidates.iter().map(|(n, _)| n.clone()).collect();
     let standings = match proxy_stage(&config, &args, &out, &points, &references, &names)? {
         End::Done(standings) => standings,
-        End::Interrupted(code) => return Ok(code),
+        End::Interrupted(code) => {
+            eprintln!(
+                "interrupted: unfinished proxy runs are checkpointed; run the same command again \
+                 to continue"
+            );
+            return Ok(code);
+        }
     };
     let text = serde_json::to_string_pretty(&standings).context("proxy.json")?;
     let file = out.join("proxy.json");
@@ -336,8 +342,7 @@ fn confirm(
     if args.data.offline {
         command.arg("--offline");
     }
-    let status = command.status().context("running actlab compare")?;
-    let code = status.code().map_or(1, |c| u8::try_from(c).unwrap_or(1));
+    let code = run_forwarding_signals(&mut command)?;
     if code == 0 && args.shard.is_none() {
         eprintln!(
             "search: the confirmed comparison is {}",
@@ -345,6 +350,39 @@ fn confirm(
         );
     }
     Ok(code)
+}
+
+/// Runs the child `compare` in its own process group and forwards Ctrl-C or SIGTERM to it once
+/// (it checkpoints its runs and exits): a terminal's Ctrl-C and a scheduler's SIGTERM to this
+/// process alone (Kubernetes signals PID 1) stop the confirmation alike. Returns its exit
+/// status.
+fn run_forwarding_signals(command: &mut std::process::Command) -> anyhow::Result<u8> {
+    use std::os::unix::process::CommandExt;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(signal, stop.clone())
+            .context("installing the signal handlers")?;
+    }
+    let mut child = command
+        .process_group(0)
+        .spawn()
+        .context("running actlab compare")?;
+    let mut forwarded = false;
+    let status = loop {
+        if let Some(status) = child.try_wait().context("waiting for actlab compare")? {
+            break status;
+        }
+        if stop.load(Ordering::SeqCst) && !forwarded {
+            forwarded = true;
+            let _ = std::process::Command::new("kill")
+                .args(["-INT", &child.id().to_string()])
+                .status();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    Ok(status.code().map_or(1, |c| u8::try_from(c).unwrap_or(1)))
 }
 
 /// Trains the proxy stage in `out/proxy/` until the plan has its finalists, then the baselines

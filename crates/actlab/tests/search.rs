@@ -7,7 +7,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{actlab, block_dataset, text};
+use common::{actlab, block_dataset, interrupt_when, text};
 
 /// A search file over the block dataset in `dir/data` (written here): a `hidden` MLP with
 /// `train` lines added to `[base.train]`, the given `[space]` lines, `candidates` and
@@ -381,4 +381,56 @@ fn search_shards_and_packs_then_one_last_run_writes_the_report() {
         serde_json::from_str(&std::fs::read_to_string(out_dir.join("proxy.json")).unwrap())
             .unwrap();
     check_report(&out_dir, standings.as_array().unwrap());
+}
+
+/// Ctrl-C in the proxy stage, then again in the confirmation: each time the search stops with
+/// its runs checkpointed, and resumed to its end it gives the report of a search never stopped,
+/// to the last digit.
+#[test]
+fn an_interrupted_search_resumes_at_any_stage_to_the_same_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = search_file(
+        tmp.path(),
+        "[16, 16]",
+        "",
+        "unary = [\"x\", \"sigmoid(x)\", \"tanh(x)\"]\nbinary = [\"a * b\", \"a + b\"]\n",
+        (40, 2),
+    );
+    let args = |out: &Path| {
+        vec![
+            "search".to_string(),
+            config.to_str().unwrap().to_string(),
+            "--out".to_string(),
+            out.to_str().unwrap().to_string(),
+            "--quiet".to_string(),
+        ]
+    };
+    let plain = tmp.path().join("plain");
+    let argv = args(&plain);
+    let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+    let out = actlab(&argv, tmp.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stopped = tmp.path().join("stopped");
+    let argv = args(&stopped);
+    let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+    for trigger in ["proxy/configs", "confirm/tune/configs"] {
+        let out = interrupt_when(&argv, tmp.path(), &stopped.join(trigger), || {});
+        let said = text(&out.stderr);
+        assert_eq!(
+            out.status.code(),
+            Some(130),
+            "{trigger}: {:?} {said}",
+            out.status
+        );
+        assert!(said.contains("interrupted"), "{trigger}: {said}");
+    }
+    let out = actlab(&argv, tmp.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let read = |dir: &Path| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.join("search.json")).unwrap()).unwrap()
+    };
+    let (a, b) = (read(&plain), read(&stopped));
+    for part in ["proxy", "references", "confirmation", "spearman"] {
+        assert_eq!(a[part], b[part], "{part}");
+    }
 }

@@ -61,16 +61,17 @@ pub fn run_units(
     if total == 0 {
         return Ok(Failures::default());
     }
-    let exe = std::env::current_exe().context("finding the actlab binary")?;
-    let (configs, logs) = (out.join("configs"), out.join("logs"));
-    for dir in [&configs, &logs] {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    }
-    // Ctrl-C or SIGTERM: each child is sent SIGINT once (it checkpoints), then we wait.
+    // Ctrl-C or SIGTERM: each child is sent SIGINT once (it checkpoints), then we wait. Set
+    // before anything is written, so a signal from the first file on is handled.
     let stop = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         signal_hook::flag::register(signal, stop.clone())
             .context("installing the signal handlers")?;
+    }
+    let exe = std::env::current_exe().context("finding the actlab binary")?;
+    let (configs, logs) = (out.join("configs"), out.join("logs"));
+    for dir in [&configs, &logs] {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let threads = (jobs > 1).then_some((cores / jobs).max(1));
