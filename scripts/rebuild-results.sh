@@ -8,9 +8,8 @@ actlab="${ACTLAB:-target/release/actlab}"
 check=false
 [ "${1:-}" = "--check" ] && check=true
 changed=0
-for dir in docs/results/*/; do
-  dir="${dir%/}"
-  [ -f "$dir/runs.tar.gz" ] || continue
+for archive in $(find docs/results -name runs.tar.gz | sort); do
+  dir="$(dirname "$archive")"
   tmp="$(mktemp -d)"
   trap 'rm -rf "$tmp"' EXIT
   mkdir "$tmp/runs"

@@ -179,7 +179,7 @@ pub fn report_markdown(report: &SearchReport) -> String {
     for r in &report.rungs {
         md.push_str(&format!(" epoch {} |", r.epoch));
     }
-    md.push_str(" Swish fit β (R²) | finalist |\n|---|---|");
+    md.push_str(" Swish fit β (R²; non-linear part) | finalist |\n|---|---|");
     md.push_str(&"---|".repeat(report.rungs.len() + 2));
     md.push('\n');
     let row = |md: &mut String, r: &ProxyRow, mark: &str| {
@@ -187,9 +187,9 @@ pub fn report_markdown(report: &SearchReport) -> String {
         for s in &r.scores {
             md.push_str(&format!(" {} |", percent(*s)));
         }
-        let fit = r
-            .swish
-            .map_or("–".into(), |f| format!("{:.2} ({:.3})", f.beta, f.r2));
+        let fit = r.swish.map_or("–".into(), |f| {
+            format!("{:.2} ({:.3}; {:.2})", f.beta, f.r2, f.nonlinear_r2())
+        });
         md.push_str(&format!(" {fit} | {mark} |\n"));
     };
     for r in &report.proxy {
@@ -221,26 +221,46 @@ pub fn report_markdown(report: &SearchReport) -> String {
 
 /// Whether the finalists rediscovered Swish (the Swish paper's search found x·σ(βx)).
 fn swish_like(report: &SearchReport) -> String {
-    let limit = actlab_format::search::shape::SWISH_LIKE_R2;
-    let like: Vec<String> = report
-        .proxy
-        .iter()
-        .filter(|r| r.finalist)
-        .filter_map(|r| {
-            r.swish
-                .filter(|f| f.r2 >= limit)
-                .map(|f| format!("{} (β = {:.2}, R² = {:.3})", r.name, f.beta, f.r2))
-        })
-        .collect();
+    use actlab_format::search::shape::{NONLINEAR_SHARE, SWISH_LIKE_NONLINEAR_R2, SWISH_LIKE_R2};
+    let like = |finalist: bool| -> Vec<String> {
+        report
+            .proxy
+            .iter()
+            .filter(|r| r.finalist == finalist)
+            .filter_map(|r| {
+                r.swish.filter(|f| f.swish_like()).map(|f| {
+                    format!(
+                        "{} (β = {:.2}, R² = {:.3}, non-linear part {:.2})",
+                        r.name,
+                        f.beta,
+                        f.r2,
+                        f.nonlinear_r2()
+                    )
+                })
+            })
+            .collect()
+    };
     let test = format!(
-        "Swish fit: the best `a·x·σ(βx) + b` on [−4, 4] at initialisation; Swish-like when it \
-         explains at least {limit} of the shape's variance (ReLU is the β → ∞ end)."
+        "Swish fit: the best `a·x·σ(βx) + b` on [−4, 4] at initialisation, R² of the shape and \
+         of its non-linear part (what the best line leaves: Swish's β → 0 end is the line \
+         x/2). Swish-like when they are at least {SWISH_LIKE_R2} and {SWISH_LIKE_NONLINEAR_R2} \
+         and a line leaves at least {NONLINEAR_SHARE} of the shape (ReLU is the β → ∞ end)."
     );
-    if like.is_empty() {
-        format!("\nNo finalist is Swish-like. {test}\n")
+    let (finalists, others) = (like(true), like(false));
+    let head = if finalists.is_empty() {
+        "No finalist is Swish-like".to_string()
     } else {
-        format!("\nSwish-like finalists: {}. {test}\n", like.join(", "))
-    }
+        format!("Swish-like finalists: {}", finalists.join(", "))
+    };
+    let rest = if others.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; Swish-like among the other candidates above: {}",
+            others.join(", ")
+        )
+    };
+    format!("\n{head}{rest}. {test}\n")
 }
 
 fn confirmation_markdown(report: &SearchReport) -> String {

@@ -1,7 +1,8 @@
 //! How Swish-like a candidate is — the Swish paper's search found x·σ(βx); did ours? The best
 //! least-squares fit of `a·x·σ(βx) + b` to the candidate on [−4, 4] (constants at their
 //! initial values; a network's weights and biases absorb `a` and `b`), over β on a log grid
-//! from 0.05 to 50, and the share of the candidate's variance it explains (R²).
+//! from 0.05 to 50, and the share of the candidate's variance it explains (R²) — and of the
+//! part a straight line leaves, since Swish's β → 0 end is the line x/2.
 //!
 //! Swish spans x/2 (β → 0) to ReLU (β → ∞), so a ReLU-like candidate fits with a large β: the
 //! fit says "Swish-like", β says which end.
@@ -19,10 +20,40 @@ pub struct SwishFit {
     pub scale: f64,
     /// Share of the candidate's variance on [−4, 4] the fit explains.
     pub r2: f64,
+    /// Share the best straight line explains: Swish tends to x/2 as β → 0, so a nearly linear
+    /// candidate fits a small β well without being Swish-like.
+    pub line_r2: f64,
 }
 
-/// R² at or above this reads "Swish-like".
+impl SwishFit {
+    /// Share of what a line leaves unexplained (the candidate's non-linear part) that the
+    /// Swish fit explains: 1 − (1 − R²) / (1 − R²ₗᵢₙₑ), or 0 where the fit (β ≥ 0.05) is no
+    /// better than the line.
+    pub fn nonlinear_r2(&self) -> f64 {
+        if self.line_r2 >= 1.0 {
+            return 0.0;
+        }
+        (1.0 - (1.0 - self.r2) / (1.0 - self.line_r2)).max(0.0)
+    }
+
+    /// Swish-like: the fit explains at least [`SWISH_LIKE_R2`] of the shape and
+    /// [`SWISH_LIKE_NONLINEAR_R2`] of its non-linear part, which is itself at least
+    /// [`NONLINEAR_SHARE`] of the shape.
+    pub fn swish_like(&self) -> bool {
+        self.r2 >= SWISH_LIKE_R2
+            && self.nonlinear_r2() >= SWISH_LIKE_NONLINEAR_R2
+            && 1.0 - self.line_r2 >= NONLINEAR_SHARE
+    }
+}
+
+/// R² of the shape at or above this (and of its non-linear part at or above
+/// [`SWISH_LIKE_NONLINEAR_R2`]) reads "Swish-like".
 pub const SWISH_LIKE_R2: f64 = 0.99;
+/// R² of the non-linear part at or above this (with [`SWISH_LIKE_R2`]) reads "Swish-like".
+pub const SWISH_LIKE_NONLINEAR_R2: f64 = 0.9;
+/// The least share of a shape's variance a line must leave for it to be non-linear enough to
+/// call Swish-like (or anything but nearly linear).
+pub const NONLINEAR_SHARE: f64 = 0.01;
 
 /// The inputs: [−4, 4] by 0.05.
 fn xs() -> Vec<f64> {
@@ -61,6 +92,7 @@ pub fn swish_fit_of(f: impl Fn(f64) -> f64) -> Option<SwishFit> {
     if sst <= 1e-12 * (1.0 + my * my) * ys.len() as f64 {
         return None;
     }
+    let line_r2 = 1.0 - fit_line(&xs, &ys).2 / sst;
     let betas = (0..=1000).map(|k| 0.05 * 1000f64.powf(f64::from(k) / 1000.0));
     let mut best: Option<SwishFit> = None;
     for beta in betas {
@@ -68,7 +100,12 @@ pub fn swish_fit_of(f: impl Fn(f64) -> f64) -> Option<SwishFit> {
         let (scale, _, sse) = fit_line(&g, &ys);
         let r2 = 1.0 - sse / sst;
         if best.is_none_or(|b| r2 > b.r2) {
-            best = Some(SwishFit { beta, scale, r2 });
+            best = Some(SwishFit {
+                beta,
+                scale,
+                r2,
+                line_r2,
+            });
         }
     }
     best
@@ -121,22 +158,32 @@ mod tests {
         assert!(fit.r2 > 0.99999, "{fit:?}");
         let fit = swish_fit(&expr("x*sigmoid(c1*2*x)")).unwrap();
         assert!((fit.beta - 2.0).abs() < 0.02 && fit.r2 > 0.99999, "{fit:?}");
+        assert!(fit.swish_like() && fit.nonlinear_r2() > 0.9999, "{fit:?}");
         // ReLU is the β → ∞ end; GELU ≈ x·σ(1.702x).
         let fit = swish_fit(&expr("relu(x)")).unwrap();
-        assert!(fit.r2 >= SWISH_LIKE_R2 && fit.beta > 10.0, "{fit:?}");
+        assert!(
+            fit.swish_like() && fit.r2 > 0.99 && fit.beta > 10.0,
+            "{fit:?}"
+        );
         let fit = swish_fit(&expr("x*(1 + erf(x/sqrt(2)))/2")).unwrap();
         assert!((fit.beta - 1.702).abs() < 0.05 && fit.r2 > 0.999, "{fit:?}");
+        assert!(fit.swish_like(), "{fit:?}");
         // Odd, saturating or oscillating shapes are not Swish-like.
         for f in ["sin(x)", "tanh(x)", "abs(x)", "cos(x) + x"] {
             let fit = swish_fit(&expr(f)).unwrap();
-            assert!(fit.r2 < SWISH_LIKE_R2, "{f}: {fit:?}");
+            assert!(!fit.swish_like(), "{f}: {fit:?}");
         }
+        // Nor is a nearly linear one, though Swish's β → 0 end (x/2) fits it closely: x plus a
+        // small bump. A line explains over 99% of it; Swish explains little of the rest.
+        let fit = swish_fit(&expr("x + 0.05*tanh(x^2)")).unwrap();
+        assert!(fit.r2 > 0.99 && fit.line_r2 > 0.99, "{fit:?}");
+        assert!(!fit.swish_like(), "{fit:?}");
         assert_eq!(swish_fit_of(|_| 2.5), None, "constant");
         assert_eq!(swish_fit(&ActivationConfig::Relu), None, "not a formula");
     }
 
     /// R² is one minus the residual over the total sum of squares, checked at one β by hand
-    /// against the closed-form least-squares line.
+    /// against the closed-form least-squares line; the line's R² likewise.
     #[test]
     fn r2_is_the_share_of_variance_explained() {
         let fit = swish_fit_of(|x| x * x).unwrap();
@@ -152,5 +199,8 @@ mod tests {
         let want = cov * cov / (var_g * var_y);
         assert!((fit.r2 - want).abs() < 1e-9, "{} vs {want}", fit.r2);
         assert!((fit.scale - cov / var_g).abs() < 1e-9);
+        // x² on a symmetric grid: no line explains any of it.
+        assert!(fit.line_r2.abs() < 1e-12, "{fit:?}");
+        assert!((fit.nonlinear_r2() - fit.r2).abs() < 1e-12);
     }
 }
