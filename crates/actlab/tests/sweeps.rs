@@ -88,6 +88,14 @@ fn compare_runs_shards_resumes_and_reports() {
     let words = ["better", "worse", "equivalent", "undecided"];
     assert!(words.contains(&verdict(&results).as_str()), "{results}");
     assert!(report.contains("margin of ±0.30"), "{report}");
+    // The last lines: the verdict in one line, and where to look next.
+    let verdict_line = format!("against relu: 1 {}", verdict(&results));
+    assert!(stderr.contains(&verdict_line), "{stderr}");
+    assert!(
+        stderr.contains("next: open runs/tiny-sweep/report/report.html")
+            && stderr.contains("tensorboard --logdir runs/tiny-sweep"),
+        "{stderr}"
+    );
     // `--margin` overrides it; a margin of 100 points makes any two activations equivalent
     // once the interval is finite (two seeds, paired).
     let out = actlab(

@@ -10,6 +10,7 @@
 
 mod final_runs;
 pub mod looks;
+mod next_steps;
 pub mod rounds;
 pub mod runner;
 pub mod tune;
@@ -133,6 +134,7 @@ pub(crate) fn write_report(
     for file in written {
         eprintln!("wrote {}", file.display());
     }
+    eprintln!("{}", next_steps::line(&built, out, dirs));
     Ok(())
 }
 
