@@ -15,6 +15,7 @@ mod data;
 mod diagnose;
 mod eval;
 mod flags;
+mod new;
 mod plot;
 mod progress;
 mod reproduce;
@@ -123,6 +124,14 @@ enum Command {
         #[command(subcommand)]
         what: plot::PlotCommand,
     },
+    /// Start a file: `new sweep FILE` writes a commented sweep file to edit and run.
+    #[command(
+        after_help = "Examples:\n  actlab new sweep my-sweep.toml\n  actlab new sweep mine.toml --activations relu,gelu --seeds 10"
+    )]
+    New {
+        #[command(subcommand)]
+        what: new::NewCommand,
+    },
 }
 
 fn main() -> ExitCode {
@@ -151,6 +160,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Summary { config, json } => summary::run(&config, json).map(|()| 0),
         Command::Data { what } => data::run(what).map(|()| 0),
         Command::Plot { what } => plot::run(what).map(|()| 0),
+        Command::New { what } => new::run(what).map(|()| 0),
     }
 }
 

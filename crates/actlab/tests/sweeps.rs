@@ -501,3 +501,66 @@ fn a_run_paused_after_an_epoch_resumes_bit_identically() {
         );
     }
 }
+
+/// A new user's first minutes: `actlab new sweep` writes a commented file that `compare` runs
+/// as it is (here pointed at a small dataset and one short epoch), and compare ends by saying
+/// the verdicts and where to look. The file is never written over.
+#[test]
+fn a_new_sweep_file_runs_as_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    block_dataset(&data, 320, 64);
+    let args = [
+        "new",
+        "sweep",
+        "mine.toml",
+        "--activations",
+        "relu,tanh,max(x, 0.1*x)",
+        "--seeds",
+        "2",
+    ];
+    let out = actlab(&args, tmp.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let file = tmp.path().join("mine.toml");
+    let written = std::fs::read_to_string(&file).unwrap();
+    let sweep = actlab_format::sweep::SweepConfig::load(&file).unwrap();
+    assert_eq!(sweep.grid.activations.len(), 3);
+    assert_eq!(sweep.grid.seeds.values(), [1, 2]);
+    // Never written over; a bad formula or baseline writes nothing.
+    let again = actlab(&args, tmp.path());
+    assert!(!again.status.success());
+    assert!(text(&again.stderr).contains("never written over"));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), written);
+    let bad = actlab(
+        &["new", "sweep", "bad.toml", "--activations", "relu,foo(x)"],
+        tmp.path(),
+    );
+    assert!(text(&bad.stderr).contains("unknown function `foo`"));
+    let bad = actlab(
+        &["new", "sweep", "bad.toml", "--baseline", "elu"],
+        tmp.path(),
+    );
+    assert!(text(&bad.stderr).contains("--baseline"));
+    assert!(!tmp.path().join("bad.toml").exists());
+    // Small data and one epoch; everything else as written.
+    let small = written
+        .replace(
+            "dataset = \"fashion-mnist\"",
+            &format!("dir = \"{}\"", data.display()),
+        )
+        .replace("validation_size = 5000", "validation_size = 32")
+        .replace("epochs = 10", "epochs = 1")
+        .replace("batch_size = 64", "batch_size = 32");
+    std::fs::write(&file, small).unwrap();
+    let out = actlab(
+        &["compare", "mine.toml", "--jobs", "2", "--quiet"],
+        tmp.path(),
+    );
+    let said = text(&out.stderr);
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains("against relu: "), "{said}");
+    assert!(
+        said.contains("next: open runs/mine/report/report.html"),
+        "{said}"
+    );
+}
