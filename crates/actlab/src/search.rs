@@ -164,8 +164,9 @@ pub fn run(args: SearchArgs) -> anyhow::Result<u8> {
 }
 
 /// Writes `search.json`, `search.md`, `search.html` and `plots/` into `out`: the funnel, the
-/// proxy's scores at every rung (the top 20 and the baselines' references), and the
-/// confirmation read from `results` (compare's `results.json`) when it has run.
+/// proxy's scores at every rung (the top 20 or every finalist, and the baselines'
+/// references), and the confirmation read from `results` (compare's `results.json`) when it has
+/// run.
 fn search_report(
     config: &SearchConfig,
     out: &std::path::Path,
@@ -178,9 +179,10 @@ fn search_report(
     let dir = out.join("proxy");
     let mut seen = |name: &str| observe(&dir.join(name));
     let activation = |name: &str| candidates.iter().find(|(n, _)| n == name).map(|(_, a)| a);
+    // The top 20, and every finalist however many.
     let rows: Vec<ProxyRow> = standings
         .iter()
-        .take(20)
+        .take(20.max(config.budget.finalists))
         .map(|s| ProxyRow {
             name: s.candidate.clone(),
             formula: activation(&s.candidate).map_or(String::new(), ActivationConfig::label),
