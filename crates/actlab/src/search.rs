@@ -146,7 +146,9 @@ pub fn run(args: SearchArgs) -> anyhow::Result<u8> {
         )
     };
     if args.proxy_only {
-        report(None)?;
+        if args.shard.is_none() {
+            report(None)?;
+        }
         eprintln!(
             "search: stopped after the proxy stage (--proxy-only): the finalists are chosen on \
              proxy validation accuracy and are not a result until confirmed"
