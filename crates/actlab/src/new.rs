@@ -146,13 +146,7 @@ pub fn run(what: NewCommand) -> anyhow::Result<()> {
     );
     let text = sweep_text(&entries, seeds, &baseline, &file);
     // Checked as `compare` checks a file, before anything is written.
-    let mut raw: SweepConfig = toml::from_str(&text).context("the generated sweep file")?;
-    if raw.name_mut().is_none() {
-        *raw.name_mut() = file
-            .file_stem()
-            .map(|s| actlab_format::sweep::slug(&s.to_string_lossy()));
-    }
-    raw.validate(&file)?;
+    SweepConfig::parse(&text, &file)?.validate(&file)?;
     let mut out = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)

@@ -362,13 +362,8 @@ fn confirm(
 /// status.
 fn run_forwarding_signals(command: &mut std::process::Command) -> anyhow::Result<u8> {
     use std::os::unix::process::CommandExt;
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicBool, Ordering};
-    let stop = Arc::new(AtomicBool::new(false));
-    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        signal_hook::flag::register(signal, stop.clone())
-            .context("installing the signal handlers")?;
-    }
+    use std::sync::atomic::Ordering;
+    let stop = crate::signals::stop_flag()?;
     let mut child = command
         .process_group(0)
         .spawn()
@@ -380,9 +375,7 @@ fn run_forwarding_signals(command: &mut std::process::Command) -> anyhow::Result
         }
         if stop.load(Ordering::SeqCst) && !forwarded {
             forwarded = true;
-            let _ = std::process::Command::new("kill")
-                .args(["-INT", &child.id().to_string()])
-                .status();
+            crate::signals::interrupt(&child);
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     };

@@ -1,5 +1,6 @@
 //! Ctrl-C and SIGTERM (what Slurm and Kubernetes send before killing): a training command
-//! finishes its step, checkpoints and exits with the shell's status for the signal.
+//! finishes its step, checkpoints and exits with the shell's status for the signal; a command
+//! that runs children ([`stop_flag`]) forwards it to each once ([`interrupt`]).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -41,4 +42,24 @@ pub fn watch(stop: &Arc<AtomicBool>) -> anyhow::Result<Signals> {
     signal_hook::flag::register(SIGTERM, terminated.clone())
         .context("installing the signal handlers")?;
     Ok(Signals { terminated })
+}
+
+/// For a process that waits on child processes: Ctrl-C and SIGTERM only set the returned flag
+/// (the process stays alive to forward them with [`interrupt`] and collect its children).
+pub fn stop_flag() -> anyhow::Result<Arc<AtomicBool>> {
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(signal, stop.clone())
+            .context("installing the signal handlers")?;
+    }
+    Ok(stop)
+}
+
+/// Sends SIGINT to a child that runs in its own process group (a terminal's Ctrl-C does not
+/// reach it): it finishes its step, checkpoints and exits. Send it once — a second SIGINT makes
+/// a trainer quit without a checkpoint.
+pub fn interrupt(child: &std::process::Child) {
+    let _ = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
 }

@@ -165,7 +165,17 @@ pub trait ConfigFile: serde::de::DeserializeOwned {
 
     /// Reads and parses `path` (not yet validated); `name` defaults to the file's stem.
     fn read(path: &Path) -> Result<Self, ConfigError> {
-        let mut raw: Self = read_toml(path)?;
+        Self::named(read_toml(path)?, path)
+    }
+
+    /// Parses `text` as the file `path` would be read (not yet validated): a file about to be
+    /// written is checked exactly as it will be loaded.
+    fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        Self::named(parse_toml(text, path)?, path)
+    }
+
+    /// `raw` with its `name` defaulted to `path`'s stem.
+    fn named(mut raw: Self, path: &Path) -> Result<Self, ConfigError> {
         let name = raw.name_mut();
         if name.is_none() {
             *name = name_from_path(path);

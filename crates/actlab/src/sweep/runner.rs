@@ -4,8 +4,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use actlab_format::run::{RunStatus, RunSummary};
@@ -63,11 +62,7 @@ pub fn run_units(
     }
     // Ctrl-C or SIGTERM: each child is sent SIGINT once (it checkpoints), then we wait. Set
     // before anything is written, so a signal from the first file on is handled.
-    let stop = Arc::new(AtomicBool::new(false));
-    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        signal_hook::flag::register(signal, stop.clone())
-            .context("installing the signal handlers")?;
-    }
+    let stop = crate::signals::stop_flag()?;
     let exe = std::env::current_exe().context("finding the actlab binary")?;
     let (configs, logs) = (out.join("configs"), out.join("logs"));
     for dir in [&configs, &logs] {
@@ -110,9 +105,7 @@ pub fn run_units(
             // checkpoint). Each child finishes its step, checkpoints and exits.
             forwarded = true;
             for job in &running {
-                let _ = Command::new("kill")
-                    .args(["-INT", &job.child.id().to_string()])
-                    .status();
+                crate::signals::interrupt(&job.child);
             }
         }
     }
