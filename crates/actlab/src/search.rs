@@ -7,6 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
+use actlab_eval::search::report::{ProxyRow, Rung};
 use actlab_format::activation::ActivationConfig;
 use actlab_format::config::ConfigFile;
 use actlab_format::search::SearchConfig;
@@ -121,8 +122,13 @@ pub fn run(args: SearchArgs) -> anyhow::Result<u8> {
     let file = out.join("proxy.json");
     actlab_format::fsio::write_atomic(&file, text.as_bytes())
         .with_context(|| format!("writing {}", file.display()))?;
-    println!("{}", finalists_markdown(&standings, &candidates));
     eprintln!("wrote {}", file.display());
+    let (rows, references) = proxy_rows(&config, &out, &standings, &candidates);
+    let rungs = actlab_eval::search::report::rung_counts(&proxy::rungs(&config), &standings);
+    println!(
+        "## The proxy stage\n\n{}",
+        actlab_eval::output::search::proxy_table(&rungs, &rows, &references)
+    );
     let finalists: Vec<(String, ActivationConfig)> = standings
         .iter()
         .filter(|s| s.finalist)
@@ -139,8 +145,8 @@ pub fn run(args: SearchArgs) -> anyhow::Result<u8> {
         search_report(
             &config,
             &out,
-            screen.clone(),
-            &standings,
+            (screen.clone(), rungs.clone()),
+            (rows.clone(), references.clone()),
             &candidates,
             confirmation,
         )
@@ -165,24 +171,18 @@ pub fn run(args: SearchArgs) -> anyhow::Result<u8> {
     Ok(0)
 }
 
-/// Writes `search.json`, `search.md`, `search.html` and `plots/` into `out`: the funnel, the
-/// proxy's scores at every rung (the top 20 or every finalist, and the baselines'
-/// references), and the confirmation read from `results` (compare's `results.json`) when it has
-/// run.
-fn search_report(
+/// The proxy's rows: the top 20 candidates, and every finalist however many, with their
+/// scores at every rung read from the run directories; and the baselines' references.
+fn proxy_rows(
     config: &SearchConfig,
     out: &std::path::Path,
-    screen: actlab_eval::search::ScreenReport,
     standings: &[Standing],
     candidates: &[(String, ActivationConfig)],
-    results: Option<&std::path::Path>,
-) -> anyhow::Result<()> {
-    use actlab_eval::search::report::{ProxyRow, SearchReport, read_confirmation, rung_counts};
+) -> (Vec<ProxyRow>, Vec<ProxyRow>) {
     let dir = out.join("proxy");
     let mut seen = |name: &str| observe(&dir.join(name));
     let activation = |name: &str| candidates.iter().find(|(n, _)| n == name).map(|(_, a)| a);
-    // The top 20, and every finalist however many.
-    let rows: Vec<ProxyRow> = standings
+    let rows = standings
         .iter()
         .take(20.max(config.budget.finalists))
         .map(|s| ProxyRow {
@@ -194,7 +194,7 @@ fn search_report(
             failed: s.failed,
         })
         .collect();
-    let references: Vec<ProxyRow> = config
+    let references = config
         .confirm
         .baselines
         .iter()
@@ -210,6 +210,21 @@ fn search_report(
             }
         })
         .collect();
+    (rows, references)
+}
+
+/// Writes `search.json`, `search.md`, `search.html` and `plots/` into `out`: the screen and
+/// the rungs, the proxy's rows and references ([`proxy_rows`]), and the confirmation read from
+/// `results` (compare's `results.json`) when it has run.
+fn search_report(
+    config: &SearchConfig,
+    out: &std::path::Path,
+    (screen, rungs): (actlab_eval::search::ScreenReport, Vec<Rung>),
+    (rows, references): (Vec<ProxyRow>, Vec<ProxyRow>),
+    candidates: &[(String, ActivationConfig)],
+    results: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    use actlab_eval::search::report::{SearchReport, read_confirmation};
     let finalists: Vec<ProxyRow> = rows.iter().filter(|r| r.finalist).cloned().collect();
     let confirmation = results
         .map(|file| read_confirmation(file, &finalists, &references))
@@ -217,7 +232,7 @@ fn search_report(
     let report = SearchReport::new(
         config.name.clone().unwrap_or_else(|| "search".into()),
         screen,
-        rung_counts(&proxy::rungs(config), standings),
+        rungs,
         rows,
         references,
         confirmation,
@@ -452,36 +467,4 @@ fn proxy_stage(
             }
         }
     })
-}
-
-/// The proxy stage's outcome: every candidate that reached the last rung, finalists first.
-fn finalists_markdown(
-    standings: &[Standing],
-    candidates: &[(String, actlab_format::activation::ActivationConfig)],
-) -> String {
-    let formula = |name: &str| {
-        candidates
-            .iter()
-            .find(|(n, _)| n == name)
-            .map_or(String::new(), |(_, a)| a.label().replace('|', "\\|"))
-    };
-    let mut md = String::from(
-        "## The proxy stage\n\n| candidate | formula | validation % (proxy) | at epoch | finalist |\n\
-         |---|---|---|---|---|\n",
-    );
-    for s in standings.iter().take(20) {
-        md.push_str(&format!(
-            "| {} | `{}` | {} | {} | {} |\n",
-            s.candidate,
-            formula(&s.candidate),
-            if s.failed {
-                "failed".to_string()
-            } else {
-                format!("{:.2}", 100.0 * s.val_accuracy)
-            },
-            s.epoch,
-            if s.finalist { "**yes**" } else { "" }
-        ));
-    }
-    md
 }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use actlab_format::activation::ActivationConfig;
 
 use crate::error::EvalError;
-use crate::search::report::{ConfirmedRow, ProxyRow, SearchReport};
+use crate::search::report::{ConfirmedRow, ProxyRow, Rung, SearchReport};
 use crate::search::{EXPLODING_RATIO, ScreenReport, VANISHING_RATIO};
 
 use super::{json, write_texts};
@@ -152,6 +152,42 @@ pub fn summary(report: &SearchReport) -> String {
     format!("{head}; {}.", parts.join("; "))
 }
 
+/// The proxy's table: each candidate's validation accuracy at every rung (`rungs`), its Swish
+/// fit, whether it is a finalist; then the references (the baselines on the same proxy).
+pub fn proxy_table(rungs: &[Rung], proxy: &[ProxyRow], references: &[ProxyRow]) -> String {
+    let mut md = String::from("| candidate | formula |");
+    for r in rungs {
+        md.push_str(&format!(" epoch {} |", r.epoch));
+    }
+    md.push_str(" Swish fit β (R²; non-linear part) | finalist |\n|---|---|");
+    md.push_str(&"---|".repeat(rungs.len() + 2));
+    md.push('\n');
+    let row = |md: &mut String, r: &ProxyRow, mark: &str| {
+        md.push_str(&format!("| {} | {} |", r.name, code(&r.formula)));
+        for s in &r.scores {
+            md.push_str(&format!(" {} |", percent(*s)));
+        }
+        let fit = r.swish.map_or("–".into(), |f| {
+            format!("{:.2} ({:.3}; {:.2})", f.beta, f.r2, f.nonlinear_r2())
+        });
+        md.push_str(&format!(" {fit} | {mark} |\n"));
+    };
+    for r in proxy {
+        let mark = if r.finalist {
+            "**yes**"
+        } else if r.failed {
+            "failed"
+        } else {
+            ""
+        };
+        row(&mut md, r, mark);
+    }
+    for r in references {
+        row(&mut md, r, "reference");
+    }
+    md
+}
+
 /// `search.md`.
 pub fn report_markdown(report: &SearchReport) -> String {
     let mut md = format!("# Search: {}\n\n{}\n\n", report.name, summary(report));
@@ -172,42 +208,12 @@ pub fn report_markdown(report: &SearchReport) -> String {
             r.failed
         ));
     }
-    md.push_str(&format!(
-        "| finalists | | **{}** | |\n\n| candidate | formula |",
-        report.finalists
+    md.push_str(&format!("| finalists | | **{}** | |\n\n", report.finalists));
+    md.push_str(&proxy_table(
+        &report.rungs,
+        &report.proxy,
+        &report.references,
     ));
-    for r in &report.rungs {
-        md.push_str(&format!(" epoch {} |", r.epoch));
-    }
-    md.push_str(" Swish fit β (R²; non-linear part) | finalist |\n|---|---|");
-    md.push_str(&"---|".repeat(report.rungs.len() + 2));
-    md.push('\n');
-    let row = |md: &mut String, r: &ProxyRow, mark: &str| {
-        md.push_str(&format!("| {} | {} |", r.name, code(&r.formula)));
-        for s in &r.scores {
-            md.push_str(&format!(" {} |", percent(*s)));
-        }
-        let fit = r.swish.map_or("–".into(), |f| {
-            format!("{:.2} ({:.3}; {:.2})", f.beta, f.r2, f.nonlinear_r2())
-        });
-        md.push_str(&format!(" {fit} | {mark} |\n"));
-    };
-    for r in &report.proxy {
-        row(
-            &mut md,
-            r,
-            if r.finalist {
-                "**yes**"
-            } else if r.failed {
-                "failed"
-            } else {
-                ""
-            },
-        );
-    }
-    for r in &report.references {
-        row(&mut md, r, "reference");
-    }
     md.push_str(
         "\nValidation accuracy (%) on the proxy, mean over the proxy seeds; the baselines \
          (reference) trained on the same proxy and were not ranked.\n\n## The finalists' shapes\n\n\
