@@ -151,11 +151,12 @@ pub fn run(what: NewCommand) -> anyhow::Result<()> {
         .write(true)
         .create_new(true)
         .open(&file)
-        .with_context(|| {
-            format!(
-                "writing {} (an existing file is never written over)",
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::AlreadyExists => anyhow::anyhow!(
+                "{} exists: an existing file is never written over (choose another name)",
                 file.display()
-            )
+            ),
+            _ => anyhow::anyhow!("writing {}: {e}", file.display()),
         })?;
     out.write_all(text.as_bytes())
         .with_context(|| format!("writing {}", file.display()))?;
