@@ -73,6 +73,21 @@ fn compare_runs_shards_resumes_and_reports() {
     ] {
         assert!(out_dir.join("report").join(file).is_file(), "{file}");
     }
+    // Shards that finish together both find the sweep complete; the one that finds the report
+    // being written (its lock held, here by this test) leaves it to the writer and succeeds.
+    let held = std::fs::File::open(out_dir.join("report/.actlab.lock")).unwrap();
+    held.lock().unwrap();
+    let shard = actlab(
+        &["compare", "tiny-sweep.toml", "--shard", "2/2", "--quiet"],
+        tmp.path(),
+    );
+    let shard_err = text(&shard.stderr);
+    assert!(shard.status.success(), "{shard_err}");
+    assert!(
+        shard_err.contains("another shard is writing the report"),
+        "{shard_err}"
+    );
+    drop(held);
     // The sweep's margin is recorded and judged with: one of the four verdicts.
     let verdict = |results: &serde_json::Value| {
         let tanh = results["results"]

@@ -372,14 +372,31 @@ pub fn compare(args: CompareArgs) -> anyhow::Result<u8> {
             out.display()
         );
     } else {
-        write_report(
+        let written = write_report(
             std::slice::from_ref(&out),
             &out.join("report"),
             &baseline,
             &report_options(&judged_as),
-        )?;
+        );
+        match written {
+            // Shards that finish together both find the sweep complete: one writes the report
+            // from the same runs, the other leaves it to that one.
+            Err(e) if args.shard.is_some() && is_busy(&e) => eprintln!(
+                "shard done; another shard is writing the report in {}",
+                out.join("report").display()
+            ),
+            other => other?,
+        }
     }
     Ok(if failures.failed.is_empty() { 0 } else { 1 })
+}
+
+/// Whether `error` is another process holding a directory's lock.
+fn is_busy(error: &anyhow::Error) -> bool {
+    matches!(
+        error.downcast_ref::<actlab_train::TrainError>(),
+        Some(actlab_train::TrainError::Busy { .. })
+    )
 }
 
 /// Where a sweep's runs are and how they are judged.
