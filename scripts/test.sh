@@ -3,9 +3,10 @@
 #
 # 1. installs what the tests need on a fresh Debian machine (apt-get, only when missing);
 # 2. cargo fmt --check;
-# 3. clippy with -D warnings on every target;
-# 4. cargo test --workspace --release (with the real TensorBoard and Chromium as clients);
-# 5. scripts/test-slurm.sh: a sweep through a real one-node Slurm cluster.
+# 3. mdbook build docs/book (the book; its contents are checked by cargo test's `book` tests);
+# 4. clippy with -D warnings on every target;
+# 5. cargo test --workspace --release (with the real TensorBoard and Chromium as clients);
+# 6. scripts/test-slurm.sh: a sweep through a real one-node Slurm cluster.
 #
 # Everything is built once, in the release profile: clippy lints our crates while the test
 # build compiles them (RUSTC_WORKSPACE_WRAPPER=clippy-driver), so Burn's several hundred
@@ -71,6 +72,20 @@ for tool in rustfmt clippy-driver; do
   fi
 done
 
+# --- mdBook: the book in docs/book/ is built on every run --------------------------------------
+# Installed with cargo into a cache of its own (not the target directory), only when missing or
+# another version: without its web server and file watcher, which the build does not need
+# (~1 min on 2 cores, once).
+mdbook_version=0.5.4
+tools="${XDG_CACHE_HOME:-$HOME/.cache}/actlab/tools"
+mdbook="$tools/bin/mdbook"
+if [ "$("$mdbook" --version 2>/dev/null)" != "mdbook v$mdbook_version" ]; then
+  log "installing mdbook $mdbook_version into $tools"
+  cargo install mdbook --locked --version "$mdbook_version" --no-default-features \
+    --features search --root "$tools" --target-dir "$tools/build" --quiet
+  rm -rf "$tools/build"
+fi
+
 # cargo test, then one closing line with the totals over every test binary. A test that cannot
 # run here (no dataset installed, a flag not set) appends a line to $ACTLAB_SKIP_LOG and returns:
 # cargo counts it as passed, this line counts it as skipped.
@@ -97,6 +112,11 @@ run_tests() {
 # --- checks -----------------------------------------------------------------------------------
 log "cargo fmt --check"
 cargo fmt --all -- --check
+
+# The book builds (its TOML blocks, command lines and links are checked by the `book` tests of
+# crates/actlab/src/book/, which run with the others below).
+log "mdbook build docs/book"
+"$mdbook" build docs/book --dest-dir "$(mktemp -d)/book" 2>&1 | sed 's/^/    /'
 
 if [ "${ACTLAB_SEPARATE_CLIPPY:-0}" = 1 ]; then
   log "cargo clippy (separate pass)"

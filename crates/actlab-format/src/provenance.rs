@@ -6,8 +6,8 @@
 //! `actlab_train::provenance::collect`.
 //!
 //! Two runs of one config are expected to be bit-identical when their
-//! [`Provenance::determinism_key`]s are equal (see the README's determinism section for what is
-//! and is not).
+//! [`Provenance::determinism_key`]s are equal (see the book's "Reproducibility and provenance"
+//! chapter for what is and is not).
 
 use std::collections::BTreeMap;
 
@@ -80,7 +80,7 @@ pub struct Provenance {
     /// The data caches (`L1d 32K 8-way`, `L2 512K 8-way`, …) of the first CPU, from Linux's
     /// `/sys/devices/system/cpu/cpu0/cache`: Burn's CPU matrix multiply (the `gemm` crate) sizes
     /// its blocks from them, and the blocking changes the summation order — an L1d of 48K
-    /// 12-way gives other bits than 32K 8-way (measured: see the README). Empty where unknown
+    /// 12-way gives other bits than 32K 8-way (measured: see docs/book/src/reproducibility.md). Empty where unknown
     /// or in summaries written before it was recorded.
     #[serde(default)]
     pub cpu_caches: Vec<String>,

@@ -11,6 +11,8 @@ mod about;
 mod bench;
 mod bench_pack;
 mod bench_report;
+#[cfg(test)]
+mod book;
 mod data;
 mod diagnose;
 mod eval;

@@ -322,13 +322,14 @@ impl SearchConfig {
                 "at least one seed",
             ));
         }
+        // The bound compare checks: a margin it would refuse must not wait for the confirmation.
         if let Some(m) = c.margin
-            && !(m.is_finite() && m > 0.0)
+            && crate::sweep::compare::check_margin(m).is_err()
         {
             return Err(invalid(
                 "confirm.margin",
                 m.to_string(),
-                "a positive number of points",
+                "points of accuracy, above 0 and at most 100 (e.g. 0.3)",
             ));
         }
         // The search chooses on its own seeds; the confirmation's are fresh.

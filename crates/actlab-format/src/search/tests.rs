@@ -261,6 +261,12 @@ fn the_issue_example_loads_and_bad_values_name_their_field() {
             "train_limit = 3",
             "budget.proxy.train_limit",
         ),
+        // compare's bound, checked before the search trains anything.
+        (
+            "tune = { lr = [3e-4, 1e-3, 3e-3] }",
+            "tune = { lr = [3e-4, 1e-3, 3e-3] }\nmargin = 100.5",
+            "confirm.margin",
+        ),
     ] {
         assert!(EXAMPLE.contains(from), "{from}");
         let e = load(&EXAMPLE.replace(from, to)).unwrap_err();

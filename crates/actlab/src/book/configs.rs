@@ -1,0 +1,130 @@
+//! The four kinds of config file, for the book's checks: the smallest valid file of each, and
+//! parsing + validating text as one of them exactly as the commands do.
+
+use std::path::Path;
+
+use actlab_format::config::{ConfigError, ConfigFile, ExperimentConfig};
+use actlab_format::diagnose::DiagnoseConfig;
+use actlab_format::search::SearchConfig;
+use actlab_format::sweep::SweepConfig;
+
+/// The smallest valid file of `kind`.
+pub fn minimal(kind: &str) -> &'static str {
+    match kind {
+        "experiment" => "[model]\npreset = \"prelu-mlp\"\n",
+        "sweep" => {
+            "[base.model]\npreset = \"prelu-mlp\"\n[grid]\nactivations = [\"relu\", \"tanh\"]\n"
+        }
+        "search" => {
+            "[base.model]\npreset = \"prelu-mlp\"\n\
+             [space]\nunary = [\"x\", \"sin(x)\"]\nbinary = [\"a + b\"]\n\
+             [budget]\ncandidates = 10\nproxy = { epochs = 1, seeds = [7001] }\n\
+             halving = { keep = 0.5, rounds = 1 }\nfinalists = 1\n\
+             [confirm]\nbaselines = [\"relu\"]\nseeds = [1, 2]\ntune = { lr = [1e-3] }\n"
+        }
+        "diagnose" => "[base.model]\npreset = \"prelu-mlp\"\n[diagnose]\n",
+        other => panic!("no config kind {other:?}: experiment, sweep, search or diagnose"),
+    }
+}
+
+/// What parsing or validating said, as one line.
+fn line(error: &ConfigError) -> String {
+    error.to_string()
+}
+
+/// The file name errors name: the kind, so `name` defaults alike on both sides of a comparison.
+fn path(kind: &str) -> std::path::PathBuf {
+    Path::new(kind).with_extension("toml")
+}
+
+/// Parses `text` as `T` (strictly) and validates it.
+fn parse_valid<T: ConfigFile<Error = ConfigError>>(text: &str, path: &Path) -> Result<T, String> {
+    let raw = T::parse(text, path).map_err(|e| line(&e))?;
+    raw.validate(path).map_err(|e| line(&e))?;
+    Ok(raw)
+}
+
+/// Parses and validates `text` as a whole file of `kind`.
+pub fn check(kind: &str, text: &str) -> Result<(), String> {
+    let path = path(kind);
+    match kind {
+        "experiment" => parse_valid::<ExperimentConfig>(text, &path).map(drop),
+        "sweep" => parse_valid::<SweepConfig>(text, &path).map(drop),
+        "search" => parse_valid::<SearchConfig>(text, &path).map(drop),
+        "diagnose" => parse_valid::<DiagnoseConfig>(text, &path).map(drop),
+        other => Err(format!("no config kind {other:?}")),
+    }
+}
+
+/// Parses `text` as a file of `kind` without validating it: the error, if any, as one line.
+pub fn parse_only(kind: &str, text: &str) -> Result<(), String> {
+    let path = path(kind);
+    let result = match kind {
+        "experiment" => ExperimentConfig::parse(text, &path).map(drop),
+        "sweep" => <SweepConfig as ConfigFile>::parse(text, &path).map(drop),
+        "search" => <SearchConfig as ConfigFile>::parse(text, &path).map(drop),
+        "diagnose" => <DiagnoseConfig as ConfigFile>::parse(text, &path).map(drop),
+        other => return Err(format!("no config kind {other:?}")),
+    };
+    result.map_err(|e| line(&e))
+}
+
+/// Whether `a` and `b` parse to the same file of `kind` (both must parse).
+pub fn same(kind: &str, a: &str, b: &str) -> Result<bool, String> {
+    fn eq<T: ConfigFile + PartialEq>(a: &str, b: &str, path: &Path) -> Result<bool, String> {
+        let a = T::parse(a, path).map_err(|e| line(&e))?;
+        let b = T::parse(b, path).map_err(|e| line(&e))?;
+        Ok(a == b)
+    }
+    let path = path(kind);
+    match kind {
+        "experiment" => eq::<ExperimentConfig>(a, b, &path),
+        "sweep" => eq::<SweepConfig>(a, b, &path),
+        "search" => eq::<SearchConfig>(a, b, &path),
+        "diagnose" => eq::<DiagnoseConfig>(a, b, &path),
+        other => Err(format!("no config kind {other:?}")),
+    }
+}
+
+/// `fragment` merged over the smallest file of `kind` (under the table `under`, when given),
+/// parsed and validated.
+pub fn check_part(kind: &str, fragment: &str, under: Option<&str>) -> Result<(), String> {
+    let part: toml::Table = fragment.parse().map_err(|e| format!("not TOML: {e}"))?;
+    let mut file: toml::Table = minimal(kind).parse().expect("the minimal files are TOML");
+    let target = match under {
+        Some(section) => table_at(&mut file, section),
+        None => &mut file,
+    };
+    merge(target, part);
+    check(kind, &toml::to_string(&file).map_err(|e| e.to_string())?)
+}
+
+/// Merges `part` into `into`: tables key by key, anything else replaced.
+pub fn merge(into: &mut toml::Table, part: toml::Table) {
+    for (key, value) in part {
+        match (into.get_mut(&key), value) {
+            (Some(toml::Value::Table(old)), toml::Value::Table(new)) => merge(old, new),
+            (_, value) => {
+                into.insert(key, value);
+            }
+        }
+    }
+}
+
+/// The table at the dotted `section` of `file` (`.` is the file itself), made when missing.
+pub fn table_at<'a>(file: &'a mut toml::Table, section: &str) -> &'a mut toml::Table {
+    if section == "." {
+        return file;
+    }
+    let mut table = file;
+    for key in section.split('.') {
+        let entry = table
+            .entry(key.to_string())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        table = match entry {
+            toml::Value::Table(t) => t,
+            other => panic!("{section}: {key} is {other}, not a table"),
+        };
+    }
+    table
+}
