@@ -116,7 +116,7 @@ cargo fmt --all -- --check
 # The book builds (its TOML blocks, command lines and links are checked by the `book` tests of
 # crates/actlab/src/book/, which run with the others below).
 log "mdbook build docs/book"
-"$mdbook" build docs/book --dest-dir "$(mktemp -d)/book" 2>&1 | sed 's/^/    /'
+"$mdbook" build docs/book 2>&1 | sed 's/^/    /'   # → docs/book/book/ (git-ignored)
 
 if [ "${ACTLAB_SEPARATE_CLIPPY:-0}" = 1 ]; then
   log "cargo clippy (separate pass)"

@@ -92,7 +92,12 @@ impl Table {
     }
 
     fn name(&self) -> String {
-        format!("{} [{}]", self.kind, self.section)
+        let given: Vec<String> = self
+            .given
+            .iter()
+            .map(|(k, v)| format!(" {k} = {v}"))
+            .collect();
+        format!("{} [{}]{}", self.kind, self.section, given.concat())
     }
 
     /// The keys the parser accepts here, from its own message about an unknown key.
