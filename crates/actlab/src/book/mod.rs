@@ -188,12 +188,15 @@ fn shell_words(line: &str) -> Vec<String> {
     words
 }
 
-/// Every actlab command line in the book's shell blocks parses with the real command line,
-/// and every config file it names under `configs/` exists.
+/// Every actlab command line in the shell blocks of the book and the README parses with the
+/// real command line, and every config file it names under `configs/` exists.
 #[test]
 fn every_command_line_in_the_book_parses() {
     let mut checked = 0;
-    for (path, text) in chapters() {
+    let readme = root().join("README.md");
+    let mut files = chapters();
+    files.push((readme.clone(), std::fs::read_to_string(&readme).unwrap()));
+    for (path, text) in files {
         for block in blocks(&text) {
             if !["sh", "bash", "console", "shell"].contains(&block.info.as_str()) {
                 continue;
