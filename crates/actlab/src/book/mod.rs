@@ -188,11 +188,57 @@ fn shell_words(line: &str) -> Vec<String> {
     words
 }
 
+/// Parses `args` (after the program) with the real command line and checks that the config
+/// files they name under `configs/` exist: what is wrong, naming `place`.
+fn check_command(place: &str, args: &[String]) -> Result<(), String> {
+    let argv = std::iter::once("actlab".to_string()).chain(args.iter().cloned());
+    if let Err(e) = Cli::try_parse_from(argv) {
+        let first = e.to_string().lines().next().unwrap_or_default().to_string();
+        return Err(format!("{place}: actlab {}: {first}", args.join(" ")));
+    }
+    match args
+        .iter()
+        .find(|a| a.starts_with("configs/") && !root().join(a).is_file())
+    {
+        Some(file) => Err(format!("{place}: no {file}")),
+        None => Ok(()),
+    }
+}
+
+/// Whether `args` hold a placeholder rather than a value (`SWEEP.toml`, `DIR`, `[--out DIR]`,
+/// `i/N|auto`, `RUNS…`): a synopsis, not a command line.
+fn is_synopsis(args: &[String]) -> bool {
+    args.iter().any(|a| {
+        a.contains(['[', '<', '…', '|']) || a.starts_with(|c: char| c.is_ascii_uppercase())
+    })
+}
+
+/// The inline code spans of `markdown`'s prose (outside fenced blocks).
+fn inline_code(markdown: &str) -> Vec<String> {
+    let mut spans = Vec::new();
+    let mut fence = false;
+    let mut prose = String::new();
+    for line in markdown.lines() {
+        if line.trim_start().starts_with("```") {
+            fence = !fence;
+            continue;
+        }
+        if !fence {
+            prose.push_str(line);
+            prose.push(' ');
+        }
+    }
+    spans.extend(prose.split('`').skip(1).step_by(2).map(str::to_string));
+    spans
+}
+
 /// Every actlab command line in the shell blocks of the book and the README parses with the
-/// real command line, and every config file it names under `configs/` exists.
+/// real command line, and every config file it names under `configs/` exists; so does every
+/// command written inline in prose (`` `actlab compare configs/sweep.toml --jobs 2` ``), unless
+/// it is a synopsis with placeholders.
 #[test]
 fn every_command_line_in_the_book_parses() {
-    let mut checked = 0;
+    let (mut checked, mut inline, mut wrong) = (0, 0, Vec::new());
     let readme = root().join("README.md");
     let mut files = chapters();
     files.push((readme.clone(), std::fs::read_to_string(&readme).unwrap()));
@@ -202,26 +248,33 @@ fn every_command_line_in_the_book_parses() {
                 continue;
             }
             for args in actlab_commands(&block.text) {
-                let place = format!(
-                    "{}:{}: actlab {}",
-                    path.display(),
-                    block.line,
-                    args.join(" ")
-                );
-                let argv = std::iter::once("actlab".to_string()).chain(args.iter().cloned());
-                if let Err(e) = Cli::try_parse_from(argv) {
-                    panic!("{place}\n{e}");
-                }
-                for file in args.iter().filter(|a| a.starts_with("configs/")) {
-                    assert!(root().join(file).is_file(), "{place}: no {file}");
-                }
+                let place = format!("{}:{}", path.display(), block.line);
+                wrong.extend(check_command(&place, &args).err());
                 checked += 1;
             }
         }
+        for span in inline_code(&text) {
+            // A command's name (`actlab summary`, `actlab train --resume`) names it in prose;
+            // it does not run it.
+            let commands = actlab_commands(&span);
+            let named = |a: &Vec<String>| {
+                let argv = std::iter::once("actlab").chain(a.iter().map(String::as_str));
+                a.len() < 2
+                    || a.last().is_some_and(|w| w.starts_with('-'))
+                    || Cli::try_parse_from(argv)
+                        .is_err_and(|e| e.kind() == clap::error::ErrorKind::MissingRequiredArgument)
+            };
+            for args in commands.iter().filter(|a| !named(a) && !is_synopsis(a)) {
+                let place = format!("{}: `{span}`", path.display());
+                wrong.extend(check_command(&place, args).err());
+                inline += 1;
+            }
+        }
     }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     assert!(
-        checked >= 20,
-        "only {checked} command lines: is the book there?"
+        checked >= 20 && inline >= 20,
+        "only {checked} command lines and {inline} inline commands: is the book there?"
     );
 }
 
@@ -252,6 +305,16 @@ fn command_lines_are_read_as_a_shell_would() {
         vec!["train", "c.toml"],
     ];
     assert_eq!(found, want);
+    let words = |line: &str| shell_words(line);
+    assert!(is_synopsis(&words("compare SWEEP.toml [--out DIR]")));
+    assert!(is_synopsis(&words("compare s.toml --shard i/N|auto")));
+    assert!(!is_synopsis(&words(
+        "compare configs/sweep.toml --shard 1/2"
+    )));
+    assert_eq!(
+        inline_code("run `actlab a` then\n```sh\n`not` this\n```\nand `b c`\n"),
+        ["actlab a", "b c"]
+    );
 }
 
 /// `--help`'s examples are the book's: each is a command line of the book (whitespace aside).
