@@ -122,6 +122,34 @@ fn sweep_text(activations: &[String], seeds: u64, baseline: &str, file: &Path) -
     )
 }
 
+/// The sweep file `new sweep` writes for `activations` (comma-separated, commas inside
+/// parentheses kept) and how many activations it holds, checked as `compare` checks a file.
+pub(crate) fn sweep_file(
+    activations: &str,
+    seeds: u64,
+    baseline: &str,
+    file: &Path,
+) -> anyhow::Result<(String, usize)> {
+    anyhow::ensure!(
+        (2..=1000).contains(&seeds),
+        "--seeds must be 2 to 1000 (a paired comparison needs two)"
+    );
+    let names = split_top_level(activations);
+    let entries = names
+        .iter()
+        .enumerate()
+        .map(|(i, a)| activation_entry(a, i))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    anyhow::ensure!(
+        names.iter().any(|n| n == baseline) && activation_kinds().contains(&baseline),
+        "--baseline {baseline:?} is not a built-in among --activations ({})",
+        names.join(", ")
+    );
+    let text = sweep_text(&entries, seeds, baseline, file);
+    SweepConfig::parse(&text, file)?.validate(file)?;
+    Ok((text, entries.len()))
+}
+
 pub fn run(what: NewCommand) -> anyhow::Result<()> {
     let NewCommand::Sweep {
         file,
@@ -129,24 +157,7 @@ pub fn run(what: NewCommand) -> anyhow::Result<()> {
         seeds,
         baseline,
     } = what;
-    anyhow::ensure!(
-        (2..=1000).contains(&seeds),
-        "--seeds must be 2 to 1000 (a paired comparison needs two)"
-    );
-    let names = split_top_level(&activations);
-    let entries = names
-        .iter()
-        .enumerate()
-        .map(|(i, a)| activation_entry(a, i))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    anyhow::ensure!(
-        names.contains(&baseline) && activation_kinds().contains(&baseline.as_str()),
-        "--baseline {baseline:?} is not a built-in among --activations ({})",
-        names.join(", ")
-    );
-    let text = sweep_text(&entries, seeds, &baseline, &file);
-    // Checked as `compare` checks a file, before anything is written.
-    SweepConfig::parse(&text, &file)?.validate(&file)?;
+    let (text, count) = sweep_file(&activations, seeds, &baseline, &file)?;
     let mut out = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -164,7 +175,7 @@ pub fn run(what: NewCommand) -> anyhow::Result<()> {
         "wrote {}: {} activations × {seeds} seeds against {baseline}\nnext: actlab compare {} \
          --jobs 2",
         file.display(),
-        entries.len(),
+        count,
         file.display()
     );
     Ok(())

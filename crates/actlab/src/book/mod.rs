@@ -349,3 +349,25 @@ fn every_help_example_is_in_the_book() {
         }
     }
 }
+
+/// The first comparison's file in Getting started is what `actlab new sweep` writes for the
+/// command shown above it.
+#[test]
+fn the_first_comparisons_file_is_what_new_sweep_writes() {
+    let path = root().join("docs/book/src/getting-started.md");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let all = blocks(&text);
+    let command = all
+        .iter()
+        .flat_map(|b| actlab_commands(&b.text))
+        .find(|a| a.starts_with(&["new".to_string(), "sweep".to_string()]))
+        .expect("a `new sweep` command line");
+    assert_eq!(command[2..4], ["mine.toml", "--activations"], "{command:?}");
+    let (written, _) =
+        crate::new::sweep_file(&command[4], 5, "relu", Path::new("mine.toml")).unwrap();
+    let shown = all
+        .iter()
+        .find(|b| b.info == "toml,sweep")
+        .expect("the file it wrote");
+    assert_eq!(shown.text, written, "{}", path.display());
+}
