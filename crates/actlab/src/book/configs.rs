@@ -111,16 +111,31 @@ pub fn merge(into: &mut toml::Table, part: toml::Table) {
     }
 }
 
-/// The table at the dotted `section` of `file` (`.` is the file itself), made when missing.
+/// The table at the dotted `section` of `file` (`.` is the file itself), made when missing; a
+/// key ending in `[]` (`model.blocks[]`) is an array of tables, and the table its first.
 pub fn table_at<'a>(file: &'a mut toml::Table, section: &str) -> &'a mut toml::Table {
     if section == "." {
         return file;
     }
     let mut table = file;
     for key in section.split('.') {
-        let entry = table
-            .entry(key.to_string())
-            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        let (key, array) = match key.strip_suffix("[]") {
+            Some(key) => (key, true),
+            None => (key, false),
+        };
+        let empty = || toml::Value::Table(toml::Table::new());
+        let mut entry = table.entry(key.to_string()).or_insert_with(|| {
+            if array {
+                toml::Value::Array(vec![empty()])
+            } else {
+                empty()
+            }
+        });
+        if let toml::Value::Array(items) = entry {
+            entry = items
+                .first_mut()
+                .unwrap_or_else(|| panic!("{section}: {key} is empty"));
+        }
         table = match entry {
             toml::Value::Table(t) => t,
             other => panic!("{section}: {key} is {other}, not a table"),
