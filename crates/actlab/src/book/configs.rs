@@ -37,53 +37,56 @@ fn path(kind: &str) -> std::path::PathBuf {
     Path::new(kind).with_extension("toml")
 }
 
-/// Parses `text` as `T` (strictly) and validates it.
-fn parse_valid<T: ConfigFile<Error = ConfigError>>(text: &str, path: &Path) -> Result<T, String> {
-    let raw = T::parse(text, path).map_err(|e| line(&e))?;
-    raw.validate(path).map_err(|e| line(&e))?;
-    Ok(raw)
+/// What the checks do with a file of one kind, written once per kind by [`ops`].
+struct Ops {
+    /// Parses (strictly) and validates.
+    check: fn(&str, &Path) -> Result<(), String>,
+    /// Parses only.
+    parse: fn(&str, &Path) -> Result<(), String>,
+    /// Whether two texts parse to the same file.
+    same: fn(&str, &str, &Path) -> Result<bool, String>,
+}
+
+/// [`Ops`] for the config type `T`.
+fn ops<T: ConfigFile<Error = ConfigError> + PartialEq>() -> Ops {
+    Ops {
+        check: |text, path| {
+            let raw = T::parse(text, path).map_err(|e| line(&e))?;
+            raw.validate(path).map(drop).map_err(|e| line(&e))
+        },
+        parse: |text, path| T::parse(text, path).map(drop).map_err(|e| line(&e)),
+        same: |a, b, path| {
+            let a = T::parse(a, path).map_err(|e| line(&e))?;
+            let b = T::parse(b, path).map_err(|e| line(&e))?;
+            Ok(a == b)
+        },
+    }
+}
+
+/// The config type a kind names.
+fn kind_ops(kind: &str) -> Result<Ops, String> {
+    match kind {
+        "experiment" => Ok(ops::<ExperimentConfig>()),
+        "sweep" => Ok(ops::<SweepConfig>()),
+        "search" => Ok(ops::<SearchConfig>()),
+        "diagnose" => Ok(ops::<DiagnoseConfig>()),
+        other => Err(format!("no config kind {other:?}")),
+    }
 }
 
 /// Parses and validates `text` as a whole file of `kind`.
 pub fn check(kind: &str, text: &str) -> Result<(), String> {
-    let path = path(kind);
-    match kind {
-        "experiment" => parse_valid::<ExperimentConfig>(text, &path).map(drop),
-        "sweep" => parse_valid::<SweepConfig>(text, &path).map(drop),
-        "search" => parse_valid::<SearchConfig>(text, &path).map(drop),
-        "diagnose" => parse_valid::<DiagnoseConfig>(text, &path).map(drop),
-        other => Err(format!("no config kind {other:?}")),
-    }
+    (kind_ops(kind)?.check)(text, &path(kind))
 }
 
 /// Parses `text` as a file of `kind` without validating it: the error, if any, as one line.
 pub fn parse_only(kind: &str, text: &str) -> Result<(), String> {
-    let path = path(kind);
-    let result = match kind {
-        "experiment" => ExperimentConfig::parse(text, &path).map(drop),
-        "sweep" => <SweepConfig as ConfigFile>::parse(text, &path).map(drop),
-        "search" => <SearchConfig as ConfigFile>::parse(text, &path).map(drop),
-        "diagnose" => <DiagnoseConfig as ConfigFile>::parse(text, &path).map(drop),
-        other => return Err(format!("no config kind {other:?}")),
-    };
-    result.map_err(|e| line(&e))
+    (kind_ops(kind)?.parse)(text, &path(kind))
 }
 
 /// Whether `a` and `b` parse to the same file of `kind` (both must parse).
 pub fn same(kind: &str, a: &str, b: &str) -> Result<bool, String> {
-    fn eq<T: ConfigFile + PartialEq>(a: &str, b: &str, path: &Path) -> Result<bool, String> {
-        let a = T::parse(a, path).map_err(|e| line(&e))?;
-        let b = T::parse(b, path).map_err(|e| line(&e))?;
-        Ok(a == b)
-    }
-    let path = path(kind);
-    match kind {
-        "experiment" => eq::<ExperimentConfig>(a, b, &path),
-        "sweep" => eq::<SweepConfig>(a, b, &path),
-        "search" => eq::<SearchConfig>(a, b, &path),
-        "diagnose" => eq::<DiagnoseConfig>(a, b, &path),
-        other => Err(format!("no config kind {other:?}")),
-    }
+    (kind_ops(kind)?.same)(a, b, &path(kind))
 }
 
 /// `fragment` merged over the smallest file of `kind` (under the table `under`, when given),

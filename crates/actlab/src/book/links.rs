@@ -1,9 +1,9 @@
 //! Links and anchors: every relative link of the book and the README resolves, and every
 //! `#anchor` is a heading of its target as mdBook 0.5 (and GitHub) computes heading ids.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use super::{chapters, root};
+use super::{chapters, chapters_and_readme, root};
 
 /// The heading ids mdBook gives a chapter (and GitHub a markdown file): the heading's text
 /// without markup, lower-cased, spaces as `-`, anything but letters, digits, `-` and `_`
@@ -107,9 +107,7 @@ fn broken_links(file: &Path, markdown: &str) -> Vec<String> {
 /// Every relative link and anchor of the book, its summary and the README resolves.
 #[test]
 fn every_link_and_anchor_resolves() {
-    let readme = root().join("README.md");
-    let mut files: Vec<(PathBuf, String)> = chapters();
-    files.push((readme.clone(), std::fs::read_to_string(&readme).unwrap()));
+    let files = chapters_and_readme();
     let mut broken = Vec::new();
     for (file, text) in &files {
         broken.extend(

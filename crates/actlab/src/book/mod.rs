@@ -37,6 +37,15 @@ fn chapters() -> Vec<(PathBuf, String)> {
         .collect()
 }
 
+/// The chapters and the README (whose command lines and links are checked like theirs).
+fn chapters_and_readme() -> Vec<(PathBuf, String)> {
+    let readme = root().join("README.md");
+    let text = std::fs::read_to_string(&readme).unwrap();
+    let mut files = chapters();
+    files.push((readme, text));
+    files
+}
+
 /// A fenced code block: its info string (` ```toml,sweep ` → `toml,sweep`), its first line's
 /// number and its text.
 struct Block {
@@ -240,10 +249,7 @@ fn inline_code(markdown: &str) -> Vec<String> {
 #[test]
 fn every_command_line_in_the_book_parses() {
     let (mut checked, mut inline, mut wrong) = (0, 0, Vec::new());
-    let readme = root().join("README.md");
-    let mut files = chapters();
-    files.push((readme.clone(), std::fs::read_to_string(&readme).unwrap()));
-    for (path, text) in files {
+    for (path, text) in chapters_and_readme() {
         for block in blocks(&text) {
             if !["sh", "bash", "console", "shell"].contains(&block.info.as_str()) {
                 continue;
